@@ -1,0 +1,1 @@
+"""The check engine shared by the notebooks' public checks and the grader."""

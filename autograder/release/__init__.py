@@ -1,0 +1,1 @@
+"""Generate starter code, notebooks and dist/ bundles from one assignment source."""
