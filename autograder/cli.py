@@ -1,0 +1,140 @@
+"""Command line: ``python -m autograder COMMAND``. Each command is a few lines calling one function.
+
+Exit status: 0 when the command did its job (for ``grade``: whatever the scores),
+1 when the grader itself failed, 2 for a usage error. Errors are one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import paths
+from .errors import KitError
+
+
+def _cmd_release(args: argparse.Namespace) -> int:
+    from .release.pipeline import release
+    result = release(args.assignments, github_base=args.github_base, check_only=args.check)
+    if args.check:
+        for path in result.stale:
+            print(f"stale: {_rel(path)} differs from what 'python -m autograder release' generates")
+        if result.stale:
+            print("run 'python -m autograder release' and commit the result", file=sys.stderr)
+            return 1
+        print("generated files are up to date")
+        return 0
+    for path in result.written:
+        print(f"wrote {_rel(path)}")
+    print(f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .grading.grade import grade_submission, make_plan
+    from .sandbox.client import Sandbox
+    path = Path(args.file)
+    if not path.is_file():
+        raise KitError(f"no such file: {path}")
+    with Sandbox() as sandbox:
+        plan = make_plan(args.assignment, case_sets=("public",))
+        result = grade_submission(plan, path, sandbox)
+    if result.error:
+        print(result.error)
+        return 1
+    for note in result.notes:
+        print(f"note: {note}")
+    for part in result.parts:
+        print(part.output.replace(f"{part.score:g} / {part.max_score:g}   (", "(", 1))
+    passed = sum(p.passed == p.total for p in result.parts)
+    print(f"\n{passed} of {len(result.parts)} functions pass their public checks "
+          "(the grader also runs hidden cases)")
+    return 0 if passed == len(result.parts) else 1
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from .grading.batch import collect_submissions, grade_many
+    from .grading.results import score_table
+    submissions = collect_submissions([Path(s) for s in args.submissions])
+    out = Path(args.out)
+    rows, failures = grade_many(args.assignment, submissions, out, jobs=args.jobs, progress=not args.quiet)
+    if rows:
+        print(score_table(rows, [p.name for p in rows[0][1].parts]))
+    print(f"results in {out}/<submission>/results.json, grades in {out / 'grades.csv'}")
+    if failures:
+        print(f"the grader failed on {len(failures)} submission(s): {failures[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import validate
+    ok = True
+    for assignment in args.assignments or _known_assignments():
+        ok &= validate(assignment, notebooks=not args.skip_notebooks)
+    return 0 if ok else 1
+
+
+def _known_assignments() -> list[str]:
+    return [a for a in paths.ASSIGNMENT_IDS if (paths.assignment_dir(a) / "spec.toml").exists()]
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(path)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder",
+                                     description="Release, check and grade the course's PyTorch assignments.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("release", help="regenerate starter code, notebooks and dist/ from the sources")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
+    p.add_argument("--github-base", default=os.environ.get("KIT_GITHUB_BASE", "your-org/dl-course-kit/blob/main"),
+                   help="OWNER/REPO/blob/BRANCH used by the notebooks' Open in Colab badges")
+    p.add_argument("--check", action="store_true", help="write nothing; fail if a committed generated file is stale")
+    p.set_defaults(run=_cmd_release)
+
+    p = sub.add_parser("check", help="run the public checks on a local .py or .ipynb")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(run=_cmd_check)
+
+    p = sub.add_parser("grade", help="grade submissions; write results.json per submission and grades.csv")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".py/.ipynb files or folders of them")
+    p.add_argument("--out", required=True, metavar="DIR", help="where results go")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_cmd_grade)
+
+    p = sub.add_parser("validate", help="check an assignment end to end (full marks, zero marks, notebooks, leaks)")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
+    p.add_argument("--skip-notebooks", action="store_true", help="do not execute the notebooks")
+    p.set_defaults(run=_cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "jobs", 1) is not None and getattr(args, "jobs", 1) < 1:
+        parser.error("--jobs must be at least 1")
+    try:
+        return args.run(args)
+    except KitError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug of ours: one line, the traceback only on request
+        if os.environ.get("KIT_DEBUG"):
+            raise
+        print(f"internal error: {type(e).__name__}: {e} (set KIT_DEBUG=1 for a traceback)", file=sys.stderr)
+        return 1

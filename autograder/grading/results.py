@@ -1,0 +1,87 @@
+"""Writers for what grading produces: results.json (Gradescope's format), answers.md, grades.csv."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+from .grade import SubmissionResult
+
+MAX_OUTPUT_CHARS = 20_000  # per part: results.json stays far below 1 MB
+
+
+def results_json(result: SubmissionResult) -> dict:
+    """The Gradescope results.json object: one test per graded part, named after the function."""
+    summary = [f"{result.path.name}: {result.score:g} / {result.max_score:g}"]
+    if result.error:
+        summary.append(f"This submission could not be graded: {result.error}")
+    summary += [f"note: {n}" for n in result.notes[:50]]
+    return {
+        "score": result.score,
+        "execution_time": round(result.elapsed, 3),
+        "output": "\n".join(summary),
+        "tests": [
+            {
+                "name": p.name,
+                "score": p.score,
+                "max_score": p.max_score,
+                "status": "passed" if p.score >= p.max_score else "failed",
+                "output": p.output[:MAX_OUTPUT_CHARS],
+                "visibility": "visible",
+            }
+            for p in result.parts
+        ],
+    }
+
+
+def answers_markdown(result: SubmissionResult) -> str:
+    lines = [f"# Written answers: {result.path.name}", ""]
+    for cell, text in result.answers:
+        lines += [f"## Answer cell {cell}", "", text.strip() or "*(empty)*", ""]
+    return "\n".join(lines)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a crash never leaves half a results file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_submission(result: SubmissionResult, folder: Path) -> None:
+    _atomic_write(folder / "results.json", json.dumps(results_json(result), indent=2) + "\n")
+    if result.answers:
+        _atomic_write(folder / "answers.md", answers_markdown(result))
+
+
+def grades_csv(rows: list[tuple[str, SubmissionResult]], part_names: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["submission", "score", "max_score", *part_names, "status"])
+    for stem, r in sorted(rows, key=lambda x: x[0]):
+        scores = {p.name: p.score for p in r.parts}
+        writer.writerow([stem, f"{r.score:g}", f"{r.max_score:g}", *[f"{scores.get(n, 0):g}" for n in part_names],
+                         "not graded: " + r.error if r.error else "graded"])
+    return buffer.getvalue()
+
+
+def write_grades(rows: list[tuple[str, SubmissionResult]], part_names: list[str], path: Path) -> None:
+    _atomic_write(path, grades_csv(rows, part_names))
+
+
+def score_table(rows: list[tuple[str, SubmissionResult]], part_names: list[str]) -> str:
+    """A plain-text table: one row per submission, one column per part."""
+    width = max([len("submission")] + [len(stem) for stem, _ in rows])
+    cols = [max(len(n), 6) for n in part_names]
+    head = f"{'submission':<{width}}  {'total':>11}  " + "  ".join(f"{n:>{w}}" for n, w in zip(part_names, cols))
+    lines = [head, "-" * len(head)]
+    for stem, r in sorted(rows, key=lambda x: x[0]):
+        scores = {p.name: p for p in r.parts}
+        cells = [f"{scores[n].score:g}/{scores[n].max_score:g}" if n in scores else "-" for n in part_names]
+        total = f"{r.score:g}/{r.max_score:g}"
+        lines.append(f"{stem:<{width}}  {total:>11}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cells, cols)))
+    return "\n".join(lines)

@@ -1,0 +1,228 @@
+"""Refuse student-facing text that would give away a solution or a hidden case.
+
+A leak is (a) a BEGIN/END SOLUTION marker, (b) a substantial line of a solution region,
+(c) the hidden seed as a standalone number, or (d) text of the ``[hidden]`` table of
+cases.toml (a raw line of it, or a hidden case serialised as JSON or a Python dict).
+Lines and cases that are public anyway (a solution line also found outside the regions,
+a hidden case equal to a public one) are not secrets, so they never count as leaks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+from nbformat import NotebookNode
+
+from .. import paths
+from ..errors import KitError, LeakError
+from ..spec import load_spec
+from .markers import find_regions, split_lines
+from .sources import display_path, read_text
+
+MIN_SECRET_CHARS = 12  # shorter lines ('return out', 'N = x.shape[0]') are too common to be secrets
+MIN_SEED_DIGITS = 4    # a shorter seed would match ordinary numbers such as 0, 1 or 42
+_MARKER = re.compile(r"\b(BEGIN|END)\s+SOLUTION\b")
+_TABLE_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def _squash(text: str) -> str:
+    """Whitespace removed and quotes unified, so reformatting does not hide a leak."""
+    return re.sub(r"\s+", "", text).replace("'", '"')
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What must not appear in student-facing text of one assignment."""
+
+    solution_path: str
+    solution_lines: dict[str, int]  # squashed region line -> its line number in the solution file
+    cases_path: str
+    seed: int | None
+    hidden_lines: dict[str, int]    # squashed raw line of the [hidden] table -> its line in cases.toml
+    hidden_cases: tuple[str, ...]   # squashed serialisations of hidden-only cases
+
+
+def _public_kit_lines(assignment: str) -> set[str]:
+    """Lines of the check engine and the assignment's checks.py: the setup cell shows them anyway."""
+    from ..checks.loader import ENGINE_PATH, checks_path  # the files embedded in every notebook
+    lines: set[str] = set()
+    for path in (ENGINE_PATH, checks_path(assignment)):
+        if path.is_file():
+            lines |= {_squash(ln) for ln in split_lines(read_text(path))}
+    return lines
+
+
+def _solution_secrets(text: str, path: str, also_public: set[str] = frozenset()) -> dict[str, int]:
+    regions = find_regions(text, path)
+    inside: set[int] = set()
+    for r in regions:
+        inside.update(range(r.start_line, r.end_line + 1))
+    public = {_squash(ln) for n, ln in enumerate(split_lines(text), start=1) if n not in inside} | also_public
+    secrets: dict[str, int] = {}
+    for r in regions:
+        for offset, line in enumerate(r.body, start=1):
+            squashed = _squash(line)
+            if line.strip().startswith("#") or len(squashed) < MIN_SECRET_CHARS or squashed in public:
+                continue
+            secrets.setdefault(squashed, r.start_line + offset)
+    return secrets
+
+
+def _hidden_raw_lines(text: str) -> dict[str, int]:
+    """Substantial lines inside [hidden...] tables of cases.toml that are not also public lines."""
+    hidden: dict[str, int] = {}
+    public: set[str] = set()
+    section = ""
+    for number, line in enumerate(split_lines(text), start=1):
+        header = _TABLE_HEADER.match(line)
+        if header:  # a table name is structure, not hidden content
+            section = header.group(1).strip().strip('"')
+            continue
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        squashed = _squash(stripped)
+        if section == "hidden" or section.startswith("hidden."):
+            if len(squashed) >= MIN_SECRET_CHARS:
+                hidden.setdefault(squashed, number)
+        else:
+            public.add(squashed)
+    return {k: v for k, v in hidden.items() if k not in public}
+
+
+def _serialisations(case: dict[str, Any]) -> set[str]:
+    forms = {json.dumps(case, default=str), json.dumps(case, sort_keys=True, default=str), repr(case),
+             repr(dict(sorted(case.items())))}
+    return {_squash(f) for f in forms}
+
+
+def _load_cases(assignment: str, cases_path: str) -> tuple[int | None, list[dict], list[dict]]:
+    """(hidden seed, hidden cases, public cases); load_spec first, plain TOML while the spec is unfinished."""
+    try:
+        spec = load_spec(assignment)
+        hidden_cases = [c for cs in spec.hidden.cases.values() for c in cs]
+        public_cases = [c for cs in spec.public.cases.values() for c in cs]
+        return spec.hidden.seed, hidden_cases, public_cases
+    except KitError:
+        pass
+    path = paths.assignment_dir(assignment) / "cases.toml"
+    try:
+        with path.open("rb") as f:
+            raw = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise KitError(f"not valid TOML: {e}", path=cases_path) from None
+
+    def cases(table: Any) -> list[dict]:
+        by_part = table.get("cases", {}) if isinstance(table, dict) else {}
+        return [c for cs in by_part.values() if isinstance(cs, list) for c in cs if isinstance(c, dict)]
+
+    hidden, public = raw.get("hidden", {}), raw.get("public", {})
+    seed = hidden.get("seed") if isinstance(hidden, dict) else None
+    return (int(seed) if isinstance(seed, int) else None), cases(hidden), cases(public)
+
+
+def load_secrets(assignment: str) -> Secrets:
+    """Read the solution regions and the hidden table of ``assignment`` (paths at call time)."""
+    solution = paths.solution_file(assignment)
+    solution_path = display_path(solution)
+    solution_lines = (_solution_secrets(read_text(solution), solution_path, _public_kit_lines(assignment))
+                      if solution.is_file() else {})
+    cases_file = paths.assignment_dir(assignment) / "cases.toml"
+    cases_path = display_path(cases_file)
+    if not cases_file.is_file():  # nothing hidden exists yet, so nothing hidden can leak
+        return Secrets(solution_path, solution_lines, cases_path, None, {}, ())
+    seed, hidden_cases, public_cases = _load_cases(assignment, cases_path)
+    if seed is not None and len(str(abs(seed))) < MIN_SEED_DIGITS:
+        raise KitError(f"the hidden seed {seed} is too short to scan for leaks (it would match ordinary "
+                       f"numbers): use a seed of at least {MIN_SEED_DIGITS} digits", path=cases_path)
+    public_forms = set().union(*(_serialisations(c) for c in public_cases)) if public_cases else set()
+    hidden_forms = sorted({f for c in hidden_cases if not (_serialisations(c) & public_forms)
+                           for f in _serialisations(c)})
+    return Secrets(solution_path, solution_lines, cases_path, seed,
+                   _hidden_raw_lines(read_text(cases_file)), tuple(hidden_forms))
+
+
+@dataclass(frozen=True)
+class Leak:
+    line: int   # 1-based line of the scanned text
+    what: str   # what it would show, as a phrase
+    text: str   # the offending line, stripped
+
+
+def find_leak(text: str, secrets: Secrets) -> Leak | None:
+    """The first leak in ``text``, None when it is clean."""
+    lines = split_lines(text)
+    seed = (re.compile(rf"(?<![\w.]){re.escape(str(secrets.seed))}(?!\w|\.\d)")
+            if secrets.seed is not None else None)
+    for number, line in enumerate(lines, start=1):
+        shown = line.strip()
+        marker = _MARKER.search(line)
+        if marker:
+            return Leak(number, f"a solution marker ({marker.group(0)!r})", shown)
+        squashed = _squash(line).strip("`")  # a line quoted as markdown code still leaks
+        if squashed in secrets.solution_lines:
+            where = f"{secrets.solution_path}:{secrets.solution_lines[squashed]}"
+            return Leak(number, f"a line of a solution region ({where})", shown)
+        if seed is not None and seed.search(line):
+            return Leak(number, f"the hidden seed {secrets.seed} from {secrets.cases_path}", shown)
+        if squashed in secrets.hidden_lines:
+            where = f"{secrets.cases_path}:{secrets.hidden_lines[squashed]}"
+            return Leak(number, f"a line of the [hidden] table ({where})", shown)
+    # A serialised case may be spread over several lines: search the squashed whole text.
+    if secrets.hidden_cases:
+        squashed_text, line_of = [], []
+        for number, line in enumerate(lines, start=1):
+            part = _squash(line)
+            squashed_text.append(part)
+            line_of.extend([number] * len(part))
+        whole = "".join(squashed_text)
+        for form in secrets.hidden_cases:
+            at = whole.find(form)
+            if at >= 0:
+                number = line_of[at]
+                return Leak(number, f"a hidden case from {secrets.cases_path} ({form})",
+                            lines[number - 1].strip())
+    return None
+
+
+def _source_line(leak: Leak, source_text: str) -> int | None:
+    """Where the offending line was written in a notebook source (markdown lines start with '#')."""
+    target = _squash(leak.text)
+    for number, line in enumerate(split_lines(source_text), start=1):
+        squashed = _squash(line)
+        if squashed == target or (squashed.startswith("#") and squashed[1:] == target):
+            return number
+    return None
+
+
+def _refuse(leak: Leak, where: str, cell: int | None = None, origin: str = "") -> LeakError:
+    return LeakError(f"refusing to write a leak: this would show {leak.what}: {leak.text!r}{origin}",
+                     path=where, line=leak.line, cell=cell)
+
+
+def scan_for_leaks(text: str, *, assignment: str, where: str) -> None:
+    """LeakError naming ``where``, the line number and the offending line on the first leak."""
+    leak = find_leak(text, load_secrets(assignment))
+    if leak is not None:
+        raise _refuse(leak, where)
+
+
+def scan_notebook_for_leaks(nb: NotebookNode, *, assignment: str, where: str,
+                            source_path: str | None = None, source_text: str | None = None) -> None:
+    """Scan every cell's source; the LeakError says ``where, cell N, line M`` (both 1-based).
+
+    Given the notebook's source, the message also points at the line to fix there.
+    """
+    secrets = load_secrets(assignment)
+    for index, cell in enumerate(nb.cells, start=1):
+        leak = find_leak(cell.source, secrets)
+        if leak is None:
+            continue
+        origin = ""
+        if source_text is not None and (line := _source_line(leak, source_text)) is not None:
+            origin = f" (written at {source_path}:{line})"
+        raise _refuse(leak, where, cell=index, origin=origin)

@@ -1,0 +1,125 @@
+"""Release: build every generated file of the chosen assignments, refuse leaks, write what changed.
+
+For each assignment, in order: build the starter, the student notebook, the solution notebook
+and the reference module (``expected_outputs``); scan every student-facing one for leaks;
+only when all assignments built cleanly, compare with what is on disk and write the files
+whose content differs. So a failure anywhere writes nothing, and a second run writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .. import paths
+from ..errors import KitError
+from .leaks import scan_for_leaks, scan_notebook_for_leaks
+from .markers import strip_markers
+from .notebook import build_notebook, notebook_to_json
+from .sources import AssignmentSources, display_path, load_sources, missing_sources
+from .starter import build_starter
+
+DEFAULT_GITHUB_BASE = "your-org/dl-course-kit/blob/main"
+GITHUB_BASE_ENV = "KIT_GITHUB_BASE"
+
+
+@dataclass
+class ReleaseResult:
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    stale: list[Path] = field(default_factory=list)  # check_only: committed files that differ or are missing
+
+
+def resolve_github_base(option: str | None = None) -> str:
+    """The --github-base option if given, else $KIT_GITHUB_BASE, else DEFAULT_GITHUB_BASE."""
+    return option or os.environ.get(GITHUB_BASE_ENV) or DEFAULT_GITHUB_BASE
+
+
+def committed_files(assignment: str) -> list[Path]:
+    """The generated files that live in git (dist/ does not)."""
+    return [paths.starter_file(assignment), paths.notebook_file(assignment)]
+
+
+def _dist_files(assignment: str) -> dict[str, Path]:
+    base = paths.DIST / assignment
+    return {
+        "student_notebook": base / "student" / f"{assignment}.ipynb",
+        "student_code": base / "student" / f"{assignment}.py",
+        "solution_notebook": base / "solution" / f"{assignment}_solution.ipynb",
+        "solution_code": base / "solution" / f"{assignment}.py",
+    }
+
+
+def _refuse_leaks(src: AssignmentSources, student_facing: dict[Path, str]) -> None:
+    assignment = src.assignment
+    for path, content in student_facing.items():
+        where = display_path(path)
+        if path.suffix == ".ipynb":
+            # Scan cell sources, not the JSON, whose escaping would hide a copied line.
+            scan_notebook_for_leaks(nbformat.reads(content, as_version=4), assignment=assignment, where=where,
+                                    source_path=display_path(src.notebook_path), source_text=src.notebook_text)
+        else:
+            scan_for_leaks(content, assignment=assignment, where=where)
+
+
+def expected_outputs(assignment: str, github_base: str = DEFAULT_GITHUB_BASE) -> dict[Path, str]:
+    """Every generated file of ``assignment`` -> its exact content; LeakError on a leak."""
+    src = load_sources(assignment)
+    starter = build_starter(assignment, src)
+    student_nb = notebook_to_json(build_notebook(assignment, variant="student", github_base=github_base))
+    solution_nb = notebook_to_json(build_notebook(assignment, variant="solution", github_base=github_base))
+    reference = strip_markers(src.solution_text, display_path(src.solution_path))
+    dist = _dist_files(assignment)
+    student_facing = {
+        paths.starter_file(assignment): starter,
+        paths.notebook_file(assignment): student_nb,
+        dist["student_notebook"]: student_nb,
+        dist["student_code"]: starter,
+    }
+    _refuse_leaks(src, student_facing)
+    return {**student_facing, dist["solution_notebook"]: solution_nb, dist["solution_code"]: reference}
+
+
+def _selected(assignments: list[str]) -> list[str]:
+    """All assignments whose sources exist when none is named; a named one must exist."""
+    if not assignments:
+        return [a for a in paths.ASSIGNMENT_IDS if not missing_sources(a)]
+    for assignment in assignments:
+        missing = missing_sources(assignment)
+        if missing:
+            raise KitError(f"cannot release {assignment!r}: {display_path(missing[0])} does not exist")
+    return list(dict.fromkeys(assignments))  # drop repeats, keep order
+
+
+def _current(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+
+
+def release(assignments: list[str], *, github_base: str = DEFAULT_GITHUB_BASE,
+            check_only: bool = False, dist: bool = True) -> ReleaseResult:
+    """Regenerate the files of ``assignments`` (all when empty); with check_only, only report stale ones."""
+    planned: dict[Path, str] = {}
+    committed: set[Path] = set()
+    for assignment in _selected(assignments):
+        outputs = expected_outputs(assignment, github_base)  # raises before anything is written
+        committed.update(committed_files(assignment))
+        for path, content in outputs.items():
+            if path in committed or (dist and not check_only):
+                planned[path] = content
+    result = ReleaseResult()
+    for path, content in planned.items():
+        if _current(path) == content:
+            result.unchanged.append(path)
+        elif check_only:
+            result.stale.append(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content.encode("utf-8"))  # bytes: no newline translation
+            result.written.append(path)
+    return result

@@ -1,0 +1,249 @@
+"""What runs inside the forked child: isolate, load the student's code, run one part's cases.
+
+The child only ever receives inputs. It writes one frame per case to its result
+pipe (plain data: JSON + safetensors) and exits; the parent, which the child
+cannot touch, decides every verdict. Anything the child sends is untrusted.
+"""
+
+from __future__ import annotations
+
+import __future__
+import ast
+import importlib
+import os
+import resource
+import sys
+import time
+import traceback
+import types
+from typing import Any, NoReturn
+
+import torch
+
+from ..checks import engine
+from . import tripwires, wire
+
+SUBMISSION_FILENAME = "submission.py"
+
+
+# Filled by the tripwires (installed once in the zygote, copied into each child by fork).
+TRIPWIRE_HITS: list[str] = []
+
+
+class MissingFunction(Exception):
+    pass
+
+
+def run(request: dict, blob: bytes, result_fd: int, output_fd: int, workdir: str) -> NoReturn:
+    """Entry point after fork; never returns."""
+    code = 0
+    try:
+        _isolate(request.get("limits", {}), result_fd, output_fd, workdir)
+        _run_cases(request, blob, result_fd)
+    except BaseException:  # the child must never fall back into the zygote's loop
+        code = 3
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        os._exit(code)
+
+
+def _isolate(limits: dict, result_fd: int, output_fd: int, workdir: str) -> None:
+    os.setsid()  # our own process group, so the zygote can kill everything we start
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    # Close everything else we inherited (the zygote's protocol pipes above all).
+    os.closerange(3, result_fd)
+    os.closerange(result_fd + 1, 65536)
+    os.chdir(workdir)
+    for name, value in _rlimits(limits).items():
+        try:
+            resource.setrlimit(name, (value, value))
+        except (ValueError, OSError):
+            pass  # a limit the OS will not lower is reported by the grader's protection line
+    # Files beside the submission must not shadow modules: no cwd or relative entries.
+    sys.path[:] = [p for p in sys.path if p and os.path.isabs(p) and os.path.realpath(p) != os.path.realpath(workdir)]
+    torch.set_num_threads(1)
+
+
+def _rlimits(limits: dict) -> dict[int, int]:
+    out = {
+        resource.RLIMIT_CPU: int(limits.get("cpu_s", 30)) + 1,
+        resource.RLIMIT_FSIZE: int(limits.get("file_bytes", 16 * 1024 * 1024)),
+        resource.RLIMIT_NOFILE: int(limits.get("open_files", 64)),
+        resource.RLIMIT_CORE: 0,
+    }
+    if "address_space_bytes" in limits:
+        # torch's own mappings already take gigabytes of address space; allow that plus the budget.
+        out[resource.RLIMIT_AS] = _current_vm_bytes() + int(limits["address_space_bytes"])
+    if "processes" in limits:
+        out[resource.RLIMIT_NPROC] = int(limits["processes"])
+    return out
+
+
+def _current_vm_bytes() -> int:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4 * 1024 ** 3
+
+
+def _write(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+class _LazyModule(types.ModuleType):
+    """Stands for a module not yet imported; imports it on first use.
+
+    Notebooks import plotting and data libraries that graded functions never
+    touch; importing them for real in every child would cost seconds a part.
+    """
+
+    def __init__(self, name: str, submodules: tuple[str, ...] = ()) -> None:
+        super().__init__(name)
+        self.__dict__["_kit_target"] = (name, submodules)
+
+    def _kit_load(self) -> Any:
+        name, submodules = self.__dict__["_kit_target"]
+        for sub in submodules:
+            importlib.import_module(sub)
+        return importlib.import_module(name)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._kit_load(), attr)
+
+
+class _LazyFrom:
+    """``from module import name`` for a module not yet imported: resolved on first use."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._kit_target = (module, name)
+
+    def _kit_load(self) -> Any:
+        module, name = self._kit_target
+        return getattr(importlib.import_module(module), name)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._kit_load(), attr)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._kit_load()(*args, **kwargs)
+
+
+def _bind_lazily(stmt: ast.stmt, namespace: dict) -> bool:
+    """Bind an import of a module that is not loaded yet to lazy stand-ins; False to import now."""
+    if isinstance(stmt, ast.Import):
+        if all(a.name.split(".")[0] in sys.modules for a in stmt.names):
+            return False
+        for a in stmt.names:
+            if a.asname:
+                namespace[a.asname] = _LazyModule(a.name)
+            else:
+                root = a.name.split(".")[0]
+                namespace[root] = _LazyModule(root, (a.name,) if a.name != root else ())
+        return True
+    if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module and stmt.module != "__future__":
+        if stmt.module.split(".")[0] in sys.modules or any(a.name == "*" for a in stmt.names):
+            return False
+        for a in stmt.names:
+            namespace[a.asname or a.name] = _LazyFrom(stmt.module, a.name)
+        return True
+    return False
+
+
+def _load_module(source: str) -> tuple[types.ModuleType, list[str]]:
+    """Execute the taken statements one by one; one that fails is noted and skipped."""
+    module = types.ModuleType("submission")
+    module.__file__ = SUBMISSION_FILENAME
+    sys.modules["submission"] = module
+    notes = []
+    body = ast.parse(source, SUBMISSION_FILENAME).body
+    # A future import applies to every statement, as it would in the student's file.
+    flags = 0
+    for stmt in body:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+            for a in stmt.names:
+                feature = getattr(__future__, a.name, None)
+                flags |= getattr(feature, "compiler_flag", 0)
+    for stmt in body:
+        try:
+            if _bind_lazily(stmt, module.__dict__):
+                continue
+            exec(compile(ast.Module([stmt], []), SUBMISSION_FILENAME, "exec", flags=flags, dont_inherit=True),
+                 module.__dict__)
+        except BaseException as e:  # SystemExit included: loading must go on
+            notes.append(f"line {stmt.lineno}: {type(e).__name__}: {_short(str(e))} (statement skipped)")
+    return module, notes
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _where(exc: BaseException) -> str | None:
+    """The innermost line of the student's own code in a traceback."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename == SUBMISSION_FILENAME:
+            return f"line {frame.lineno} in {frame.name}"
+    return None
+
+
+def _run_cases(request: dict, blob: bytes, result_fd: int) -> None:
+    tensors = wire.load_tensors(blob)
+    calls = [wire.decode(c, tensors) for c in request["cases"]]
+    hits = TRIPWIRE_HITS
+    tripwires.install(hits)  # a no-op when the zygote already did it
+    if not request.get("tripwires", True):
+        tripwires.uninstall()
+    module, notes = _load_module(request["source"])
+    _write(result_fd, wire.pack({"event": "loaded", "notes": notes}))
+    namespace = module.__dict__
+
+    def lookup(name: str) -> Any:
+        fn = namespace.get(name)
+        if not callable(fn):
+            raise MissingFunction(name)
+        return fn
+
+    driver = request["driver"]
+    for index, (args, kwargs) in enumerate(calls):
+        hits.clear()
+        header: dict[str, Any] = {"event": "case", "case": index}
+        out_tensors: dict[str, torch.Tensor] = {}
+        start = time.perf_counter()
+        try:
+            result = engine.run_driver(driver, lookup, engine.Call(*args, **kwargs))
+            encoder = wire.Encoder()
+            header["result"] = encoder.encode(result)
+            header["inputs_after"] = encoder.encode(list(engine.tensors_in((args, kwargs))))
+            out_tensors = encoder.tensors
+            header["status"] = "ok"
+        except MissingFunction as e:
+            header.update(status="missing", name=str(e))
+        except BaseException as e:
+            header.update(status="error", error_type=type(e).__name__, message=_short(str(e)),
+                          where=_where(e))
+            if isinstance(e, NameError):
+                header["name"] = getattr(e, "name", None)
+        header["seconds"] = time.perf_counter() - start
+        header["banned"] = sorted(set(hits))
+        try:
+            frame = wire.pack(header, out_tensors)
+        except Exception as e:  # e.g. a result safetensors cannot hold
+            frame = wire.pack({"event": "case", "case": index, "status": "invalid",
+                               "message": f"the result could not be sent back: {_short(str(e))}",
+                               "banned": header["banned"]})
+        _write(result_fd, frame)

@@ -1,0 +1,304 @@
+"""The release pipeline on a small fixture assignment ('toy') copied into a temporary kit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder import paths
+from autograder.checks import embed
+from autograder.errors import KitError, LeakError
+from autograder.release import pipeline
+from autograder.release.notebook import build_notebook, notebook_to_json
+from autograder.release.pipeline import (DEFAULT_GITHUB_BASE, expected_outputs, release,
+                                         resolve_github_base)
+
+FIXTURE = Path(__file__).parent / "fixtures" / "release"
+BASE = "teacher/dl-kit/blob/main"
+SETUP = "#@title Setup\nimport torch\ndef check(name):\n    print(name, 'ok')\n"
+
+
+@pytest.fixture
+def kit(tmp_path, monkeypatch) -> Path:
+    """A copy of the fixture kit that autograder.paths points at; the setup cell is stubbed."""
+    root = tmp_path / "kit"
+    shutil.copytree(FIXTURE, root)
+    for name, sub in [("ASSIGNMENTS", "assignments"), ("SOLUTIONS", "solutions"),
+                      ("STARTER_CODE", "starter_code"), ("NOTEBOOKS", "notebooks"), ("DIST", "dist")]:
+        monkeypatch.setattr(paths, name, root / sub)
+    monkeypatch.setattr(paths, "ROOT", root)
+    monkeypatch.setattr(paths, "ASSIGNMENT_IDS", ("toy", "not_started"))
+    # The setup cell is the embed module's job; here it only has to land in the right place.
+    monkeypatch.setattr(embed, "setup_cell_source", lambda assignment: SETUP)
+    return root
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _generated(root: Path) -> dict[str, bytes]:
+    return {k: v for k, v in _files(root).items()
+            if k.split("/")[0] in ("starter_code", "notebooks", "dist")}
+
+
+def _student_notebook(kit: Path) -> dict:
+    release(["toy"], github_base=BASE)
+    return json.loads((kit / "notebooks" / "toy.ipynb").read_text())
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+# --- what is written ------------------------------------------------------------------------
+
+def test_does_release_write_the_starter_the_notebook_and_the_dist_bundle(kit):
+    result = release(["toy"], github_base=BASE)
+    assert sorted(p.relative_to(kit).as_posix() for p in result.written) == [
+        "dist/toy/solution/toy.py",
+        "dist/toy/solution/toy_solution.ipynb",
+        "dist/toy/student/toy.ipynb",
+        "dist/toy/student/toy.py",
+        "notebooks/toy.ipynb",
+        "starter_code/toy.py",
+    ]
+    assert result.unchanged == [] and result.stale == []
+    assert (kit / "dist/toy/student/toy.py").read_bytes() == (kit / "starter_code/toy.py").read_bytes()
+    assert (kit / "dist/toy/student/toy.ipynb").read_bytes() == (kit / "notebooks/toy.ipynb").read_bytes()
+
+
+def test_does_a_second_release_write_nothing(kit):
+    release(["toy"], github_base=BASE)
+    before = _files(kit)
+    result = release(["toy"], github_base=BASE)
+    assert result.written == [] and len(result.unchanged) == 6
+    assert _files(kit) == before
+
+
+def test_are_two_builds_identical(kit):
+    assert expected_outputs("toy", BASE) == expected_outputs("toy", BASE)
+
+
+def test_does_release_without_dist_leave_dist_alone(kit):
+    result = release(["toy"], github_base=BASE, dist=False)
+    assert sorted(p.relative_to(kit).as_posix() for p in result.written) == [
+        "notebooks/toy.ipynb", "starter_code/toy.py"]
+    assert not (kit / "dist").exists()
+
+
+def test_does_the_starter_start_with_a_header_then_the_stubbed_solution(kit):
+    release(["toy"], github_base=BASE)
+    starter = (kit / "starter_code" / "toy.py").read_text()
+    assert starter.startswith(
+        "# Starter code for Toy Regression.\n"
+        "# Implement every TODO: replace each `raise NotImplementedError(...)` with your code.\n"
+        "# Check your work locally with: python -m autograder check toy toy.py\n\n"
+        '"""Toy regression: a linear model and its mean squared error."""\n')
+    assert '    raise NotImplementedError("mse_loss is not implemented yet: ' in starter
+    assert "SOLUTION" not in starter and "(diff ** 2)" not in starter
+    compile(starter, "starter_code/toy.py", "exec")
+
+
+def test_is_the_reference_module_complete_and_free_of_markers(kit):
+    release(["toy"], github_base=BASE)
+    reference = (kit / "dist/toy/solution/toy.py").read_text()
+    assert "loss = (diff ** 2).mean()" in reference and "SOLUTION" not in reference
+
+
+# --- check_only -------------------------------------------------------------------------------
+
+def test_does_check_only_report_an_edited_committed_starter_as_stale(kit):
+    release(["toy"], github_base=BASE)
+    starter = kit / "starter_code" / "toy.py"
+    starter.write_text(starter.read_text() + "# edited by hand\n")
+    before = _files(kit)
+    result = release(["toy"], github_base=BASE, check_only=True)
+    assert result.stale == [starter]
+    assert result.written == [] and result.unchanged == [kit / "notebooks" / "toy.ipynb"]
+    assert _files(kit) == before  # check_only writes nothing
+
+
+def test_does_check_only_report_missing_committed_files_and_write_nothing(kit):
+    result = release([], github_base=BASE, check_only=True)
+    assert result.stale == [kit / "starter_code" / "toy.py", kit / "notebooks" / "toy.ipynb"]
+    assert _generated(kit) == {}
+
+
+def test_is_a_notebook_built_for_another_github_base_stale(kit):
+    release(["toy"], github_base=BASE)
+    result = release(["toy"], github_base="someone/else/blob/main", check_only=True)
+    assert result.stale == [kit / "notebooks" / "toy.ipynb"]
+
+
+# --- leaks ------------------------------------------------------------------------------------
+
+def test_is_a_solution_line_copied_into_the_notebook_source_refused_and_nothing_written(kit):
+    _edit(kit / "assignments/toy/notebook.py", "# *Your answer here.*",
+          "# *Your answer here.*\n#\n#     loss = (diff ** 2).mean()")
+    with pytest.raises(LeakError) as info:
+        release(["toy"], github_base=BASE)
+    assert str(info.value) == (
+        "notebooks/toy.ipynb, cell 9, line 5: refusing to write a leak: this would show a line of a "
+        "solution region (solutions/toy.py:33): 'loss = (diff ** 2).mean()' "
+        "(written at assignments/toy/notebook.py:29)")
+    assert _generated(kit) == {}
+
+
+def test_is_a_setup_cell_that_would_embed_the_hidden_seed_refused(kit, monkeypatch):
+    monkeypatch.setattr(embed, "setup_cell_source", lambda a: "import torch\ntorch.manual_seed(987654)\n")
+    with pytest.raises(LeakError, match=r"^notebooks/toy.ipynb, cell 3, line 2: .*hidden seed 987654"):
+        release(["toy"], github_base=BASE)
+    assert _generated(kit) == {}
+
+
+def test_is_a_leak_refused_before_a_previously_released_file_is_touched(kit):
+    release(["toy"], github_base=BASE)
+    before = _files(kit)
+    _edit(kit / "solutions/toy.py", "    diff = y_hat - y\n", "    diff = y_hat - y  # seed 987654\n")
+    with pytest.raises(LeakError, match=r"^starter_code/toy.py:\d+: .*hidden seed"):
+        release(["toy"], github_base=BASE)
+    assert _files(kit) == {**before, "solutions/toy.py": (kit / "solutions/toy.py").read_bytes()}
+
+
+# --- the student notebook -------------------------------------------------------------------
+
+def test_does_the_notebook_open_with_the_title_and_a_colab_badge_for_the_github_base(kit):
+    first = _student_notebook(kit)["cells"][0]
+    assert first["cell_type"] == "markdown"
+    assert "".join(first["source"]) == (
+        "# Toy Regression\n\n"
+        "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+        f"(https://colab.research.google.com/github/{BASE}/notebooks/toy.ipynb)")
+
+
+def test_does_the_notebook_carry_colab_gpu_metadata_and_nothing_from_jupytext(kit):
+    nb = _student_notebook(kit)
+    assert nb["metadata"] == {
+        "accelerator": "GPU",
+        "colab": {"gpuType": "T4", "provenance": [], "toc_visible": True},
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    assert (nb["nbformat"], nb["nbformat_minor"]) == (4, 5)
+    assert all(set(c["metadata"]) <= {"tags", "cellView"} for c in nb["cells"])
+
+
+def test_does_the_notebook_have_no_outputs_and_no_execution_counts(kit):
+    code = [c for c in _student_notebook(kit)["cells"] if c["cell_type"] == "code"]
+    assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+
+
+def test_is_the_setup_cell_placed_where_the_directive_was_and_folded_in_colab(kit):
+    cells = _student_notebook(kit)["cells"]
+    assert "".join(cells[2]["source"]) == SETUP.rstrip("\n")
+    assert cells[2]["metadata"] == {"cellView": "form"}
+
+
+def test_are_functions_stubbed_in_the_student_notebook_with_their_docstrings(kit):
+    cells = _student_notebook(kit)["cells"]
+    predict = "".join(cells[4]["source"])
+    assert predict.startswith("def predict(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor)")
+    assert "- X: inputs, shape (N, D)" in predict
+    assert predict.endswith('    raise NotImplementedError("predict is not implemented yet: '
+                            'replace this line with your code.")')
+
+
+def test_are_cell_tags_preserved(kit):
+    cells = _student_notebook(kit)["cells"]
+    assert cells[-1]["cell_type"] == "markdown" and cells[-1]["metadata"] == {"tags": ["answer"]}
+
+
+def test_are_cell_ids_deterministic(kit):
+    cells = _student_notebook(kit)["cells"]
+    assert [c["id"] for c in cells] == [f"student-{i:03d}" for i in range(len(cells))]
+
+
+def test_does_the_serialised_notebook_end_with_a_newline_and_sort_its_keys(kit):
+    text = notebook_to_json(build_notebook("toy", variant="student", github_base=BASE))
+    assert text.endswith("}\n")
+    assert text == json.dumps(json.loads(text), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def test_is_the_solution_notebook_complete_and_titled_as_the_reference(kit):
+    nb = build_notebook("toy", variant="solution", github_base=BASE)
+    sources = [c.source for c in nb.cells]
+    assert sources[0].startswith("# Toy Regression: reference solution")
+    assert "colab-badge" not in sources[0]
+    assert any("loss = (diff ** 2).mean()" in s for s in sources)
+    assert not any("SOLUTION" in s or "NotImplementedError" in s for s in sources)
+    assert nb.cells[1].id == "solution-001"
+
+
+# --- notebook source mistakes ----------------------------------------------------------------
+
+def test_is_an_unknown_directive_reported_with_the_notebook_source_line(kit):
+    _edit(kit / "assignments/toy/notebook.py", "# kit: setup", "# kit: setpu")
+    with pytest.raises(KitError) as info:
+        release(["toy"], github_base=BASE)
+    assert str(info.value) == ("assignments/toy/notebook.py:5: unknown kit directive '# kit: setpu' "
+                               "(expected '# kit: setup' or '# kit: function NAME [NAME ...]')")
+
+
+def test_is_an_unknown_function_name_reported_with_the_notebook_source_line(kit):
+    _edit(kit / "assignments/toy/notebook.py", "# kit: function mse_loss", "# kit: function mse")
+    with pytest.raises(KitError) as info:
+        release(["toy"], github_base=BASE)
+    assert str(info.value) == ("assignments/toy/notebook.py:19: '# kit: function' names 'mse', which "
+                               "solutions/toy.py does not define at top level (defined: mse_loss, predict)")
+
+
+def test_is_a_directive_sharing_its_cell_with_code_reported(kit):
+    _edit(kit / "assignments/toy/notebook.py", "# kit: function predict", "# kit: function predict\nx = 1")
+    with pytest.raises(KitError, match=r"^assignments/toy/notebook.py:\d+: a kit directive must be alone"):
+        release(["toy"], github_base=BASE)
+
+
+def test_is_a_check_call_before_the_setup_cell_reported(kit):
+    _edit(kit / "assignments/toy/notebook.py", "# %%\n# kit: setup\n", "# %%\ncheck('predict')\n")
+    with pytest.raises(KitError) as info:
+        release(["toy"], github_base=BASE)
+    assert str(info.value) == ("assignments/toy/notebook.py:5: check(...) is called before the "
+                               "'# kit: setup' cell that defines it")
+
+
+def test_is_a_marker_error_in_the_solution_reported_with_the_solution_line(kit):
+    _edit(kit / "solutions/toy.py", "    # END SOLUTION\n    return loss", "    return loss")
+    with pytest.raises(KitError, match=r"^solutions/toy.py:32: BEGIN SOLUTION has no matching END"):
+        release(["toy"], github_base=BASE)
+
+
+# --- which assignments -----------------------------------------------------------------------
+
+def test_does_release_of_all_skip_assignments_without_sources(kit):
+    result = release([], github_base=BASE)
+    assert {p.relative_to(kit).parts[-1] for p in result.written} >= {"toy.py", "toy.ipynb"}
+    assert not any("not_started" in str(p) for p in result.written)
+
+
+def test_is_an_explicitly_named_assignment_without_sources_an_error(kit):
+    with pytest.raises(KitError) as info:
+        release(["not_started"], github_base=BASE)
+    assert str(info.value) == "cannot release 'not_started': solutions/not_started.py does not exist"
+
+
+def test_does_the_github_base_come_from_the_option_then_the_environment(monkeypatch):
+    monkeypatch.delenv(pipeline.GITHUB_BASE_ENV, raising=False)
+    assert resolve_github_base() == DEFAULT_GITHUB_BASE == "your-org/dl-course-kit/blob/main"
+    monkeypatch.setenv("KIT_GITHUB_BASE", "env/kit/blob/main")
+    assert resolve_github_base() == "env/kit/blob/main"
+    assert resolve_github_base("cli/kit/blob/main") == "cli/kit/blob/main"
+
+
+# --- the real repository -----------------------------------------------------------------------
+
+def test_are_the_committed_generated_files_up_to_date():
+    """Fails when starter_code/ or notebooks/ differ from what `python -m autograder release` makes."""
+    stale = release([], github_base=resolve_github_base(), check_only=True).stale
+    assert stale == [], "run `python -m autograder release` and commit: " + ", ".join(map(str, stale))
