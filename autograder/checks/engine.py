@@ -29,11 +29,21 @@ _HINT_RTOL = 1e-3
 # ----------------------------------------------------------------------------
 
 class Call:
-    """Positional and keyword arguments for one call of a graded function."""
+    """Positional and keyword arguments for one call of a graded function.
+
+    ``extra`` holds data for judging that must never reach the student's code
+    (held-out evaluation data for training parts): only args and kwargs are
+    sent to the sandbox, and fresh() copies do not carry extra.
+    """
 
     def __init__(self, *args, **kwargs):
         self.args = tuple(args)
         self.kwargs = dict(kwargs)
+        self.extra = {}
+
+    def with_extra(self, **data):
+        self.extra.update(data)
+        return self
 
 
 class Mistake:

@@ -1,0 +1,318 @@
+# Checks for softmax_regression: inputs, references and known mistakes per graded part.
+#
+# This file runs in the check engine's namespace (autograder/checks/engine.py is
+# executed first, by the grader and inside the notebook), so Part, Call, Mistake,
+# randn, in_float64, autograd_grads and compare_tensor are in scope. References use
+# torch's own ops, torch.autograd and torch's own training tools (nn.Linear,
+# optim.SGD, data samplers) only: they reveal no hand-derived solution.
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+# ----------------------------------------------------------------------------
+# Inputs
+# ----------------------------------------------------------------------------
+
+def _targets(g, N, K):
+    return torch.randint(0, K, (N,), generator=g)
+
+
+def _logits(g, shape, dtype, scale=1.0, max_abs=None):
+    """Logits: normal with std `scale`, or uniform in [-max_abs, max_abs] for the extreme cases."""
+    if max_abs is None:
+        return randn(g, shape, dtype, scale)
+    return ((torch.rand(shape, generator=g, dtype=torch.float64) * 2 - 1) * max_abs).to(dtype)
+
+
+def _model(g, dtype, N, D, K, scale=1.0, max_abs=None):
+    """X (N, D), W (K, D), b (K,).
+
+    With max_abs the logits X @ W.T + b reach about max_abs in magnitude. X is then
+    small integers and W, b multiples of 1/8, so every logit is exact in float32 too
+    and the float32 truth does not hinge on rounding in X @ W.T.
+    """
+    if max_abs is None:
+        return randn(g, (N, D), dtype), randn(g, (K, D), dtype, scale), randn(g, (K,), dtype, scale)
+    X = torch.randint(-2, 3, (N, D), generator=g).to(torch.float64)
+    step = max_abs / (2 * D)
+    W = torch.round((torch.rand((K, D), generator=g, dtype=torch.float64) * 2 - 1) * step * 8) / 8
+    b = torch.round(randn(g, (K,)) * 8) / 8
+    return X.to(dtype), W.to(dtype), b.to(dtype)
+
+
+def _inputs_softmax(g, dtype=torch.float64, N=4, K=3, scale=1.0, max_abs=None):
+    return Call(_logits(g, (N, K), dtype, scale, max_abs))
+
+
+def _inputs_one_hot(g, N=5, K=3):
+    return Call(_targets(g, N, K), K)
+
+
+def _inputs_cross_entropy(g, dtype=torch.float64, N=5, K=3, scale=1.0, max_abs=None):
+    Z = _logits(g, (N, K), dtype, scale, max_abs)
+    return Call(Z, _targets(g, N, K))
+
+
+def _inputs_gradients(g, dtype=torch.float64, N=6, D=3, K=4, scale=1.0, max_abs=None):
+    X, W, b = _model(g, dtype, N, D, K, scale, max_abs)
+    return Call(X, _targets(g, N, K), W, b)
+
+
+def _inputs_predict(g, dtype=torch.float64, N=6, D=3, K=4, scale=1.0):
+    X, W, b = _model(g, dtype, N, D, K, scale)
+    return Call(X, W, b)
+
+
+def _clusters(g, N, D, K, sep):
+    """A learnable problem: K Gaussian clusters (unit spread) with centres sep * randn(K, D)."""
+    centres = randn(g, (K, D), scale=sep)
+    t = _targets(g, N, K)
+    return centres[t] + randn(g, (N, D)), t, centres
+
+
+def _inputs_fit(g, dtype=torch.float64, N=300, D=2, K=3, sep=2.0, lr=0.1, num_epochs=10,
+                batch_size=32, N_test=400, seeded=True):
+    X, t, centres = _clusters(g, N, D, K, sep)
+    t_test = _targets(g, N_test, K)
+    X_test = centres[t_test] + randn(g, (N_test, D))
+    seed = int(torch.randint(0, 2 ** 31, (), generator=g))
+    generator = torch.Generator().manual_seed(seed) if seeded else None
+    call = Call(X.to(dtype), t, K, lr, num_epochs, batch_size, generator=generator)
+    # Held-out data for judging only: it never reaches the submission.
+    return call.with_extra(X_test=X_test, t_test=t_test)
+
+
+# ----------------------------------------------------------------------------
+# References (torch's own ops and autograd)
+# ----------------------------------------------------------------------------
+
+def _ref_softmax(Z):
+    return torch.softmax(Z, dim=1)
+
+
+def _ref_one_hot(t, num_classes):
+    return F.one_hot(t, num_classes).to(torch.float32)
+
+
+def _ref_cross_entropy(Z, t):
+    return F.cross_entropy(Z, t)
+
+
+def _ref_J(X, t, W, b):
+    return F.cross_entropy(X @ W.T + b, t)
+
+
+def _ref_gradients(X, t, W, b):
+    return autograd_grads(lambda W_, b_: _ref_J(X, t, W_, b_), (W, b), (0, 1))
+
+
+def _ref_predict(X, W, b):
+    return (X @ W.T + b).argmax(dim=1)
+
+
+def _ref_fit(X, t, num_classes, lr, num_epochs, batch_size, generator=None):
+    """torch's own mini-batch SGD: nn.Linear from zeros, optim.SGD, a shuffling sampler.
+
+    The sampler draws each epoch's order as torch.randperm(N, generator=generator),
+    so with the same seed this visits the examples in the same order as the
+    assignment asks for. Without a generator, a fixed one keeps the reference
+    reproducible (any order is accepted from the submission).
+    """
+    from torch.utils.data import BatchSampler, RandomSampler
+
+    N, D = X.shape
+    if generator is None:
+        generator = torch.Generator().manual_seed(0)
+    model = torch.nn.Linear(D, num_classes, dtype=X.dtype)
+    torch.nn.init.zeros_(model.weight)
+    torch.nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    sampler = BatchSampler(RandomSampler(range(N), generator=generator), batch_size, drop_last=False)
+
+    def full_cost():
+        with torch.no_grad():
+            return F.cross_entropy(model(X), t)
+
+    costs = [full_cost()]
+    for _ in range(num_epochs):
+        for batch in sampler:
+            optimizer.zero_grad()
+            F.cross_entropy(model(X[batch]), t[batch]).backward()
+            optimizer.step()
+        costs.append(full_cost())
+    return model.weight.detach().clone(), model.bias.detach().clone(), torch.stack(costs)
+
+
+# Known mistakes: what each one returns, computed with torch's own ops.
+
+def _dZ(Z, t):
+    return autograd_grads(lambda Z_: F.cross_entropy(Z_, t), (Z,), (0,))[0]
+
+
+def _gradients_db_wrong_axis(X, t, W, b):
+    dW, _ = _ref_gradients(X, t, W, b)
+    return dW, _dZ(X @ W.T + b, t).sum(dim=1)
+
+
+def _cross_entropy_all_entries(Z, t):
+    # the mean over all N*K entries of -T * log Y instead of over the N examples
+    return -(F.one_hot(t, Z.shape[1]).to(Z.dtype) * F.log_softmax(Z, dim=1)).mean()
+
+
+# ----------------------------------------------------------------------------
+# Judging fit_softmax_regression on what it reaches
+# ----------------------------------------------------------------------------
+
+# A submission may shuffle differently, so it reaches a slightly different point:
+# its training cost may exceed the reference's by 5% + 0.02, its held-out accuracy
+# may fall short of the reference's by 0.05.
+_FIT_COST_RTOL, _FIT_COST_ATOL, _FIT_ACC_SLACK = 0.05, 0.02, 0.05
+
+
+def _as_cpu64(x):
+    return x.detach().to("cpu", torch.float64)
+
+
+def _cost_and_accuracy(X, t, W, b):
+    """Full-batch cost and accuracy in float64 (judging only)."""
+    Z = _as_cpu64(X) @ _as_cpu64(W).T + _as_cpu64(b)
+    t = t.detach().cpu()
+    return float(F.cross_entropy(Z, t)), float((Z.argmax(dim=1) == t).double().mean())
+
+
+def _judge_fit(call, got, expected, tol):
+    X, t, K, lr, num_epochs, batch_size = call.args
+    N, D = X.shape
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        return [(False, "result", f"expected a tuple (W, b, costs), got {type_name(got)}")]
+    W, b, costs = got
+    findings = []
+    for label, g, e, hint in (
+            ("W", W, expected[0], f" - W is stored as (outputs, inputs) = (K, D) = ({K}, {D})"),
+            ("b", b, expected[1], f" - b has one entry per class: (K,) = ({K},)")):
+        ok, message = compare_tensor(label, g, e, tol)
+        if not ok and not message.startswith("max |diff|"):
+            if message.startswith("shape"):
+                message += hint
+            findings.append((False, label, message))
+    findings += _check_costs(costs, X, K, num_epochs, tol)
+    if findings:
+        return findings
+
+    # Reached: judged from the returned W and b, in float64, never from the costs.
+    cost, _ = _cost_and_accuracy(X, t, W, b)
+    ref_cost, _ = _cost_and_accuracy(X, t, expected[0], expected[1])
+    X_eval, t_eval, which = call.extra.get("X_test"), call.extra.get("t_test"), "held-out"
+    if X_eval is None:  # a copy of the case without its held-out data (e.g. moved to the GPU)
+        X_eval, t_eval, which = X, t, "training"
+    _, acc = _cost_and_accuracy(X_eval, t_eval, W, b)
+    _, ref_acc = _cost_and_accuracy(X_eval, t_eval, expected[0], expected[1])
+
+    # The recorded history must describe the returned parameters.
+    c = _as_cpu64(costs)
+    last_tol = tol if costs.dtype == X.dtype else _FLOAT32_TOL
+    if abs(float(c[-1]) - cost) > last_tol.atol + last_tol.rtol * abs(cost):
+        findings.append((False, "costs", f"costs[-1] is {float(c[-1]):.6g} but the full-batch cost of the returned "
+                                         f"W and b is {cost:.6g} - costs[e] is the cost on all of X after epoch e, "
+                                         "so the last entry is the cost of the W and b you return"))
+    # The minimum reached is not printed: for a hidden case it is an expected value.
+    if not cost <= ref_cost * (1 + _FIT_COST_RTOL) + _FIT_COST_ATOL:
+        message = (f"reaches training cost {cost:.4g}, above the reference's by more than the allowed slack "
+                   f"({_FIT_COST_RTOL:.0%} + {_FIT_COST_ATOL:g})")
+        if not float(c[-1]) < float(c[0]):
+            message += (" - your costs do not decrease: step against the gradient (W = W - lr * dW) "
+                        "and check that every batch updates W and b")
+        else:
+            message += (" - does every epoch visit all N examples in batches of batch_size (the last one may "
+                        "be smaller) and update after each batch with that batch's averaged gradients?")
+        findings.append((False, "cost", message))
+    if not acc >= ref_acc - _FIT_ACC_SLACK:
+        findings.append((False, "accuracy", f"{which} accuracy {acc:.3f}, below the reference's by more than "
+                                            f"the allowed slack ({_FIT_ACC_SLACK:g})"))
+    return findings or [(True, "result", "ok")]
+
+
+# A float32 cost history is accepted for float64 inputs; its values are then held to float32's tolerance.
+_FLOAT32_TOL = Tolerance(1e-4, 1e-4)
+
+
+def _check_costs(costs, X, K, num_epochs, tol):
+    """Structure of the cost history, then costs[0] = log K (the cost at W = 0, b = 0)."""
+    if isinstance(costs, (list, tuple)):
+        return [(False, "costs", f"expected a 1-D tensor, got {type_name(costs)} - return the costs as one "
+                                 "1-D tensor (e.g. torch.stack(costs))")]
+    if not isinstance(costs, torch.Tensor) or not costs.is_floating_point():
+        return [(False, "costs", f"expected a 1-D floating-point tensor, got {type_name(costs)}")]
+    if costs.dim() != 1 or costs.shape[0] != num_epochs + 1:
+        message = f"shape {tuple(costs.shape)}, expected ({num_epochs + 1},)"
+        if costs.dim() == 1 and costs.shape[0] == num_epochs:
+            message += (" - one entry short: costs[0] is the cost before training (at W = 0, b = 0), "
+                        "then one entry after each epoch")
+        elif costs.dim() == 1 and costs.shape[0] == num_epochs + 2:
+            message += " - one entry too many: the cost before training, then one after each epoch"
+        elif costs.dim() == 1 and costs.shape[0] > num_epochs + 2:
+            message += " - record the full-batch cost once per epoch, not once per batch"
+        return [(False, "costs", message)]
+    if costs.dtype not in (X.dtype, torch.float32):
+        return [(False, "costs", f"dtype {str(costs.dtype).replace('torch.', '')}, expected "
+                                 f"{str(X.dtype).replace('torch.', '')} (the dtype of X)")]
+    if costs.device.type != X.device.type:
+        return [(False, "costs", f"on device {costs.device.type}, expected {X.device.type} (the device of X)")]
+    if not bool(torch.isfinite(costs).all()):
+        bad = "nan" if bool(torch.isnan(costs).any()) else "inf"
+        return [(False, "costs", f"got {bad} - use a numerically stable cost, and check that the gradients "
+                                 "average over the batch (steps N times too large diverge)")]
+    c0, tol0 = float(costs[0]), (tol if costs.dtype == X.dtype else _FLOAT32_TOL)
+    if abs(c0 - math.log(K)) > tol0.atol + tol0.rtol * math.log(K):
+        return [(False, "costs", f"costs[0] is {c0:.6g}, expected log K = log {K} - costs[0] is the full-batch "
+                                 "cost before training, at W = 0 and b = 0 (start from zeros, and record it "
+                                 "before the first update)")]
+    return []
+
+
+# ----------------------------------------------------------------------------
+# Parts
+# ----------------------------------------------------------------------------
+
+PARTS = {p.name: p for p in [
+    Part("softmax", _inputs_softmax, in_float64(_ref_softmax),
+         mistakes=[Mistake(in_float64(lambda Z: torch.softmax(Z, dim=0)),
+                           "your columns sum to 1 - softmax normalises each row, over the K classes (dim=1)")]),
+    Part("one_hot", _inputs_one_hot, in_float64(_ref_one_hot),
+         mistakes=[Mistake(lambda t, K: F.one_hot(t, K), "return float32 (dtype=torch.float32), not integers"),
+                   Mistake(lambda t, K: F.one_hot(t, K).to(torch.float64), "return float32, not float64"),
+                   Mistake(lambda t, K: F.one_hot(t, K).T.to(torch.float32),
+                           "your result is transposed - one row per example, one column per class: (N, K)")]),
+    Part("softmax_cross_entropy", _inputs_cross_entropy, in_float64(_ref_cross_entropy),
+         mistakes=[Mistake(in_float64(lambda Z, t: F.cross_entropy(Z, t, reduction="sum")),
+                           "you summed over the examples - the cost is the mean over the N examples"),
+                   Mistake(in_float64(_cross_entropy_all_entries),
+                           "you averaged over all N*K entries - sum over the classes, then average over the N examples"),
+                   Mistake(in_float64(lambda Z, t: F.cross_entropy(Z, t, reduction="none")),
+                           "return the mean over the examples as a 0-dim tensor, not one cost per example")]),
+    Part("softmax_regression_gradients", _inputs_gradients, in_float64(_ref_gradients), names=("dW", "db"),
+         mistakes=[Mistake(in_float64(_gradients_db_wrong_axis),
+                           "your db sums over the classes (dim=1) - db has one entry per class: "
+                           "sum over the examples (dim=0)"),
+                   Mistake(in_float64(lambda X, t, W, b: (_ref_gradients(X, t, W, b)[0], torch.zeros((), dtype=X.dtype))),
+                           "your db is a single number - db has one entry per class, shape (K,): "
+                           "sum over the examples only (dim=0)")]),
+    Part("predict_classes", _inputs_predict, in_float64(_ref_predict),
+         mistakes=[Mistake(in_float64(lambda X, W, b: torch.softmax(X @ W.T + b, dim=1)),
+                           "you returned the probabilities - return the index of the most probable class "
+                           "(argmax over dim=1), int64 of shape (N,)"),
+                   Mistake(in_float64(lambda X, W, b: F.one_hot(_ref_predict(X, W, b), W.shape[0]).to(X.dtype)),
+                           "you returned one-hot rows - return the class indices, int64 of shape (N,)"),
+                   Mistake(in_float64(lambda X, W, b: F.one_hot(_ref_predict(X, W, b), W.shape[0])),
+                           "you returned one-hot rows - return the class indices, int64 of shape (N,)"),
+                   Mistake(in_float64(lambda X, W, b: (X @ W.T + b).argmax(dim=0)),
+                           "you took the argmax over the examples (dim=0) - take it over the classes (dim=1)"),
+                   Mistake(in_float64(lambda X, W, b: _ref_predict(X, W, b).to(X.dtype)),
+                           "return int64 class indices (argmax already gives int64), not floats"),
+                   Mistake(in_float64(lambda X, W, b: _ref_predict(X, W, b).to(torch.int32)),
+                           "return int64 class indices, not int32")]),
+    Part("fit_softmax_regression", _inputs_fit, in_float64(_ref_fit), names=("W", "b", "costs"),
+         judge=_judge_fit),
+]}

@@ -1,0 +1,121 @@
+"""What the grader takes from a submission, and how it reports what it cannot read."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.ingest import SubmissionError, ingest
+from conftest import notebook_json
+
+
+def test_does_a_py_file_keep_imports_definitions_and_constants_only(write):
+    path = write("s.py", "import torch\nSCALE = 2.0\nX = torch.randn(3)\n\ndef f(x):\n    return x * SCALE\n\n"
+                         "print('experiment')\nif __name__ == '__main__':\n    f(X)\n")
+    got = ingest(path)
+    assert "import torch" in got.source and "SCALE = 2.0" in got.source and "def f(x):" in got.source
+    assert "randn" not in got.source and "print" not in got.source and "__main__" not in got.source
+    assert got.defined == ["f"]
+    assert got.skipped_names["X"] == "line 3"
+
+
+def test_are_magics_shell_lines_and_cell_magics_never_taken(write):
+    path = write("s.ipynb", notebook_json(
+        ("code", "!pip install torch\n%matplotlib inline\nimport torch"),
+        ("code", "%%time\ndef slow():\n    pass"),
+        ("code", "def f(x):\n    return x + 1"),
+    ))
+    got = ingest(path)
+    assert "pip" not in got.source and "matplotlib" not in got.source
+    assert "slow" not in got.source and got.defined == ["f"]
+    assert any("cell 2" in note and "cell magic" in note for note in got.notes)
+
+
+def test_does_a_later_definition_replace_an_earlier_one(write):
+    path = write("s.ipynb", notebook_json(("code", "def f(x):\n    return 1"), ("code", "def f(x):\n    return 2")))
+    namespace: dict = {}
+    exec(ingest(path).source, namespace)
+    assert namespace["f"](0) == 2
+
+
+def test_are_markdown_and_raw_cells_and_stored_outputs_ignored(write):
+    path = write("s.ipynb", notebook_json(
+        ("markdown", "```python\ndef f(x):\n    return 'markdown'\n```"),
+        ("raw", "def g(x):\n    return 'raw'"),
+        ("code", "def f(x):\n    return 'code'"),
+    ))
+    got = ingest(path)
+    assert got.defined == ["f"] and "markdown" not in got.source and "raw" not in got.source
+
+
+def test_is_a_cell_that_does_not_parse_skipped_with_its_cell_and_line(write):
+    path = write("s.ipynb", notebook_json(("code", "def f(x):\n    return x"), ("code", "x = (\ndef g(:")))
+    got = ingest(path)
+    assert got.defined == ["f"]
+    assert any(note.startswith("cell 2, line") and "could not be parsed" in note for note in got.notes)
+
+
+def test_is_a_syntax_error_in_a_py_file_reported_with_its_line(write):
+    path = write("s.py", "def f(x):\n    return x\n\ndef g(:\n    pass\n")
+    with pytest.raises(SubmissionError) as e:
+        ingest(path)
+    assert str(e.value).endswith("s.py:4: SyntaxError: invalid syntax - fix it so the file runs")
+
+
+def test_is_invalid_json_reported_with_its_position(write):
+    path = write("s.ipynb", '{"cells": [')
+    with pytest.raises(SubmissionError, match=r"not valid JSON \(Expecting value at line 1, column 12\)"):
+        ingest(path)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"worksheets": []}', r"old \(version 3\) notebook"),
+    ('[1, 2, 3]', "not a Jupyter notebook"),
+    ('{"cells": [{"cell_type": "code", "source": 5}]}', "cell 1: this cell's 'source' is neither text nor a list"),
+    ("[" * 100000 + "]" * 100000, "nested too deeply"),
+])
+def test_is_a_malformed_notebook_reported_clearly(write, text, message):
+    with pytest.raises(SubmissionError, match=message):
+        ingest(write("s.ipynb", text))
+
+
+def test_is_a_file_without_functions_an_error(write):
+    with pytest.raises(SubmissionError, match="no function definitions were found in this notebook"):
+        ingest(write("s.ipynb", notebook_json(("code", "x = 1"))))
+
+
+def test_is_binary_junk_reported_as_not_utf8(tmp_path):
+    path = tmp_path / "s.py"
+    path.write_bytes(b"\xff\xfe\x00junk")
+    with pytest.raises(SubmissionError, match="not UTF-8 text"):
+        ingest(path)
+
+
+def test_is_a_wrong_suffix_reported(write):
+    with pytest.raises(SubmissionError, match="must be a .py file or a .ipynb notebook"):
+        ingest(write("s.txt", "def f(): pass"))
+
+
+def test_do_lines_of_the_taken_source_map_back_to_cells(write):
+    path = write("s.ipynb", notebook_json(("markdown", "# intro"), ("code", "x = f()\n\ndef f(x):\n    return x")))
+    got = ingest(path)
+    line = got.source.split("\n").index("    return x") + 1
+    assert got.where(line) == "cell 2, line 4"
+
+
+def test_is_a_statement_sharing_a_line_taken_alone(write):
+    got = ingest(write("s.py", "import torch; run_experiment()\ndef f(x):\n    return x\n"))
+    assert "run_experiment" not in got.source and "import torch" in got.source
+
+
+def test_are_answer_cells_collected(write):
+    path = write("s.ipynb", notebook_json(("markdown", "Q1?"), ("markdown", "Because of the 1/2.", ["answer"]),
+                                          ("code", "def f(x):\n    return x")))
+    assert ingest(path).answers == [(2, "Because of the 1/2.")]
+
+
+def test_are_only_simple_constants_taken(write):
+    got = ingest(write("s.py", "A = 3\nB = (1, 2.5, 'x')\nC = -A * 2\nD = torch.float64\nE = len('abc')\n"
+                               "def f():\n    pass\n"))
+    for kept in ("A = 3", "B = (1, 2.5, 'x')", "C = -A * 2", "D = torch.float64"):
+        assert kept in got.source
+    assert "E =" not in got.source and "E" in got.skipped_names

@@ -1,0 +1,96 @@
+"""Does the sandboxed child contain what student code does, and report it faithfully?"""
+
+from __future__ import annotations
+
+import torch
+
+X = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64)
+W = torch.tensor([0.5, -1.0], dtype=torch.float64)
+B = torch.tensor(0.25, dtype=torch.float64)
+
+
+def run(sandbox, source: str, function: str = "f", calls=None, wall_s: float = 5.0):
+    calls = calls if calls is not None else [((X, W, B), {})]
+    return sandbox.run_part(source, {"kind": "call", "function": function}, calls, wall_s=wall_s)
+
+
+def test_does_a_plain_function_return_its_tensors(sandbox):
+    out = run(sandbox, "def f(X, w, b):\n    return X @ w + b").outcomes[0]
+    assert out["status"] == "ok" and torch.equal(out["result"], X @ W + B)
+
+
+def test_are_structures_and_scalars_returned_as_data(sandbox):
+    out = run(sandbox, "def f(X, w, b):\n    return (X, [1, 2.5], {'k': b}, None, object())").outcomes[0]
+    X_, lst, dct, none, obj = out["result"]
+    assert torch.equal(X_, X) and lst == [1, 2.5] and torch.equal(dct["k"], B) and none is None
+    assert repr(obj) == "<object>"
+
+
+def test_does_an_infinite_loop_time_out_and_cost_only_its_part(sandbox):
+    run_ = run(sandbox, "def f(X, w, b):\n    while True:\n        pass", wall_s=1.0)
+    assert [o["status"] for o in run_.outcomes] == ["timeout"]
+    assert run(sandbox, "def f(X, w, b):\n    return b").outcomes[0]["status"] == "ok"
+
+
+def test_does_os_exit_cost_only_the_remaining_cases(sandbox):
+    source = "import os\ncount = 0\ndef f(X, w, b):\n    if b > 1:\n        os._exit(3)\n    return b"
+    big = torch.tensor(5.0, dtype=torch.float64)
+    outcomes = run(sandbox, source, calls=[((X, W, B), {}), ((X, W, big), {}), ((X, W, B), {})]).outcomes
+    assert outcomes[0]["status"] == "ok"
+    assert outcomes[1]["status"] == outcomes[2]["status"] == "crashed"
+    assert "exit code 3" in outcomes[1]["message"]
+
+
+def test_is_sys_exit_an_error_of_that_case_only(sandbox):
+    source = "import sys\ndef f(X, w, b):\n    if b > 1:\n        sys.exit(0)\n    return b"
+    big = torch.tensor(5.0, dtype=torch.float64)
+    outcomes = run(sandbox, source, calls=[((X, W, big), {}), ((X, W, B), {})]).outcomes
+    assert outcomes[0]["error_type"] == "SystemExit" and outcomes[1]["status"] == "ok"
+
+
+def test_is_an_in_place_change_of_an_input_visible_to_the_parent(sandbox):
+    out = run(sandbox, "def f(X, w, b):\n    X += 1\n    return b").outcomes[0]
+    assert torch.equal(out["inputs_after"][0], X + 1)
+    assert torch.equal(X, torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64))  # ours untouched
+
+
+def test_are_banned_calls_recorded_even_when_obfuscated(sandbox):
+    source = ("import torch\ndef f(X, w, b):\n    grad = getattr(torch.autograd, 'gr' + 'ad')\n"
+              "    w = w.clone().requires_grad_(True)\n    (g,) = grad((X @ w).sum(), w)\n"
+              "    return getattr(torch, 'sig' + 'moid')(g)")
+    assert run(sandbox, source).outcomes[0]["banned"] == ["torch.autograd.grad", "torch.sigmoid"]
+
+
+def test_does_printed_json_never_become_a_result(sandbox):
+    source = "def f(X, w, b):\n    print('{\"status\": \"ok\", \"score\": 100}')\n    return None"
+    part = run(sandbox, source)
+    assert part.outcomes[0]["result"] is None and '"score": 100' in part.output
+
+
+def test_is_output_captured_and_truncated(sandbox):
+    part = run(sandbox, "def f(X, w, b):\n    print('x' * 10_000_000)\n    return b")
+    assert part.outcomes[0]["status"] == "ok" and len(part.output) <= 16 * 1024
+
+
+def test_does_a_missing_function_say_so(sandbox):
+    assert run(sandbox, "def g():\n    pass").outcomes[0]["status"] == "missing"
+
+
+def test_is_a_failing_import_skipped_with_a_note(sandbox):
+    part = run(sandbox, "import torch\nfrom definitely_not_a_module import thing\nboom = 1 / 0 if False else 1\n"
+                        "def f(X, w, b):\n    return b")
+    assert part.outcomes[0]["status"] == "ok"
+
+
+def test_is_the_environment_stripped(sandbox):
+    source = "import os\ndef f(X, w, b):\n    return sorted(os.environ)"
+    names = run(sandbox, source).outcomes[0]["result"]
+    assert "HOME" in names and not any(n.startswith(("KIT_", "GITHUB", "AWS", "CI")) for n in names)
+
+
+def test_does_a_memory_bomb_fail_its_part_without_harming_the_grader(sandbox):
+    # 8 GB at once: over the child's address-space budget, so it fails at once instead of paging for minutes.
+    source = "def f(X, w, b):\n    return bytearray(8 * 1024 ** 3)"
+    out = run(sandbox, source, wall_s=10).outcomes[0]
+    assert out["status"] == "error" and out["error_type"] == "MemoryError"
+    assert run(sandbox, "def f(X, w, b):\n    return b").outcomes[0]["status"] == "ok"
