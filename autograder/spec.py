@@ -99,8 +99,18 @@ def _case_set(raw: Any, path: Path, name: str) -> CaseSet:
     return CaseSet(seed=int(raw["seed"]), cases={k: [dict(c) for c in v] for k, v in cases.items()})
 
 
+_secrets_loaded = False
+
+
+def secrets_loaded() -> bool:
+    """Whether this process has read any hidden cases (a forked sandbox worker must not inherit them)."""
+    return _secrets_loaded
+
+
 def load_spec(assignment: str) -> AssignmentSpec:
     """Load and validate one assignment's spec.toml and cases.toml."""
+    global _secrets_loaded
+    _secrets_loaded = True
     directory = paths.assignment_dir(assignment)
     if not directory.is_dir():
         known = ", ".join(sorted(p.name for p in paths.ASSIGNMENTS.iterdir() if (p / "spec.toml").exists()))

@@ -342,16 +342,24 @@ def judge(part, case, outcome, expected, tol, reveal=False):
             lines.append(f"{label}  FAIL  {message}")
             hints += generic_hints(g, e, case.call)
     if not passed:
-        for mistake in part.mistakes:
+        for index, mistake in enumerate(part.mistakes):
             try:
-                again = fresh(case.call)
-                alternative = mistake.alternative(*again.args, **again.kwargs)
+                alternative = _alternative(case, index, mistake)
                 if all(ok for ok, *_ in compare(got, alternative, tol, part.names)):
                     hints.insert(0, mistake.hint)
                     break
             except Exception:  # a signature that does not apply to this case
                 continue
     return Verdict(case, passed, lines, hints)
+
+
+def _alternative(case, index, mistake):
+    """What a known mistake returns on this case; cached on the case (the grader reuses cases)."""
+    cache = case.__dict__.setdefault("alternatives", {})
+    if index not in cache:
+        again = fresh(case.call)
+        cache[index] = mistake.alternative(*again.args, **again.kwargs)
+    return cache[index]
 
 
 def outcome_message(name, outcome):

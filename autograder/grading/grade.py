@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import rules
 from ..checks.loader import load_checks
 from ..ingest import Ingested, SubmissionError, ingest
-from ..sandbox.client import Sandbox
+from ..sandbox.client import PartRun, Sandbox
 from ..spec import AssignmentSpec, PartSpec, load_spec
 
 CASE_SETS = ("public", "hidden")
@@ -97,27 +97,40 @@ def grade_submission(plan: GradingPlan, path: Path, sandbox: Sandbox) -> Submiss
         return SubmissionResult(path, parts, error=str(e), elapsed=time.perf_counter() - start)
     violations = rules.scan(ingested.source)
     result = SubmissionResult(path, [], notes=list(ingested.notes), answers=ingested.answers)
+    checks = plan.checks
+    to_run = [p for p in plan.parts if not _missing(checks, p, ingested)]
+    runs = dict(zip((p.spec.name for p in to_run), sandbox.run_submission(
+        ingested.source,
+        [(p.part.driver, [(c.call.args, c.call.kwargs) for c in p.cases], p.spec.time_limit_s) for p in to_run])))
+    for note in (n for run in runs.values() for n in run.notes):
+        mapped = _map_lines(note, ingested)
+        if mapped not in result.notes:
+            result.notes.append(mapped)
     for planned in plan.parts:
-        result.parts.append(_grade_part(plan, planned, ingested, violations, sandbox, result.notes))
+        run = runs.get(planned.spec.name)
+        if run is None:
+            missing = _missing(checks, planned, ingested)
+            message = (f"no function named {missing} was found in the submission - names must match the "
+                       "assignment exactly, and the function must be defined at the top level of a cell or file")
+            result.parts.append(_result(checks, planned.spec, planned, [], message))
+        else:
+            result.parts.append(_grade_part(plan, planned, ingested, violations, run))
     result.elapsed = time.perf_counter() - start
     return result
 
 
+def _missing(checks: types.ModuleType, planned: PlannedPart, ingested: Ingested) -> str | None:
+    """The first function this part needs that the submission does not define."""
+    for name in checks.driver_functions(planned.part.driver):
+        if name not in ingested.defined:
+            return name
+    return None
+
+
 def _grade_part(plan: GradingPlan, planned: PlannedPart, ingested: Ingested,
-                violations: dict[str, list[rules.Violation]], sandbox: Sandbox, notes: list[str]) -> PartResult:
+                violations: dict[str, list[rules.Violation]], run: PartRun) -> PartResult:
     checks, part, spec = plan.checks, planned.part, planned.spec
-    functions = checks.driver_functions(part.driver)
-    missing = [f for f in functions if f not in ingested.defined]
-    if missing:
-        message = (f"no function named {missing[0]} was found in the submission - names must match the "
-                   "assignment exactly, and the function must be defined at the top level of a cell or file")
-        return _result(checks, spec, planned, [], message)
-    static = [v for f in functions for v in violations.get(f, [])]
-    run = sandbox.run_part(ingested.source, part.driver, [(c.call.args, c.call.kwargs) for c in planned.cases],
-                           wall_s=spec.time_limit_s)
-    for note in run.notes:
-        if note not in notes:
-            notes.append(_map_lines(note, ingested))
+    static = [v for f in checks.driver_functions(part.driver) for v in violations.get(f, [])]
     runtime_banned = sorted({b for o in run.outcomes for b in o.get("banned", [])})
     verdicts = []
     for case, outcome, expected in zip(planned.cases, run.outcomes, planned.expected):

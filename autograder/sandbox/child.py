@@ -39,7 +39,7 @@ def run(request: dict, blob: bytes, result_fd: int, output_fd: int, workdir: str
     code = 0
     try:
         _isolate(request.get("limits", {}), result_fd, output_fd, workdir)
-        _run_cases(request, blob, result_fd)
+        _run_parts(request, blob, result_fd)
     except BaseException:  # the child must never fall back into the zygote's loop
         code = 3
     finally:
@@ -57,6 +57,10 @@ def _isolate(limits: dict, result_fd: int, output_fd: int, workdir: str) -> None
     os.dup2(devnull, 0)
     os.dup2(output_fd, 1)
     os.dup2(output_fd, 2)
+    # Fresh text streams on the new fds, whatever the process we were forked from had there.
+    sys.stdin = open(0, "r", closefd=False)
+    sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)
+    sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
     # Close everything else we inherited (the zygote's protocol pipes above all).
     os.closerange(3, result_fd)
     os.closerange(result_fd + 1, 65536)
@@ -201,15 +205,17 @@ def _where(exc: BaseException) -> str | None:
     return None
 
 
-def _run_cases(request: dict, blob: bytes, result_fd: int) -> None:
+def _run_parts(request: dict, blob: bytes, result_fd: int) -> None:
+    """Load the module once, then run each part from start_part on, announcing each part first."""
     tensors = wire.load_tensors(blob)
-    calls = [wire.decode(c, tensors) for c in request["cases"]]
     hits = TRIPWIRE_HITS
     tripwires.install(hits)  # a no-op when the zygote already did it
     if not request.get("tripwires", True):
         tripwires.uninstall()
     module, notes = _load_module(request["source"])
-    _write(result_fd, wire.pack({"event": "loaded", "notes": notes}))
+    start_part = int(request.get("start_part", 0))
+    if start_part == 0:
+        _write(result_fd, wire.pack({"event": "loaded", "notes": notes}))
     namespace = module.__dict__
 
     def lookup(name: str) -> Any:
@@ -218,32 +224,39 @@ def _run_cases(request: dict, blob: bytes, result_fd: int) -> None:
             raise MissingFunction(name)
         return fn
 
-    driver = request["driver"]
-    for index, (args, kwargs) in enumerate(calls):
-        hits.clear()
-        header: dict[str, Any] = {"event": "case", "case": index}
-        out_tensors: dict[str, torch.Tensor] = {}
-        start = time.perf_counter()
-        try:
-            result = engine.run_driver(driver, lookup, engine.Call(*args, **kwargs))
-            encoder = wire.Encoder()
-            header["result"] = encoder.encode(result)
-            header["inputs_after"] = encoder.encode(list(engine.tensors_in((args, kwargs))))
-            out_tensors = encoder.tensors
-            header["status"] = "ok"
-        except MissingFunction as e:
-            header.update(status="missing", name=str(e))
-        except BaseException as e:
-            header.update(status="error", error_type=type(e).__name__, message=_short(str(e)),
-                          where=_where(e))
-            if isinstance(e, NameError):
-                header["name"] = getattr(e, "name", None)
-        header["seconds"] = time.perf_counter() - start
-        header["banned"] = sorted(set(hits))
-        try:
-            frame = wire.pack(header, out_tensors)
-        except Exception as e:  # e.g. a result safetensors cannot hold
-            frame = wire.pack({"event": "case", "case": index, "status": "invalid",
-                               "message": f"the result could not be sent back: {_short(str(e))}",
-                               "banned": header["banned"]})
-        _write(result_fd, frame)
+    for part_index in range(start_part, len(request["parts"])):
+        part = request["parts"][part_index]
+        _write(result_fd, wire.pack({"event": "part", "part": part_index}))
+        for case_index, encoded in enumerate(part["cases"]):
+            args, kwargs = wire.decode(encoded, tensors)
+            _write(result_fd, _run_case(part["driver"], lookup, args, kwargs, part_index, case_index, hits))
+    _write(result_fd, wire.pack({"event": "end"}))
+
+
+def _run_case(driver: dict, lookup: Any, args: tuple, kwargs: dict, part_index: int, case_index: int,
+              hits: list[str]) -> bytes:
+    hits.clear()
+    header: dict[str, Any] = {"event": "case", "part": part_index, "case": case_index}
+    out_tensors: dict[str, torch.Tensor] = {}
+    start = time.perf_counter()
+    try:
+        result = engine.run_driver(driver, lookup, engine.Call(*args, **kwargs))
+        encoder = wire.Encoder()
+        header["result"] = encoder.encode(result)
+        header["inputs_after"] = encoder.encode(list(engine.tensors_in((args, kwargs))))
+        out_tensors = encoder.tensors
+        header["status"] = "ok"
+    except MissingFunction as e:
+        header.update(status="missing", name=str(e))
+    except BaseException as e:
+        header.update(status="error", error_type=type(e).__name__, message=_short(str(e)), where=_where(e))
+        if isinstance(e, NameError):
+            header["name"] = getattr(e, "name", None)
+    header["seconds"] = time.perf_counter() - start
+    header["banned"] = sorted(set(hits))
+    try:
+        return wire.pack(header, out_tensors)
+    except Exception as e:  # e.g. a result safetensors cannot hold
+        return wire.pack({"event": "case", "part": part_index, "case": case_index, "status": "invalid",
+                          "message": f"the result could not be sent back: {_short(str(e))}",
+                          "banned": header["banned"]})

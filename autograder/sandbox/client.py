@@ -47,14 +47,16 @@ class Sandbox:
         self._ready = False
 
     def start(self) -> None:
-        """Start the zygote without waiting for it (its torch import overlaps the grader's)."""
+        """Start the zygote without waiting for it to be ready.
+
+        Forked from this process when it holds no secrets yet (torch already
+        imported: the expensive part is paid once for the grader and all its
+        workers); otherwise a fresh interpreter, which imports torch itself.
+        """
         if self._proc is not None and self._proc.poll() is None:
             return
-        bootstrap = (f"import sys; sys.path.insert(0, {str(paths.ROOT)!r}); "
-                     "from autograder.sandbox import zygote; zygote.main()")
-        self._proc = subprocess.Popen([sys.executable, "-I", "-c", bootstrap], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                      env=clean_env(), cwd=tempfile.gettempdir())
+        from .. import spec
+        self._proc = _fork_zygote() if not spec.secrets_loaded() else _spawn_zygote()
         self._ready = False
 
     def _ensure_ready(self) -> None:
@@ -85,27 +87,35 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run_part(self, source: str, driver: dict, calls: list[tuple[tuple, dict]], *,
-                 wall_s: float, limits: dict | None = None, tripwires: bool = True) -> PartRun:
-        """Run the student's code on every call of one part in a fresh child."""
-        encoded, tensors = wire.encode([(tuple(a), dict(k)) for a, k in calls])
-        request = {"source": source, "driver": driver, "cases": encoded["list"], "tripwires": tripwires,
-                   "limits": {"wall_s": wall_s, "cpu_s": wall_s, "address_space_bytes": 4 * 1024 ** 3,
-                              **(limits or {})}}
+    def run_submission(self, source: str, parts: list[tuple[dict, list[tuple[tuple, dict]], float]], *,
+                       limits: dict | None = None, tripwires: bool = True) -> list[PartRun]:
+        """Run the student's code on every (driver, calls, wall_s) part in one child; one PartRun each."""
+        encoder = wire.Encoder()
+        request_parts = [{"driver": driver, "wall_s": float(wall_s),
+                          "cases": [encoder.encode((tuple(a), dict(k))) for a, k in calls]}
+                         for driver, calls, wall_s in parts]
+        budget = sum(float(w) for _, _, w in parts)
+        request = {"source": source, "parts": request_parts, "tripwires": tripwires,
+                   "limits": {"cpu_s": budget, "address_space_bytes": 4 * 1024 ** 3, **(limits or {})}}
         try:
             self._ensure_ready()
-            self._proc.stdin.write(wire.pack(request, tensors))
+            self._proc.stdin.write(wire.pack(request, encoder.tensors))
             self._proc.stdin.flush()
             frame = wire.read_frame(self._proc.stdout)
             if frame is None:
                 raise wire.WireError("the sandbox worker exited")
         except (OSError, wire.WireError, RuntimeError, ValueError):
-            # The zygote itself died (something killed it): restart for the next part.
+            # The zygote itself died (something killed it): restart for the next submission.
             self._restart()
-            return PartRun([_crash("the grader's worker process was killed while running this part")
-                            for _ in calls])
+            return [PartRun([_crash("the grader's worker process was killed while running this submission")
+                             for _ in calls]) for _, calls, _ in parts]
         status, payload = frame
-        return _outcomes(status, payload, len(calls), wall_s)
+        return _outcomes(status, payload, [len(calls) for _, calls, _ in parts], [w for _, _, w in parts])
+
+    def run_part(self, source: str, driver: dict, calls: list[tuple[tuple, dict]], *,
+                 wall_s: float, limits: dict | None = None, tripwires: bool = True) -> PartRun:
+        """Run a single part (a convenience for tests and tools)."""
+        return self.run_submission(source, [(driver, calls, wall_s)], limits=limits, tripwires=tripwires)[0]
 
     def _restart(self) -> None:
         if self._proc is not None:
@@ -118,13 +128,77 @@ class Sandbox:
         self.start()
 
 
+class _ForkedZygote:
+    """The zygote as a forked child, with the small part of Popen's interface we use."""
+
+    def __init__(self, pid: int, stdin: Any, stdout: Any) -> None:
+        self.pid, self.stdin, self.stdout = pid, stdin, stdout
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            done, code = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                self.returncode = code
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import time
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("zygote", timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, 9)
+        except ProcessLookupError:
+            pass
+
+
+def _spawn_zygote() -> subprocess.Popen:
+    bootstrap = (f"import sys; sys.path.insert(0, {str(paths.ROOT)!r}); "
+                 "from autograder.sandbox import zygote; zygote.main()")
+    return subprocess.Popen([sys.executable, "-I", "-c", bootstrap], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env=clean_env(), cwd=tempfile.gettempdir())
+
+
+def _fork_zygote() -> _ForkedZygote:
+    import torch  # noqa: F401  (imported before the fork, so the zygote starts warm)
+    from . import zygote
+    to_zygote_r, to_zygote_w = os.pipe()
+    from_zygote_r, from_zygote_w = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the zygote: its own stdio, a clean environment, none of our files
+        try:
+            os.dup2(to_zygote_r, 0)
+            os.dup2(from_zygote_w, 1)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.closerange(3, 65536)
+            os.environ.clear()
+            os.environ.update(clean_env())
+            os.chdir(tempfile.gettempdir())
+            zygote.main(stdin=open(0, "rb", closefd=False), stdout=open(1, "wb", closefd=False))
+        finally:
+            os._exit(0)
+    os.close(to_zygote_r)
+    os.close(from_zygote_w)
+    return _ForkedZygote(pid, os.fdopen(to_zygote_w, "wb"), os.fdopen(from_zygote_r, "rb"))
+
+
 def _crash(message: str) -> dict[str, Any]:
     return {"status": "crashed", "message": message}
 
 
-def _outcomes(status: dict, payload: bytes, n_cases: int, wall_s: float) -> PartRun:
+def _outcomes(status: dict, payload: bytes, n_cases: list[int], walls: list[float]) -> list[PartRun]:
     notes: list[str] = []
-    outcomes: list[dict[str, Any] | None] = [None] * n_cases
+    outcomes: list[list[dict[str, Any] | None]] = [[None] * n for n in n_cases]
     try:
         frames = wire.unpack_all(payload)
     except wire.WireError as e:
@@ -134,13 +208,20 @@ def _outcomes(status: dict, payload: bytes, n_cases: int, wall_s: float) -> Part
         if header.get("event") == "loaded":
             notes += [str(n)[:400] for n in header.get("notes", [])][:20]
             continue
-        index = header.get("case")
-        if not isinstance(index, int) or not 0 <= index < n_cases or outcomes[index] is not None:
+        part, case = header.get("part"), header.get("case")
+        if not isinstance(part, int) or not 0 <= part < len(n_cases):
+            continue
+        if not isinstance(case, int) or not 0 <= case < n_cases[part] or outcomes[part][case] is not None:
             continue  # forged or repeated frames are ignored: the first one for a case counts
-        outcomes[index] = _outcome(header, tensors)
-    why = _why_stopped(status, wall_s)
-    return PartRun([o if o is not None else why for o in outcomes], notes,
-                   status.get("output", ""), float(status.get("elapsed", 0.0)))
+        outcomes[part][case] = _outcome(header, tensors)
+    part_status = status.get("parts") if isinstance(status.get("parts"), list) else []
+    runs = []
+    for index, cases in enumerate(outcomes):
+        fate = part_status[index] if index < len(part_status) and isinstance(part_status[index], dict) else {}
+        why = _why_stopped(fate, walls[index])
+        runs.append(PartRun([o if o is not None else why for o in cases], notes if index == 0 else [],
+                            status.get("output", "") if index == 0 else "", float(fate.get("elapsed", 0.0))))
+    return runs
 
 
 def _outcome(header: dict, tensors: dict) -> dict[str, Any]:
@@ -169,6 +250,10 @@ def _why_stopped(status: dict, wall_s: float) -> dict[str, Any]:
         return {"status": "timeout", "limit": wall_s}
     if status.get("status") == "result_too_large":
         return _crash("it sent back more data than the grader accepts")
+    if status.get("status") == "corrupt":
+        return _crash("the process running your code wrote garbage where its results go")
+    if status.get("status") == "not_run":
+        return _crash("this part did not run")
     sig = status.get("signal")
     if sig:
         return _crash(f"the process running your code stopped: {_SIGNALS.get(sig, f'killed by signal {sig}')}")

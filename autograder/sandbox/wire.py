@@ -211,3 +211,41 @@ def _read_exact(stream: BinaryIO, n: int) -> bytes:
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
+
+
+class FrameSplitter:
+    """Cuts a byte stream into frames as it arrives: (header, the frame's raw bytes).
+
+    Used by the zygote to follow the child's progress without parsing tensors;
+    a malformed stream raises WireError, which the zygote treats as a crash.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[tuple[dict, bytes]]:
+        self._buffer += data
+        frames = []
+        while len(self._buffer) >= 8:
+            if self._buffer[:4] != MAGIC:
+                raise WireError("frame does not start with the magic bytes")
+            (hlen,) = struct.unpack(">I", self._buffer[4:8])
+            if hlen > MAX_HEADER:
+                raise WireError("frame header too large")
+            if len(self._buffer) < 16 + hlen:
+                break
+            (blen,) = struct.unpack(">Q", self._buffer[8 + hlen:16 + hlen])
+            if blen > MAX_BLOB:
+                raise WireError("frame blob too large")
+            end = 16 + hlen + blen
+            if len(self._buffer) < end:
+                break
+            try:
+                header = json.loads(bytes(self._buffer[8:8 + hlen]))
+            except (ValueError, RecursionError) as e:
+                raise WireError(f"frame header is not JSON: {e}") from None
+            if not isinstance(header, dict):
+                raise WireError("frame header is not an object")
+            frames.append((header, bytes(self._buffer[:end])))
+            del self._buffer[:end]
+        return frames

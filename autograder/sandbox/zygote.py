@@ -5,9 +5,9 @@ imports the assignment checks, the hidden cases or the solutions; it only
 receives a request (the student's taken source, a driver, the case inputs),
 forks, and relays what the child wrote, within the part's time and size limits.
 
-Protocol on stdin/stdout, one frame each way per part (see wire.py):
-  request  header {"source", "driver", "cases", "limits", "tripwires"} + inputs blob
-  response header {"status", "exit_code", "signal", "elapsed", "output", ...} + the child's raw frames
+Protocol on stdin/stdout, one frame each way per submission (see wire.py):
+  request  header {"source", "parts": [{"driver", "cases", "wall_s"}], "limits", "tripwires"} + inputs blob
+  response header {"parts": [{"status", "exit_code", "signal", "elapsed"}], "output", ...} + the child's frames
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import signal
 import sys
 import tempfile
 import time
+from typing import BinaryIO
 
 import numpy  # noqa: F401  (preloaded: graded code may use it, and children share it)
 import torch  # noqa: F401  (the point of the zygote: pay this import once)
@@ -37,74 +38,104 @@ def _kill_group(pid: int) -> None:
             pass
 
 
-def run_part(header: dict, blob: bytes) -> tuple[dict, bytes]:
-    """Fork a child for one part, supervise it, and return (status header, its raw frames)."""
-    limit = float(header.get("limits", {}).get("wall_s", 10.0))
-    workdir = tempfile.mkdtemp(prefix="kit-part-")
-    result_r, result_w = os.pipe()
-    output_r, output_w = os.pipe()
-    start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        os.close(result_r)
-        os.close(output_r)
-        child.run(header, blob, result_w, output_w, workdir)
-    os.close(result_w)
-    os.close(output_w)
-    result, output = bytearray(), bytearray()
-    status, open_fds = "exited", {result_r, output_r}
-    deadline = start + limit
-    while open_fds:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            status = "timeout"
-            break
-        ready, _, _ = select.select(list(open_fds), [], [], left)
-        for fd in ready:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                open_fds.discard(fd)
-                continue
-            if fd == result_r:
-                if len(result) + len(chunk) > MAX_RESULT_BYTES:
-                    status = "result_too_large"
-                    open_fds.clear()
-                    break
-                result += chunk
-            elif len(output) < MAX_OUTPUT_BYTES:
-                output += chunk[:MAX_OUTPUT_BYTES - len(output)]
-    exit_code = sig = None
-    # The pipes are closed; give the child until the deadline to exit, then kill it.
-    while status == "exited":
-        done, code = os.waitpid(pid, os.WNOHANG)
-        if done:
-            exit_code, sig = _decode_wait(code)
-            break
-        if time.monotonic() >= deadline:
-            status = "timeout"
-            break
-        time.sleep(0.002)
-    _kill_group(pid)  # also every process the child started in its group
-    if exit_code is None and sig is None:
+class _Child:
+    """One forked child running parts start_part.. of a submission."""
+
+    def __init__(self, header: dict, blob: bytes, start_part: int) -> None:
+        self.workdir = tempfile.mkdtemp(prefix="kit-sub-")
+        result_r, result_w = os.pipe()
+        output_r, output_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(result_r)
+            os.close(output_r)
+            child.run({**header, "start_part": start_part}, blob, result_w, output_w, self.workdir)
+        os.close(result_w)
+        os.close(output_w)
+        self.result_r, self.output_r = result_r, output_r
+        self.splitter = wire.FrameSplitter()
+
+    def finish(self) -> tuple[int | None, int | None]:
+        """Kill the child's whole process group, reap it, clean up; (exit code, signal)."""
+        _kill_group(self.pid)
+        exit_code = sig = None
         try:
-            _, code = os.waitpid(pid, 0)
+            _, code = os.waitpid(self.pid, 0)
             exit_code, sig = _decode_wait(code)
         except ChildProcessError:
             pass
-    for fd in (result_r, output_r):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    shutil.rmtree(workdir, ignore_errors=True)
+        for fd in (self.result_r, self.output_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        return exit_code, sig
+
+
+def run_submission(header: dict, blob: bytes) -> tuple[dict, bytes]:
+    """Run every part of one submission; a part that hangs or crashes costs only itself.
+
+    One child runs the parts in order and announces each one; the deadline of
+    the part under way is enforced here. When a child dies or is killed, a new
+    one is forked for the parts after the one that failed.
+    """
+    parts = header["parts"]
+    statuses: list[dict] = [{"status": "not_run"} for _ in parts]
+    frames, output = bytearray(), bytearray()
+    total_bytes, start_part, started = 0, 0, time.monotonic()
+    while start_part < len(parts):
+        proc = _Child(header, blob, start_part)
+        current, part_start = start_part, time.monotonic()
+        ended, failure = False, None
+        open_fds = {proc.result_r, proc.output_r}
+        while open_fds:
+            left = part_start + float(parts[current]["wall_s"]) - time.monotonic()
+            if left <= 0:
+                failure = "timeout"
+                break
+            ready, _, _ = select.select(list(open_fds), [], [], left)
+            for fd in ready:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    open_fds.discard(fd)
+                    continue
+                if fd == proc.output_r:
+                    output += chunk[:max(0, MAX_OUTPUT_BYTES - len(output))]
+                    continue
+                total_bytes += len(chunk)
+                if total_bytes > MAX_RESULT_BYTES:
+                    failure = "result_too_large"
+                    break
+                try:
+                    new_frames = proc.splitter.feed(chunk)
+                except wire.WireError:
+                    failure = "corrupt"
+                    break
+                for frame_header, raw in new_frames:
+                    event = frame_header.get("event")
+                    if event == "part" and frame_header.get("part") == current + 1 and current + 1 < len(parts):
+                        statuses[current] = {"status": "ok", "elapsed": time.monotonic() - part_start}
+                        current, part_start = current + 1, time.monotonic()
+                    elif event == "end":
+                        ended = True  # everything is in: do not wait for pipes a grandchild may hold
+                    elif event == "loaded" or (event == "case" and frame_header.get("part") == current):
+                        frames += raw  # frames for any other part are forged and dropped
+            if failure or ended:
+                break
+        exit_code, sig = proc.finish()
+        if ended and failure is None:
+            statuses[current] = {"status": "ok", "elapsed": time.monotonic() - part_start}
+            break
+        statuses[current] = {"status": failure or "exited", "exit_code": exit_code, "signal": sig,
+                             "elapsed": time.monotonic() - part_start}
+        start_part = current + 1
     return {
-        "status": status,
-        "exit_code": exit_code,
-        "signal": sig,
-        "elapsed": time.monotonic() - start,
+        "parts": statuses,
+        "elapsed": time.monotonic() - started,
         "output": output.decode("utf-8", "replace"),
         "output_truncated": len(output) >= MAX_OUTPUT_BYTES,
-    }, bytes(result)
+    }, bytes(frames)
 
 
 def _decode_wait(code: int) -> tuple[int | None, int | None]:
@@ -130,11 +161,11 @@ def _warm_up() -> None:
     child.tripwires.install(child.TRIPWIRE_HITS)
 
 
-def main() -> None:
+def main(stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
     """Serve requests from stdin until it closes."""
     _warm_up()
-    stdin = sys.stdin.buffer
-    stdout = sys.stdout.buffer
+    stdin = stdin or sys.stdin.buffer
+    stdout = stdout or sys.stdout.buffer
     # Children must not inherit the zygote's stdio as anything but what child.py sets up.
     stdout.write(wire.pack({"event": "ready", "pid": os.getpid()}))
     stdout.flush()
@@ -143,7 +174,7 @@ def main() -> None:
         if frame is None:
             return
         header, blob = frame
-        response, payload = run_part(header, blob)
+        response, payload = run_submission(header, blob)
         stdout.write(wire.pack_raw(response, payload))
         stdout.flush()
 

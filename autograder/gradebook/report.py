@@ -1,0 +1,83 @@
+"""What the gradebook writes: the LMS import CSV and one explanation line per deduction.
+
+The CSV has one row per student (sorted by id) and the columns
+``student,<assignment ids in due order>,grace_days_used,meets_completion_requirement``.
+The explanations file has, for each student, a line per late or missing submission and one
+for a failed completion requirement, e.g.::
+
+    alice  mlp: submitted 2 day(s) late; 1 grace day(s) used (0 left); 1 day(s) of penalty: 95.00 -> 85.00
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from .lateness import Outcome, Term
+from .policy import Policy
+
+CSV_EXTRA_COLUMNS = ("grace_days_used", "meets_completion_requirement")
+
+
+def gradebook_csv(terms: Mapping[str, Term], assignments: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", *assignments, *CSV_EXTRA_COLUMNS])
+    for student in sorted(terms):
+        term = terms[student]
+        finals = {o.assignment: f"{o.final:.2f}" for o in term.outcomes}
+        writer.writerow([student, *(finals[a] for a in assignments), term.grace_used,
+                         "yes" if term.meets_requirement else "no"])
+    return buffer.getvalue()
+
+
+def explanations_text(terms: Mapping[str, Term], policy: Policy) -> str:
+    lines: list[str] = []
+    for student in sorted(terms):
+        lines += explanation_lines(student, terms[student], policy)
+    return "\n".join(lines) + "\n"
+
+
+def explanation_lines(student: str, term: Term, policy: Policy) -> list[str]:
+    """Each deduction of one student's term as a sentence, in due order; one line when there is none."""
+    lines = [f"{student}  {o.assignment}: {_explain(o, policy)}"
+             for o in term.outcomes if not o.submitted or o.days_late > 0]
+    if not term.meets_requirement:
+        late = [o.assignment for o in term.outcomes if o.submitted and not o.on_time]
+        missing = [o.assignment for o in term.outcomes if not o.submitted]
+        sentence = (f"completion requirement not met: {term.on_time} of {len(term.outcomes)} assignment(s) "
+                    f"on time (grace days included), at least {policy.min_on_time} needed")
+        if late:
+            sentence += f"; late: {', '.join(late)}"
+        if missing:
+            sentence += f"; missing: {', '.join(missing)}"
+        lines.append(f"{student}  {sentence}")
+    if not lines:
+        lines.append(f"{student}  no deductions: all {len(term.outcomes)} assignment(s) on time")
+    return lines
+
+
+def _explain(o: Outcome, policy: Policy) -> str:
+    if not o.submitted:
+        return f"no submission: {o.final:.2f}"
+    text = f"submitted {o.days_late} day(s) late; {o.grace_used} grace day(s) used ({o.grace_left} left)"
+    if o.penalty_days == 0:
+        return f"{text}; no penalty: {o.final:.2f}"
+    if o.penalty_days <= policy.max_late_days:
+        return f"{text}; {o.penalty_days} day(s) of penalty: {o.mark:.2f} -> {o.final:.2f}"
+    if o.grace_left > 0:  # grace days were held back: they could not have saved this one
+        return (f"{text}, as even {o.grace_left} would leave {o.days_late - o.grace_left} day(s) of penalty, "
+                f"more than the {policy.max_late_days} allowed: {o.mark:.2f} -> {o.final:.2f}")
+    return (f"{text}; {o.penalty_days} day(s) of penalty, more than the {policy.max_late_days} allowed: "
+            f"{o.mark:.2f} -> {o.final:.2f}")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file and a rename, so a reader never sees half a gradebook."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
