@@ -38,7 +38,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise KitError(f"no such file: {path}")
-    with Sandbox() as sandbox:
+    with Sandbox(hide=(str(path.resolve().parent),)) as sandbox:
         plan = make_plan(args.assignment, case_sets=("public",))
         result = grade_submission(plan, path, sandbox)
     if result.error:

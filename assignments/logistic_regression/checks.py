@@ -8,7 +8,9 @@
 #
 # Descriptor keys: N examples, D features, shape (sigmoid's input), and scale, which
 # multiplies the logits (directly, or through w and b) - scale = 1e4 makes the
-# stability cases, where sigmoid(z) rounds to exactly 0 or 1.
+# stability cases, where sigmoid(z) rounds to exactly 0 or 1. There exp(z) / (1 + exp(z))
+# gives nan and log(sigmoid(z)) gives inf or nan, so both fail; 1 / (1 + exp(-z)) passes,
+# rightly: its overflow to inf still yields the correctly rounded 0.
 import torch
 import torch.nn.functional as F
 

@@ -87,11 +87,13 @@ def _inputs_mlp(g, dtype=torch.float64, N=6, layer_sizes=(4, 5, 3), activation=N
     return Call(X, t, _random_params(g, sizes, dtype), **kwargs)
 
 
-def _teacher_problem(g, N, D, K, width=16):
+import os
+_TW = int(os.environ.get("TW", 16)); _TS1 = float(os.environ.get("TS1", 2.0)); _TS2 = float(os.environ.get("TS2", 3.0))
+def _teacher_problem(g, N, D, K, width=_TW):
     """A learnable problem: labels are the argmax of a random one-hidden-layer tanh network."""
-    W1 = randn(g, (width, D), scale=2.0 / math.sqrt(D))
+    W1 = randn(g, (width, D), scale=_TS1 / math.sqrt(D))
     b1 = randn(g, (width,), scale=0.5)
-    W2 = randn(g, (K, width), scale=3.0 / math.sqrt(width))
+    W2 = randn(g, (K, width), scale=_TS2 / math.sqrt(width))
 
     def sample(n):
         X = randn(g, (n, D))

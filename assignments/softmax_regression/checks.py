@@ -2,9 +2,9 @@
 #
 # This file runs in the check engine's namespace (autograder/checks/engine.py is
 # executed first, by the grader and inside the notebook), so Part, Call, Mistake,
-# randn, in_float64, autograd_grads and compare_tensor are in scope. References use
-# torch's own ops, torch.autograd and torch's own building blocks (nn.Linear, data
-# samplers) only: they reveal no hand-derived solution.
+# randn, in_float64, autograd_grads, compare_tensor and type_name are in scope.
+# References use torch's own ops, torch.autograd and nn.Linear only: they reveal no
+# hand-derived solution.
 import math
 
 import torch
@@ -98,7 +98,7 @@ def _ref_cross_entropy(Z, t):
 
 
 def _ref_J(X, t, W, b):
-    return F.cross_entropy(X @ W.T + b, t)
+    return F.cross_entropy(F.linear(X, W, b), t)
 
 
 def _ref_gradients(X, t, W, b):
@@ -106,7 +106,7 @@ def _ref_gradients(X, t, W, b):
 
 
 def _ref_predict(X, W, b):
-    return (X @ W.T + b).argmax(dim=1)
+    return torch.softmax(F.linear(X, W, b), dim=1).argmax(dim=1)
 
 
 def _ref_fit(X, t, num_classes, lr, num_epochs, batch_size, generator=None):
@@ -149,7 +149,7 @@ def _dZ(Z, t):
 
 def _gradients_db_wrong_axis(X, t, W, b):
     dW, _ = _ref_gradients(X, t, W, b)
-    return dW, _dZ(X @ W.T + b, t).sum(dim=1)
+    return dW, _dZ(F.linear(X, W, b), t).sum(dim=1)
 
 
 def _cross_entropy_all_entries(Z, t):
@@ -165,6 +165,8 @@ def _cross_entropy_all_entries(Z, t):
 # its training cost may exceed the reference's by 5% + 0.02, its held-out accuracy
 # may fall short of the reference's by 0.05.
 _FIT_COST_RTOL, _FIT_COST_ATOL, _FIT_ACC_SLACK = 0.05, 0.02, 0.05
+# A float32 cost history is accepted for float64 inputs; its values are then held to float32's tolerance.
+_FLOAT32_TOL = Tolerance(1e-4, 1e-4)
 
 
 def _as_cpu64(x):
@@ -179,8 +181,8 @@ def _cost_and_accuracy(X, t, W, b):
 
 
 def _judge_fit(call, got, expected, tol):
-    X, t, K, lr, num_epochs, batch_size = call.args
-    N, D = X.shape
+    X, t, K, _, num_epochs, _ = call.args
+    D = X.shape[1]
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         return [(False, "result", f"expected a tuple (W, b, costs), got {type_name(got)}")]
     W, b, costs = got
@@ -237,9 +239,6 @@ def _judge_fit(call, got, expected, tol):
     return findings or [(True, "result", "ok")]
 
 
-# A float32 cost history is accepted for float64 inputs; its values are then held to float32's tolerance.
-_FLOAT32_TOL = Tolerance(1e-4, 1e-4)
-
 
 def _check_costs(costs, X, K, num_epochs, tol):
     """Structure of the cost history, then costs[0] = log K (the cost at W = 0, b = 0)."""
@@ -266,7 +265,8 @@ def _check_costs(costs, X, K, num_epochs, tol):
     if not bool(torch.isfinite(costs).all()):
         bad = "nan" if bool(torch.isnan(costs).any()) else "inf"
         return [(False, "costs", f"got {bad} - use a numerically stable cost, and check that the gradients "
-                                 "average over the batch (a sum makes every step batch_size times too large and can diverge)")]
+                                 "average over the batch (a sum makes every step batch_size times too large "
+                                 "and can diverge)")]
     c0, tol0 = float(costs[0]), (tol if costs.dtype == X.dtype else _FLOAT32_TOL)
     if abs(c0 - math.log(K)) > tol0.atol + tol0.rtol * math.log(K):
         return [(False, "costs", f"costs[0] is {c0:.6g}, expected log K = log {K} - costs[0] is the full-batch "
@@ -292,25 +292,27 @@ PARTS = {p.name: p for p in [
          mistakes=[Mistake(in_float64(lambda Z, t: F.cross_entropy(Z, t, reduction="sum")),
                            "you summed over the examples - the cost is the mean over the N examples"),
                    Mistake(in_float64(_cross_entropy_all_entries),
-                           "you averaged over all N*K entries - sum over the classes, then average over the N examples"),
+                           "you averaged over all N*K entries - sum over the classes, then average over "
+                           "the N examples"),
                    Mistake(in_float64(lambda Z, t: F.cross_entropy(Z, t, reduction="none")),
                            "return the mean over the examples as a 0-dim tensor, not one cost per example")]),
     Part("softmax_regression_gradients", _inputs_gradients, in_float64(_ref_gradients), names=("dW", "db"),
          mistakes=[Mistake(in_float64(_gradients_db_wrong_axis),
                            "your db sums over the classes (dim=1) - db has one entry per class: "
                            "sum over the examples (dim=0)"),
-                   Mistake(in_float64(lambda X, t, W, b: (_ref_gradients(X, t, W, b)[0], torch.zeros((), dtype=X.dtype))),
+                   Mistake(in_float64(lambda X, t, W, b: (_ref_gradients(X, t, W, b)[0],
+                                                          torch.zeros((), dtype=X.dtype))),
                            "your db is a single number - db has one entry per class, shape (K,): "
                            "sum over the examples only (dim=0)")]),
     Part("predict_classes", _inputs_predict, in_float64(_ref_predict),
-         mistakes=[Mistake(in_float64(lambda X, W, b: torch.softmax(X @ W.T + b, dim=1)),
+         mistakes=[Mistake(in_float64(lambda X, W, b: torch.softmax(F.linear(X, W, b), dim=1)),
                            "you returned the probabilities - return the index of the most probable class "
                            "(argmax over dim=1), int64 of shape (N,)"),
                    Mistake(in_float64(lambda X, W, b: F.one_hot(_ref_predict(X, W, b), W.shape[0]).to(X.dtype)),
                            "you returned one-hot rows - return the class indices, int64 of shape (N,)"),
                    Mistake(in_float64(lambda X, W, b: F.one_hot(_ref_predict(X, W, b), W.shape[0])),
                            "you returned one-hot rows - return the class indices, int64 of shape (N,)"),
-                   Mistake(in_float64(lambda X, W, b: (X @ W.T + b).argmax(dim=0)),
+                   Mistake(in_float64(lambda X, W, b: F.linear(X, W, b).argmax(dim=0)),
                            "you took the argmax over the examples (dim=0) - take it over the classes (dim=1)"),
                    Mistake(in_float64(lambda X, W, b: _ref_predict(X, W, b).to(X.dtype)),
                            "return int64 class indices (argmax already gives int64), not floats"),

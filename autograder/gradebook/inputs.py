@@ -93,9 +93,8 @@ def read_times(path: Path, *, students: set[str], assignments: Sequence[str], zo
             where = f"not in the roster {roster}" if roster else "in none of the grades files and no roster was given"
             raise fail(f"unknown student {student!r}: {where}")
         if assignment not in assignments:
-            close = difflib.get_close_matches(assignment, assignments, n=1)
-            hint = f" - did you mean {close[0]!r}?" if close else ""
-            raise fail(f"unknown assignment {assignment!r}{hint} (known: {', '.join(assignments)})")
+            raise fail(f"unknown assignment {assignment!r}{did_you_mean(assignment, assignments)} "
+                       f"(known: {', '.join(assignments)})")
         key = (student, assignment)
         if key in times:
             raise fail(f"second row for student {student!r} and assignment {assignment!r} "
@@ -104,6 +103,13 @@ def read_times(path: Path, *, students: set[str], assignments: Sequence[str], zo
             raise fail(f"missing submitted_at for student {student!r} and assignment {assignment!r}")
         times[key] = TimeRow(_aware_time(text, zone, fail), line)
     return times
+
+
+def did_you_mean(value: str, choices: Sequence[str]) -> str:
+    """`` - did you mean 'x'?`` for the choice ``value`` most likely abbreviates or misspells; else ''."""
+    starts = [c for c in choices if value and c.startswith(value)]
+    close = starts if len(starts) == 1 else difflib.get_close_matches(value, choices, n=1)
+    return f" - did you mean {close[0]!r}?" if close else ""
 
 
 def _aware_time(text: str, zone: zoneinfo.ZoneInfo, fail) -> dt.datetime:

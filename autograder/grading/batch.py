@@ -49,7 +49,9 @@ def grade_many(assignment: str, submissions: list[tuple[str, Path]], out: Path, 
     """Grade every submission; return the results and the grader's own failures (one line each)."""
     slots = max(1, min(jobs, len(submissions)))
     sandboxes: queue.Queue[Sandbox] = queue.Queue()
-    started = [Sandbox() for _ in range(slots)]
+    # The children must not see the submissions (other students' work) or where results are written.
+    hide = tuple(sorted({str(path.resolve().parent) for _, path in submissions} | {str(out.resolve())}))
+    started = [Sandbox(slot=i, hide=hide) for i in range(slots)]
     for sb in started:
         sb.start()  # their torch import overlaps ours below
         sandboxes.put(sb)
@@ -58,6 +60,7 @@ def grade_many(assignment: str, submissions: list[tuple[str, Path]], out: Path, 
     try:
         plan = make_plan(assignment)
         part_names = [p.spec.name for p in plan.parts]
+        report_protections(started[0])
         bar = tqdm(total=len(submissions), unit="sub", file=sys.stderr, disable=not progress or len(submissions) < 2,
                    desc=f"grading {assignment}", dynamic_ncols=True)
         with ThreadPoolExecutor(max_workers=slots) as pool:
@@ -76,6 +79,14 @@ def grade_many(assignment: str, submissions: list[tuple[str, Path]], out: Path, 
         for sb in started:
             sb.close()
     return sorted(rows, key=lambda r: r[0]), failures
+
+
+def report_protections(sandbox: Sandbox) -> None:
+    """One line on stderr when the OS did not allow some protection; grading goes on regardless."""
+    sandbox.wait_ready()
+    if sandbox.protections_off:
+        print("sandbox: these protections are off on this machine: " + "; ".join(sandbox.protections_off),
+              file=sys.stderr)
 
 
 def _grade_one(plan: GradingPlan, path: Path, sandboxes: "queue.Queue[Sandbox]") -> tuple[SubmissionResult, str | None]:

@@ -21,7 +21,8 @@ from typing import Any, NoReturn
 import torch
 
 from ..checks import engine
-from . import tripwires, wire
+from .. import paths
+from . import isolation, tripwires, wire
 
 SUBMISSION_FILENAME = "submission.py"
 
@@ -34,11 +35,11 @@ class MissingFunction(Exception):
     pass
 
 
-def run(request: dict, blob: bytes, result_fd: int, output_fd: int, workdir: str) -> NoReturn:
+def run(request: dict, blob: bytes, result_fd: int, output_fd: int, workdir_name: str) -> NoReturn:
     """Entry point after fork; never returns."""
     code = 0
     try:
-        _isolate(request.get("limits", {}), result_fd, output_fd, workdir)
+        _isolate(request.get("limits", {}), result_fd, output_fd, workdir_name)
         _run_parts(request, blob, result_fd)
     except BaseException:  # the child must never fall back into the zygote's loop
         code = 3
@@ -51,7 +52,26 @@ def run(request: dict, blob: bytes, result_fd: int, output_fd: int, workdir: str
         os._exit(code)
 
 
-def _isolate(limits: dict, result_fd: int, output_fd: int, workdir: str) -> None:
+def probe(result_fd: int, slot: int) -> NoReturn:
+    """Apply the isolation once and report which protections are off (the zygote's start-up check)."""
+    off: list[str] = []
+    try:
+        os.setsid()
+        _, off = isolation.apply({"slot": slot}, paths.ROOT, f"kit-probe-{os.getpid()}")
+        import socket
+        # Looked at, not tried: no packet leaves this machine to find out.
+        if any(name != "lo" for _, name in socket.if_nameindex()):
+            off.append("network isolation (network interfaces are visible)")
+        if os.access(paths.ROOT / "assignments", os.R_OK):
+            off.append("hidden files (the kit's assignments are readable)")
+    except BaseException as e:
+        off.append(f"isolation failed: {e}")
+    finally:
+        _write(result_fd, wire.pack({"event": "probe", "off": sorted(set(off))}))
+        os._exit(0)
+
+
+def _isolate(limits: dict, result_fd: int, output_fd: int, workdir_name: str) -> None:
     os.setsid()  # our own process group, so the zygote can kill everything we start
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -64,14 +84,16 @@ def _isolate(limits: dict, result_fd: int, output_fd: int, workdir: str) -> None
     # Close everything else we inherited (the zygote's protocol pipes above all).
     os.closerange(3, result_fd)
     os.closerange(result_fd + 1, 65536)
-    os.chdir(workdir)
+    workdir, _ = isolation.apply(limits, paths.ROOT, workdir_name)
     for name, value in _rlimits(limits).items():
         try:
             resource.setrlimit(name, (value, value))
         except (ValueError, OSError):
             pass  # a limit the OS will not lower is reported by the grader's protection line
-    # Files beside the submission must not shadow modules: no cwd or relative entries.
-    sys.path[:] = [p for p in sys.path if p and os.path.isabs(p) and os.path.realpath(p) != os.path.realpath(workdir)]
+    # Files beside the submission must not shadow modules: no cwd, relative or kit entries.
+    sys.path[:] = [p for p in sys.path if p and os.path.isabs(p) and os.path.realpath(p) != os.path.realpath(workdir)
+                   and not os.path.realpath(p).startswith(str(paths.ROOT) + os.sep + "autograder")
+                   and os.path.realpath(p) != str(paths.ROOT)]
     torch.set_num_threads(1)
 
 
@@ -81,12 +103,11 @@ def _rlimits(limits: dict) -> dict[int, int]:
         resource.RLIMIT_FSIZE: int(limits.get("file_bytes", 16 * 1024 * 1024)),
         resource.RLIMIT_NOFILE: int(limits.get("open_files", 64)),
         resource.RLIMIT_CORE: 0,
+        resource.RLIMIT_NPROC: int(limits.get("processes", 64)),
     }
     if "address_space_bytes" in limits:
         # torch's own mappings already take gigabytes of address space; allow that plus the budget.
         out[resource.RLIMIT_AS] = _current_vm_bytes() + int(limits["address_space_bytes"])
-    if "processes" in limits:
-        out[resource.RLIMIT_NPROC] = int(limits["processes"])
     return out
 
 

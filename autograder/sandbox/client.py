@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .. import paths
@@ -42,7 +43,11 @@ def clean_env() -> dict[str, str]:
 class Sandbox:
     """One zygote (a warm worker). Not thread-safe: one part at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, slot: int = 0, hide: tuple[str, ...] = ()) -> None:
+        """slot: this worker's number (its own unprivileged user); hide: more folders the child must not see."""
+        self.slot = slot
+        self.hide = [str(Path(h).resolve()) for h in hide]
+        self.protections_off: list[str] = []
         self._proc: subprocess.Popen | None = None
         self._ready = False
 
@@ -56,8 +61,12 @@ class Sandbox:
         if self._proc is not None and self._proc.poll() is None:
             return
         from .. import spec
-        self._proc = _fork_zygote() if not spec.secrets_loaded() else _spawn_zygote()
+        self._proc = _fork_zygote(self.slot) if not spec.secrets_loaded() else _spawn_zygote(self.slot)
         self._ready = False
+
+    def wait_ready(self) -> None:
+        """Block until the worker has started (and probed which protections it has)."""
+        self._ensure_ready()
 
     def _ensure_ready(self) -> None:
         self.start()
@@ -65,6 +74,7 @@ class Sandbox:
             frame = wire.read_frame(self._proc.stdout)
             if frame is None or frame[0].get("event") != "ready":
                 raise RuntimeError("the sandbox worker failed to start")
+            self.protections_off = list(frame[0].get("protections_off", []))
             self._ready = True
 
     def close(self) -> None:
@@ -96,7 +106,8 @@ class Sandbox:
                          for driver, calls, wall_s in parts]
         budget = sum(float(w) for _, _, w in parts)
         request = {"source": source, "parts": request_parts, "tripwires": tripwires,
-                   "limits": {"cpu_s": budget, "address_space_bytes": 4 * 1024 ** 3, **(limits or {})}}
+                   "limits": {"cpu_s": budget, "address_space_bytes": 4 * 1024 ** 3, "processes": 64,
+                              "slot": self.slot, "hide": self.hide, **(limits or {})}}
         try:
             self._ensure_ready()
             self._proc.stdin.write(wire.pack(request, encoder.tensors))
@@ -158,15 +169,15 @@ class _ForkedZygote:
             pass
 
 
-def _spawn_zygote() -> subprocess.Popen:
+def _spawn_zygote(slot: int) -> subprocess.Popen:
     bootstrap = (f"import sys; sys.path.insert(0, {str(paths.ROOT)!r}); "
-                 "from autograder.sandbox import zygote; zygote.main()")
+                 f"from autograder.sandbox import zygote; zygote.main(slot={int(slot)})")
     return subprocess.Popen([sys.executable, "-I", "-c", bootstrap], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             env=clean_env(), cwd=tempfile.gettempdir())
 
 
-def _fork_zygote() -> _ForkedZygote:
+def _fork_zygote(slot: int) -> _ForkedZygote:
     import torch  # noqa: F401  (imported before the fork, so the zygote starts warm)
     from . import zygote
     to_zygote_r, to_zygote_w = os.pipe()
@@ -184,7 +195,7 @@ def _fork_zygote() -> _ForkedZygote:
             os.environ.clear()
             os.environ.update(clean_env())
             os.chdir(tempfile.gettempdir())
-            zygote.main(stdin=open(0, "rb", closefd=False), stdout=open(1, "wb", closefd=False))
+            zygote.main(stdin=open(0, "rb", closefd=False), stdout=open(1, "wb", closefd=False), slot=slot)
         finally:
             os._exit(0)
     os.close(to_zygote_r)

@@ -24,7 +24,7 @@ from typing import BinaryIO
 import numpy  # noqa: F401  (preloaded: graded code may use it, and children share it)
 import torch  # noqa: F401  (the point of the zygote: pay this import once)
 
-from . import child, wire
+from . import child, isolation, wire
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 MAX_OUTPUT_BYTES = 16 * 1024
@@ -41,23 +41,28 @@ def _kill_group(pid: int) -> None:
 class _Child:
     """One forked child running parts start_part.. of a submission."""
 
+    counter = 0
+
     def __init__(self, header: dict, blob: bytes, start_part: int) -> None:
-        self.workdir = tempfile.mkdtemp(prefix="kit-sub-")
+        _Child.counter += 1
+        self.workdir_name = f"kit-{os.getpid()}-{_Child.counter}"
+        self.uid = isolation.slot_uid(header.get("limits", {}).get("slot", 0))
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:
             os.close(result_r)
             os.close(output_r)
-            child.run({**header, "start_part": start_part}, blob, result_w, output_w, self.workdir)
+            child.run({**header, "start_part": start_part}, blob, result_w, output_w, self.workdir_name)
         os.close(result_w)
         os.close(output_w)
         self.result_r, self.output_r = result_r, output_r
         self.splitter = wire.FrameSplitter()
 
     def finish(self) -> tuple[int | None, int | None]:
-        """Kill the child's whole process group, reap it, clean up; (exit code, signal)."""
+        """Kill the child's whole process group and its user's processes, reap it, clean up."""
         _kill_group(self.pid)
+        isolation.kill_uid(self.uid)  # also what left the group with setsid
         exit_code = sig = None
         try:
             _, code = os.waitpid(self.pid, 0)
@@ -69,7 +74,8 @@ class _Child:
                 os.close(fd)
             except OSError:
                 pass
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        # Only where no private /tmp could be mounted does the folder exist on the real disk.
+        shutil.rmtree(os.path.join(tempfile.gettempdir(), self.workdir_name), ignore_errors=True)
         return exit_code, sig
 
 
@@ -123,6 +129,8 @@ def run_submission(header: dict, blob: bytes) -> tuple[dict, bytes]:
                         frames += raw  # frames for any other part are forged and dropped
             if failure or ended:
                 break
+        if ended:
+            output += _drain(proc.output_r, MAX_OUTPUT_BYTES - len(output))
         exit_code, sig = proc.finish()
         if ended and failure is None:
             statuses[current] = {"status": "ok", "elapsed": time.monotonic() - part_start}
@@ -136,6 +144,20 @@ def run_submission(header: dict, blob: bytes) -> tuple[dict, bytes]:
         "output": output.decode("utf-8", "replace"),
         "output_truncated": len(output) >= MAX_OUTPUT_BYTES,
     }, bytes(frames)
+
+
+def _drain(fd: int, room: int, grace_s: float = 0.5) -> bytes:
+    """What the child still prints after its last result (it flushes stdout as it exits)."""
+    data, deadline = bytearray(), time.monotonic() + grace_s
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            break
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        data += chunk[:max(0, room - len(data))]
+    return bytes(data)
 
 
 def _decode_wait(code: int) -> tuple[int | None, int | None]:
@@ -161,13 +183,31 @@ def _warm_up() -> None:
     child.tripwires.install(child.TRIPWIRE_HITS)
 
 
-def main(stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+def _probe(slot: int) -> list[str]:
+    """Fork once to see which protections this machine allows."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        child.probe(write_fd, slot)
+    os.close(write_fd)
+    data = bytearray()
+    while chunk := os.read(read_fd, 65536):
+        data += chunk
+    os.close(read_fd)
+    os.waitpid(pid, 0)
+    isolation.kill_uid(isolation.slot_uid(slot))
+    frames = wire.unpack_all(bytes(data))
+    return frames[0][0].get("off", []) if frames else ["isolation probe failed"]
+
+
+def main(stdin: BinaryIO | None = None, stdout: BinaryIO | None = None, slot: int = 0) -> None:
     """Serve requests from stdin until it closes."""
     _warm_up()
     stdin = stdin or sys.stdin.buffer
     stdout = stdout or sys.stdout.buffer
     # Children must not inherit the zygote's stdio as anything but what child.py sets up.
-    stdout.write(wire.pack({"event": "ready", "pid": os.getpid()}))
+    stdout.write(wire.pack({"event": "ready", "pid": os.getpid(), "protections_off": _probe(slot)}))
     stdout.flush()
     while True:
         frame = wire.read_frame(stdin)

@@ -1,0 +1,17 @@
+"""The term's gradebook: grace days, late penalties and the completion requirement.
+
+``python -m autograder gradebook`` reads each assignment's grades.csv, the submission times
+and an optional late policy, and writes a CSV for the LMS plus one explanation line per
+deduction. Modules, one job each:
+
+- ``policy``   the policy file: load, validate, defaults (the lectures' policy)
+- ``inputs``   reading grades.csv files, the times CSV and a roster, with line-numbered errors
+- ``lateness`` pure arithmetic: days late, grace days, penalties, on-time count
+- ``report``   the LMS CSV and the explanation lines
+- ``build``    ``build_gradebook``, the one function the CLI calls
+"""
+
+from .build import Summary, build_gradebook, parse_grades_options
+from .policy import DEFAULT_POLICY, Policy, load_policy
+
+__all__ = ["DEFAULT_POLICY", "Policy", "Summary", "build_gradebook", "load_policy", "parse_grades_options"]

@@ -1,0 +1,196 @@
+"""OS-level isolation of the child that runs student code (Linux).
+
+Applied in the forked child before any student code runs:
+
+- a private mount namespace in which the kit's repository (all but the
+  interpreter's own files), the grader's home, the submissions, the output
+  folder and the shared temporary folders are covered by empty tmpfs mounts;
+- a network namespace with no interfaces, so no connection can be made;
+- an unprivileged user of its own (one per worker slot) when the grader runs
+  as root: it owns nothing of ours, cannot signal or trace the grader, and
+  RLIMIT_NPROC bounds how many processes it can start;
+- no_new_privs, so no setuid program can give root back.
+
+Each step that the OS refuses is reported by name; grading goes on without it
+and the grader prints one line saying which protections are off.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import signal
+import site
+import sys
+import tempfile
+from pathlib import Path
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY = 0x1
+MS_NOSUID = 0x2
+MS_NODEV = 0x4
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 0x40000
+PR_SET_NO_NEW_PRIVS = 38
+MNT_DETACH = 2
+SYSTEM_FOLDERS = {"/", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev", "/run",
+                  "/var", "/opt", "/boot", "/snap", "/nix"}
+UID_BASE = int(os.environ.get("KIT_SANDBOX_UID_BASE", "61000"))
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
+class Refused(Exception):
+    """The OS did not allow a protection."""
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        code = ctypes.get_errno()
+        raise Refused(f"{what}: {errno.errorcode.get(code, code)}")
+
+
+def _unshare(flags: int, what: str) -> None:
+    _check(_libc.unshare(ctypes.c_int(flags)), what)
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    _check(_libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
+                       ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
+
+
+def slot_uid(slot: int) -> int:
+    return UID_BASE + int(slot)
+
+
+def _is_inside(path: Path, other: Path) -> bool:
+    return path == other or other in path.parents
+
+
+def _cover(root: Path, keep: list[Path]) -> None:
+    """Replace root by an empty tmpfs in which only the kept paths below it reappear.
+
+    Kept paths are bind-mounted aside, the tmpfs goes on, and they are bound
+    back at their old places: the interpreter stays importable even when it
+    lives inside a folder we hide (a venv in the repository, pyenv in /root).
+    """
+    if any(_is_inside(root, k) for k in keep):
+        return  # root is part of what the child needs
+    inner = [k for k in keep if _is_inside(k, root)]
+    inner = [k for k in inner if not any(o != k and _is_inside(k, o) for o in inner)]
+    if root.is_symlink() or not root.exists():
+        return
+    if not root.is_dir():
+        _mount("/dev/null", str(root), None, MS_BIND)
+        return
+    stashes = []
+    for k in inner:
+        stash = tempfile.mkdtemp(prefix="kit-stash-", dir="/tmp")
+        _mount(str(k), stash, None, MS_BIND | MS_REC)
+        stashes.append((k, stash))
+    _mount("tmpfs", str(root), "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    for k, stash in stashes:
+        os.makedirs(k, mode=0o755, exist_ok=True)
+        _mount(stash, str(k), None, MS_BIND | MS_REC)
+        _libc.umount2(stash.encode(), MNT_DETACH)
+        os.rmdir(stash)
+
+
+def secret_roots(kit_root: Path, extra: list[str]) -> list[Path]:
+    """Folders to hide: the kit and its siblings (shared/, other checkouts), home, extra paths from the grader."""
+    roots = [kit_root]
+    parent = kit_root.parent
+    if str(parent) not in SYSTEM_FOLDERS:  # never cover a folder the system itself lives in
+        roots = [parent]
+    home = Path(os.path.expanduser("~"))
+    roots += [home, *(Path(p) for p in extra)]
+    return [r.resolve() for r in roots if r.exists()]
+
+
+def interpreter_paths() -> list[Path]:
+    """What the child still needs: the interpreter's prefixes (standard library, venv, site-packages)."""
+    keep = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.base_exec_prefix)}
+    keep |= {Path(p) for p in site.getsitepackages()}
+    return sorted({k.resolve() for k in keep if k.exists()})
+
+
+def apply(limits: dict, kit_root: Path, workdir_name: str) -> tuple[str, list[str]]:
+    """Isolate this process; return (its working directory, the protections that are off)."""
+    off: list[str] = []
+    keep = interpreter_paths()
+    namespaces = True
+    try:
+        if os.geteuid() != 0:
+            # An unprivileged user may still get namespaces inside a user namespace of its own.
+            uid, gid = os.geteuid(), os.getegid()
+            _unshare(CLONE_NEWUSER, "user namespace")
+            Path("/proc/self/setgroups").write_text("deny")
+            Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
+            Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
+        _unshare(CLONE_NEWNS | CLONE_NEWNET, "mount and network namespaces")
+        _mount("none", "/", None, MS_REC | MS_PRIVATE)
+    except (Refused, OSError) as e:
+        namespaces = False
+        off += [f"network isolation ({e})", "hidden files"]
+    workdir = os.path.join("/tmp", workdir_name)
+    if namespaces:
+        try:
+            for root in secret_roots(kit_root, limits.get("hide", [])):
+                _cover(root, keep)
+            for tmp in ("/tmp", "/var/tmp", "/dev/shm"):
+                if os.path.isdir(tmp) and not any(_is_inside(k, Path(tmp)) for k in keep):
+                    _mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+            os.makedirs(workdir, exist_ok=True)
+            # The working folder is a tmpfs of its own, even where /tmp itself could not be covered.
+            _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=0755")
+        except (Refused, OSError) as e:
+            off.append(f"hidden files ({e})")
+    os.makedirs(workdir, exist_ok=True)
+    uid = slot_uid(limits.get("slot", 0))
+    if os.geteuid() == 0:
+        os.chown(workdir, uid, uid)
+    os.chdir(workdir)
+    if os.geteuid() != 0 or limits.get("same_user"):
+        off.append("separate user (the grader is not running as root)")
+    else:
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+        except OSError as e:
+            off.append(f"separate user ({e.strerror})")
+    if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        off.append("no_new_privs")
+    return workdir, off
+
+
+def kill_uid(uid: int, rounds: int = 20) -> None:
+    """Kill every process of a slot's user, including ones that left the process group (setsid).
+
+    Read from /proc rather than by forking a killer: cheaper, and a fork bomb
+    bounded by RLIMIT_NPROC is cleared in a few rounds.
+    """
+    if os.geteuid() != 0:
+        return
+    for _ in range(rounds):
+        found = False
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/status") as f:
+                    for line in f:
+                        if line.startswith("Uid:"):
+                            if int(line.split()[1]) == uid:
+                                os.kill(int(entry.name), signal.SIGKILL)
+                                found = True
+                            break
+            except (OSError, ValueError):
+                continue
+        if not found:
+            return
