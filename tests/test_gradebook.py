@@ -20,7 +20,7 @@ from conftest import EXAMPLES
 A1, A2, A3, A4 = paths.ASSIGNMENT_IDS
 # The deadlines in assignments/*/spec.toml (pinned by a test below).
 DUES_TEXT = {A1: "2027-02-05T23:59:00-05:00", A2: "2027-02-19T23:59:00-05:00",
-             A3: "2027-03-05T23:59:00-05:00", A4: "2027-03-26T23:59:00-05:00"}
+             A3: "2027-03-05T23:59:00-05:00", A4: "2027-03-26T23:59:00-04:00"}
 DUES = {a: dt.datetime.fromisoformat(t) for a, t in DUES_TEXT.items()}
 
 
@@ -59,9 +59,9 @@ def test_is_lateness_counted_in_started_days(delta, days):
 
 
 def test_does_a_time_written_in_daylight_time_compare_as_the_same_instant():
-    # the mlp deadline as the spec writes it (-05:00) is 00:59 on March 27 in Toronto (-04:00)
-    assert days_late(at("2027-03-27T00:59:00-04:00"), DUES[A4]) == 0
-    assert days_late(at("2027-03-27T00:59:01-04:00"), DUES[A4]) == 1
+    # the mlp deadline is written in daylight time (-04:00); the same instant in -05:00 is 22:59
+    assert days_late(at("2027-03-26T22:59:00-05:00"), DUES[A4]) == 0
+    assert days_late(at("2027-03-26T22:59:01-05:00"), DUES[A4]) == 1
 
 
 # --- grace days and penalties ------------------------------------------------------------

@@ -295,13 +295,13 @@ def generic_hints(got, expected, call):
                 hints.append("your result is the transpose of the expected one - check which side X and W.T go on")
             else:
                 hints.append(f"shape {tuple(g.shape)} is the transpose of {tuple(e.shape)} - a gradient has the shape of its parameter")
-        elif g.numel() == e.numel() and g.reshape(e.shape).shape == e.shape:
+        elif e.dim() == 0 and g.numel() == 1:
+            hints.append("return a 0-dim tensor (e.g. .sum() or .mean() without keepdim, or .reshape(()))")
+        elif g.numel() == e.numel():
             hints.append(f"shape {tuple(g.shape)} instead of {tuple(e.shape)} - watch (N,) against (N, 1) broadcasting; "
                          "squeeze or index the extra dimension away")
         elif g.dim() == 2 and e.dim() == 1 and g.shape[0] == g.shape[1] == e.shape[0]:
             hints.append("an (N,) and an (N, 1) tensor broadcast to (N, N) - keep both one-dimensional")
-        elif e.dim() == 0 and g.numel() == 1:
-            hints.append("return a 0-dim tensor (e.g. .sum() or .mean() without keepdim, or .reshape(()))")
         return hints
     if not torch.isfinite(g).all() or e.abs().max() == 0:
         return hints

@@ -1,0 +1,3 @@
+def cost_gradients(X, t, w, b):
+    while True:
+        pass
