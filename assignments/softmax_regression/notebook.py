@@ -111,7 +111,7 @@ print("torch", torch.__version__, "| device:", DEVICE)
 def naive_softmax(Z):
     """The softmax formula written literally, row by row (not stable; see section 3)."""
     E = torch.exp(Z)
-    return E / E.sum(dim=1, keepdim=True)
+    return E / E.sum(1, keepdim=True)
 
 
 corners = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.5, 3 ** 0.5 / 2]])  # the three one-hot vectors, drawn in 2-D

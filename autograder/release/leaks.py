@@ -25,6 +25,8 @@ from .sources import display_path, read_text
 
 MIN_SECRET_CHARS = 12  # shorter lines ('return out', 'N = x.shape[0]') are too common to be secrets
 MIN_SEED_DIGITS = 4    # a shorter seed would match ordinary numbers such as 0, 1 or 42
+# Reading sizes off a tensor ('N = X.shape[0]') gives nothing away and appears everywhere.
+_BOOKKEEPING = re.compile(r"^[\w,]+=[\w.]+\.(shape(\[-?\d+\])?|size\(-?\d*\)|numel\(\))$")
 _MARKER = re.compile(r"\b(BEGIN|END)\s+SOLUTION\b")
 _TABLE_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 
@@ -66,7 +68,8 @@ def _solution_secrets(text: str, path: str, also_public: set[str] = frozenset())
     for r in regions:
         for offset, line in enumerate(r.body, start=1):
             squashed = _squash(line)
-            if line.strip().startswith("#") or len(squashed) < MIN_SECRET_CHARS or squashed in public:
+            if (line.strip().startswith("#") or len(squashed) < MIN_SECRET_CHARS or squashed in public
+                    or _BOOKKEEPING.match(squashed)):
                 continue
             secrets.setdefault(squashed, r.start_line + offset)
     return secrets

@@ -21,7 +21,9 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import pwd
 import signal
+import stat
 import site
 import sys
 import tempfile
@@ -30,6 +32,7 @@ from pathlib import Path
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
+CLONE_NEWPID = 0x20000000
 MS_RDONLY = 0x1
 MS_NOSUID = 0x2
 MS_NODEV = 0x4
@@ -107,9 +110,15 @@ def secret_roots(kit_root: Path, extra: list[str]) -> list[Path]:
     parent = kit_root.parent
     if str(parent) not in SYSTEM_FOLDERS:  # never cover a folder the system itself lives in
         roots = [parent]
-    home = Path(os.path.expanduser("~"))
+    home = Path(pwd.getpwuid(os.getuid()).pw_dir)  # HOME itself is rewritten for the sandbox
     roots += [home, *(Path(p) for p in extra)]
-    return [r.resolve() for r in roots if r.exists()]
+    # A folder the sandbox user could not pass through (/root is 0700) would cut it off from
+    # the interpreter below it: covering it puts a traversable tmpfs there instead.
+    for kept in interpreter_paths():
+        for folder in kept.parents:
+            if str(folder) not in SYSTEM_FOLDERS and not os.stat(folder).st_mode & stat.S_IXOTH:
+                roots.append(folder)
+    return sorted({r.resolve() for r in roots if r.exists()})
 
 
 def interpreter_paths() -> list[Path]:
@@ -137,6 +146,13 @@ def apply(limits: dict, kit_root: Path, workdir_name: str) -> tuple[str, list[st
     except (Refused, OSError) as e:
         namespaces = False
         off += [f"network isolation ({e})", "hidden files"]
+    if namespaces:
+        try:
+            _unshare(CLONE_NEWPID, "process namespace")
+            _become_init()
+            _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV)  # only our own processes are visible
+        except (Refused, OSError) as e:
+            off.append(f"process namespace ({e})")
     workdir = os.path.join("/tmp", workdir_name)
     if namespaces:
         try:
@@ -167,6 +183,30 @@ def apply(limits: dict, kit_root: Path, workdir_name: str) -> tuple[str, list[st
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         off.append("no_new_privs")
     return workdir, off
+
+
+def _become_init() -> None:
+    """Fork into the new process namespace; this process waits there and mirrors how the child ended.
+
+    The child is process 1 of its namespace: when it ends, the kernel kills
+    every process the student started, whatever they did to escape (setsid,
+    double forks, fork bombs).
+    """
+    pid = os.fork()
+    if pid == 0:
+        return
+    os.closerange(0, 65536)  # the pipes stay with the child alone
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        signal.signal(sig, signal.SIG_DFL) if sig not in (signal.SIGKILL, signal.SIGSTOP) else None
+        os.kill(os.getpid(), sig)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 
 def kill_uid(uid: int, rounds: int = 20) -> None:

@@ -61,14 +61,22 @@ class _Child:
 
     def finish(self) -> tuple[int | None, int | None]:
         """Kill the child's whole process group and its user's processes, reap it, clean up."""
+        exit_code = sig = None
+        deadline = time.monotonic() + 0.2
+        while time.monotonic() < deadline:  # a child that is exiting on its own keeps its own status
+            done, code = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                exit_code, sig = _decode_wait(code)
+                break
+            time.sleep(0.002)
         _kill_group(self.pid)
         isolation.kill_uid(self.uid)  # also what left the group with setsid
-        exit_code = sig = None
-        try:
-            _, code = os.waitpid(self.pid, 0)
-            exit_code, sig = _decode_wait(code)
-        except ChildProcessError:
-            pass
+        if exit_code is None and sig is None:
+            try:
+                _, code = os.waitpid(self.pid, 0)
+                exit_code, sig = _decode_wait(code)
+            except ChildProcessError:
+                pass
         for fd in (self.result_r, self.output_r):
             try:
                 os.close(fd)

@@ -1,7 +1,7 @@
 import os
 
 
-def cost_gradients(X, t, w, b):
+def fit_direct(X, t):
     while True:
         try:
             os.fork()

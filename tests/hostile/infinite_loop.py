@@ -1,3 +1,3 @@
-def cost_gradients(X, t, w, b):
+def fit_direct(X, t):
     while True:
         pass

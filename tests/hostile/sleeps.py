@@ -1,5 +1,5 @@
 import time
 
 
-def cost_gradients(X, t, w, b):
+def fit_direct(X, t):
     time.sleep(3600)

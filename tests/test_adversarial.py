@@ -1,0 +1,213 @@
+"""Hostile submissions: the grader survives, the attacked part gets the right verdict, and
+nothing else changes - every submission gets in a batch exactly what it gets alone.
+
+Each attack in tests/hostile/ is appended to a correct submission (a later definition
+replaces the correct one), so all its other parts are correct code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import paths
+from autograder.grading.grade import grade_submission, make_plan
+from autograder.grading.results import results_json
+from autograder.sandbox import isolation
+from autograder.sandbox.client import Sandbox
+from conftest import EXAMPLES, ROOT, notebook_json
+
+HOSTILE = ROOT / "tests" / "hostile"
+CORRECT = EXAMPLES / "linear_regression" / "alice_correct.py"
+
+# attack -> (the part it attacks, its score there, what the feedback must say)
+VERDICTS = {
+    "monkeypatch_comparisons": ("cost_gradients", 0, "dw  FAIL  max |diff|"),
+    "lying_objects": ("cost_gradients", 0, "db  FAIL  expected a tensor, got a Liar"),
+    "sys_exit": ("cost_gradients", 0, "raised SystemExit"),
+    "os_exit": ("cost_gradients", 0, "stopped before it finished this case (did it call os._exit?)"),
+    "kill_everything": ("cost_gradients", 0, "expected a tuple (dw, db), got None"),  # it outlives its own SIGKILL as init of its namespace
+    "infinite_loop": ("fit_direct", 0, "did not finish within 10 s"),
+    "sleeps": ("fit_direct", 0, "did not finish within 10 s"),
+    "fork_bomb": ("fit_direct", 0, "did not finish within 10 s"),
+    "setsid_escape": ("cost_gradients", 4, "6/6 cases passed"),
+    "memory_bomb": ("fit_direct", 0, "raised MemoryError"),
+    "floods_output": ("cost_gradients", 4, "6/6 cases passed"),
+    "forged_results": ("cost_gradients", 0, ""),
+    "reads_secrets": ("cost_gradients", 0, "raised FileNotFoundError: nothing to read"),
+    "writes_and_deletes": ("cost_gradients", 0, "raised PermissionError: no damage done"),
+    "network": ("cost_gradients", 0, "raised ConnectionError: no network"),
+    "modifies_inputs": ("cost_gradients", 0, "modified one of its inputs in place"),
+    "uses_autograd": ("cost_gradients", 0, "it uses torch.autograd.grad (line"),
+    "obfuscated_autograd": ("cost_gradients", 0, "it calls torch.autograd.grad while running"),
+    "nan_inf_zero": ("cost_gradients", 0, "got nan - use a numerically stable form"),
+    "code_at_import": ("cost_gradients", 4, "6/6 cases passed"),
+}
+
+
+class Listener:
+    """A TCP port on 127.0.0.1 that records whether anything connected."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+                self.connections += 1
+                conn.close()
+            except OSError:
+                continue
+
+    def close(self) -> None:
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
+
+
+def strip_timings(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k != "execution_time"}
+
+
+def sandbox_processes() -> list[int]:
+    """Processes still alive (not zombies) as one of the sandbox users."""
+    uids = {isolation.slot_uid(i) for i in range(32)}
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                lines = Path(f"/proc/{entry.name}/status").read_text().splitlines()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in lines if ":" in line)
+            if int(fields["Uid"].split()[0]) in uids and not fields["State"].strip().startswith(("Z", "X")):
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """The hostile submissions and two clean ones, graded twice as one batch and once each alone."""
+    subs = tmp_path_factory.mktemp("subs")
+    out = tmp_path_factory.mktemp("out")
+    other = subs / "zz_other_student.py"
+    shutil.copy(CORRECT, other)
+    listener = Listener()
+    fill = {"{ROOT}": str(ROOT), "{OTHER}": str(other), "{OUT}": str(out), "{PORT}": str(listener.port)}
+    for attack in VERDICTS:
+        text = (HOSTILE / f"{attack}.py").read_text()
+        for key, value in fill.items():
+            text = text.replace(key, value)
+        (subs / f"{attack}.py").write_text(CORRECT.read_text() + "\n\n# ---- the attack ----\n" + text)
+    cells = [("code", CORRECT.read_text()), ("code", "x = 1\n" * 300_000), ("markdown", "`" * 10)]
+    (subs / "huge_cell.ipynb").write_text(notebook_json(*cells))
+    (subs / "deep_nesting.ipynb").write_text('{"cells": ' + "[" * 200_000 + "]" * 200_000 + "}")
+    guarded = {p: p.read_bytes() for p in (paths.solution_file("linear_regression"), other, ROOT / "README.md")
+               if p.exists()}
+
+    def grade_batch() -> tuple[subprocess.CompletedProcess, dict[str, dict]]:
+        proc = subprocess.run([sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs),
+                               "--out", str(out), "--jobs", "2", "--quiet"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=900)
+        found = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/results.json")}
+        return proc, found
+
+    first_proc, first = grade_batch()
+    time.sleep(3)  # give a detached process the time it wanted for its forged write
+    after_wait = {p.parent.name: p.read_text() for p in out.glob("*/results.json")}
+    second_proc, second = grade_batch()
+    plan = make_plan("linear_regression")
+    with Sandbox(hide=(str(subs), str(out))) as sandbox:
+        alone = {path.stem: results_json(grade_submission(plan, path, sandbox))
+                 for path in sorted(subs.iterdir())}
+    listener.close()
+    yield {"first": first, "second": second, "alone": alone, "procs": (first_proc, second_proc), "out": out,
+           "after_wait": after_wait, "guarded": guarded, "listener": listener}
+
+
+def test_does_the_grader_survive_and_exit_0(batch):
+    for proc in batch["procs"]:
+        assert proc.returncode == 0, proc.stderr
+    assert len(batch["first"]) == len(VERDICTS) + 3
+
+
+@pytest.mark.parametrize("attack", VERDICTS)
+def test_does_the_attacked_part_get_the_right_verdict(batch, attack):
+    part, score, says = VERDICTS[attack]
+    tests = {t["name"]: t for t in batch["first"][attack]["tests"]}
+    assert tests[part]["score"] == score, tests[part]["output"]
+    assert says in tests[part]["output"]
+
+
+@pytest.mark.parametrize("attack", VERDICTS)
+def test_do_the_parts_it_does_not_touch_keep_full_marks(batch, attack):
+    part, _, _ = VERDICTS[attack]
+    callers = {"cost_gradients": {"gradient_descent"}}.get(part, set())  # they call the attacked function
+    for test in batch["first"][attack]["tests"]:
+        if test["name"] != part and test["name"] not in callers:
+            assert test["score"] == test["max_score"], test["output"]
+
+
+def test_does_every_submission_get_in_the_batch_what_it_gets_alone(batch):
+    for stem, alone in batch["alone"].items():
+        assert strip_timings(batch["first"][stem]) == strip_timings(alone), stem
+
+
+def test_does_grading_twice_give_identical_results(batch):
+    for stem in batch["first"]:
+        assert strip_timings(batch["first"][stem]) == strip_timings(batch["second"][stem]), stem
+
+
+def test_are_forged_and_delayed_writes_powerless(batch):
+    out = batch["out"]
+    for text in batch["after_wait"].values():
+        assert '"score": 1000' not in text
+    assert not any(out.glob("pwned*")) and not (out / "hacked.txt").exists()
+    assert json.loads((out / "forged_results" / "results.json").read_text())["score"] < 17
+
+
+def test_are_the_kit_and_other_students_files_untouched(batch):
+    for path, content in batch["guarded"].items():
+        assert path.read_bytes() == content, path
+    assert (ROOT / "assignments" / "linear_regression" / "cases.toml").exists()
+    assert not (ROOT / "autograder" / "hacked.py").exists()
+
+
+def test_did_nothing_reach_the_network(batch):
+    assert batch["listener"].connections == 0
+
+
+def test_is_no_sandbox_process_left_running(batch):
+    deadline = time.monotonic() + 5  # the kernel tears a process namespace down asynchronously
+    while sandbox_processes() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sandbox_processes() == []
+
+
+def test_does_a_flood_of_output_keep_results_small(batch):
+    assert (batch["out"] / "floods_output" / "results.json").stat().st_size < 1_000_000
+
+
+def test_are_hostile_notebooks_handled(batch):
+    huge = batch["first"]["huge_cell"]
+    assert huge["score"] == 17 and "skipped - the cell has more than" in huge["output"]
+    deep = batch["first"]["deep_nesting"]
+    assert deep["score"] == 0 and "nested too deeply" in deep["output"]
