@@ -350,7 +350,7 @@ plt.show()
 
 z_points = torch.tensor([0.0, 2.0, 5.0, 10.0], dtype=torch.float64)
 print("derivative at z =    " + "".join(f"{z:>10.0f}" for z in z_points.tolist()))
-for name, (forward, backward) in activations.items():
+for name, forward, backward in activations:
     _, cache = forward(z_points)
     print(f"{name:>18s}   " + "".join(f"{d:10.2e}" for d in backward(torch.ones_like(z_points), cache).tolist()))
 

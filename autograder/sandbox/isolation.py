@@ -148,8 +148,8 @@ def apply(limits: dict, kit_root: Path, workdir_name: str) -> tuple[str, list[st
         off += [f"network isolation ({e})", "hidden files"]
     if namespaces:
         try:
-            _unshare(CLONE_NEWPID, "process namespace")
-            _become_init()
+            if os.getpid() != 1:  # the zygote could not fork us into a process namespace of our own
+                raise Refused("not the first process of a namespace")
             _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV)  # only our own processes are visible
         except (Refused, OSError) as e:
             off.append(f"process namespace ({e})")
@@ -185,28 +185,25 @@ def apply(limits: dict, kit_root: Path, workdir_name: str) -> tuple[str, list[st
     return workdir, off
 
 
-def _become_init() -> None:
-    """Fork into the new process namespace; this process waits there and mirrors how the child ended.
+_own_pid_namespace: int | None = None
 
-    The child is process 1 of its namespace: when it ends, the kernel kills
-    every process the student started, whatever they did to escape (setsid,
-    double forks, fork bombs).
+
+def next_child_in_new_pid_namespace() -> bool:
+    """Make the next fork of this process the first process (init) of a fresh PID namespace.
+
+    When that child ends, the kernel kills every process it started, whatever
+    they did to escape (setsid, double forks, fork bombs). Each call makes a
+    new namespace: the previous one is left by going back to our own first.
     """
-    pid = os.fork()
-    if pid == 0:
-        return
-    os.closerange(0, 65536)  # the pipes stay with the child alone
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            break
-        except InterruptedError:
-            continue
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        signal.signal(sig, signal.SIG_DFL) if sig not in (signal.SIGKILL, signal.SIGSTOP) else None
-        os.kill(os.getpid(), sig)
-    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+    global _own_pid_namespace
+    try:
+        if _own_pid_namespace is None:
+            _own_pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY)
+        _check(_libc.setns(_own_pid_namespace, CLONE_NEWPID), "setns")
+        _unshare(CLONE_NEWPID, "process namespace")
+        return True
+    except (Refused, OSError):
+        return False
 
 
 def kill_uid(uid: int, rounds: int = 20) -> None:

@@ -49,6 +49,7 @@ class _Child:
         self.uid = isolation.slot_uid(header.get("limits", {}).get("slot", 0))
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
+        isolation.next_child_in_new_pid_namespace()  # refused: the child reports it as a protection off
         self.pid = os.fork()
         if self.pid == 0:
             os.close(result_r)
@@ -194,6 +195,7 @@ def _warm_up() -> None:
 def _probe(slot: int) -> list[str]:
     """Fork once to see which protections this machine allows."""
     read_fd, write_fd = os.pipe()
+    isolation.next_child_in_new_pid_namespace()
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)

@@ -1,0 +1,135 @@
+"""How fast does `grade` get through a batch, against what it costs to start Python with torch?
+
+Grades N linear_regression submissions (a mix of correct and buggy ones, .py and .ipynb,
+none that runs into a time limit) with one `python -m autograder grade` command, and
+prints its wall time as a ratio to one bare `python -c "import torch"` measured in the
+same run, and against grading them one fresh process each (measured on a sample and
+scaled up, since N fresh processes take minutes). Also prints the grader's peak memory.
+
+    python benchmarks/grading_throughput.py [--count 100] [--jobs 2] [--fresh-sample 5]
+
+Target on the 2-core machine: 100 submissions in at most 3 bare torch imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "linear_regression"
+
+# Known mistakes, as (old, new) edits of the correct example.
+MUTATIONS = [
+    None,  # correct
+    ("    db = err.sum() / n", "    db = err.sum()"),                                   # forgot 1/N in db
+    ("    return torch.mv(X, w) + b", "    return torch.mv(X, w)"),                       # no bias
+    ("    return diff.dot(diff) / (2 * diff.numel())", "    return diff.dot(diff) / diff.numel()"),  # no 1/2
+    ("        w, b = w - lr * dw, b - lr * db", "        w, b = w + lr * dw, b + lr * db"),  # uphill
+    ("    return x.unsqueeze(1) ** powers", "    return x.unsqueeze(1) ** powers.flip(0)"),  # reversed
+]
+
+
+def make_submissions(folder: Path, count: int) -> None:
+    """count submissions: every third a notebook, the rest .py; one in len(MUTATIONS) correct."""
+    correct = (EXAMPLES / "alice_correct.py").read_text()
+    notebook = json.loads((EXAMPLES / "carol_notebook.ipynb").read_text())
+    for i in range(count):
+        mutation = MUTATIONS[i % len(MUTATIONS)]
+        source = correct if mutation is None else correct.replace(*mutation)
+        if i % 3 == 2:
+            nb = json.loads(json.dumps(notebook))
+            nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                                "source": source})  # the last definitions win
+            (folder / f"student{i:04d}.ipynb").write_text(json.dumps(nb))
+        else:
+            (folder / f"student{i:04d}.py").write_text(source)
+
+
+def bare_torch_import() -> float:
+    """Median wall time of three `python -c "import torch"`."""
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import torch"], check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_rss_mb(pid: int, stop: threading.Event, out: list[float]) -> None:
+    """Poll the process's VmHWM (its peak resident memory) until it exits."""
+    peak = 0.0
+    while not stop.is_set():
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) / 1024)
+        except OSError:
+            break
+        time.sleep(0.05)
+    out.append(peak)
+
+
+def grade(paths: list[Path], out: Path, jobs: int) -> tuple[float, float]:
+    """(wall seconds, the grader's peak RSS in MB) for one grade command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "linear_regression",
+                             *map(str, paths), "--out", str(out), "--jobs", str(jobs), "--quiet"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stop, peak = threading.Event(), []
+    watcher = threading.Thread(target=peak_rss_mb, args=(proc.pid, stop, peak))
+    watcher.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - start
+    stop.set()
+    watcher.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"grade failed: {err.strip()}")
+    return wall, peak[0] if peak else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=100)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--fresh-sample", type=int, default=5, help="submissions graded one process each")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="kit-bench-"))
+    try:
+        subs = work / "subs"
+        subs.mkdir()
+        make_submissions(subs, args.count)
+        files = sorted(subs.iterdir())
+        baseline = bare_torch_import()
+        batch_wall, batch_peak = grade([subs], work / "out", args.jobs)
+        grades = (work / "out" / "grades.csv").read_text().splitlines()[1:]
+        full = sum(1 for row in grades if row.split(",")[1] == row.split(",")[2])
+        fresh = []
+        for f in files[:args.fresh_sample]:
+            fresh.append(grade([f], work / "fresh", 1)[0])
+        fresh_total = statistics.mean(fresh) * len(files) if fresh else float("nan")
+        print(f"submissions:            {len(files)} ({sum(f.suffix == '.ipynb' for f in files)} notebooks, "
+              f"{full} with full marks), --jobs {args.jobs}")
+        print(f"bare 'import torch':    {baseline:.2f} s")
+        print(f"grade, one batch:       {batch_wall:.2f} s  = {batch_wall / baseline:.2f} x bare import "
+              f"({batch_wall / len(files) * 1000:.0f} ms a submission)")
+        print(f"grade, fresh process each (mean of {len(fresh)} x {len(files)}): {fresh_total:.1f} s "
+              f"= {fresh_total / baseline:.1f} x bare import; the batch is {fresh_total / batch_wall:.1f} x faster")
+        print(f"grader peak memory:     {batch_peak:.0f} MB")
+        target = 3.0 * baseline
+        print(f"target (100 in <= 3 x bare import = {target:.2f} s, scaled to {len(files)}): "
+              f"{'met' if batch_wall <= target * len(files) / 100 else 'NOT met'}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
