@@ -53,11 +53,11 @@ def run(request: dict, blob: bytes, result_fd: int, output_fd: int, workdir_name
 
 
 def probe(result_fd: int, slot: int) -> NoReturn:
-    """Apply the isolation once and report which protections are off (the zygote's start-up check)."""
+    """Isolate as a child would and report which protections are off (the zygote's start-up check)."""
     off: list[str] = []
     try:
         os.setsid()
-        _, off = isolation.apply({"slot": slot}, paths.ROOT, f"kit-probe-{os.getpid()}")
+        _, off = isolation.isolate_child({"slot": slot}, f"kit-probe-{os.getpid()}")
         import socket
         # Looked at, not tried: no packet leaves this machine to find out.
         if any(name != "lo" for _, name in socket.if_nameindex()):
@@ -84,7 +84,7 @@ def _isolate(limits: dict, result_fd: int, output_fd: int, workdir_name: str) ->
     # Close everything else we inherited (the zygote's protocol pipes above all).
     os.closerange(3, result_fd)
     os.closerange(result_fd + 1, 65536)
-    workdir, _ = isolation.apply(limits, paths.ROOT, workdir_name)
+    workdir, _ = isolation.isolate_child(limits, workdir_name)
     for name, value in _rlimits(limits).items():
         try:
             resource.setrlimit(name, (value, value))

@@ -61,7 +61,8 @@ class Sandbox:
         if self._proc is not None and self._proc.poll() is None:
             return
         from .. import spec
-        self._proc = _fork_zygote(self.slot) if not spec.secrets_loaded() else _spawn_zygote(self.slot)
+        self._proc = (_fork_zygote(self.slot, self.hide) if not spec.secrets_loaded()
+                      else _spawn_zygote(self.slot, self.hide))
         self._ready = False
 
     def wait_ready(self) -> None:
@@ -107,7 +108,7 @@ class Sandbox:
         budget = sum(float(w) for _, _, w in parts)
         request = {"source": source, "parts": request_parts, "tripwires": tripwires,
                    "limits": {"cpu_s": budget, "address_space_bytes": 4 * 1024 ** 3, "processes": 64,
-                              "slot": self.slot, "hide": self.hide, **(limits or {})}}
+                              "slot": self.slot, **(limits or {})}}
         try:
             self._ensure_ready()
             self._proc.stdin.write(wire.pack(request, encoder.tensors))
@@ -169,15 +170,15 @@ class _ForkedZygote:
             pass
 
 
-def _spawn_zygote(slot: int) -> subprocess.Popen:
+def _spawn_zygote(slot: int, hide: list[str]) -> subprocess.Popen:
     bootstrap = (f"import sys; sys.path.insert(0, {str(paths.ROOT)!r}); "
-                 f"from autograder.sandbox import zygote; zygote.main(slot={int(slot)})")
+                 f"from autograder.sandbox import zygote; zygote.main(slot={int(slot)}, hide={tuple(hide)!r})")
     return subprocess.Popen([sys.executable, "-I", "-c", bootstrap], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             env=clean_env(), cwd=tempfile.gettempdir())
 
 
-def _fork_zygote(slot: int) -> _ForkedZygote:
+def _fork_zygote(slot: int, hide: list[str]) -> _ForkedZygote:
     import torch  # noqa: F401  (imported before the fork, so the zygote starts warm)
     from . import zygote
     to_zygote_r, to_zygote_w = os.pipe()
@@ -195,7 +196,8 @@ def _fork_zygote(slot: int) -> _ForkedZygote:
             os.environ.clear()
             os.environ.update(clean_env())
             os.chdir(tempfile.gettempdir())
-            zygote.main(stdin=open(0, "rb", closefd=False), stdout=open(1, "wb", closefd=False), slot=slot)
+            zygote.main(stdin=open(0, "rb", closefd=False), stdout=open(1, "wb", closefd=False), slot=slot,
+                        hide=tuple(hide))
         finally:
             os._exit(0)
     os.close(to_zygote_r)

@@ -128,11 +128,14 @@ def interpreter_paths() -> list[Path]:
     return sorted({k.resolve() for k in keep if k.exists()})
 
 
-def apply(limits: dict, kit_root: Path, workdir_name: str) -> tuple[str, list[str]]:
-    """Isolate this process; return (its working directory, the protections that are off)."""
+def isolate_worker(kit_root: Path, hide: list[str]) -> list[str]:
+    """Once per zygote: its own network and mount namespaces with every secret folder covered.
+
+    The zygote imported everything it needs before this, and its children
+    inherit both namespaces, so the expensive part is paid once per worker.
+    Returns the protections that are off.
+    """
     off: list[str] = []
-    keep = interpreter_paths()
-    namespaces = True
     try:
         if os.geteuid() != 0:
             # An unprivileged user may still get namespaces inside a user namespace of its own.
@@ -144,28 +147,40 @@ def apply(limits: dict, kit_root: Path, workdir_name: str) -> tuple[str, list[st
         _unshare(CLONE_NEWNS | CLONE_NEWNET, "mount and network namespaces")
         _mount("none", "/", None, MS_REC | MS_PRIVATE)
     except (Refused, OSError) as e:
-        namespaces = False
-        off += [f"network isolation ({e})", "hidden files"]
-    if namespaces:
-        try:
-            if os.getpid() != 1:  # the zygote could not fork us into a process namespace of our own
-                raise Refused("not the first process of a namespace")
-            _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV)  # only our own processes are visible
-        except (Refused, OSError) as e:
-            off.append(f"process namespace ({e})")
+        return [f"network isolation ({e})", "hidden files", "private /tmp"]
+    keep = interpreter_paths()
+    try:
+        for root in secret_roots(kit_root, hide):
+            _cover(root, keep)
+    except (Refused, OSError) as e:
+        off.append(f"hidden files ({e})")
+    return off
+
+
+def isolate_child(limits: dict, workdir_name: str) -> tuple[str, list[str]]:
+    """In each child: a private /tmp and /proc, then its slot's unprivileged user.
+
+    Returns (its working directory, the protections that are off).
+    """
+    off: list[str] = []
     workdir = os.path.join("/tmp", workdir_name)
-    if namespaces:
-        try:
-            for root in secret_roots(kit_root, limits.get("hide", [])):
-                _cover(root, keep)
-            for tmp in ("/tmp", "/var/tmp", "/dev/shm"):
-                if os.path.isdir(tmp) and not any(_is_inside(k, Path(tmp)) for k in keep):
-                    _mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
-            os.makedirs(workdir, exist_ok=True)
-            # The working folder is a tmpfs of its own, even where /tmp itself could not be covered.
-            _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=0755")
-        except (Refused, OSError) as e:
-            off.append(f"hidden files ({e})")
+    keep = interpreter_paths()
+    try:
+        _unshare(CLONE_NEWNS, "mount namespace")  # our mounts must not outlive us in the zygote's
+        for tmp in ("/tmp", "/var/tmp", "/dev/shm"):
+            if os.path.isdir(tmp) and not any(_is_inside(k, Path(tmp)) for k in keep):
+                _mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+        os.makedirs(workdir, exist_ok=True)
+        # The working folder is a tmpfs of its own, even where /tmp itself could not be covered.
+        _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=0755")
+    except (Refused, OSError) as e:
+        off.append(f"private /tmp ({e})")
+    try:
+        if os.getpid() != 1:  # the zygote could not fork us into a process namespace of our own
+            raise Refused("not the first process of a namespace")
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV)  # only our own processes are visible
+    except (Refused, OSError) as e:
+        off.append(f"process namespace ({e})")
     os.makedirs(workdir, exist_ok=True)
     uid = slot_uid(limits.get("slot", 0))
     if os.geteuid() == 0:

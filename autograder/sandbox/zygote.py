@@ -24,6 +24,7 @@ from typing import BinaryIO
 import numpy  # noqa: F401  (preloaded: graded code may use it, and children share it)
 import torch  # noqa: F401  (the point of the zygote: pay this import once)
 
+from .. import paths
 from . import child, isolation, wire
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
@@ -211,13 +212,15 @@ def _probe(slot: int) -> list[str]:
     return frames[0][0].get("off", []) if frames else ["isolation probe failed"]
 
 
-def main(stdin: BinaryIO | None = None, stdout: BinaryIO | None = None, slot: int = 0) -> None:
+def main(stdin: BinaryIO | None = None, stdout: BinaryIO | None = None, slot: int = 0,
+         hide: tuple[str, ...] = ()) -> None:
     """Serve requests from stdin until it closes."""
     _warm_up()
+    worker_off = isolation.isolate_worker(paths.ROOT, list(hide))
     stdin = stdin or sys.stdin.buffer
     stdout = stdout or sys.stdout.buffer
     # Children must not inherit the zygote's stdio as anything but what child.py sets up.
-    stdout.write(wire.pack({"event": "ready", "pid": os.getpid(), "protections_off": _probe(slot)}))
+    stdout.write(wire.pack({"event": "ready", "pid": os.getpid(), "protections_off": sorted(set(worker_off + _probe(slot)))}))
     stdout.flush()
     while True:
         frame = wire.read_frame(stdin)
