@@ -251,6 +251,8 @@ def _run_parts(request: dict, blob: bytes, result_fd: int) -> None:
         for case_index, encoded in enumerate(part["cases"]):
             args, kwargs = wire.decode(encoded, tensors)
             _write(result_fd, _run_case(part["driver"], lookup, args, kwargs, part_index, case_index, hits))
+    for stream in (sys.stdout, sys.stderr):  # all output is in its pipe before "end" arrives
+        stream.flush()
     _write(result_fd, wire.pack({"event": "end"}))
 
 

@@ -89,12 +89,14 @@ class _Child:
         return exit_code, sig
 
 
-def run_submission(header: dict, blob: bytes) -> tuple[dict, bytes]:
+def run_submission(header: dict, blob: bytes, cleanups: list) -> tuple[dict, bytes]:
     """Run every part of one submission; a part that hangs or crashes costs only itself.
 
     One child runs the parts in order and announces each one; the deadline of
     the part under way is enforced here. When a child dies or is killed, a new
-    one is forked for the parts after the one that failed.
+    one is forked for the parts after the one that failed. Work that can wait
+    until the answer is sent (killing and reaping a child that finished) goes
+    into cleanups.
     """
     parts = header["parts"]
     statuses: list[dict] = [{"status": "not_run"} for _ in parts]
@@ -139,12 +141,13 @@ def run_submission(header: dict, blob: bytes) -> tuple[dict, bytes]:
                         frames += raw  # frames for any other part are forged and dropped
             if failure or ended:
                 break
-        if ended:
-            output += _drain(proc.output_r, MAX_OUTPUT_BYTES - len(output))
-        exit_code, sig = proc.finish()
         if ended and failure is None:
+            # Everything is in: answer first, clean up while the grader judges the results.
+            output += _drain(proc.output_r, MAX_OUTPUT_BYTES - len(output), grace_s=0.0)
             statuses[current] = {"status": "ok", "elapsed": time.monotonic() - part_start}
+            cleanups.append(proc.finish)
             break
+        exit_code, sig = proc.finish()
         statuses[current] = {"status": failure or "exited", "exit_code": exit_code, "signal": sig,
                              "elapsed": time.monotonic() - part_start}
         start_part = current + 1
@@ -157,15 +160,17 @@ def run_submission(header: dict, blob: bytes) -> tuple[dict, bytes]:
 
 
 def _drain(fd: int, room: int, grace_s: float = 0.5) -> bytes:
-    """What the child still prints after its last result (it flushes stdout as it exits)."""
-    data, deadline = bytearray(), time.monotonic() + grace_s
-    while (left := deadline - time.monotonic()) > 0:
-        ready, _, _ = select.select([fd], [], [], left)
+    """What is left in the child's output pipe (waiting up to grace_s for more)."""
+    data, deadline, total = bytearray(), time.monotonic() + grace_s, 0
+    # Bounded in bytes and time: something left behind may keep writing forever.
+    while total < room + (1 << 20) and time.monotonic() <= deadline + 0.05:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
         if not ready:
             break
         chunk = os.read(fd, 1 << 16)
         if not chunk:
             break
+        total += len(chunk)
         data += chunk[:max(0, room - len(data))]
     return bytes(data)
 
@@ -227,9 +232,12 @@ def main(stdin: BinaryIO | None = None, stdout: BinaryIO | None = None, slot: in
         if frame is None:
             return
         header, blob = frame
-        response, payload = run_submission(header, blob)
+        cleanups: list = []
+        response, payload = run_submission(header, blob, cleanups)
         stdout.write(wire.pack_raw(response, payload))
         stdout.flush()
+        for cleanup in cleanups:
+            cleanup()
 
 
 if __name__ == "__main__":
