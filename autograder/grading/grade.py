@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import rules
 from ..checks.loader import load_checks
 from ..ingest import Ingested, SubmissionError, ingest
-from ..sandbox.client import PartRun, Sandbox
+from ..sandbox.client import PartRun, Prepared, Sandbox, prepare
 from ..spec import AssignmentSpec, PartSpec, load_spec
 
 CASE_SETS = ("public", "hidden")
@@ -36,6 +36,13 @@ class GradingPlan:
     spec: AssignmentSpec
     checks: types.ModuleType
     parts: list[PlannedPart]
+    request: Prepared | None = None  # every part's inputs, encoded once for the sandbox
+
+    def prepared(self) -> Prepared:
+        if self.request is None:
+            self.request = prepare([(p.part.driver, [(c.call.args, c.call.kwargs) for c in p.cases],
+                                     p.spec.time_limit_s) for p in self.parts])
+        return self.request
 
 
 def make_plan(assignment: str, case_sets: tuple[str, ...] = CASE_SETS) -> GradingPlan:
@@ -98,10 +105,10 @@ def grade_submission(plan: GradingPlan, path: Path, sandbox: Sandbox) -> Submiss
     violations = rules.scan(ingested.source)
     result = SubmissionResult(path, [], notes=list(ingested.notes), answers=ingested.answers)
     checks = plan.checks
-    to_run = [p for p in plan.parts if not _missing(checks, p, ingested)]
-    runs = dict(zip((p.spec.name for p in to_run), sandbox.run_submission(
-        ingested.source,
-        [(p.part.driver, [(c.call.args, c.call.kwargs) for c in p.cases], p.spec.time_limit_s) for p in to_run])))
+    # Every part goes to the sandbox, prepared once per batch; parts whose function is missing
+    # end at once there, and their results are not used.
+    runs = dict(zip((p.spec.name for p in plan.parts), sandbox.run_submission(ingested.source, plan.prepared())))
+    runs = {p.spec.name: runs[p.spec.name] for p in plan.parts if not _missing(checks, p, ingested)}
     for note in (n for run in runs.values() for n in run.notes):
         mapped = _map_lines(note, ingested)
         if mapped not in result.notes:

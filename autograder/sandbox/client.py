@@ -33,6 +33,29 @@ class PartRun:
     elapsed: float = 0.0
 
 
+@dataclass
+class Prepared:
+    """The inputs of a set of parts, encoded once (every submission of a batch gets the same)."""
+
+    parts: list[dict]
+    blob: bytes
+    case_counts: list[int]
+    walls: list[float]
+
+    @property
+    def budget(self) -> float:
+        return sum(self.walls)
+
+
+def prepare(parts: list[tuple[dict, list[tuple[tuple, dict]], float]]) -> Prepared:
+    encoder = wire.Encoder()
+    request_parts = [{"driver": driver, "wall_s": float(wall_s),
+                      "cases": [encoder.encode((tuple(a), dict(k))) for a, k in calls]}
+                     for driver, calls, wall_s in parts]
+    blob = wire.st_save(encoder.tensors) if encoder.tensors else b""
+    return Prepared(request_parts, blob, [len(calls) for _, calls, _ in parts], [float(w) for _, _, w in parts])
+
+
 def clean_env() -> dict[str, str]:
     """The zygote's whole environment: nothing from the grader's (no tokens, no paths)."""
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": tempfile.gettempdir(),
@@ -98,20 +121,19 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run_submission(self, source: str, parts: list[tuple[dict, list[tuple[tuple, dict]], float]], *,
+    def run_submission(self, source: str, parts: "list[tuple[dict, list[tuple[tuple, dict]], float]] | Prepared", *,
                        limits: dict | None = None, tripwires: bool = True) -> list[PartRun]:
-        """Run the student's code on every (driver, calls, wall_s) part in one child; one PartRun each."""
-        encoder = wire.Encoder()
-        request_parts = [{"driver": driver, "wall_s": float(wall_s),
-                          "cases": [encoder.encode((tuple(a), dict(k))) for a, k in calls]}
-                         for driver, calls, wall_s in parts]
-        budget = sum(float(w) for _, _, w in parts)
-        request = {"source": source, "parts": request_parts, "tripwires": tripwires,
-                   "limits": {"cpu_s": budget, "address_space_bytes": 4 * 1024 ** 3, "processes": 64,
+        """Run the student's code on every (driver, calls, wall_s) part in one child; one PartRun each.
+
+        parts may be prepared once with prepare() when many submissions share them.
+        """
+        prepared = parts if isinstance(parts, Prepared) else prepare(parts)
+        request = {"source": source, "parts": prepared.parts, "tripwires": tripwires,
+                   "limits": {"cpu_s": prepared.budget, "address_space_bytes": 4 * 1024 ** 3, "processes": 64,
                               "slot": self.slot, **(limits or {})}}
         try:
             self._ensure_ready()
-            self._proc.stdin.write(wire.pack(request, encoder.tensors))
+            self._proc.stdin.write(wire.pack_raw(request, prepared.blob))
             self._proc.stdin.flush()
             frame = wire.read_frame(self._proc.stdout)
             if frame is None:
@@ -120,9 +142,9 @@ class Sandbox:
             # The zygote itself died (something killed it): restart for the next submission.
             self._restart()
             return [PartRun([_crash("the grader's worker process was killed while running this submission")
-                             for _ in calls]) for _, calls, _ in parts]
+                             for _ in range(n)]) for n in prepared.case_counts]
         status, payload = frame
-        return _outcomes(status, payload, [len(calls) for _, calls, _ in parts], [w for _, _, w in parts])
+        return _outcomes(status, payload, prepared.case_counts, prepared.walls)
 
     def run_part(self, source: str, driver: dict, calls: list[tuple[tuple, dict]], *,
                  wall_s: float, limits: dict | None = None, tripwires: bool = True) -> PartRun:
