@@ -68,9 +68,9 @@ def _aliases(body: list[ast.stmt]) -> dict[str, str]:
     return {k: v for k, v in aliases.items() if v == "torch" or v.startswith("torch.")}
 
 
-def _locals(fn: ast.AST) -> set[str]:
+def _locals(nodes: list[ast.AST]) -> set[str]:
     names: set[str] = set()
-    for node in ast.walk(fn):
+    for node in nodes:
         if isinstance(node, ast.arg):
             names.add(node.arg)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -87,32 +87,35 @@ def _dotted(node: ast.AST, aliases: dict[str, str], local: set[str]) -> str | No
     return None
 
 
-def _direct(fn: ast.AST, aliases: dict[str, str]) -> list[Violation]:
-    local = _locals(fn)
+def _analyse(fn: ast.AST, aliases: dict[str, str], top_level: set[str]) -> tuple[list[Violation], set[str]]:
+    """(the banned uses in one definition, the top-level names it refers to), in one walk."""
+    nodes = list(ast.walk(fn))
+    local = _locals(nodes)
     found: dict[str, Violation] = {}
-    parents = {child: parent for parent in ast.walk(fn) for child in ast.iter_child_nodes(parent)}
-    for node in ast.walk(fn):
-        if isinstance(node, (ast.Name, ast.Attribute)) and not isinstance(parents.get(node), ast.Attribute):
+    references: set[str] = set()
+    inner_of_chain = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
+    for node in nodes:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in top_level \
+                and node.id not in local:
+            references.add(node.id)
+        if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in inner_of_chain:
             dotted = _dotted(node, aliases, local)
             # report the longest banned prefix of the chain, e.g. torch.autograd.grad
             if dotted and banned(dotted):
                 found.setdefault(dotted, Violation(dotted, node.lineno))
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Attribute):
             receiver = node.func.value
             if node.func.attr in METHOD_TWINS and _dotted(receiver, aliases, local) is None \
                     and not (isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")):
                 found.setdefault(f".{node.func.attr}()", Violation(f"Tensor.{node.func.attr}()", node.lineno))
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "__import__"):
+        elif isinstance(node.func, ast.Name) and node.func.id in ("getattr", "__import__"):
             literals = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
             if any(word in lit for lit in literals for word in _SUSPECT_WORDS):
-                found.setdefault(f"{node.func.id}:{literals}", Violation(f"{node.func.id}({', '.join(map(repr, literals))})", node.lineno))
-    return list(found.values())
-
-
-def _references(fn: ast.AST, top_level: set[str]) -> set[str]:
-    local = _locals(fn)
-    return {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-            and n.id in top_level and n.id not in local}
+                found.setdefault(f"{node.func.id}:{literals}",
+                                 Violation(f"{node.func.id}({', '.join(map(repr, literals))})", node.lineno))
+    return list(found.values()), references
 
 
 def scan(source: str) -> dict[str, list[Violation]]:
@@ -123,8 +126,9 @@ def scan(source: str) -> dict[str, list[Violation]]:
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             defs[stmt.name] = stmt  # a later definition replaces an earlier one
-    direct = {name: _direct(node, aliases) for name, node in defs.items()}
-    calls = {name: _references(node, set(defs)) - {name} for name, node in defs.items()}
+    analysed = {name: _analyse(node, aliases, set(defs)) for name, node in defs.items()}
+    direct = {name: found for name, (found, _) in analysed.items()}
+    calls = {name: refs - {name} for name, (_, refs) in analysed.items()}
     result: dict[str, list[Violation]] = {}
     for name in defs:
         found = list(direct[name])

@@ -40,7 +40,7 @@ VERDICTS = {
     "sleeps": ("fit_direct", 0, "did not finish within 10 s"),
     "fork_bomb": ("fit_direct", 0, "did not finish within 10 s"),
     "setsid_escape": ("cost_gradients", 4, "6/6 cases passed"),
-    "memory_bomb": ("fit_direct", 0, "raised MemoryError"),
+    "memory_bomb": ("fit_direct", 0, "DefaultCPUAllocator: can't allocate memory"),
     "floods_output": ("cost_gradients", 4, "6/6 cases passed"),
     "forged_results": ("cost_gradients", 0, ""),
     "reads_secrets": ("cost_gradients", 0, "raised FileNotFoundError: nothing to read"),

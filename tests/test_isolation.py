@@ -1,0 +1,64 @@
+"""When the OS refuses a protection, grading goes on and says so in one line."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from autograder.grading.batch import report_protections
+from autograder.sandbox import isolation
+
+
+def refuse(monkeypatch):
+    def _refused(flags: int, what: str) -> None:
+        raise isolation.Refused(f"{what}: EPERM")
+    monkeypatch.setattr(isolation, "_unshare", _refused)
+
+
+def test_does_a_refused_namespace_turn_into_named_protections_off(monkeypatch):
+    refuse(monkeypatch)
+    off = isolation.isolate_worker(isolation.Path("/nonexistent-kit"), [])
+    assert off == ["network isolation (mount and network namespaces: EPERM)", "hidden files", "private /tmp"]
+
+
+def test_does_a_child_outside_a_process_namespace_say_so(monkeypatch, tmp_path):
+    refuse(monkeypatch)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a throwaway child: isolate_child changes its process for good
+        try:
+            _, off = isolation.isolate_child({"slot": 7, "same_user": True}, f"kit-test-{os.getpid()}")
+            os.write(write_fd, json.dumps(off).encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    off = json.loads(os.read(read_fd, 65536))
+    os.waitpid(pid, 0)
+    assert "private /tmp (mount namespace: EPERM)" in off
+    assert "process namespace (not the first process of a namespace)" in off
+    assert "separate user (the grader is not running as root)" in off
+
+
+class FakeSandbox:
+    def __init__(self, off):
+        self.protections_off = off
+
+    def wait_ready(self):
+        pass
+
+
+def test_is_a_missing_protection_reported_in_one_line(capsys):
+    report_protections(FakeSandbox(["network isolation (EPERM)", "hidden files"]))
+    err = capsys.readouterr().err
+    assert err == "sandbox: these protections are off on this machine: network isolation (EPERM); hidden files\n"
+
+
+def test_is_nothing_printed_when_every_protection_is_on(capsys):
+    report_protections(FakeSandbox([]))
+    assert capsys.readouterr().err == ""
+
+
+def test_are_all_protections_on_here_as_root(sandbox):
+    sandbox.wait_ready()
+    if os.geteuid() == 0:
+        assert sandbox.protections_off == []
