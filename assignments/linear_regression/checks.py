@@ -89,22 +89,6 @@ def _judge_direct(call, got, expected, tol):
     return cost_reached(cost, got, expected, tol, ("w", "b"))
 
 
-def _judge_gd(call, got, expected, tol):
-    """w and b exactly as in the reference trajectory; costs in float32 or float64 both accepted."""
-    findings = []
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        return [(False, "result", f"expected a tuple (w, b, costs), got {type_name(got)}")]
-    for label, g, e in zip(("w", "b"), got[:2], expected[:2]):
-        ok, message = compare_tensor(label, g, e, tol)
-        findings.append((ok, label, message))
-    costs, e_costs = got[2], expected[2]
-    if isinstance(costs, torch.Tensor) and costs.is_floating_point() and costs.dtype != e_costs.dtype:
-        costs = costs.to(e_costs.dtype)  # a float32 cost history is fine; its values still count
-    ok, message = compare_tensor("costs", costs, e_costs, tol)
-    if not ok and isinstance(got[2], (list, tuple)):
-        message += " - return the costs as one 1-D tensor (e.g. torch.stack(costs))"
-    findings.append((ok, "costs", message))
-    return findings
 
 
 PARTS = {p.name: p for p in [
@@ -116,7 +100,7 @@ PARTS = {p.name: p for p in [
                            "you summed over the examples - J averages over N")]),
     Part("cost_gradients", _inputs_gradients, in_float64(_ref_cost_gradients), names=("dw", "db")),
     Part("gradient_descent", _inputs_gd, in_float64(lambda X, t, lr, n: _gd(X, t, lr, n)),
-         names=("w", "b", "costs"), judge=_judge_gd,
+         names=("w", "b", "costs"), judge=judge_descent,
          mistakes=[
              Mistake(in_float64(lambda X, t, lr, n: _gd(X, t, lr, n, grad_scale=X.shape[0])),
                      "your trajectory is gradient descent with gradients N times too large - "

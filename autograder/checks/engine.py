@@ -505,6 +505,28 @@ def autograd_grads(loss_fn, args, wrt):
     return tuple(g.detach() for g in grads)
 
 
+def judge_descent(call, got, expected, tol):
+    """Full-batch gradient descent, judged step for step: (w, b, costs) on the reference trajectory.
+
+    w and b must match exactly (within tol); a float32 cost history is accepted for
+    float64 inputs, its values still count.
+    """
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        return [(False, "result", f"expected a tuple (w, b, costs), got {type_name(got)}")]
+    findings = []
+    for label, g, e in zip(("w", "b"), got[:2], expected[:2]):
+        ok, message = compare_tensor(label, g, e, tol)
+        findings.append((ok, label, message))
+    costs, e_costs = got[2], expected[2]
+    if isinstance(costs, torch.Tensor) and costs.is_floating_point() and costs.dtype != e_costs.dtype:
+        costs = costs.to(e_costs.dtype)
+    ok, message = compare_tensor("costs", costs, e_costs, tol)
+    if not ok and isinstance(got[2], (list, tuple)):
+        message += " - return the costs as one 1-D tensor (e.g. torch.stack(costs))"
+    findings.append((ok, "costs", message))
+    return findings
+
+
 def cost_reached(cost_fn, got_params, best_params, tol, labels):
     """Findings for a part graded by the cost it reaches: shapes, finiteness, then cost <= best (within tol)."""
     findings = []

@@ -1,36 +1,6 @@
 """Build the term's gradebook: grades.csv files + submission times + late policy -> LMS CSV.
 
-The CLI command (``autograder/cli.py``)::
-
-    def _cmd_gradebook(args: argparse.Namespace) -> int:
-        from .gradebook.build import build_gradebook, parse_grades_options
-        summary = build_gradebook(parse_grades_options(args.grades), Path(args.times),
-                                  Path(args.policy) if args.policy else None,
-                                  Path(args.roster) if args.roster else None, Path(args.out))
-        for warning in summary.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        print(f"wrote {_rel(summary.gradebook)}: {summary.students} student(s), "
-              f"{len(summary.assignments)} assignment(s), "
-              f"{summary.meeting_requirement} meeting the completion requirement")
-        print(f"explanations in {_rel(summary.explanations)}")
-        return 0
-
-    p = sub.add_parser("gradebook", help="combine grades.csv files and submission times into an LMS "
-                                         "gradebook with grace days and late penalties")
-    p.add_argument("--grades", action="append", required=True, metavar="ASSIGNMENT=GRADES_CSV",
-                   help="an assignment's grades.csv from 'grade ... --out DIR'; repeat for each assignment")
-    p.add_argument("--times", required=True, metavar="TIMES_CSV",
-                   help="CSV student,assignment,submitted_at (ISO 8601 with the course zone's UTC offset)")
-    p.add_argument("--policy", metavar="POLICY_TOML",
-                   help="late policy (default: 7 grace days, then -10 points per day up to 3 days, "
-                        "3 of 4 assignments on time to pass)")
-    p.add_argument("--roster", metavar="ROSTER_CSV",
-                   help="CSV with a 'student' column (default: everyone in the grades files)")
-    p.add_argument("--out", required=True, metavar="OUT_CSV",
-                   help="the gradebook CSV; explanations go next to it, OUT with suffix .explanations.txt")
-    p.set_defaults(run=_cmd_gradebook)
-
-which is used as::
+The CLI (autograder/cli.py, `gradebook`) calls build_gradebook; it is used as::
 
     python -m autograder gradebook --grades linear_regression=out/lr/grades.csv \\
         --grades mlp=out/mlp/grades.csv --times times.csv [--policy policy.toml] \\
