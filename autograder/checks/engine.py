@@ -603,7 +603,8 @@ def make_public_checker(namespace, descriptors, seed, tolerances):
             verdicts.append(judge(part, case, outcome, expected, Tolerance(atol, rtol), reveal=True))
         passed = sum(v.passed for v in verdicts)
         if passed == len(verdicts):
-            print(f"{name}: all {len(verdicts)} public cases pass. The grader also runs hidden cases.")
+            cases = "the public case passes" if passed == 1 else f"all {passed} public cases pass"
+            print(f"{name}: {cases}. The grader also runs hidden cases.")
         else:
             print("\n".join(format_part_report(name, verdicts, limit=len(verdicts))))
     return check
