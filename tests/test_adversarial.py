@@ -83,8 +83,22 @@ class Listener:
         self.sock.close()
 
 
+def scored(data: dict) -> list[dict]:
+    """The scored tests of a results.json: one per part ("<part> (hidden case details)" are not)."""
+    return [t for t in data["tests"] if not t["name"].endswith(" (hidden case details)")]
+
+
 def strip_timings(data: dict) -> dict:
     return {k: v for k, v in data.items() if k != "execution_time"}
+
+
+def differences(a: dict, b: dict) -> str:
+    """The tests whose entries differ, both versions, for a readable failure."""
+    out = [f"top: {a.get('output')!r} != {b.get('output')!r}"] if a.get("output") != b.get("output") else []
+    for x, y in zip(a.get("tests", []), b.get("tests", [])):
+        if x != y:
+            out.append(f"{x['name']}:\n--- one ---\n{x['output']}\n--- other ---\n{y['output']}")
+    return "\n".join(out)
 
 
 def sandbox_processes() -> list[int]:
@@ -152,7 +166,7 @@ def test_does_the_grader_survive_and_exit_0(batch):
 @pytest.mark.parametrize("attack", VERDICTS)
 def test_does_the_attacked_part_get_the_right_verdict(batch, attack):
     part, score, says = VERDICTS[attack]
-    tests = {t["name"]: t for t in batch["first"][attack]["tests"]}
+    tests = {t["name"]: t for t in scored(batch["first"][attack])}
     assert tests[part]["score"] == score, tests[part]["output"]
     assert says in tests[part]["output"]
 
@@ -161,19 +175,21 @@ def test_does_the_attacked_part_get_the_right_verdict(batch, attack):
 def test_do_the_parts_it_does_not_touch_keep_full_marks(batch, attack):
     part, _, _ = VERDICTS[attack]
     callers = {"cost_gradients": {"gradient_descent"}}.get(part, set())  # they call the attacked function
-    for test in batch["first"][attack]["tests"]:
+    for test in scored(batch["first"][attack]):
         if test["name"] != part and test["name"] not in callers:
             assert test["score"] == test["max_score"], test["output"]
 
 
 def test_does_every_submission_get_in_the_batch_what_it_gets_alone(batch):
     for stem, alone in batch["alone"].items():
-        assert strip_timings(batch["first"][stem]) == strip_timings(alone), stem
+        assert strip_timings(batch["first"][stem]) == strip_timings(alone), \
+            f"{stem}\n{differences(batch['first'][stem], alone)}"
 
 
 def test_does_grading_twice_give_identical_results(batch):
     for stem in batch["first"]:
-        assert strip_timings(batch["first"][stem]) == strip_timings(batch["second"][stem]), stem
+        assert strip_timings(batch["first"][stem]) == strip_timings(batch["second"][stem]), \
+            f"{stem}\n{differences(batch['first'][stem], batch['second'][stem])}"
 
 
 def test_are_forged_and_delayed_writes_powerless(batch):

@@ -52,12 +52,12 @@ def run(request: dict, blob: bytes, result_fd: int, output_fd: int, workdir_name
         os._exit(code)
 
 
-def probe(result_fd: int, slot: int) -> NoReturn:
+def probe(result_fd: int, uid: int) -> NoReturn:
     """Isolate as a child would and report which protections are off (the zygote's start-up check)."""
     off: list[str] = []
     try:
         os.setsid()
-        _, off = isolation.isolate_child({"slot": slot}, f"kit-probe-{os.getpid()}")
+        _, off = isolation.isolate_child({"uid": uid}, f"kit-probe-{os.getpid()}")
         import socket
         # Looked at, not tried: no packet leaves this machine to find out.
         if any(name != "lo" for _, name in socket.if_nameindex()):

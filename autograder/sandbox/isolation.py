@@ -18,6 +18,7 @@ and the grader prints one line saying which protections are off.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import ctypes.util
 import errno
 import os
@@ -67,8 +68,39 @@ def _mount(source: str, target: str, fstype: str | None, flags: int, data: str |
                        ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
 
 
+UID_COUNT = 256
+_LOCK_DIR = "/run/kit-sandbox"
+_claimed: tuple[int, int] | None = None  # (uid, the open lock file that holds it)
+
+
 def slot_uid(slot: int) -> int:
     return UID_BASE + int(slot)
+
+
+def claim_uid(preferred_slot: int = 0) -> int:
+    """An unprivileged uid no other worker on this machine uses, held for this process's life.
+
+    Two graders running at once (two assignments, CI beside a TA) must never share a
+    uid: cleaning up kills every process of the uid. The claim is an flock on a file
+    per uid, released by the kernel when the worker exits, however it exits.
+    """
+    global _claimed
+    if _claimed is not None:
+        return _claimed[0]
+    if os.geteuid() != 0:
+        return os.geteuid()
+    os.makedirs(_LOCK_DIR, mode=0o700, exist_ok=True)
+    for offset in range(UID_COUNT):
+        uid = UID_BASE + (int(preferred_slot) + offset) % UID_COUNT
+        fd = os.open(os.path.join(_LOCK_DIR, f"{uid}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        _claimed = (uid, fd)
+        return uid
+    raise Refused(f"all {UID_COUNT} sandbox users are in use")
 
 
 def _is_inside(path: Path, other: Path) -> bool:
@@ -182,7 +214,7 @@ def isolate_child(limits: dict, workdir_name: str) -> tuple[str, list[str]]:
     except (Refused, OSError) as e:
         off.append(f"process namespace ({e})")
     os.makedirs(workdir, exist_ok=True)
-    uid = slot_uid(limits.get("slot", 0))
+    uid = int(limits.get("uid", slot_uid(limits.get("slot", 0))))
     if os.geteuid() == 0:
         os.chown(workdir, uid, uid)
     os.chdir(workdir)

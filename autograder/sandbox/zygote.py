@@ -29,6 +29,7 @@ from . import child, isolation, wire
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 MAX_OUTPUT_BYTES = 16 * 1024
+_UID = 0  # this worker's sandbox user, claimed at start (see isolation.claim_uid)
 
 
 def _kill_group(pid: int) -> None:
@@ -47,7 +48,7 @@ class _Child:
     def __init__(self, header: dict, blob: bytes, start_part: int) -> None:
         _Child.counter += 1
         self.workdir_name = f"kit-{os.getpid()}-{_Child.counter}"
-        self.uid = isolation.slot_uid(header.get("limits", {}).get("slot", 0))
+        self.uid = _UID
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
         isolation.next_child_in_new_pid_namespace()  # refused: the child reports it as a protection off
@@ -55,7 +56,9 @@ class _Child:
         if self.pid == 0:
             os.close(result_r)
             os.close(output_r)
-            child.run({**header, "start_part": start_part}, blob, result_w, output_w, self.workdir_name)
+            limits = {**header.get("limits", {}), "uid": _UID}
+            child.run({**header, "limits": limits, "start_part": start_part}, blob, result_w, output_w,
+                      self.workdir_name)
         os.close(result_w)
         os.close(output_w)
         self.result_r, self.output_r = result_r, output_r
@@ -205,14 +208,14 @@ def _probe(slot: int) -> list[str]:
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
-        child.probe(write_fd, slot)
+        child.probe(write_fd, _UID)
     os.close(write_fd)
     data = bytearray()
     while chunk := os.read(read_fd, 65536):
         data += chunk
     os.close(read_fd)
     os.waitpid(pid, 0)
-    isolation.kill_uid(isolation.slot_uid(slot))
+    isolation.kill_uid(_UID)
     frames = wire.unpack_all(bytes(data))
     return frames[0][0].get("off", []) if frames else ["isolation probe failed"]
 
@@ -220,7 +223,9 @@ def _probe(slot: int) -> list[str]:
 def main(stdin: BinaryIO | None = None, stdout: BinaryIO | None = None, slot: int = 0,
          hide: tuple[str, ...] = ()) -> None:
     """Serve requests from stdin until it closes."""
+    global _UID
     _warm_up()
+    _UID = isolation.claim_uid(slot)  # before the namespaces: the lock folder is on the real disk
     worker_off = isolation.isolate_worker(paths.ROOT, list(hide))
     stdin = stdin or sys.stdin.buffer
     stdout = stdout or sys.stdout.buffer
