@@ -133,3 +133,13 @@ def test_does_fit_direct_accept_any_minimiser_and_reject_a_poor_one():
     verdicts, report = run_part("fit_direct", {"fit_direct": poor})
     assert not any(v.passed for v in verdicts)
     assert "above the minimum by more than the tolerance" in report
+
+
+def test_is_the_largest_difference_reported_with_its_place():
+    def off_at_one_place(X, t, w, b):
+        dw, db = REFERENCE.cost_gradients(X, t, w, b)
+        dw = dw.clone()
+        dw[-1] += 0.5
+        return dw, db
+    _, report = run_part("cost_gradients", {"cost_gradients": off_at_one_place})
+    assert "dw  FAIL  max |diff| 5.0e-01 at [2]" in report

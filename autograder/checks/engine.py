@@ -218,12 +218,11 @@ def max_diff(got, expected):
     if diff.numel() == 0:
         return 0.0, ()
     flat = int(torch.argmax(diff))
-    index = []
+    index, rest = [], flat
     for size in reversed(diff.shape):  # by hand: torch.unravel_index's first call imports sympy
-        flat, rest = divmod(flat, size)
-        index.insert(0, rest)
-    index = tuple(index)
-    return float(diff.reshape(-1)[flat]), index
+        rest, position = divmod(rest, size)
+        index.insert(0, position)
+    return float(diff.reshape(-1)[flat]), tuple(index)
 
 
 def close(got, expected, tol):
