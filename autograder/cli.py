@@ -55,14 +55,30 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from .grading.batch import collect_submissions, grade_many
+    from .grading.batch import find_submissions, grade_many
+    from .grading.regrade import check_only, results_in
     from .grading.results import score_table
-    submissions = collect_submissions([Path(s) for s in args.submissions])
+    from .grading.summary import summary_text, write_summary
+    submissions = find_submissions([Path(s) for s in args.submissions], args.assignment)
+    if args.only:
+        check_only(args.only, [s.name for s in submissions])
+        submissions = [s for s in submissions if s.name in args.only]
+    for sub in submissions:
+        for note in sub.notes:
+            print(f"{sub.name}: {note}")
     out = Path(args.out)
-    rows, failures = grade_many(args.assignment, submissions, out, jobs=args.jobs, progress=not args.quiet)
+    regrading = bool(args.only or args.parts)
+    rows, failures = grade_many(args.assignment, submissions, out, jobs=args.jobs, progress=not args.quiet,
+                                parts=args.parts, keep_others=regrading)
+    part_names = [p.name for p in rows[0][1].parts] if rows else []
     if rows:
-        print(score_table(rows, [p.name for p in rows[0][1].parts]))
-    print(f"results in {out}/<submission>/results.json, grades in {out / 'grades.csv'}")
+        print(score_table(rows, part_names))
+    batch = sorted(results_in(out, part_names).items()) if regrading else rows
+    if len(batch) > 1:
+        summary = write_summary(batch, part_names, out / "summary.md", f"Grading summary: {args.assignment}")
+        print("\n" + summary_text(summary))
+    print(f"results in {out}/<submission>/results.json (feedback for the student: feedback.html), "
+          f"grades in {out / 'grades.csv'}" + (f", summary in {out / 'summary.md'}" if len(batch) > 1 else ""))
     if failures:
         print(f"the grader failed on {len(failures)} submission(s): {failures[0]}", file=sys.stderr)
         return 1
@@ -88,6 +104,14 @@ def _cmd_gradebook(args: argparse.Namespace) -> int:
           f"{len(summary.assignments)} assignment(s), "
           f"{summary.meeting_requirement} meeting the completion requirement")
     print(f"explanations in {_rel(summary.explanations)}")
+    return 0
+
+
+def _cmd_gradescope(args: argparse.Namespace) -> int:
+    from .gradescope.build import build_gradescope_zip
+    built = build_gradescope_zip(args.assignment, Path(args.out))
+    print(f"wrote {_rel(built.path)}: {len(built.names)} files, {built.size:,} bytes, no solution code")
+    print("upload it as the assignment's autograder (Gradescope: Configure Autograder, zip file upload)")
     return 0
 
 
@@ -125,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="where results go")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--only", nargs="+", metavar="NAME",
+                   help="regrade only these submissions (names as in grades.csv); other results in DIR stay")
+    p.add_argument("--parts", nargs="+", metavar="PART",
+                   help="rerun only these parts, keeping the other parts from the earlier results in DIR")
     p.set_defaults(run=_cmd_grade)
 
     p = sub.add_parser("validate", help="check an assignment end to end (full marks, zero marks, notebooks, leaks)")
@@ -146,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="OUT_CSV",
                    help="the gradebook CSV; explanations go next to it, OUT with suffix .explanations.txt")
     p.set_defaults(run=_cmd_gradebook)
+
+    p = sub.add_parser("gradescope", help="build an assignment's Gradescope autograder zip "
+                                          "(grader, checks and hidden cases, no solutions)")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--out", required=True, metavar="FILE.zip", help="where the zip goes")
+    p.set_defaults(run=_cmd_gradescope)
     return parser
 
 

@@ -1,84 +1,92 @@
-"""Grade many submissions: one warm sandbox per job slot, progress, results on disk as they finish."""
+"""Grade many submissions: one warm sandbox per job slot, progress, results on disk as they finish.
+
+A rerun can be narrowed: ``only`` (done by the caller, by choosing the submissions) rewrites
+just those students' folders, and ``parts`` reruns just those parts, keeping every other
+part's entry from the earlier result. Either way grades.csv is rebuilt from every result in
+the folder, so the rows of students not regraded stay as they were.
+"""
 
 from __future__ import annotations
 
 import queue
-import re
 import sys
 import traceback
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from tqdm import tqdm
 
-from ..errors import KitError
 from ..sandbox.client import Sandbox
+from ..spec import load_spec
+from . import regrade
+from .collect import SUBMISSION_SUFFIXES, Submission, collect_submissions, find_submissions  # noqa: F401 (re-exported)
 from .grade import GradingPlan, PartResult, SubmissionResult, grade_submission, make_plan
 from .results import write_grades, write_submission
 
-SUBMISSION_SUFFIXES = (".py", ".ipynb")
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
+def grade_many(assignment: str, submissions: list[tuple[str, Path]] | list[Submission], out: Path, jobs: int,
+               progress: bool = True, *, parts: list[str] | None = None,
+               keep_others: bool = False) -> tuple[list[tuple[str, SubmissionResult]], list[str]]:
+    """Grade every submission; return the results and the grader's own failures (one line each).
 
-def collect_submissions(inputs: list[Path]) -> list[tuple[str, Path]]:
-    """(stem, file) for every submission named or found in a named folder; clashing stems are an error."""
-    files: list[Path] = []
-    for item in inputs:
-        if item.is_dir():
-            found = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix in SUBMISSION_SUFFIXES
-                           and not any(part.startswith(".") for part in p.relative_to(item).parts))
-            if not found:
-                raise KitError(f"no .py or .ipynb submissions in folder {item}")
-            files += found
-        elif item.is_file():
-            files.append(item)
-        else:
-            raise KitError(f"no such file or folder: {item}")
-    by_stem: dict[str, Path] = {}
-    for f in files:
-        stem = _UNSAFE.sub("_", f.stem) or "submission"
-        if stem in by_stem and by_stem[stem].resolve() != f.resolve():
-            raise KitError(f"two submissions would both be written to {stem}/: {by_stem[stem]} and {f} - "
-                           "rename one of them")
-        by_stem[stem] = f
-    return sorted(by_stem.items())
-
-
-def grade_many(assignment: str, submissions: list[tuple[str, Path]], out: Path, jobs: int,
-               progress: bool = True) -> tuple[list[tuple[str, SubmissionResult]], list[str]]:
-    """Grade every submission; return the results and the grader's own failures (one line each)."""
-    slots = max(1, min(jobs, len(submissions)))
+    parts: rerun only these parts, keeping the others from each submission's earlier result in out
+    (a submission without one, or whose earlier result is 'not graded', gets every part graded).
+    keep_others: grades.csv lists every result in out, not only this run's (implied by parts).
+    """
+    subs = [s if isinstance(s, Submission) else Submission(s[0], Path(s[1])) for s in submissions]
+    slots = max(1, min(jobs, len(subs)))
     sandboxes: queue.Queue[Sandbox] = queue.Queue()
     # The children must not see the submissions (other students' work) or where results are written.
-    hide = tuple(sorted({str(path.resolve().parent) for _, path in submissions} | {str(out.resolve())}))
-    started = [Sandbox(slot=i, hide=hide) for i in range(slots)]
+    # Started before anything of the assignment is read: a worker forked now holds no secrets.
+    started = [Sandbox(slot=i, hide=_hidden(subs, out)) for i in range(slots)]
     for sb in started:
-        sb.start()  # their torch import overlaps ours below
+        sb.start()
         sandboxes.put(sb)
     failures: list[str] = []
     rows: list[tuple[str, SubmissionResult]] = []
     try:
+        part_names = [p.name for p in load_spec(assignment).parts]
+        if parts:
+            regrade.check_parts(parts, part_names, assignment)
+        earlier = {s.name: regrade.read_record(out / s.name) for s in subs} if parts else {}
+        for name in sorted(n for n, r in earlier.items() if r is None or r.error):
+            why = "no earlier result" if earlier[name] is None else "it was not graded before"
+            print(f"{name}: every part graded ({why} to keep parts from)", file=sys.stderr)
         plan = make_plan(assignment)
-        part_names = [p.spec.name for p in plan.parts]
+        partial = GradingPlan(plan.spec, plan.checks, [p for p in plan.parts if p.spec.name in parts]) if parts else None
         report_protections(started[0])
-        bar = tqdm(total=len(submissions), unit="sub", file=sys.stderr, disable=not progress or len(submissions) < 2,
+        bar = tqdm(total=len(subs), unit="sub", file=sys.stderr, disable=not progress or len(subs) < 2,
                    desc=f"grading {assignment}", dynamic_ncols=True)
         with ThreadPoolExecutor(max_workers=slots) as pool:
-            futures = {pool.submit(_grade_one, plan, path, sandboxes): (stem, path) for stem, path in submissions}
+            futures: dict[Future, Submission] = {}
+            for sub in subs:
+                previous = earlier.get(sub.name)
+                sub_plan = partial if partial is not None and previous is not None and not previous.error else plan
+                futures[pool.submit(_grade_one, sub_plan, sub, sandboxes)] = sub
             for future in as_completed(futures):
-                stem, path = futures[future]
+                sub = futures[future]
                 result, failure = future.result()
                 if failure:
-                    failures.append(f"{path}: {failure}")
-                write_submission(result, out / stem)
-                rows.append((stem, result))
+                    failures.append(f"{sub.path}: {failure}")
+                if parts and earlier.get(sub.name) is not None:
+                    result = regrade.merge_parts(earlier[sub.name], result, parts, part_names)
+                write_submission(result, out / sub.name)
+                regrade.write_record(result, out / sub.name)
+                rows.append((sub.name, result))
                 bar.update()
         bar.close()
-        write_grades(rows, part_names, out / "grades.csv")
+        everyone = {**regrade.results_in(out, part_names), **dict(rows)} if parts or keep_others else dict(rows)
+        write_grades(list(everyone.items()), part_names, out / "grades.csv")
     finally:
         for sb in started:
             sb.close()
     return sorted(rows, key=lambda r: r[0]), failures
+
+
+def _hidden(subs: list[Submission], out: Path) -> tuple[str, ...]:
+    """The folders holding the submissions, and out; a folder inside another listed one is left out."""
+    folders = {(s.folder.parent if s.folder else s.path.parent).resolve() for s in subs} | {out.resolve()}
+    return tuple(sorted(str(f) for f in folders if not any(o != f and o in f.parents for o in folders)))
 
 
 def report_protections(sandbox: Sandbox) -> None:
@@ -89,15 +97,26 @@ def report_protections(sandbox: Sandbox) -> None:
               file=sys.stderr)
 
 
-def _grade_one(plan: GradingPlan, path: Path, sandboxes: "queue.Queue[Sandbox]") -> tuple[SubmissionResult, str | None]:
-    sandbox = sandboxes.get()
-    try:
-        return grade_submission(plan, path, sandbox), None
-    except Exception as e:  # a bug of ours must not cost the rest of the batch
-        detail = traceback.format_exception_only(type(e), e)[-1].strip()
-        parts = [PartResult(p.spec.name, 0.0, p.spec.points, f"{p.spec.name}   0 / {p.spec.points:g}\n"
-                            "  the grader failed on this submission; your instructor has been told", 0, len(p.cases))
-                 for p in plan.parts]
-        return SubmissionResult(path, parts, error=f"grader failure: {detail}"), f"grader failure: {detail}"
-    finally:
-        sandboxes.put(sandbox)
+def _zero(plan: GradingPlan, path: Path, message: str, error: str) -> SubmissionResult:
+    parts = [PartResult(p.spec.name, 0.0, p.spec.points, f"{p.spec.name}   0 / {p.spec.points:g}\n  {message}", 0,
+                        len(p.cases)) for p in plan.parts]
+    return SubmissionResult(path, parts, error=error)
+
+
+def _grade_one(plan: GradingPlan, sub: Submission,
+               sandboxes: "queue.Queue[Sandbox]") -> tuple[SubmissionResult, str | None]:
+    failure = None
+    if sub.problem:  # nothing to run: no sandbox needed
+        result = _zero(plan, sub.path, sub.problem, sub.problem)
+    else:
+        sandbox = sandboxes.get()
+        try:
+            result = grade_submission(plan, sub.path, sandbox)
+        except Exception as e:  # a bug of ours must not cost the rest of the batch
+            failure = "grader failure: " + traceback.format_exception_only(type(e), e)[-1].strip()
+            result = _zero(plan, sub.path, "the grader failed on this submission; your instructor has been told",
+                           failure)
+        finally:
+            sandboxes.put(sandbox)
+    result.notes[:0] = [n for n in sub.notes if n not in result.notes]
+    return result, failure

@@ -73,6 +73,8 @@ class PartResult:
     passed: int
     total: int
     hints: list[str] = field(default_factory=list)
+    hidden_passed: int | None = None  # of the cases above, the hidden ones (None: not counted)
+    hidden_total: int | None = None
 
 
 @dataclass
@@ -164,7 +166,8 @@ def _result(checks: types.ModuleType, spec: PartSpec, planned: PlannedPart, verd
         lines.insert(1, f"  {message}")
     hints = [h for v in verdicts for h in v.hints]
     return PartResult(spec.name, score, spec.points, "\n".join(lines), passed if not zero else 0, total,
-                      list(dict.fromkeys(hints)))
+                      list(dict.fromkeys(hints)), hidden_passed=sum(v.passed for v in verdicts if v.case.hidden),
+                      hidden_total=sum(c.hidden for c in planned.cases))
 
 
 _LINE = re.compile(r"\bline (\d+)")

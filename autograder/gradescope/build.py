@@ -1,0 +1,147 @@
+"""Build an assignment's Gradescope autograder zip, byte for byte the same on every rebuild.
+
+At the zip's root: ``setup.sh`` (Gradescope runs it once when it builds the image) and
+``run_autograder`` (run for every submission), then exactly what ``python -m autograder grade``
+needs: the ``autograder/`` package, ``assignments/<id>/`` (spec.toml, cases.toml, checks.py)
+and the pinned requirements. No reference solution: the grader compares with torch, never
+with solutions/, so neither solutions/ nor a starter or a notebook goes in, and the finished
+zip is scanned for solution-region lines before it is written.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .. import paths
+from ..errors import KitError, LeakError
+from ..release.leaks import Leak, Secrets, find_leak, load_secrets
+from ..release.markers import split_lines
+from ..spec import load_spec
+
+TEMPLATES = Path(__file__).resolve().parent
+PACKAGE = paths.ROOT / "autograder"
+REQUIREMENT_FILES = ("requirements.txt",)             # pinned; setup.sh installs each of them
+ASSIGNMENT_FILES = ("spec.toml", "cases.toml", "checks.py")  # what grading reads (not notebook.py)
+EXECUTABLES = ("setup.sh", "run_autograder")
+# Never in the zip, whatever else changes: reference code and the student-facing builds.
+FORBIDDEN_FOLDERS = ("solutions/", "starter_code/", "notebooks/", "dist/")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no build time in the bytes
+ASSIGNMENT_PLACEHOLDER = "@ASSIGNMENT@"
+# A region marker as solution files write it: a comment on a line of its own. The kit's own
+# code names the markers in prose and messages ('a BEGIN/END SOLUTION marker'), which is fine.
+_MARKER_LINE = re.compile(r"^\s*#+\s*(BEGIN|END)\s+SOLUTION\b")
+_MARKER_WORDS = re.compile(r"\b(BEGIN|END)\s+SOLUTION\b")
+
+
+@dataclass(frozen=True)
+class GradescopeZip:
+    path: Path
+    names: list[str]
+    size: int
+
+
+def zip_members(assignment: str) -> dict[str, bytes]:
+    """Zip name -> content for ``assignment``; KitError for an unknown or unfinished one."""
+    load_spec(assignment)  # an unknown assignment or a broken spec fails here, with its own message
+    folder = paths.assignment_dir(assignment)
+    members: dict[str, bytes] = {}
+    for name in EXECUTABLES:
+        text = (TEMPLATES / name).read_text(encoding="utf-8")
+        members[name] = text.replace(ASSIGNMENT_PLACEHOLDER, assignment).encode("utf-8")
+    for name in REQUIREMENT_FILES:
+        members[name] = _read(paths.ROOT / name)
+    for path in sorted(PACKAGE.rglob("*")):
+        rel = path.relative_to(paths.ROOT)
+        if path.is_file() and not _is_build_debris(rel):
+            members[rel.as_posix()] = path.read_bytes()
+    for name in ASSIGNMENT_FILES:
+        members[f"assignments/{assignment}/{name}"] = _read(folder / name)
+    return dict(sorted(members.items()))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise KitError("the Gradescope zip needs this file, which does not exist", path=_display(path)) from None
+
+
+def _is_build_debris(rel: Path) -> bool:
+    """Caches and editor leftovers: nothing grading reads, and they would make rebuilds differ."""
+    return any(part == "__pycache__" or part.startswith(".") for part in rel.parts) or rel.suffix in (".pyc", ".pyo")
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(paths.ROOT))
+    except ValueError:
+        return str(path)
+
+
+def solution_secrets(assignment: str) -> Secrets:
+    """The release step's secrets reduced to solution-region lines: the zip holds the hidden cases on purpose."""
+    return replace(load_secrets(assignment), seed=None, hidden_lines={}, hidden_cases=())
+
+
+def find_solution_code(text: str, secrets: Secrets) -> Leak | None:
+    """The first region marker or solution-region line in ``text``; None when it has none."""
+    for number, line in enumerate(split_lines(text), start=1):
+        if _MARKER_LINE.match(line):
+            return Leak(number, "a solution marker", line.strip())
+        if _MARKER_WORDS.search(line):
+            continue  # the kit's code and messages about markers
+        leak = find_leak(line, secrets)
+        if leak is not None:
+            return Leak(number, leak.what, leak.text)
+    return None
+
+
+def refuse_solution_code(members: dict[str, bytes], assignment: str) -> None:
+    """LeakError naming the zip member (and line) that would hand out reference solution code."""
+    secrets = solution_secrets(assignment)
+    for name, content in members.items():
+        if name.startswith(FORBIDDEN_FOLDERS) or name.endswith(".ipynb"):
+            raise LeakError("refusing to put this file in the Gradescope zip: the autograder needs no "
+                            "solution, starter or notebook", path=name)
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise LeakError("refusing to put a binary file in the Gradescope zip (it cannot be scanned "
+                            "for solution code)", path=name) from None
+        leak = find_solution_code(text, secrets)
+        if leak is not None:
+            raise LeakError(f"refusing to write a leak into the Gradescope zip: this would show {leak.what}: "
+                            f"{leak.text!r}", path=name, line=leak.line)
+
+
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    """A zip of ``members``: names sorted, fixed times and modes, so equal members give equal bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.create_system = 3  # Unix, so the modes below are honoured when unpacked
+            mode = 0o755 if name in EXECUTABLES else 0o644
+            info.external_attr = (0o100000 | mode) << 16  # a regular file with that mode
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, members[name], compresslevel=9)
+    return buffer.getvalue()
+
+
+def build_gradescope_zip(assignment: str, out: Path) -> GradescopeZip:
+    """Write the autograder zip of ``assignment`` to ``out``; nothing is written on a leak."""
+    if out.suffix != ".zip":
+        raise KitError(f"the output must be a .zip file, not {str(out)!r}")
+    members = zip_members(assignment)
+    refuse_solution_code(members, assignment)
+    data = zip_bytes(members)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, out)
+    return GradescopeZip(out, list(members), len(data))

@@ -1,0 +1,180 @@
+"""Grade one Gradescope submission: what ``run_autograder`` runs inside the container.
+
+    python -m autograder.gradescope.run ASSIGNMENT [--root /autograder]
+
+Gradescope's layout under the root: ``source/`` (the unpacked zip, where this runs from),
+``submission/`` (the student's files), ``submission_metadata.json``, and ``results/``, where
+``results.json`` goes. Grading is the very code of ``python -m autograder grade`` (the same
+batch function, the same results.json writer), so a submission gets the same results here as
+in a local run. The top-level output then says which file was graded and how late it came;
+the score itself never depends on the time (the course's late policy is applied in the gradebook).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import KitError
+from ..grading.batch import SUBMISSION_SUFFIXES, collect_submissions, grade_many
+from ..grading.collect import choose_file
+from ..grading.grade import PartResult, SubmissionResult
+from ..grading.results import results_json
+from ..spec import load_spec
+
+DEFAULT_ROOT = "/autograder"
+ROOT_ENV = "AUTOGRADER_ROOT"
+LATE_POLICY = "the course's late policy is applied in the gradebook"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The file to grade, and a sentence saying why it (for the top-level output)."""
+
+    path: Path | None
+    why: str
+
+
+def _candidates(folder: Path) -> list[Path]:
+    """Every .py/.ipynb below ``folder``, skipping hidden folders (.ipynb_checkpoints) and macOS debris."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.rglob("*"):
+        rel = path.relative_to(folder)
+        if (path.is_file() and path.suffix in SUBMISSION_SUFFIXES
+                and not any(p.startswith(".") or p == "__MACOSX" for p in rel.parts)):
+            found.append(path)
+    return sorted(found, key=lambda p: (len(p.relative_to(folder).parts), str(p.relative_to(folder))))
+
+
+def choose_submission(folder: Path, assignment: str) -> Choice:
+    """The notebook when there is one, else the .py; among several, the one named after the assignment.
+
+    A student working in Colab submits the notebook; one who also uploads an exported .py
+    has the notebook graded, since it is what they ran. The output names the file graded
+    and the files that were not, so nobody wonders which one counted.
+    """
+    files = _candidates(folder)
+    if not files:
+        return Choice(None, f"no .ipynb or .py file was found in the submission (expected {assignment}.ipynb "
+                            f"or {assignment}.py)")
+    chosen, note = choose_file(files, folder, assignment)  # the same rule as local grading of an export
+    return Choice(chosen, note or f"graded {chosen.relative_to(folder).as_posix()}")
+
+
+def _parse_time(value: object) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _span(delta: dt.timedelta) -> str:
+    """'1 day 3 hours', '2 hours 5 minutes', '40 minutes', 'less than a minute'."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    units = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    shown = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in units if n][:2]
+    return " ".join(shown) or "less than a minute"
+
+
+def lateness(metadata_path: Path) -> str:
+    """One line on when the submission came, from Gradescope's submission_metadata.json.
+
+    The due date is the assignment's, or a later one that Gradescope lists for a user of
+    the submission (an extension); the grade itself does not depend on it.
+    """
+    try:
+        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"submission time unknown: there is no {metadata_path.name}"
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        return f"submission time unknown: {metadata_path.name} cannot be read ({type(e).__name__})"
+    if not isinstance(metadata, dict):
+        return f"submission time unknown: {metadata_path.name} is not a JSON object"
+    submitted = _parse_time(metadata.get("created_at"))
+    assignment = metadata.get("assignment") if isinstance(metadata.get("assignment"), dict) else {}
+    due = _parse_time(assignment.get("due_date"))
+    users = metadata.get("users") if isinstance(metadata.get("users"), list) else []
+    extended = [d for u in users if isinstance(u, dict) and isinstance(u.get("assignment"), dict)
+                for d in [_parse_time(u["assignment"].get("due_date"))] if d is not None]
+    extension = bool(extended) and (due is None or max(extended) > due)
+    if extension:
+        due = max(extended)
+    if submitted is None or due is None:
+        missing = "created_at" if submitted is None else "assignment.due_date"
+        return f"submission time unknown: {metadata_path.name} has no valid {missing}"
+    deadline = "the due date" + (" (with an extension)" if extension else "")
+    if submitted <= due:
+        return f"submitted on time ({_span(due - submitted)} before {deadline})"
+    return f"submitted {_span(submitted - due)} after {deadline}; {LATE_POLICY}"
+
+
+def _not_graded(assignment: str, folder: Path, why: str) -> dict:
+    """results.json for a submission with nothing to grade: every part 0, with the reason."""
+    spec = load_spec(assignment)
+    parts = [PartResult(p.name, 0.0, p.points, f"{p.name}   0 / {p.points:g}\n  {why}", 0, 0) for p in spec.parts]
+    return results_json(SubmissionResult(folder, parts, error=why))
+
+
+def grade_gradescope(assignment: str, root: Path) -> tuple[dict, list[str]]:
+    """(the results.json object, the grader's own failures) for the submission under ``root``."""
+    folder = root / "submission"
+    choice = choose_submission(folder, assignment)
+    if choice.path is None:
+        data, failures = _not_graded(assignment, folder, choice.why), []
+    else:
+        # The temporary folder only receives grade_many's own copy of the results.
+        with tempfile.TemporaryDirectory(prefix="kit-gradescope-") as out:
+            rows, failures = grade_many(assignment, collect_submissions([choice.path]), Path(out), jobs=1,
+                                        progress=False)
+        data = results_json(rows[0][1])
+    extra = [choice.why] if choice.path is not None else []
+    data["output"] = "\n".join([data["output"], *extra, lateness(root / "submission_metadata.json")])
+    return data, failures
+
+
+def write_results(data: dict, root: Path) -> Path:
+    path = root / "results" / "results.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(".results.json.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope.run",
+                                     description="Grade the Gradescope submission under ROOT/submission.")
+    parser.add_argument("assignment", metavar="ASSIGNMENT")
+    parser.add_argument("--root", default=os.environ.get(ROOT_ENV) or DEFAULT_ROOT,
+                        help=f"Gradescope's folder (default: ${ROOT_ENV}, else {DEFAULT_ROOT})")
+    args = parser.parse_args(argv)
+    root = Path(args.root)
+    try:
+        data, failures = grade_gradescope(args.assignment, root)
+    except KitError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    path = write_results(data, root)
+    print(data["output"])
+    print(f"score {data['score']:g}; results in {path}")
+    # Exit 0 even then: the results say the grader failed, and Gradescope must show them.
+    for failure in failures:
+        print(f"the grader failed: {failure}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,245 @@
+"""Find the submissions to grade, whatever shape they arrive in, and give each a stable name.
+
+Understood layouts (they may be mixed on one command line):
+
+- a file: ``alice.py`` -> ``alice``
+- a folder of files: ``subs/alice.py``, ``subs/bob.ipynb`` -> ``alice``, ``bob``
+- a folder of per-student folders: ``subs/alice/anything.ipynb`` -> ``alice``
+- a Gradescope bulk export ("Download submissions", unzipped): ``submission_metadata.yml``
+  beside one ``submission_<id>/`` folder per submission -> each submitter's sid, or the
+  local part of their email when there is no sid (a group submission: one entry per member)
+
+The name is where the results go (``OUT/<name>/``) and the row in grades.csv, so it must
+not depend on anything but the input. Two files that would get one name are an error that
+names both, never an overwrite. The exception is one student's own files: in a student's
+folder, or a notebook beside a .py of the same name, one file is graded by the Gradescope
+autograder's rule (a notebook wins) and a note says which, and which were not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import KitError
+
+SUBMISSION_SUFFIXES = (".py", ".ipynb")
+GRADESCOPE_METADATA = "submission_metadata.yml"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SKIPPED_FOLDERS = {"__MACOSX", "__pycache__"}
+
+
+@dataclass
+class Submission:
+    """One student's submission: the name its results go under and the file to grade."""
+
+    name: str
+    path: Path                      # the file to grade; the student's folder when problem is set
+    notes: list[str] = field(default_factory=list)  # said in the batch output and to the student
+    problem: str | None = None      # nothing gradable was handed in: graded 0 with this message
+    student: dict[str, str] = field(default_factory=dict)  # name, email, sid from a Gradescope export
+    submitted_at: dt.datetime | None = None
+    origin: str = "file"            # "file", "folder" (a student's folder) or "gradescope"
+    folder: Path | None = None      # the student's folder, for "folder" and "gradescope"
+
+
+def safe_name(text: str) -> str:
+    """A folder name made of [A-Za-z0-9._-] that cannot climb out of the results folder."""
+    return _UNSAFE.sub("_", str(text)).lstrip(".") or "submission"
+
+
+def collect_submissions(inputs: list[Path]) -> list[tuple[str, Path]]:
+    """(name, file) for every submission named or found in a named folder (see find_submissions)."""
+    return [(s.name, s.path) for s in find_submissions(inputs)]
+
+
+def find_submissions(inputs: list[Path], assignment: str | None = None) -> list[Submission]:
+    """Every submission in the given files and folders, sorted by name; clashing names are a KitError.
+
+    assignment: in a student's folder with several files, the one named after it is graded first.
+    """
+    candidates: list[Submission] = []
+    for item in inputs:
+        if item.is_dir():
+            candidates += _from_folder(item, assignment)
+        elif item.is_file():
+            if item.suffix.lower() == ".zip":
+                raise KitError(f"{item} is a zip archive; unzip it and give the folder instead")
+            candidates.append(Submission(safe_name(item.stem), item))
+        else:
+            raise KitError(f"no such file or folder: {item}")
+    by_name: dict[str, list[Submission]] = {}
+    for sub in candidates:
+        by_name.setdefault(sub.name, []).append(sub)
+    return [_one_per_name(name, subs) for name, subs in sorted(by_name.items())]
+
+
+def choose_file(files: list[Path], folder: Path | None = None,
+                assignment: str | None = None) -> tuple[Path, str | None]:
+    """The one file to grade among one student's .py/.ipynb files, and a note naming the others.
+
+    The rule of the Gradescope autograder (autograder/gradescope/run.py), so that regrading a
+    bulk export grades the file Gradescope graded: a notebook wins over .py files (a Colab user
+    who also uploads an exported .py ran the notebook); among several, the one named after the
+    assignment, else the first by depth and name. Names are relative to folder when given.
+    """
+    rel = lambda p: p.relative_to(folder).as_posix() if folder else p.name  # noqa: E731
+    files = sorted(set(files), key=lambda p: (len(Path(rel(p)).parts), rel(p)))
+    notebooks = [f for f in files if f.suffix == ".ipynb"]
+    pool = notebooks or files
+    named = [f for f in pool if assignment and f.stem == assignment]
+    chosen = (named or pool)[0]
+    others = [rel(f) for f in files if f != chosen]
+    if not others:
+        return chosen, None
+    rules = []
+    if notebooks and len(notebooks) < len(files):
+        rules.append("a notebook is graded when the submission has one")
+    if len(pool) > 1:
+        rules.append(f"of several, the one named {chosen.name} is graded" if named
+                     else "of several, the first in name order, top folder first, is graded")
+    return chosen, f"graded {rel(chosen)}; not graded: {', '.join(others)} ({'; '.join(rules)})"
+
+
+def _one_per_name(name: str, subs: list[Submission]) -> Submission:
+    distinct: list[Submission] = []
+    for sub in subs:  # a file named twice (itself and in its folder) is one submission
+        if all(sub.path.resolve() != d.path.resolve() for d in distinct):
+            distinct.append(sub)
+    if len(distinct) == 1:
+        return distinct[0]
+    # Only a notebook and a .py of one name side by side are one student's; anything else may be two.
+    notebooks = [s for s in distinct if s.path.suffix == ".ipynb"]
+    pair = (len(distinct) == 2 and len(notebooks) == 1 and all(s.origin == "file" for s in distinct)
+            and distinct[0].path.parent.resolve() == distinct[1].path.parent.resolve())
+    if not pair:
+        a, b = distinct[0].path, distinct[1].path
+        raise KitError(f"two submissions would both be written to {name}/: {a} and {b} - rename one of them")
+    path, note = choose_file([s.path for s in distinct])
+    chosen = notebooks[0]
+    chosen.notes.append(note)
+    return chosen
+
+
+def _submission_files(folder: Path) -> list[Path]:
+    """.py/.ipynb files under folder, skipping hidden ones, checkpoints and archive debris."""
+    return sorted(p for p in folder.rglob("*")
+                  if p.suffix in SUBMISSION_SUFFIXES and p.is_file()
+                  and not any(part.startswith(".") or part in _SKIPPED_FOLDERS
+                              for part in p.relative_to(folder).parts))
+
+
+def _visible(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in _SKIPPED_FOLDERS)
+
+
+def _from_folder(folder: Path, assignment: str | None) -> list[Submission]:
+    if (folder / GRADESCOPE_METADATA).is_file():
+        return _from_gradescope_export(folder, assignment)
+    entries = _visible(folder)
+    exports = [d for d in entries if d.is_dir() and (d / GRADESCOPE_METADATA).is_file()]
+    if exports and len(exports) == len([d for d in entries if d.is_dir()]):
+        return [s for export in exports for s in _from_gradescope_export(export, assignment)]
+    found = [Submission(safe_name(f.stem), f) for f in entries if f.is_file() and f.suffix in SUBMISSION_SUFFIXES]
+    for student in (d for d in entries if d.is_dir()):
+        found.append(_from_student_folder(student, safe_name(student.name), assignment, origin="folder"))
+    if not found:
+        raise KitError(f"no .py or .ipynb submissions in folder {folder}")
+    return found
+
+
+def _from_student_folder(folder: Path, name: str, assignment: str | None, **extra) -> Submission:
+    files = _submission_files(folder)
+    if not files:
+        others = [p.name for p in folder.rglob("*") if p.is_file()][:5]
+        what = f" (found: {', '.join(others)})" if others else " (the folder is empty)"
+        return Submission(name, folder, problem=f"no .py or .ipynb file was handed in{what}", folder=folder,
+                          **extra)
+    path, note = choose_file(files, folder, assignment)
+    return Submission(name, path, notes=[note] if note else [], folder=folder, **extra)
+
+
+# --- Gradescope bulk export -----------------------------------------------------------------
+
+def _from_gradescope_export(export: Path, assignment: str | None) -> list[Submission]:
+    metadata = read_gradescope_metadata(export / GRADESCOPE_METADATA)
+    found = []
+    for folder_name, entry in sorted(metadata.items()):
+        folder = export / folder_name
+        if Path(folder_name).name != folder_name or folder_name.startswith("."):
+            raise KitError(f"{folder_name!r} is not a submission folder's name", path=export / GRADESCOPE_METADATA)
+        if not folder.is_dir():
+            raise KitError(f"{GRADESCOPE_METADATA} lists {folder_name}, but {folder} is not there - "
+                           "was the export unzipped completely?")
+        submitters = entry.get(":submitters") or []
+        if not submitters:
+            submitters = [{}]
+        for person in submitters:
+            student = {k: str(person.get(f":{k}") or "").strip() for k in ("name", "email", "sid")}
+            name = gradescope_name(student) or safe_name(folder_name)
+            sub = _from_student_folder(folder, name, assignment, student=student, origin="gradescope",
+                                       submitted_at=_timestamp(entry.get(":created_at")))
+            found.append(sub)
+    listed = set(metadata)
+    for extra in (d for d in _visible(export) if d.is_dir() and d.name not in listed):
+        raise KitError(f"{extra} is in the Gradescope export but not in its {GRADESCOPE_METADATA}; "
+                       "remove it or download the export again")
+    return found
+
+
+def gradescope_name(student: dict[str, str]) -> str | None:
+    """The results name of a submitter: the sid, else the email's local part (lower case), else None."""
+    if student.get("sid"):
+        return safe_name(student["sid"])
+    if "@" in student.get("email", ""):
+        return safe_name(student["email"].split("@", 1)[0].lower())
+    return None
+
+
+def read_gradescope_metadata(path: Path) -> dict[str, dict]:
+    """submission_metadata.yml -> {"submission_<id>": {":submitters": [...], ":created_at": ...}}.
+
+    Gradescope writes the file with Ruby's YAML (symbol keys such as ``:sid:``, now and then a
+    ``!ruby/...`` tag); it is read with PyYAML's safe loader, tags taken as plain data.
+    """
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def _untagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node):
+        if isinstance(node, yaml.MappingNode):
+            return loader.construct_mapping(node, deep=True)
+        if isinstance(node, yaml.SequenceNode):
+            return loader.construct_sequence(node, deep=True)
+        return loader.construct_scalar(node)
+
+    _Loader.add_multi_constructor("!", _untagged)
+    _Loader.add_multi_constructor("tag:yaml.org,2002:", _untagged)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise KitError(f"cannot read the Gradescope export's metadata: {str(e).splitlines()[0]}", path=path) from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, dict) for k, v in data.items()):
+        raise KitError("this is not a Gradescope export's metadata: expected submission_<id> keys, each with "
+                       ":submitters", path=path)
+    for key, entry in data.items():
+        people = entry.get(":submitters")
+        if people is not None and not (isinstance(people, list) and all(isinstance(p, dict) for p in people)):
+            raise KitError(f"{key}'s :submitters is not a list of people", path=path)
+    return data
+
+
+def _timestamp(value) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        text = re.sub(r"(\.\d{6})\d+", r"\1", value.strip())           # Ruby writes nanoseconds
+        text = re.sub(r"\s*([+-]\d\d:?\d\d)$", r"\1", text)             # "... -08:00" -> "...-08:00"
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,213 @@
+"""A feedback page per submission, beside results.json: feedback.md and feedback.html.
+
+The page has the score, a table of the parts, the hints, notes, each part's report (the same
+lines as in results.json, in a monospace block) and the written answers. The HTML is plain
+styled HTML, readable offline; MathJax, loaded from a CDN when the page is opened online,
+typesets any ``$...$`` math (written answers are Markdown, rendered by markdown-it-py with
+raw HTML turned off). Everything the student wrote or the grader quotes back is escaped,
+and a Content-Security-Policy lets only MathJax's own script run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import os
+import re
+from pathlib import Path
+
+from .grade import PartResult, SubmissionResult
+
+MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml.js"
+MATHJAX_SRI = "sha384-AHAnt9ZhGeHIrydA1Kp1L7FN+2UosbF7RQg6C+9Is/a7kDpQ1684C2iH2VWil6r4"  # of that exact file
+MATHJAX_CONFIG = ("window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], "
+                  "displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']]}, options: {enableMenu: false}};")
+
+
+def write_feedback(result: SubmissionResult, folder: Path) -> None:
+    """Write folder/feedback.md and folder/feedback.html for one graded submission."""
+    _write(folder / "feedback.md", feedback_markdown(result))
+    _write(folder / "feedback.html", feedback_html(result))
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _hints(result: SubmissionResult) -> list[tuple[str, str]]:
+    return [(p.name, h) for p in result.parts for h in p.hints]
+
+
+def _cases(part: PartResult) -> str:
+    return f"{part.passed}/{part.total}"
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+def markdown_escape(text: str) -> str:
+    """Text that Markdown shows as written: no emphasis, links, table breaks or raw HTML."""
+    out = text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for ch in "|*_`[]#":
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\n", " ")
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any run of backticks in text."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def feedback_markdown(result: SubmissionResult) -> str:
+    lines = [f"# Feedback on `{result.path.name.replace('`', '')}`", "",
+             f"**Score: {result.score:g} / {result.max_score:g}**", ""]
+    if result.error:
+        lines += [f"**This submission could not be graded:** {markdown_escape(result.error)}", ""]
+    lines += ["| part | score | cases passed |", "| --- | ---: | ---: |"]
+    lines += [f"| `{p.name}` | {p.score:g} / {p.max_score:g} | {_cases(p)} |" for p in result.parts]
+    lines.append("")
+    if _hints(result):
+        lines += ["## Hints", ""] + [f"- `{part}`: {markdown_escape(h)}" for part, h in _hints(result)] + [""]
+    if result.notes:
+        lines += ["## Notes", ""] + [f"- {markdown_escape(n)}" for n in result.notes] + [""]
+    lines += ["## Each part", ""]
+    for p in result.parts:
+        fence = _fence(p.output)
+        lines += [f"### {p.name}: {p.score:g} / {p.max_score:g}", "", f"{fence}text", p.output, fence, ""]
+    if result.answers:
+        lines += ["## Written answers", ""]
+        for cell, text in result.answers:
+            lines += [f"### Answer cell {cell}", "", text.strip() or "*(empty)*", ""]
+    return "\n".join(lines)
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+_CSS = """
+body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+       color: #1f2328; background: #fff; max-width: 960px; margin: 2rem auto; padding: 0 1.25rem; }
+h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 .6rem; padding-bottom: .25rem; border-bottom: 1px solid #d0d7de; }
+h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
+code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; }
+.score { font-size: 1.35rem; margin: .25rem 0 1rem; }
+.score strong { font-size: 1.8rem; }
+.error { background: #ffebe9; border: 1px solid #ff8182; border-radius: 6px; padding: .6rem .8rem; }
+table { border-collapse: collapse; margin: .5rem 0; }
+th, td { border: 1px solid #d0d7de; padding: .3rem .8rem; text-align: left; }
+th { background: #f6f8fa; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.full td.mark { background: #dafbe1; }
+tr.partial td.mark { background: #fff8c5; }
+tr.none td.mark { background: #ffebe9; }
+tfoot td { font-weight: 600; }
+a { color: #0969da; text-decoration: none; }
+a:hover { text-decoration: underline; }
+pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: .75rem 1rem;
+      font-size: .85rem; line-height: 1.45; white-space: pre-wrap; overflow-wrap: break-word; }
+pre .line { display: block; padding-left: 6ch; text-indent: -6ch; }  /* a wrapped line hangs under its start */
+pre .hint { color: #7d4e00; font-weight: 600; }
+ul.hints li { margin: .3rem 0; }
+.answer { border-left: 4px solid #d0d7de; padding: 0 1rem; margin: .5rem 0 1rem; }
+.answer h1, .answer h2, .answer h3 { font-size: 1rem; border: 0; }
+"""
+
+
+def _status(part: PartResult) -> tuple[str, str]:
+    if part.score >= part.max_score:
+        return "full", "full marks"
+    return ("partial", "partly") if part.score > 0 else ("none", "no marks")
+
+
+def _report_block(output: str) -> str:
+    """The part's report lines in a <pre>, one block span per line (hints highlighted)."""
+    lines = []
+    for line in output.splitlines():
+        css = "line hint" if line.lstrip().startswith("hint:") else "line"
+        lines.append(f'<span class="{css}">{html.escape(line, quote=False) or " "}</span>')
+    return "<pre>" + "".join(lines) + "</pre>"
+
+
+def _answers_html(answers: list[tuple[int, str]]) -> list[str]:
+    render = _markdown_renderer()
+    out = []
+    for cell, text in answers:
+        body = render(text.strip()) if text.strip() else "<p><em>(empty)</em></p>"
+        out.append(f'<h3>Answer cell {cell}</h3>\n<div class="answer">\n{body}</div>')
+    return out
+
+
+def _markdown_renderer():
+    """Markdown -> HTML with raw HTML shown as text, unsafe links refused, and $...$ kept for MathJax."""
+    from markdown_it import MarkdownIt
+    from markdown_it.common.utils import escapeHtml
+
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    # The math's TeX, escaped, between \( \) or \[ \]: markdown never sees its _ and *, MathJax typesets it.
+    md.use(dollarmath_plugin, double_inline=True, renderer=lambda tex, opts: escapeHtml(
+        f"\\[{tex}\\]" if opts.get("display_mode") else f"\\({tex}\\)"))
+    return lambda text: md.render(_BRACKET_MATH.sub(_as_dollars, text))
+
+
+# \( \) and \[ \] are math in Jupyter and Colab, but Markdown reads \( as an escaped "(": use $ and $$.
+_BRACKET_MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+
+
+def _as_dollars(m: re.Match) -> str:
+    return f"${m[1]}$" if m[1] is not None else f"$${m[2]}$$"
+
+
+def _csp() -> str:
+    digest = base64.b64encode(hashlib.sha256(MATHJAX_CONFIG.encode()).digest()).decode()
+    return ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+            f"script-src 'sha256-{digest}' https://cdn.jsdelivr.net; "
+            "font-src https://cdn.jsdelivr.net data:; connect-src https://cdn.jsdelivr.net")
+
+
+def feedback_html(result: SubmissionResult) -> str:
+    e = lambda text: html.escape(str(text), quote=True)
+    name = e(result.path.name)
+    body = [f"<h1>Feedback on <code>{name}</code></h1>",
+            f'<p class="score">Score: <strong>{result.score:g}</strong> / {result.max_score:g}</p>']
+    if result.error:
+        body.append(f'<p class="error"><strong>This submission could not be graded:</strong> {e(result.error)}</p>')
+    rows = []
+    for p in result.parts:
+        css, word = _status(p)
+        rows.append(f'<tr class="{css}"><td><a href="#part-{e(p.name)}"><code>{e(p.name)}</code></a></td>'
+                    f'<td class="num mark">{p.score:g} / {p.max_score:g}</td><td>{word}</td>'
+                    f'<td class="num">{_cases(p)}</td></tr>')
+    body += ["<h2>Scores</h2>", "<table>",
+             "<thead><tr><th>part</th><th>score</th><th>result</th><th>cases passed</th></tr></thead>",
+             "<tbody>", *rows, "</tbody>",
+             f'<tfoot><tr><td>total</td><td class="num">{result.score:g} / {result.max_score:g}</td>'
+             "<td></td><td></td></tr></tfoot>", "</table>"]
+    if _hints(result):
+        body += ["<h2>Hints</h2>", '<ul class="hints">']
+        body += [f"<li><code>{e(part)}</code>: {e(h)}</li>" for part, h in _hints(result)]
+        body.append("</ul>")
+    if result.notes:
+        body += ["<h2>Notes</h2>", "<ul>"] + [f"<li>{e(n)}</li>" for n in result.notes] + ["</ul>"]
+    body.append("<h2>Each part</h2>")
+    for p in result.parts:
+        body += [f'<h3 id="part-{e(p.name)}"><code>{e(p.name)}</code>: {p.score:g} / {p.max_score:g}</h3>',
+                 _report_block(p.output)]
+    if result.answers:
+        body += ["<h2>Written answers</h2>", *_answers_html(result.answers)]
+    head = [
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta http-equiv="Content-Security-Policy" content="{e(_csp())}">',
+        f"<title>Feedback: {name} ({result.score:g} / {result.max_score:g})</title>",
+        f"<style>{_CSS}</style>",
+        f"<script>{MATHJAX_CONFIG}</script>",
+        f'<script defer src="{MATHJAX_URL}" integrity="{MATHJAX_SRI}" crossorigin="anonymous"></script>',
+    ]
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n" + "\n".join(head) + "\n</head>\n<body>\n" +
+            "\n".join(body) + "\n</body>\n</html>\n")

@@ -1,0 +1,122 @@
+"""Regrading in place: what an earlier run left in the results folder, and merging a partial rerun.
+
+Beside each results.json the batch keeps ``record.json``: the grader's own account of the
+submission (every part's full report, its hints, case counts, notes, answers). results.json is
+Gradescope's view of it (hidden-case details set apart, visibility rules), so it is not read
+back to rebuild a result; the record is. A folder graded before records existed still counts
+in grades.csv through its results.json scores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from ..errors import KitError
+from .grade import PartResult, SubmissionResult
+
+RECORD = "record.json"
+RECORD_VERSION = 1
+_UNGRADED = "This submission could not be graded: "
+_COUNTS = re.compile(r"\((\d+)/(\d+) cases passed\)")
+
+
+def record_json(result: SubmissionResult) -> dict:
+    return {
+        "record_version": RECORD_VERSION,
+        "path": str(result.path),
+        "error": result.error,
+        "elapsed": round(result.elapsed, 3),
+        "notes": list(result.notes),
+        "answers": [[cell, text] for cell, text in result.answers],
+        "parts": [{"name": p.name, "score": p.score, "max_score": p.max_score, "passed": p.passed, "total": p.total,
+                   "hints": list(p.hints), "output": p.output} for p in result.parts],
+    }
+
+
+def write_record(result: SubmissionResult, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{RECORD}.tmp"
+    tmp.write_text(json.dumps(record_json(result), indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, folder / RECORD)
+
+
+def read_record(folder: Path) -> SubmissionResult | None:
+    """The result recorded in folder, or None when there is none (never graded, or by an older kit)."""
+    try:
+        data = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:
+        raise KitError(f"cannot read an earlier result ({e}); grade this submission again without --parts",
+                       path=folder / RECORD) from None
+    try:
+        parts = [PartResult(p["name"], float(p["score"]), float(p["max_score"]), p["output"], int(p["passed"]),
+                            int(p["total"]), list(p["hints"])) for p in data["parts"]]
+        return SubmissionResult(Path(data["path"]), parts, notes=list(data["notes"]),
+                                answers=[(int(c), t) for c, t in data["answers"]], error=data["error"],
+                                elapsed=float(data["elapsed"]))
+    except (KeyError, TypeError, ValueError) as e:
+        raise KitError(f"an earlier result is not in the expected form ({type(e).__name__}: {e}); grade this "
+                       "submission again without --parts", path=folder / RECORD) from None
+
+
+def read_results_json(folder: Path, part_names: list[str]) -> SubmissionResult | None:
+    """Scores only, from a results.json without a record beside it: enough for a row of grades.csv."""
+    try:
+        data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        tests = {t["name"]: t for t in data["tests"]}
+        output = str(data.get("output", ""))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    parts = []
+    for name in part_names:
+        if name in tests:
+            t = tests[name]
+            counts = _COUNTS.search(str(t.get("output", "")).split("\n", 1)[0])
+            passed, total = (int(counts[1]), int(counts[2])) if counts else (0, 0)
+            parts.append(PartResult(name, float(t["score"]), float(t["max_score"]), str(t.get("output", "")),
+                                    passed, total))
+    error = next((line[len(_UNGRADED):] for line in output.splitlines() if line.startswith(_UNGRADED)), None)
+    return SubmissionResult(folder, parts, error=error)
+
+
+def results_in(out: Path, part_names: list[str]) -> dict[str, SubmissionResult]:
+    """name -> result for every submission folder in out (the batch as it now stands on disk)."""
+    found = {}
+    if not out.is_dir():
+        return found
+    for folder in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        result = read_record(folder) if (folder / RECORD).exists() else read_results_json(folder, part_names)
+        if result is not None:
+            found[folder.name] = result
+    return found
+
+
+def merge_parts(old: SubmissionResult, new: SubmissionResult, rerun: list[str],
+                part_names: list[str]) -> SubmissionResult:
+    """new's entries for the rerun parts, old's for the others, in the assignment's order; the total follows."""
+    if new.error or old.error:  # unreadable now (so for every part), or nothing of the old worth keeping
+        return new
+    fresh = {p.name: p for p in new.parts}
+    kept = {p.name: p for p in old.parts}
+    parts = [fresh[n] if n in rerun else kept[n] for n in part_names if n in fresh or n in kept]
+    notes = list(dict.fromkeys([*old.notes, *new.notes]))
+    return SubmissionResult(new.path, parts, notes=notes, answers=new.answers, error=None,
+                            elapsed=new.elapsed)
+
+
+def check_parts(parts: list[str], part_names: list[str], assignment: str) -> None:
+    unknown = [p for p in parts if p not in part_names]
+    if unknown:
+        raise KitError(f"--parts: {assignment} has no part named {unknown[0]!r} (its parts: "
+                       f"{', '.join(part_names)})")
+
+
+def check_only(only: list[str], names: list[str]) -> None:
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+        raise KitError(f"--only: no submission named {unknown[0]!r} among the submissions given (they are: {shown})")

@@ -1,0 +1,138 @@
+"""What a batch came to: how many were graded, each part's mean and median, what was lost and why.
+
+Printed by ``grade`` after the score table and written to ``OUT/summary.md``. Means and medians
+are over the submissions that were graded: one that could not be read says nothing about a part.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .feedback import markdown_escape
+from .grade import SubmissionResult
+
+TOP_HINTS = 5
+GRADER_FAILURE = "grader failure:"
+
+
+@dataclass
+class PartSummary:
+    name: str
+    points: float
+    mean: float
+    median: float
+    lost_by: int      # graded submissions below full marks on this part
+
+
+@dataclass
+class BatchSummary:
+    submissions: int
+    graded: list[str]
+    unreadable: list[str]          # the submission could not be read (the student's file)
+    grader_failures: list[str]     # the grader itself failed (ours to fix)
+    parts: list[PartSummary]
+    total: PartSummary
+    hints: list[tuple[int, str, str]] = field(default_factory=list)  # (submissions, part, hint), commonest first
+
+    @property
+    def most_lost(self) -> list[PartSummary]:
+        return sorted((p for p in self.parts if p.lost_by), key=lambda p: -p.lost_by)
+
+
+def summarise(rows: list[tuple[str, SubmissionResult]], part_names: list[str]) -> BatchSummary:
+    rows = sorted(rows, key=lambda r: r[0])
+    graded = [(n, r) for n, r in rows if not r.error]
+    failures = [n for n, r in rows if r.error and r.error.startswith(GRADER_FAILURE)]
+    unreadable = [n for n, r in rows if r.error and not r.error.startswith(GRADER_FAILURE)]
+    parts = []
+    for name in part_names:
+        entries = [p for _, r in graded for p in r.parts if p.name == name]
+        points = max([p.max_score for _, r in rows for p in r.parts if p.name == name] or [0.0])
+        parts.append(_part(name, points, [p.score for p in entries], sum(p.score < p.max_score for p in entries)))
+    total = _part("total", max([r.max_score for _, r in rows] or [0.0]), [r.score for _, r in graded],
+                  sum(r.score < r.max_score for _, r in graded))
+    hints: Counter[tuple[str, str]] = Counter()
+    for _, r in graded:
+        hints.update({(p.name, h) for p in r.parts for h in p.hints})
+    top = sorted(hints.items(), key=lambda kv: (-kv[1], part_names.index(kv[0][0]) if kv[0][0] in part_names
+                                                 else len(part_names), kv[0][1]))[:TOP_HINTS]
+    return BatchSummary(len(rows), [n for n, _ in graded], unreadable, failures, parts, total,
+                        [(count, part, hint) for (part, hint), count in top])
+
+
+def _part(name: str, points: float, scores: list[float], lost_by: int) -> PartSummary:
+    if not scores:
+        return PartSummary(name, points, 0.0, 0.0, 0)
+    return PartSummary(name, points, statistics.fmean(scores), statistics.median(scores), lost_by)
+
+
+def _headline(s: BatchSummary) -> str:
+    line = f"{s.submissions} submission(s): {len(s.graded)} graded, " \
+           f"{len(s.unreadable) + len(s.grader_failures)} failed to grade"
+    why = []
+    if s.unreadable:
+        why.append("could not be read: " + _listed(s.unreadable))
+    if s.grader_failures:
+        why.append("the grader failed: " + _listed(s.grader_failures))
+    return line + (f" ({'; '.join(why)})" if why else "")
+
+
+def _listed(names: list[str], most: int = 10) -> str:
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _rows(s: BatchSummary) -> list[list[str]]:
+    n = len(s.graded)
+    return [[p.name, f"{p.points:g}", f"{p.mean:.2f}", f"{p.median:.2f}", f"{p.lost_by} of {n}"]
+            for p in [*s.parts, s.total]]
+
+
+_HEAD = ["part", "points", "mean", "median", "lost by"]
+
+
+def summary_text(s: BatchSummary) -> str:
+    """The summary for a terminal: a headline, an aligned table, the parts most lost, the commonest hints."""
+    rows = [_HEAD, *_rows(s)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(_HEAD))]
+    fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+    lines = [f"summary: {_headline(s)}", "", fmt(rows[0]), "-" * len(fmt(rows[0]))]
+    lines += [fmt(r) for r in rows[1:-1]] + ["-" * len(fmt(rows[0])), fmt(rows[-1])]
+    n = len(s.graded)
+    if s.most_lost:
+        lines += ["", "parts most often lost: " + ", ".join(f"{p.name} ({p.lost_by} of {n})" for p in s.most_lost[:3])]
+    if s.hints:
+        lines += ["", "most common hints:"]
+        lines += [f"  {count} of {n}  {part}: {hint}" for count, part, hint in s.hints]
+    return "\n".join(lines)
+
+
+def summary_markdown(s: BatchSummary, title: str = "Grading summary") -> str:
+    """The same summary as Markdown, for OUT/summary.md."""
+    n = len(s.graded)
+    lines = [f"# {title}", "", _headline(s) + ".", "",
+             f"Means and medians are over the {n} graded submission(s).", "",
+             "| " + " | ".join(_HEAD) + " |", "| --- | ---: | ---: | ---: | ---: |"]
+    lines += [f"| `{r[0]}` | " + " | ".join(r[1:]) + " |" for r in _rows(s)[:-1]]
+    lines += ["| " + " | ".join(f"**{c}**" for c in _rows(s)[-1]) + " |", ""]
+    if s.most_lost:
+        lines += ["## Parts most often lost", ""]
+        lines += [f"- `{p.name}`: {p.lost_by} of {n}" for p in s.most_lost] + [""]
+    if s.hints:
+        lines += ["## Most common hints", ""]
+        lines += [f"- {count} of {n}, `{part}`: {markdown_escape(hint)}" for count, part, hint in s.hints] + [""]
+    return "\n".join(lines)
+
+
+def write_summary(rows: list[tuple[str, SubmissionResult]], part_names: list[str], path: Path,
+                  title: str = "Grading summary") -> BatchSummary:
+    """Summarise rows, write the Markdown to path, and return the summary (to print)."""
+    summary = summarise(rows, part_names)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(summary_markdown(summary, title), encoding="utf-8")
+    os.replace(tmp, path)
+    return summary

@@ -1,0 +1,300 @@
+"""The Gradescope autograder zip: what it holds, that it rebuilds identically, and that a run of it
+in Gradescope's layout gives the results local grading gives - hidden details after the due date."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import paths
+from autograder.errors import KitError, LeakError
+from autograder.gradescope.build import (REQUIREMENT_FILES, ZIP_TIME, build_gradescope_zip, find_solution_code,
+                                         refuse_solution_code, solution_secrets, zip_members)
+from autograder.gradescope.run import choose_submission, lateness
+from autograder.grading.results import HIDDEN_DETAILS_SUFFIX, split_hidden_details
+from autograder.release.markers import find_regions
+from conftest import EXAMPLES, ROOT
+
+ASSIGNMENT = "linear_regression"
+LR = EXAMPLES / ASSIGNMENT
+PARTS = ["predict", "squared_error_cost", "cost_gradients", "gradient_descent", "fit_direct", "polynomial_features"]
+DUE = "2027-02-05T23:59:00.000000-05:00"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("zip") / f"{ASSIGNMENT}.zip"
+    proc = cli("gradescope", ASSIGNMENT, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def scored(data: dict) -> list[dict]:
+    return [t for t in data["tests"] if not t["name"].endswith(HIDDEN_DETAILS_SUFFIX)]
+
+
+# ---------------------------------------------------------------- the zip
+
+
+def test_does_the_zip_hold_exactly_what_grading_needs(built):
+    names = zipfile.ZipFile(built).namelist()
+    assert names == sorted(names)
+    assert {"setup.sh", "run_autograder", *REQUIREMENT_FILES} <= set(names)
+    assert [n for n in names if n.startswith("assignments/")] == [
+        f"assignments/{ASSIGNMENT}/{f}" for f in ("cases.toml", "checks.py", "spec.toml")]
+    package = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "autograder").rglob("*.py")
+                     if "__pycache__" not in p.parts)
+    assert set(package) <= set(names)
+    assert all(n.startswith(("autograder/", "assignments/")) or n in ("setup.sh", "run_autograder", *REQUIREMENT_FILES)
+               for n in names)
+
+
+def test_is_there_no_solution_starter_or_notebook_in_the_zip(built):
+    names = zipfile.ZipFile(built).namelist()
+    assert not [n for n in names if n.startswith(("solutions/", "starter_code/", "notebooks/", "dist/"))]
+    assert not [n for n in names if n.endswith((".ipynb", ".pyc")) or n.startswith("assignments/") and "notebook" in n]
+
+
+def test_does_the_leak_scanner_find_no_solution_line_in_the_zip(built):
+    secrets = solution_secrets(ASSIGNMENT)
+    assert secrets.solution_lines  # the scan has something to look for
+    with zipfile.ZipFile(built) as archive:
+        for name in archive.namelist():
+            assert find_solution_code(archive.read(name).decode("utf-8"), secrets) is None, name
+
+
+def test_would_a_solution_line_in_the_zip_be_refused_with_its_place():
+    solution = paths.solution_file(ASSIGNMENT)
+    region = find_regions(solution.read_text(), str(solution))[0]
+    line = max(region.body, key=len)
+    members = zip_members(ASSIGNMENT)
+    members["autograder/extra.py"] = f"x = 1\n{line}\n".encode()
+    with pytest.raises(LeakError, match=r"^autograder/extra\.py:2: refusing to write a leak into the Gradescope "
+                                        r"zip: this would show a line of a solution region \(solutions/"):
+        refuse_solution_code(members, ASSIGNMENT)
+    members["solutions/linear_regression.py"] = b"# nothing\n"
+    del members["autograder/extra.py"]
+    with pytest.raises(LeakError, match="autograder needs no solution, starter or notebook"):
+        refuse_solution_code(members, ASSIGNMENT)
+
+
+def test_does_rebuilding_give_identical_bytes_with_fixed_times(built, tmp_path):
+    again = tmp_path / "again.zip"
+    build_gradescope_zip(ASSIGNMENT, again)
+    assert again.read_bytes() == built.read_bytes()
+    infos = zipfile.ZipFile(built).infolist()
+    assert {i.date_time for i in infos} == {ZIP_TIME}
+    modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in infos}
+    assert modes["run_autograder"] == modes["setup.sh"] == 0o755 and modes["requirements.txt"] == 0o644
+
+
+def test_is_setup_sh_valid_bash_that_installs_every_pinned_requirements_file(built, tmp_path):
+    with zipfile.ZipFile(built) as archive:
+        setup = archive.read("setup.sh").decode()
+        run = archive.read("run_autograder").decode()
+        requirement_files = [n for n in archive.namelist() if n.startswith("requirements") and n.endswith(".txt")]
+    for name, text in (("setup.sh", setup), ("run_autograder", run)):
+        (tmp_path / name).write_text(text)
+        check = subprocess.run(["bash", "-n", str(tmp_path / name)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+    assert requirement_files and all(f'"$SOURCE/{f}"' in setup for f in requirement_files)
+    assert "--extra-index-url" in setup and "https://download.pytorch.org/whl/cpu" in setup
+    assert f'ASSIGNMENT="{ASSIGNMENT}"' in run and "${KIT_PYTHON:-python3}" in run
+
+
+def test_is_an_unknown_assignment_a_one_line_error(tmp_path):
+    proc = cli("gradescope", "linear_regresion", "--out", str(tmp_path / "x.zip"))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: unknown assignment 'linear_regresion' (known: ") and proc.stderr.count("\n") == 1
+    assert not (tmp_path / "x.zip").exists()
+
+
+def test_must_the_output_be_a_zip(tmp_path):
+    with pytest.raises(KitError, match="the output must be a .zip file"):
+        build_gradescope_zip(ASSIGNMENT, tmp_path / "x.tar")
+
+
+# ---------------------------------------------------------------- a run in Gradescope's layout
+
+
+def unpack(zip_path: Path, base: Path) -> Path:
+    """Gradescope's layout: the zip unpacked in <root>/source, run_autograder copied to <root>."""
+    root = base / "autograder"
+    with zipfile.ZipFile(zip_path) as archive:
+        for info in archive.infolist():
+            target = root / "source" / info.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.read(info))
+            target.chmod((info.external_attr >> 16) & 0o777)
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    return root
+
+
+def metadata(created_at: str, due: str = DUE, **extra) -> str:
+    return json.dumps({"id": 1, "created_at": created_at, "submission_method": "upload",
+                       "assignment": {"due_date": due, "late_due_date": None, "title": "Linear regression",
+                                      "total_points": "17.0"},
+                       "users": [{"email": "s@example.com", "id": 7, "name": "S. Tudent", **extra}],
+                       "previous_submissions": []})
+
+
+def gradescope_run(zip_path: Path, base: Path, files: list[Path], created_at: str) -> tuple[dict, str]:
+    root = unpack(zip_path, base)
+    (root / "submission").mkdir()
+    for f in files:
+        shutil.copy(f, root / "submission" / f.name)
+    (root / "submission_metadata.json").write_text(metadata(created_at))
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "KIT_PYTHON": sys.executable}
+    proc = subprocess.run([str(root / "run_autograder")], cwd=base, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads((root / "results" / "results.json").read_text()), proc.stdout
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory) -> dict[str, dict]:
+    """results.json of 'python -m autograder grade' for each example, as an instructor would run it."""
+    out = tmp_path_factory.mktemp("local")
+    files = [LR / "alice_correct.py", LR / "bob_forgot_mean.py", LR / "carol_notebook.ipynb"]
+    proc = cli("grade", ASSIGNMENT, *map(str, files), "--out", str(out), "--quiet", "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr
+    return {f.name: json.loads((out / f.stem / "results.json").read_text()) for f in files}
+
+
+def same_as_local(gradescope: dict, local: dict, graded_line: str, lateness_line: str) -> None:
+    """Equal but for the execution time and the two lines only Gradescope's output has."""
+    *output, graded, late = gradescope["output"].split("\n")
+    assert graded == graded_line and late == lateness_line
+    strip = lambda d: {k: v for k, v in d.items() if k != "execution_time"}  # noqa: E731
+    assert strip({**gradescope, "output": "\n".join(output)}) == strip(local)
+
+
+def test_does_a_correct_py_get_what_local_grading_gives(built, local, tmp_path):
+    data, stdout = gradescope_run(built, tmp_path, [LR / "alice_correct.py"], "2027-02-07T03:05:00-05:00")
+    same_as_local(data, local["alice_correct.py"], "graded alice_correct.py",
+                  "submitted 1 day 3 hours after the due date; the course's late policy is applied in the gradebook")
+    assert data["score"] == 17 and [t["name"] for t in data["tests"]] == PARTS
+    assert all(t["visibility"] == "visible" and "hidden cases: all passed" in t["output"] for t in data["tests"])
+    assert "score 17; results in" in stdout
+
+
+def test_does_a_notebook_get_what_local_grading_gives(built, local, tmp_path):
+    data, _ = gradescope_run(built, tmp_path, [LR / "carol_notebook.ipynb"], "2027-02-05T21:59:00-05:00")
+    same_as_local(data, local["carol_notebook.ipynb"], "graded carol_notebook.ipynb",
+                  "submitted on time (2 hours before the due date)")
+    assert data["score"] == 17
+
+
+def test_is_the_notebook_graded_when_a_py_comes_with_it(built, local, tmp_path):
+    files = [LR / "bob_forgot_mean.py", LR / "carol_notebook.ipynb"]
+    data, _ = gradescope_run(built, tmp_path, files, "2027-02-05T23:59:00-05:00")
+    same_as_local(data, local["carol_notebook.ipynb"],
+                  "graded carol_notebook.ipynb; not graded: bob_forgot_mean.py "
+                  "(a notebook is graded when the submission has one)",
+                  "submitted on time (less than a minute before the due date)")
+
+
+def test_are_hidden_case_details_shown_only_after_the_due_date(built, local, tmp_path):
+    data, _ = gradescope_run(built, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00")
+    same_as_local(data, local["bob_forgot_mean.py"], "graded bob_forgot_mean.py",
+                  "submitted 31 minutes after the due date; the course's late policy is applied in the gradebook")
+    assert [t["name"] for t in scored(data)] == PARTS
+    tests = {t["name"]: t for t in data["tests"]}
+    assert [n for n in tests if n.endswith(HIDDEN_DETAILS_SUFFIX)] == [
+        "cost_gradients (hidden case details)", "gradient_descent (hidden case details)"]
+    for part in ("cost_gradients", "gradient_descent"):
+        visible, details = tests[part], tests[part + HIDDEN_DETAILS_SUFFIX]
+        assert visible["visibility"] == "visible" and visible["score"] < visible["max_score"]
+        assert "hidden case " not in visible["output"] and "  case float64" in visible["output"]
+        assert "passed; details after the due date" in visible["output"].split("\n")[-1]
+        assert details["visibility"] == "after_due_date" and details["score"] == details["max_score"] == 0
+        assert details["output"].split("\n")[1].startswith("  hidden case ")
+    assert "hidden cases: 1/4 passed; details after the due date" in tests["cost_gradients"]["output"]
+    assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
+    cases = tmp_path / "autograder" / "source" / "assignments" / ASSIGNMENT / "cases.toml"
+    assert stat.S_IMODE(cases.stat().st_mode) & 0o077 == 0  # unreadable to the sandbox's users
+
+
+def test_does_an_empty_submission_get_zero_with_the_reason(built, tmp_path):
+    data, _ = gradescope_run(built, tmp_path, [], "2027-02-01T00:00:00-05:00")
+    assert data["score"] == 0 and [t["name"] for t in data["tests"]] == PARTS
+    assert "no .ipynb or .py file was found in the submission (expected linear_regression.ipynb" in data["output"]
+
+
+# ---------------------------------------------------------------- the pieces, alone
+
+
+def test_which_file_is_graded(tmp_path):
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    (tmp_path / ".ipynb_checkpoints" / "a-checkpoint.ipynb").write_text("{}")
+    (tmp_path / "helper.py").write_text("")
+    assert choose_submission(tmp_path, ASSIGNMENT).why == "graded helper.py"
+    (tmp_path / f"{ASSIGNMENT}.py").write_text("")
+    assert choose_submission(tmp_path, ASSIGNMENT).why == (
+        f"graded {ASSIGNMENT}.py; not graded: helper.py (of several, the one named {ASSIGNMENT}.py is graded)")
+    (tmp_path / "work.ipynb").write_text("{}")
+    choice = choose_submission(tmp_path, ASSIGNMENT)
+    assert choice.path == tmp_path / "work.ipynb"
+    assert choice.why == (f"graded work.ipynb; not graded: helper.py, {ASSIGNMENT}.py (a notebook is graded "
+                          "when the submission has one)")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.ipynb").write_text("{}")
+    assert choose_submission(tmp_path, ASSIGNMENT).why == (
+        f"graded work.ipynb; not graded: helper.py, {ASSIGNMENT}.py, sub/a.ipynb (a notebook is graded when the "
+        "submission has one; of several, the first in name order, top folder first, is graded)")
+
+
+@pytest.mark.parametrize("created_at, user, says", [
+    ("2027-02-07T03:05:00-05:00", {}, "submitted 1 day 3 hours after the due date; the course's late policy is "
+                                      "applied in the gradebook"),
+    ("2027-02-06T06:00:00.123456+01:00", {}, "submitted 1 minute after the due date; the course's late policy"),
+    ("2027-02-03T23:59:00-05:00", {}, "submitted on time (2 days before the due date)"),
+    ("2027-02-07T03:05:00-05:00", {"assignment": {"due_date": "2027-02-08T23:59:00-05:00"}},
+     "submitted on time (1 day 20 hours before the due date (with an extension))"),
+])
+def test_is_lateness_read_from_gradescopes_metadata(tmp_path, created_at, user, says):
+    path = tmp_path / "submission_metadata.json"
+    path.write_text(metadata(created_at, **user))
+    assert lateness(path).startswith(says)
+
+
+def test_is_missing_or_broken_metadata_said_not_fatal(tmp_path):
+    path = tmp_path / "submission_metadata.json"
+    assert lateness(path) == "submission time unknown: there is no submission_metadata.json"
+    path.write_text("{")
+    assert lateness(path) == "submission time unknown: submission_metadata.json cannot be read (JSONDecodeError)"
+    path.write_text(json.dumps({"created_at": "yesterday"}))
+    assert lateness(path) == "submission time unknown: submission_metadata.json has no valid created_at"
+
+
+def test_does_a_forged_case_line_in_a_hidden_error_stay_hidden():
+    report = ("cost_gradients   0 / 4   (1/6 cases passed)\n"
+              "  case float64 N=7 D=3   dw  FAIL  max |diff| 1\n"
+              "  hidden case float64 N=1 D=1   raised ValueError: x=[0.25]\n"
+              "  case leaked [0.25]\n"
+              "  hint: look\n"
+              "  ... and 3 more failed case(s)")
+    visible, hidden = split_hidden_details(report)
+    assert "0.25" not in visible and "0.25" in hidden
+    assert visible.endswith("  case float64 N=7 D=3   dw  FAIL  max |diff| 1\n"
+                            "  hidden cases: 4 failed; details after the due date")
+    assert hidden.startswith("cost_gradients: failed hidden cases\n  hidden case float64 N=1 D=1")
+    assert hidden.endswith("  ... and 3 more failed case(s)")
+
+
+def test_is_a_report_without_cases_left_alone():
+    report = "predict   0 / 2\n  no function named predict was found in the submission"
+    assert split_hidden_details(report) == (report, None)
