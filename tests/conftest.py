@@ -49,3 +49,35 @@ def notebook_json(*cells: tuple[str, str] | tuple[str, str, list[str]]) -> str:
             entry.update(outputs=[], execution_count=None)
         out.append(entry)
     return json.dumps({"cells": out, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def load_module(path: Path):
+    """A solution or example file as a module."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_part(assignment: str, name: str, impl: dict, fallback=None, limit: int = 99):
+    """(verdicts, report) for one part over its public and hidden cases, run in this process.
+
+    impl maps function names to the code under test; other names come from fallback
+    (usually the reference solution module).
+    """
+    from autograder.checks.loader import load_checks
+    from autograder.spec import load_spec
+    spec, checks = load_spec(assignment), load_checks(assignment)
+    part, ps = checks.PARTS[name], spec.part(name)
+    cases = (checks.build_cases(part, spec.public.cases.get(name, []), spec.public.seed)
+             + checks.build_cases(part, spec.hidden.cases.get(name, []), spec.hidden.seed, hidden=True))
+    lookup = lambda n: impl.get(n) or getattr(fallback, n)  # noqa: E731
+    verdicts = []
+    for case in cases:
+        again = checks.fresh(case.call)
+        expected = part.reference(*again.args, **again.kwargs)
+        outcome = checks.run_in_process(part, case, lookup)
+        tol = ps.tolerances[case.descriptor.get("dtype", "float64")]
+        verdicts.append(checks.judge(part, case, outcome, expected, tol, reveal=not case.hidden))
+    return verdicts, "\n".join(checks.format_part_report(name, verdicts, limit=limit))

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 import torch
 
-from autograder.checks.loader import load_checks
 from autograder.spec import load_spec
-from conftest import ROOT
+from conftest import ROOT, load_module
+from conftest import run_part as shared_run_part
 
 SPEC = load_spec("linear_regression")
-CHECKS = load_checks("linear_regression")
-
-
-def load_module(path):
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 REFERENCE = load_module(ROOT / "solutions" / "linear_regression.py")
@@ -28,18 +18,7 @@ ALICE = load_module(ROOT / "examples" / "linear_regression" / "alice_correct.py"
 
 def run_part(name: str, impl: dict):
     """(verdicts, report text) for one part over its public and hidden cases, run in-process."""
-    part, ps = CHECKS.PARTS[name], SPEC.part(name)
-    cases = (CHECKS.build_cases(part, SPEC.public.cases[name], SPEC.public.seed)
-             + CHECKS.build_cases(part, SPEC.hidden.cases[name], SPEC.hidden.seed, hidden=True))
-    lookup = lambda n: impl.get(n) or getattr(REFERENCE, n)
-    verdicts = []
-    for case in cases:
-        again = CHECKS.fresh(case.call)
-        expected = part.reference(*again.args, **again.kwargs)
-        outcome = CHECKS.run_in_process(part, case, lookup)
-        tol = ps.tolerances[case.descriptor.get("dtype", "float64")]
-        verdicts.append(CHECKS.judge(part, case, outcome, expected, tol, reveal=not case.hidden))
-    return verdicts, "\n".join(CHECKS.format_part_report(name, verdicts, limit=99))
+    return shared_run_part("linear_regression", name, impl, REFERENCE)
 
 
 @pytest.mark.parametrize("module", [REFERENCE, ALICE], ids=["reference", "other-style"])

@@ -481,28 +481,10 @@ def _evaluate(X, t, params, activation, weight_decay):
 
 
 def _costs_findings(costs, X, num_epochs):
-    if isinstance(costs, (list, tuple)):
-        return [(False, "costs", f"expected a 1-D tensor, got {type_name(costs)} - return the costs as one "
-                                 "1-D tensor (e.g. torch.stack(costs))")]
-    if not isinstance(costs, torch.Tensor) or not costs.is_floating_point():
-        return [(False, "costs", f"expected a 1-D floating-point tensor, got {type_name(costs)}")]
-    if costs.dim() != 1 or costs.shape[0] != num_epochs + 1:
-        message = f"shape {tuple(costs.shape)}, expected ({num_epochs + 1},)"
-        if costs.dim() == 1 and costs.shape[0] == num_epochs:
-            message += " - one entry short: the objective before training, then one entry after each epoch"
-        elif costs.dim() == 1 and costs.shape[0] > num_epochs + 2:
-            message += " - record the full objective once per epoch, not once per batch"
-        return [(False, "costs", message)]
-    if costs.dtype not in (X.dtype, torch.float32):  # a float32 history is accepted for float64 inputs
-        return [(False, "costs", f"dtype {str(costs.dtype).replace('torch.', '')}, expected "
-                                 f"{str(X.dtype).replace('torch.', '')} (the dtype of X)")]
-    if costs.device.type != X.device.type:
-        return [(False, "costs", f"on device {costs.device.type}, expected {X.device.type} (the device of X)")]
-    if not bool(torch.isfinite(costs).all()):
-        bad = "nan" if bool(torch.isnan(costs).any()) else "inf"
-        return [(False, "costs", f"got {bad} - training diverged: check the sign of the update, that "
-                                 "gradients average over the batch, and that the loss is computed stably")]
-    return []
+    return cost_history_findings(
+        costs, X, num_epochs, before="the objective before training",
+        diverged="training diverged: check the sign of the update, that gradients average over the batch, "
+                 "and that the loss is computed stably")
 
 
 def _judge_train(call, got, expected, tol):

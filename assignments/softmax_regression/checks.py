@@ -242,31 +242,12 @@ def _judge_fit(call, got, expected, tol):
 
 def _check_costs(costs, X, K, num_epochs, tol):
     """Structure of the cost history, then costs[0] = log K (the cost at W = 0, b = 0)."""
-    if isinstance(costs, (list, tuple)):
-        return [(False, "costs", f"expected a 1-D tensor, got {type_name(costs)} - return the costs as one "
-                                 "1-D tensor (e.g. torch.stack(costs))")]
-    if not isinstance(costs, torch.Tensor) or not costs.is_floating_point():
-        return [(False, "costs", f"expected a 1-D floating-point tensor, got {type_name(costs)}")]
-    if costs.dim() != 1 or costs.shape[0] != num_epochs + 1:
-        message = f"shape {tuple(costs.shape)}, expected ({num_epochs + 1},)"
-        if costs.dim() == 1 and costs.shape[0] == num_epochs:
-            message += (" - one entry short: costs[0] is the cost before training (at W = 0, b = 0), "
-                        "then one entry after each epoch")
-        elif costs.dim() == 1 and costs.shape[0] == num_epochs + 2:
-            message += " - one entry too many: the cost before training, then one after each epoch"
-        elif costs.dim() == 1 and costs.shape[0] > num_epochs + 2:
-            message += " - record the full-batch cost once per epoch, not once per batch"
-        return [(False, "costs", message)]
-    if costs.dtype not in (X.dtype, torch.float32):
-        return [(False, "costs", f"dtype {str(costs.dtype).replace('torch.', '')}, expected "
-                                 f"{str(X.dtype).replace('torch.', '')} (the dtype of X)")]
-    if costs.device.type != X.device.type:
-        return [(False, "costs", f"on device {costs.device.type}, expected {X.device.type} (the device of X)")]
-    if not bool(torch.isfinite(costs).all()):
-        bad = "nan" if bool(torch.isnan(costs).any()) else "inf"
-        return [(False, "costs", f"got {bad} - use a numerically stable cost, and check that the gradients "
-                                 "average over the batch (a sum makes every step batch_size times too large "
-                                 "and can diverge)")]
+    findings = cost_history_findings(
+        costs, X, num_epochs, before="costs[0] is the cost before training (at W = 0, b = 0)",
+        diverged="use a numerically stable cost, and check that the gradients average over the batch "
+                 "(a sum makes every step batch_size times too large and can diverge)")
+    if findings:
+        return findings
     c0, tol0 = float(costs[0]), (tol if costs.dtype == X.dtype else _FLOAT32_TOL)
     if abs(c0 - math.log(K)) > tol0.atol + tol0.rtol * math.log(K):
         return [(False, "costs", f"costs[0] is {c0:.6g}, expected log K = log {K} - costs[0] is the full-batch "

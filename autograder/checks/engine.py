@@ -526,6 +526,37 @@ def judge_descent(call, got, expected, tol):
     return findings
 
 
+def cost_history_findings(costs, X, num_epochs, before, diverged):
+    """Findings on a training part's cost history: one 1-D floating tensor of num_epochs + 1
+    entries, with X's dtype (float32 accepted too) and device, all finite. Empty when fine.
+
+    before: what costs[0] is, in the words of the assignment; diverged: the hint for nan/inf.
+    """
+    if isinstance(costs, (list, tuple)):
+        return [(False, "costs", f"expected a 1-D tensor, got {type_name(costs)} - return the costs as one "
+                                 "1-D tensor (e.g. torch.stack(costs))")]
+    if not isinstance(costs, torch.Tensor) or not costs.is_floating_point():
+        return [(False, "costs", f"expected a 1-D floating-point tensor, got {type_name(costs)}")]
+    if costs.dim() != 1 or costs.shape[0] != num_epochs + 1:
+        message = f"shape {tuple(costs.shape)}, expected ({num_epochs + 1},)"
+        if costs.dim() == 1 and costs.shape[0] == num_epochs:
+            message += f" - one entry short: {before}, then one entry after each epoch"
+        elif costs.dim() == 1 and costs.shape[0] == num_epochs + 2:
+            message += " - one entry too many: the cost before training, then one after each epoch"
+        elif costs.dim() == 1 and costs.shape[0] > num_epochs + 2:
+            message += " - record the full-batch cost once per epoch, not once per batch"
+        return [(False, "costs", message)]
+    if costs.dtype not in (X.dtype, torch.float32):  # a float32 history is accepted for float64 inputs
+        return [(False, "costs", f"dtype {str(costs.dtype).replace('torch.', '')}, expected "
+                                 f"{str(X.dtype).replace('torch.', '')} (the dtype of X)")]
+    if costs.device.type != X.device.type:
+        return [(False, "costs", f"on device {costs.device.type}, expected {X.device.type} (the device of X)")]
+    if not bool(torch.isfinite(costs).all()):
+        bad = "nan" if bool(torch.isnan(costs).any()) else "inf"
+        return [(False, "costs", f"got {bad} - {diverged}")]
+    return []
+
+
 def cost_reached(cost_fn, got_params, best_params, tol, labels):
     """Findings for a part graded by the cost it reaches: shapes, finiteness, then cost <= best (within tol)."""
     findings = []

@@ -1,0 +1,89 @@
+"""Do the checks of assignments 2-4 pass the reference and name the mistakes students make?"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from autograder.spec import load_spec
+from conftest import ROOT, load_module, run_part
+
+ASSIGNMENTS = ("logistic_regression", "softmax_regression", "mlp")
+REFERENCE = {a: load_module(ROOT / "solutions" / f"{a}.py") for a in ASSIGNMENTS}
+LOGISTIC, SOFTMAX, MLP = (REFERENCE[a] for a in ASSIGNMENTS)
+
+
+@pytest.mark.parametrize("assignment, name", [(a, p.name) for a in ASSIGNMENTS for p in load_spec(a).parts])
+def test_does_the_reference_pass_every_case(assignment, name):
+    verdicts, report = run_part(assignment, name, {}, REFERENCE[assignment])
+    assert all(v.passed for v in verdicts), report
+
+
+def test_does_a_naive_cross_entropy_fail_only_the_extreme_logits():
+    def naive(z, t):
+        y = 1 / (1 + torch.exp(-z))
+        return (-t * torch.log(y) - (1 - t) * torch.log(1 - y)).mean()
+    verdicts, report = run_part("logistic_regression", "binary_cross_entropy", {"binary_cross_entropy": naive},
+                                LOGISTIC)
+    failed = [v for v in verdicts if not v.passed]
+    assert failed and all("1e4" in v.case.label or "1e3" in v.case.label or "|z|" in v.case.label for v in failed)
+    assert "use a numerically stable form" in report
+
+
+def test_is_the_squared_error_gradient_in_place_of_cross_entropy_named():
+    verdicts, report = run_part("logistic_regression", "logistic_gradients",
+                                {"logistic_gradients": LOGISTIC.squared_error_logistic_gradients}, LOGISTIC)
+    assert not any(v.passed for v in verdicts)
+    assert "y(1 - y)" in report
+
+
+def test_is_a_transposed_softmax_gradient_named():
+    def transposed(X, t, W, b):
+        dW, db = SOFTMAX.softmax_regression_gradients(X, t, W, b)
+        return dW.T, db
+    _, report = run_part("softmax_regression", "softmax_regression_gradients",
+                         {"softmax_regression_gradients": transposed}, SOFTMAX)
+    assert "transpose" in report
+
+
+def test_is_a_softmax_over_the_wrong_axis_named():
+    def columns(Z):
+        E = torch.exp(Z - Z.amax(dim=0, keepdim=True))
+        return E / E.sum(dim=0, keepdim=True)
+    _, report = run_part("softmax_regression", "softmax", {"softmax": columns}, SOFTMAX)
+    assert "softmax normalises each row" in report
+
+
+def test_is_a_cost_history_one_entry_short_named():
+    def short(*args, **kwargs):
+        params, costs = MLP.train_mlp(*args, **kwargs)
+        return params, costs[1:]
+    verdicts, report = run_part("mlp", "train_mlp", {"train_mlp": short}, MLP)
+    assert not any(v.passed for v in verdicts)
+    assert "one entry short: the objective before training, then one entry after each epoch" in report
+
+
+def test_does_a_wrong_xor_network_list_the_wrong_inputs():
+    def or_network():
+        params = MLP.xor_network()
+        params = {k: v.clone() for k, v in params.items()}
+        params["W2"] = torch.tensor([[1.0, 0.0]])
+        params["b2"] = torch.tensor([-0.5])
+        return params
+    verdicts, report = run_part("mlp", "xor_network", {"xor_network": or_network}, MLP)
+    assert not any(v.passed for v in verdicts)
+    assert "x = (1, 1)" in report
+
+
+def test_does_a_backward_pass_get_the_students_own_cache():
+    # A forward that caches its output instead of its input is fine, if its backward agrees.
+    def sigmoid_forward(Z):
+        H, _ = MLP.sigmoid_forward(Z)
+        return H, {"out": H}
+
+    def sigmoid_backward(dH, cache):
+        H = cache["out"]
+        return dH * H * (1 - H)
+    verdicts, report = run_part("mlp", "sigmoid_backward", {"sigmoid_forward": sigmoid_forward,
+                                                           "sigmoid_backward": sigmoid_backward}, MLP)
+    assert all(v.passed for v in verdicts), report
