@@ -55,11 +55,22 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from .grading.batch import find_submissions, grade_many
+    from .grading.batch import find_submissions, folders_to_hide, grade_many, start_workers
     from .grading.regrade import check_only, results_in
     from .grading.results import score_table
     from .grading.summary import summary_text, write_summary
-    submissions = find_submissions([Path(s) for s in args.submissions], args.assignment)
+    inputs = [Path(s) for s in args.submissions]
+    for path in inputs:
+        if not path.exists():
+            raise KitError(f"no such file or folder: {path}")
+    # The workers start before the list of students is read: they must not carry it.
+    workers = start_workers(args.jobs, folders_to_hide(inputs, Path(args.out)))
+    try:
+        submissions = find_submissions(inputs, args.assignment)
+    except BaseException:
+        for worker in workers:
+            worker.close()
+        raise
     if args.only:
         check_only(args.only, [s.name for s in submissions])
         submissions = [s for s in submissions if s.name in args.only]
@@ -69,7 +80,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     out = Path(args.out)
     regrading = bool(args.only or args.parts)
     rows, failures = grade_many(args.assignment, submissions, out, jobs=args.jobs, progress=not args.quiet,
-                                parts=args.parts, keep_others=regrading)
+                                parts=args.parts, keep_others=regrading, workers=workers)
     part_names = [p.name for p in rows[0][1].parts] if rows else []
     if rows:
         print(score_table(rows, part_names))

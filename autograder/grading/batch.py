@@ -26,21 +26,22 @@ from .results import write_grades, write_submission
 
 def grade_many(assignment: str, submissions: list[tuple[str, Path]] | list[Submission], out: Path, jobs: int,
                progress: bool = True, *, parts: list[str] | None = None,
-               keep_others: bool = False) -> tuple[list[tuple[str, SubmissionResult]], list[str]]:
+               keep_others: bool = False, workers: list[Sandbox] | None = None,
+               ) -> tuple[list[tuple[str, SubmissionResult]], list[str]]:
     """Grade every submission; return the results and the grader's own failures (one line each).
 
     parts: rerun only these parts, keeping the others from each submission's earlier result in out
     (a submission without one, or whose earlier result is 'not graded', gets every part graded).
     keep_others: grades.csv lists every result in out, not only this run's (implied by parts).
+    workers: sandboxes started earlier with start_workers (they are closed here); default: new ones.
     """
     subs = [s if isinstance(s, Submission) else Submission(s[0], Path(s[1])) for s in submissions]
     slots = max(1, min(jobs, len(subs)))
     sandboxes: queue.Queue[Sandbox] = queue.Queue()
     # The children must not see the submissions (other students' work) or where results are written.
     # Started before anything of the assignment is read: a worker forked now holds no secrets.
-    started = [Sandbox(slot=i, hide=_hidden(subs, out)) for i in range(slots)]
+    started = list(workers) if workers else start_workers(slots, _hidden(subs, out))
     for sb in started:
-        sb.start()
         sandboxes.put(sb)
     failures: list[str] = []
     rows: list[tuple[str, SubmissionResult]] = []
@@ -81,6 +82,24 @@ def grade_many(assignment: str, submissions: list[tuple[str, Path]] | list[Submi
         for sb in started:
             sb.close()
     return sorted(rows, key=lambda r: r[0]), failures
+
+
+def start_workers(count: int, hide: tuple[str, ...]) -> list[Sandbox]:
+    """Start count sandbox workers that will not see the folders in hide.
+
+    Call it before reading anything secret or personal (the assignment, the list of
+    students): a worker forked then carries none of it in its memory.
+    """
+    workers = [Sandbox(slot=i, hide=hide) for i in range(max(1, count))]
+    for worker in workers:
+        worker.start()
+    return workers
+
+
+def folders_to_hide(inputs: list[Path], out: Path) -> tuple[str, ...]:
+    """From the command line alone: the submission folders (a file's folder) and the results folder."""
+    folders = {(p if p.is_dir() else p.parent).resolve() for p in inputs} | {out.resolve()}
+    return tuple(sorted(str(f) for f in folders if not any(o != f and o in f.parents for o in folders)))
 
 
 def _hidden(subs: list[Submission], out: Path) -> tuple[str, ...]:
