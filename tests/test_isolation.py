@@ -35,7 +35,7 @@ def test_does_a_child_outside_a_process_namespace_say_so(monkeypatch, tmp_path):
     off = json.loads(os.read(read_fd, 65536))
     os.waitpid(pid, 0)
     assert "private /tmp (mount namespace: EPERM)" in off
-    assert "process namespace (not the first process of a namespace)" in off
+    assert "process namespace (process namespace: EPERM)" in off
     assert "separate user (the grader is not running as root)" in off
 
 

@@ -209,18 +209,27 @@ def isolate_child(limits: dict, workdir_name: str) -> tuple[str, list[str]]:
         off.append(f"private /tmp ({e})")
     try:
         if os.getpid() != 1:  # the zygote could not fork us into a process namespace of our own
-            raise Refused("not the first process of a namespace")
+            _become_init()
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV)  # only our own processes are visible
     except (Refused, OSError) as e:
         off.append(f"process namespace ({e})")
-    os.makedirs(workdir, exist_ok=True)
+    try:
+        os.makedirs(workdir, exist_ok=True)
+    except OSError:  # not even /tmp is writable: work where we are
+        workdir = os.getcwd()
     uid = int(limits.get("uid", slot_uid(limits.get("slot", 0))))
-    if os.geteuid() == 0:
-        os.chown(workdir, uid, uid)
-    os.chdir(workdir)
-    if os.geteuid() != 0 or limits.get("same_user"):
+    # Root inside a user namespace of our own (an unprivileged grader) has euid 0 too, but no
+    # sandbox user to become: only a uid claimed from the sandbox range is ever switched to.
+    switch = os.geteuid() == 0 and UID_BASE <= uid < UID_BASE + UID_COUNT and not limits.get("same_user")
+    if not switch:
         off.append("separate user (the grader is not running as root)")
     else:
+        try:
+            os.chown(workdir, uid, uid)
+        except OSError:
+            pass  # the folder stays root's; the student's code can still read its inputs
+    os.chdir(workdir)
+    if switch:
         try:
             os.setgroups([])
             os.setgid(uid)
@@ -253,14 +262,32 @@ def next_child_in_new_pid_namespace() -> bool:
         return False
 
 
+def _become_init() -> None:
+    """Fall back to a namespace of our own: this process forks into it and waits there.
+
+    Used where the zygote cannot set up the namespace for its children (an unprivileged
+    grader in a user namespace). The forked process, init of the new namespace, goes on;
+    this one waits for it and ends as it ended, so the zygote sees the same exit.
+    """
+    _unshare(CLONE_NEWPID, "process namespace")
+    pid = os.fork()
+    if pid == 0:
+        return
+    os.closerange(0, 65536)  # the pipes stay with the child alone
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        os.kill(os.getpid(), os.WTERMSIG(status))
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
 def kill_uid(uid: int, rounds: int = 20) -> None:
     """Kill every process of a slot's user, including ones that left the process group (setsid).
 
     Read from /proc rather than by forking a killer: cheaper, and a fork bomb
     bounded by RLIMIT_NPROC is cleared in a few rounds.
     """
-    if os.geteuid() != 0:
-        return
+    if os.geteuid() != 0 or not UID_BASE <= uid < UID_BASE + UID_COUNT:
+        return  # only ever a sandbox user: never the grader's own user, whose processes these are not
     for _ in range(rounds):
         found = False
         for entry in os.scandir("/proc"):
