@@ -32,7 +32,8 @@ def record_json(result: SubmissionResult) -> dict:
         "notes": list(result.notes),
         "answers": [[cell, text] for cell, text in result.answers],
         "parts": [{"name": p.name, "score": p.score, "max_score": p.max_score, "passed": p.passed, "total": p.total,
-                   "hints": list(p.hints), "output": p.output} for p in result.parts],
+                   "hints": list(p.hints), "output": p.output, "hidden_passed": p.hidden_passed,
+                   "hidden_total": p.hidden_total} for p in result.parts],
     }
 
 
@@ -54,7 +55,8 @@ def read_record(folder: Path) -> SubmissionResult | None:
                        path=folder / RECORD) from None
     try:
         parts = [PartResult(p["name"], float(p["score"]), float(p["max_score"]), p["output"], int(p["passed"]),
-                            int(p["total"]), list(p["hints"])) for p in data["parts"]]
+                            int(p["total"]), list(p["hints"]), hidden_passed=p.get("hidden_passed"),
+                            hidden_total=p.get("hidden_total")) for p in data["parts"]]
         return SubmissionResult(Path(data["path"]), parts, notes=list(data["notes"]),
                                 answers=[(int(c), t) for c, t in data["answers"]], error=data["error"],
                                 elapsed=float(data["elapsed"]))
