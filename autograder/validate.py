@@ -42,9 +42,9 @@ def validate(assignment: str, notebooks: bool = True) -> bool:
     from .release.pipeline import release
     from .sandbox.client import Sandbox
 
-    print(f"validate {assignment}")
     with Sandbox() as sandbox, tempfile.TemporaryDirectory(prefix="kit-validate-") as tmp:
         plan = make_plan(assignment)
+        print(f"validate {assignment}")
         reference_nb = Path(tmp) / f"{assignment}_solution.ipynb"
         reference_nb.write_text(notebook_to_json(build_notebook(assignment, variant="solution",
                                                                 github_base="validate/validate/blob/main")))
