@@ -388,8 +388,6 @@ def outcome_message(name, outcome):
         return outcome.get("message") or f"no function named {name} was found in the submission"
     if status == "crashed":
         return outcome.get("message") or "the process running your code died"
-    if status == "banned":
-        return outcome.get("message", "uses a call that is not allowed")
     if status == "invalid":
         return outcome.get("message", "returned something the grader cannot read")
     return outcome.get("message", status)

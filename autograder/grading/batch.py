@@ -98,14 +98,18 @@ def start_workers(count: int, hide: tuple[str, ...]) -> list[Sandbox]:
 
 def folders_to_hide(inputs: list[Path], out: Path) -> tuple[str, ...]:
     """From the command line alone: the submission folders (a file's folder) and the results folder."""
-    folders = {(p if p.is_dir() else p.parent).resolve() for p in inputs} | {out.resolve()}
-    return tuple(sorted(str(f) for f in folders if not any(o != f and o in f.parents for o in folders)))
+    return _outermost({(p if p.is_dir() else p.parent) for p in inputs} | {out})
 
 
 def _hidden(subs: list[Submission], out: Path) -> tuple[str, ...]:
-    """The folders holding the submissions, and out; a folder inside another listed one is left out."""
-    folders = {(s.folder.parent if s.folder else s.path.parent).resolve() for s in subs} | {out.resolve()}
-    return tuple(sorted(str(f) for f in folders if not any(o != f and o in f.parents for o in folders)))
+    """The folders holding the submissions, and out."""
+    return _outermost({(s.folder.parent if s.folder else s.path.parent) for s in subs} | {out})
+
+
+def _outermost(folders: set[Path]) -> tuple[str, ...]:
+    """The folders, resolved, without any that lies inside another (covering the outer one covers it)."""
+    resolved = {f.resolve() for f in folders}
+    return tuple(sorted(str(f) for f in resolved if not any(o != f and o in f.parents for o in resolved)))
 
 
 def report_protections(sandbox: Sandbox) -> None:

@@ -109,16 +109,14 @@ def grade_submission(plan: GradingPlan, path: Path, sandbox: Sandbox) -> Submiss
     checks = plan.checks
     # Every part goes to the sandbox, prepared once per batch; parts whose function is missing
     # end at once there, and their results are not used.
-    runs = dict(zip((p.spec.name for p in plan.parts), sandbox.run_submission(ingested.source, plan.prepared())))
-    runs = {p.spec.name: runs[p.spec.name] for p in plan.parts if not _missing(checks, p, ingested)}
-    for note in (n for run in runs.values() for n in run.notes):
+    runs = sandbox.run_submission(ingested.source, plan.prepared())
+    for note in (n for run in runs for n in run.notes):  # notes on loading, whichever part carries them
         mapped = _map_lines(note, ingested)
         if mapped not in result.notes:
             result.notes.append(mapped)
-    for planned in plan.parts:
-        run = runs.get(planned.spec.name)
-        if run is None:
-            missing = _missing(checks, planned, ingested)
+    for planned, run in zip(plan.parts, runs):
+        missing = _missing(checks, planned, ingested)
+        if missing:
             message = (f"no function named {missing} was found in the submission - names must match the "
                        "assignment exactly, and the function must be defined at the top level of a cell or file")
             result.parts.append(_result(checks, planned.spec, planned, [], message))
