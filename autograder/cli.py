@@ -33,6 +33,7 @@ def _cmd_release(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from .checks import report
     from .grading.grade import grade_submission, make_plan
     from .sandbox.client import Sandbox
     path = Path(args.file)
@@ -47,8 +48,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}")
     for part in result.parts:
-        print(part.output.replace(f"{part.score:g} / {part.max_score:g}   (", "(", 1))
-    passed = sum(p.passed == p.total for p in result.parts)
+        print("\n".join(report.part_report(part, scored=False, show_hidden=True, limit=None)))
+    passed = sum(p.problem is None and p.passed == p.total for p in result.parts)
     print(f"\n{passed} of {len(result.parts)} functions pass their public checks "
           "(the grader also runs hidden cases)")
     return 0 if passed == len(result.parts) else 1

@@ -37,6 +37,8 @@ def _step(name: str, fn: Callable[[], str]) -> bool:
 
 def validate(assignment: str, notebooks: bool = True) -> bool:
     """Run every check for one assignment, printing a line each; True when all pass."""
+    from .checks import report
+    from .checks.verdict import Status
     from .grading.grade import grade_submission, make_plan
     from .release.notebook import build_notebook, notebook_to_json
     from .release.pipeline import release
@@ -52,7 +54,8 @@ def validate(assignment: str, notebooks: bool = True) -> bool:
         def full_marks(path: Path) -> Callable[[], str]:
             def run() -> str:
                 result = grade_submission(plan, path, sandbox)
-                lost = [f"{p.name} {p.score:g}/{p.max_score:g}: {p.output}" for p in result.parts if p.score < p.max_score]
+                lost = [f"{p.name} {p.score:g}/{p.points:g}: " + "\n".join(report.part_report(p, show_hidden=True))
+                        for p in result.parts if not p.full_marks]
                 if result.error or lost:
                     raise ValidationFailure(result.error or "; ".join(lost))
                 return f"{result.score:g}/{result.max_score:g}"
@@ -62,9 +65,11 @@ def validate(assignment: str, notebooks: bool = True) -> bool:
             result = grade_submission(plan, paths.starter_file(assignment), sandbox)
             if result.error:
                 raise ValidationFailure(result.error)
-            bad = [p for p in result.parts if p.score != 0 or "not implemented yet" not in p.output]
+            bad = [p for p in result.parts
+                   if p.score != 0 or not p.cases or any(c.status is not Status.NOT_IMPLEMENTED for c in p.cases)]
             if bad:
-                raise ValidationFailure(f"{bad[0].name}: expected 0 and 'not implemented yet', got:\n{bad[0].output}")
+                raise ValidationFailure(f"{bad[0].name}: expected 0 and every case 'not implemented yet', got:\n"
+                                        + "\n".join(report.part_report(bad[0], show_hidden=True)))
             return f"0/{result.max_score:g}, every part 'not implemented yet'"
 
         ok = _step("reference solution scores full marks", full_marks(paths.solution_file(assignment)))

@@ -61,23 +61,27 @@ def load_module(path: Path):
 
 
 def run_part(assignment: str, name: str, impl: dict, fallback=None, limit: int = 99):
-    """(verdicts, report) for one part over its public and hidden cases, run in this process.
+    """(case verdicts, report) for one part over its public and hidden cases, run in this process.
 
     impl maps function names to the code under test; other names come from fallback
     (usually the reference solution module).
     """
-    from autograder.checks.loader import load_checks
+    from autograder.checks import report
+    from autograder.checks.compare import Tolerance
+    from autograder.checks.loading import load_checks
+    from autograder.checks.parts import build_cases
+    from autograder.checks.public import run_here
+    from autograder.checks.verdict import score_part
     from autograder.spec import load_spec
     spec, checks = load_spec(assignment), load_checks(assignment)
     part, ps = checks.PARTS[name], spec.part(name)
-    cases = (checks.build_cases(part, spec.public.cases.get(name, []), spec.public.seed)
-             + checks.build_cases(part, spec.hidden.cases.get(name, []), spec.hidden.seed, hidden=True))
+    cases = (build_cases(part, spec.public.cases.get(name, []), spec.public.seed)
+             + build_cases(part, spec.hidden.cases.get(name, []), spec.hidden.seed, hidden=True))
     lookup = lambda n: impl.get(n) or getattr(fallback, n)  # noqa: E731
     verdicts = []
     for case in cases:
-        again = checks.fresh(case.call)
-        expected = part.reference(*again.args, **again.kwargs)
-        outcome = checks.run_in_process(part, case, lookup)
-        tol = ps.tolerances[case.descriptor.get("dtype", "float64")]
-        verdicts.append(checks.judge(part, case, outcome, expected, tol, reveal=not case.hidden))
-    return verdicts, "\n".join(checks.format_part_report(name, verdicts, limit=limit))
+        tol = ps.tolerances[case.dtype]
+        verdicts.append(run_here(name, part.driver, part.judge, case.label, case.hidden, case.call, case.expected(),
+                                 Tolerance(tol.atol, tol.rtol), case.mistake_outputs(), lookup))
+    verdict = score_part(name, ps.points, verdicts)
+    return verdicts, "\n".join(report.part_report(verdict, scored=False, show_hidden=True, limit=limit))

@@ -14,7 +14,8 @@ import pytest
 from autograder.errors import KitError
 from autograder.grading.collect import find_submissions, read_gradescope_metadata
 from autograder.grading.feedback import feedback_html, feedback_markdown
-from autograder.grading.grade import PartResult, SubmissionResult
+from autograder.checks.verdict import CaseVerdict, PartVerdict, Status
+from autograder.grading.grade import SubmissionResult
 from autograder.grading.summary import summarise, summary_markdown, summary_text
 from conftest import EXAMPLES, ROOT
 
@@ -212,9 +213,11 @@ def test_is_a_zip_refused_with_what_to_do(tmp_path):
 
 def result(scores: dict[str, float], hints: dict[str, list[str]] | None = None, error: str | None = None):
     points = {"predict": 2.0, "cost_gradients": 4.0}
-    parts = [PartResult(n, s, points[n], f"{n}   {s:g} / {points[n]:g}", 0, 1, (hints or {}).get(n, []))
+    parts = [PartVerdict(n, points[n], s, (CaseVerdict("case", False, Status.OK if s == points[n] else Status.WRONG_VALUE,
+                                                       hints=tuple((hints or {}).get(n, []))),))
              for n, s in scores.items()]
-    return SubmissionResult(Path("x.py"), parts, error=error)
+    return SubmissionResult(Path("x.py"), parts, error=error,
+                            grader_failed=bool(error and error.startswith("grader failure")))
 
 
 def test_are_means_and_medians_over_graded_submissions_with_losses_and_hints_counted():
@@ -288,8 +291,8 @@ def test_does_the_feedback_page_carry_the_written_answers(graded):
 def test_does_the_feedback_page_escape_everything_the_student_wrote():
     evil = "<script>alert(1)</script>"
     r = SubmissionResult(Path(f"{evil}.py"), [
-        PartResult("predict", 1.0, 2.0, f"predict   1 / 2   (1/2 cases passed)\n  case   FAIL  got {evil}\n"
-                   f"  hint: {evil}", 1, 2, [evil])],
+        PartVerdict("predict", 2.0, 1.0, (CaseVerdict("a", False, Status.OK),
+                                          CaseVerdict(evil, False, Status.ERROR, message=f"got {evil}", hints=(evil,))))],
         notes=[f'uses <img src=x onerror="alert(1)">'],
         answers=[(3, f"My answer: $\\frac{{1}}{{N}}$ {evil} [x](javascript:alert(1))")])
     page = feedback_html(r)

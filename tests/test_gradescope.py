@@ -19,7 +19,9 @@ from autograder.errors import KitError, LeakError
 from autograder.gradescope.build import (REQUIREMENT_FILES, ZIP_TIME, build_gradescope_zip, find_solution_code,
                                          refuse_solution_code, solution_secrets, zip_members)
 from autograder.gradescope.run import choose_submission, lateness
-from autograder.grading.results import HIDDEN_DETAILS_SUFFIX, split_hidden_details
+from autograder.checks.verdict import CaseVerdict, Finding, PartVerdict, Status, zero_part
+from autograder.grading.grade import SubmissionResult
+from autograder.grading.results import HIDDEN_DETAILS_SUFFIX, results_json
 from autograder.release.markers import find_regions
 from conftest import EXAMPLES, ROOT
 
@@ -281,20 +283,21 @@ def test_is_missing_or_broken_metadata_said_not_fatal(tmp_path):
 
 
 def test_does_a_forged_case_line_in_a_hidden_error_stay_hidden():
-    report = ("cost_gradients   0 / 4   (1/6 cases passed)\n"
-              "  case float64 N=7 D=3   dw  FAIL  max |diff| 1\n"
-              "  hidden case float64 N=1 D=1   raised ValueError: x=[0.25]\n"
-              "  case leaked [0.25]\n"
-              "  hint: look\n"
-              "  ... and 3 more failed case(s)")
-    visible, hidden = split_hidden_details(report)
-    assert "0.25" not in visible and "0.25" in hidden
-    assert visible.endswith("  case float64 N=7 D=3   dw  FAIL  max |diff| 1\n"
-                            "  hidden cases: 4 failed; details after the due date")
-    assert hidden.startswith("cost_gradients: failed hidden cases\n  hidden case float64 N=1 D=1")
-    assert hidden.endswith("  ... and 3 more failed case(s)")
+    forged = "raised ValueError: x=[0.25]\n  case leaked [0.25]"
+    part = PartVerdict("cost_gradients", 4.0, 2.0, (
+        CaseVerdict("float64 N=7 D=3", False, Status.WRONG_VALUE,
+                    (Finding("dw", Status.WRONG_VALUE, "(atol 1e-08, rtol 1e-06)", 1.0, (2,), 3.0, 2.0),)),
+        CaseVerdict("float64 N=12 D=2", False, Status.OK),
+        CaseVerdict("float64 N=1 D=1", True, Status.ERROR, message=forged, hints=("look",)),
+        CaseVerdict("float64 N=40 D=5", True, Status.OK)))
+    visible, hidden = results_json(SubmissionResult(Path("s.py"), [part]))["tests"]
+    assert "0.25" not in visible["output"] and "look" not in visible["output"] and "0.25" in hidden["output"]
+    assert visible["output"].endswith("  hidden cases: 1/2 passed; details after the due date")
+    assert hidden["output"].startswith("cost_gradients: failed hidden cases\n  hidden case float64 N=1 D=1")
+    assert hidden["visibility"] == "after_due_date" and visible["visibility"] == "visible"
 
 
-def test_is_a_report_without_cases_left_alone():
-    report = "predict   0 / 2\n  no function named predict was found in the submission"
-    assert split_hidden_details(report) == (report, None)
+def test_is_a_part_without_cases_reported_as_it_is():
+    part = zero_part("predict", 2.0, "no function named predict was found in the submission")
+    (test,) = results_json(SubmissionResult(Path("s.py"), [part]))["tests"]
+    assert test["output"] == "predict   0 / 2\n  no function named predict was found in the submission"

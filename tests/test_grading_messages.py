@@ -4,9 +4,15 @@ calls with their cell and line, missing functions, errors with the place they ha
 from __future__ import annotations
 
 from autograder.grading.grade import grade_submission
+from autograder.checks import report
 from conftest import EXAMPLES, notebook_json
 
 CORRECT = (EXAMPLES / "linear_regression" / "alice_correct.py").read_text()
+
+
+def text(part) -> str:
+    """Everything the report says about a part, hidden cases included."""
+    return "\n".join(report.part_report(part, show_hidden=True))
 
 
 def grade(write, lr_plan, sandbox, name, text):
@@ -22,8 +28,8 @@ def test_is_a_global_the_grader_did_not_take_named_with_its_place(write, lr_plan
     used = lines.index("    return (X @ w + b) * SCALE / 2") + 1
     assert parts["predict"].score == 0
     assert (f"raised NameError: uses the global 'SCALE', assigned at line {assigned}, which the grader did not take: "
-            "it only takes imports, function and class definitions and simple constants") in parts["predict"].output
-    assert f"(line {used} in predict)" in parts["predict"].output
+            "it only takes imports, function and class definitions and simple constants") in text(parts["predict"])
+    assert f"(line {used} in predict)" in text(parts["predict"])
 
 
 def test_is_a_banned_call_in_a_notebook_named_with_its_cell_and_line(write, lr_plan, sandbox):
@@ -33,24 +39,24 @@ def test_is_a_banned_call_in_a_notebook_named_with_its_cell_and_line(write, lr_p
                       "    return torch.autograd.grad(((X @ w + b - t) ** 2).mean() / 2, (w, b))")]
     parts, _ = grade(write, lr_plan, sandbox, "s.ipynb", notebook_json(*cells))
     assert parts["cost_gradients"].score == 0
-    assert "it uses torch.autograd.grad (cell 4, line 4)" in parts["cost_gradients"].output
+    assert "it uses torch.autograd.grad (cell 4, line 4)" in text(parts["cost_gradients"])
     # gradient_descent calls cost_gradients, so it inherits the verdict
     assert parts["gradient_descent"].score == 0
-    assert "it calls cost_gradients, which uses torch.autograd.grad (cell 4, line 4)" in parts["gradient_descent"].output
-    assert parts["predict"].score == parts["predict"].max_score
+    assert "it calls cost_gradients, which uses torch.autograd.grad (cell 4, line 4)" in text(parts["gradient_descent"])
+    assert parts["predict"].score == parts["predict"].points
 
 
 def test_is_a_missing_function_named(write, lr_plan, sandbox):
     text = CORRECT.replace("def polynomial_features(", "def poly_features(")
     parts, _ = grade(write, lr_plan, sandbox, "s.py", text)
     assert parts["polynomial_features"].score == 0
-    assert "no function named polynomial_features was found in the submission" in parts["polynomial_features"].output
+    assert "no function named polynomial_features was found in the submission" in text(parts["polynomial_features"])
 
 
 def test_does_an_error_say_where_in_the_notebook_it_happened(write, lr_plan, sandbox):
     cells = [("code", CORRECT), ("code", "def predict(X, w, b):\n    y = X @ w\n    return y + b[0]")]
     parts, _ = grade(write, lr_plan, sandbox, "s.ipynb", notebook_json(*cells))
-    assert "raised IndexError" in parts["predict"].output and "(cell 2, line 3 in predict)" in parts["predict"].output
+    assert "raised IndexError" in text(parts["predict"]) and "(cell 2, line 3 in predict)" in text(parts["predict"])
 
 
 def test_are_skipped_cells_reported_in_the_notes(write, lr_plan, sandbox):

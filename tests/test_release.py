@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-from autograder.checks import embed
+from autograder.release import setup_cell
 from autograder.errors import KitError, LeakError
 from autograder.release import pipeline
 from autograder.release.notebook import build_notebook, notebook_to_json
@@ -31,8 +31,8 @@ def kit(tmp_path, monkeypatch) -> Path:
         monkeypatch.setattr(paths, name, root / sub)
     monkeypatch.setattr(paths, "ROOT", root)
     monkeypatch.setattr(paths, "ASSIGNMENT_IDS", ("toy", "not_started"))
-    # The setup cell is the embed module's job; here it only has to land in the right place.
-    monkeypatch.setattr(embed, "setup_cell_source", lambda assignment: SETUP)
+    # The setup cell is setup_cell.py's job; here it only has to land in the right place.
+    monkeypatch.setattr(setup_cell, "setup_cell_source", lambda assignment: SETUP)
     return root
 
 
@@ -152,7 +152,7 @@ def test_is_a_solution_line_copied_into_the_notebook_source_refused_and_nothing_
 
 
 def test_is_a_setup_cell_that_would_embed_the_hidden_seed_refused(kit, monkeypatch):
-    monkeypatch.setattr(embed, "setup_cell_source", lambda a: "import torch\ntorch.manual_seed(987654)\n")
+    monkeypatch.setattr(setup_cell, "setup_cell_source", lambda a: "import torch\ntorch.manual_seed(987654)\n")
     with pytest.raises(LeakError, match=r"^notebooks/toy.ipynb, cell 3, line 2: .*hidden seed 987654"):
         release(["toy"], github_base=BASE)
     assert _generated(kit) == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.rules import scan
+from autograder.checks.rules import scan
 
 
 def names(source: str, function: str) -> list[str]:

@@ -1,11 +1,16 @@
-# Checks for linear_regression: inputs, references and known mistakes per graded part.
-#
-# This file runs in the check engine's namespace (autograder/checks/engine.py is
-# executed first, by the grader and inside the notebook), so Part, Call, Mistake,
-# randn, in_float64, autograd_grads and cost_reached are in scope. References use
-# torch's own ops and torch.autograd only: they reveal no hand-derived solution.
+"""Checks for linear_regression: inputs, references and known mistakes per graded part.
+
+References use torch's own ops and torch.autograd only: they reveal no hand-derived solution.
+This file stays with the grader: the notebook gets the public cases' data, never this code.
+"""
 import torch
 import torch.nn.functional as F
+
+from autograder.checks.judges import Descent
+from autograder.checks.model_judges import Minimiser
+from autograder.checks.parts import Mistake, Part, randn
+from autograder.checks.references import autograd_grads, in_float64
+from autograder.checks.values import Call
 
 
 def _data(g, dtype=torch.float64, N=7, D=3, scale=1.0, noise=0.3):
@@ -82,15 +87,6 @@ def _inputs_poly(g, dtype=torch.float64, N=6, degree=3):
     return Call(x, degree)
 
 
-def _judge_direct(call, got, expected, tol):
-    X, t = call.args
-    X64, t64 = X.double(), t.double()
-    cost = lambda w, b: _ref_J(X64, t64, w.detach().cpu().double(), b.detach().cpu().double())
-    return cost_reached(cost, got, expected, tol, ("w", "b"))
-
-
-
-
 PARTS = {p.name: p for p in [
     Part("predict", _inputs_predict, in_float64(_ref_predict), names=("y",),
          mistakes=[Mistake(in_float64(lambda X, w, b: X @ w), "you left out the bias b")]),
@@ -100,7 +96,7 @@ PARTS = {p.name: p for p in [
                            "you summed over the examples - J averages over N")]),
     Part("cost_gradients", _inputs_gradients, in_float64(_ref_cost_gradients), names=("dw", "db")),
     Part("gradient_descent", _inputs_gd, in_float64(lambda X, t, lr, n: _gd(X, t, lr, n)),
-         names=("w", "b", "costs"), judge=judge_descent,
+         judge=Descent(),
          mistakes=[
              Mistake(in_float64(lambda X, t, lr, n: _gd(X, t, lr, n, grad_scale=X.shape[0])),
                      "your trajectory is gradient descent with gradients N times too large - "
@@ -111,8 +107,12 @@ PARTS = {p.name: p for p in [
                      "update w and b together from gradients taken at the same point"),
              Mistake(in_float64(lambda X, t, lr, n: _gd(X, t, lr, n, grad_scale=-1.0)),
                      "your steps go uphill - subtract lr times the gradient"),
+             Mistake(in_float64(lambda X, t, lr, n: _gd(X, t, lr, n)[:2] + (_gd(X, t, lr, n)[2][1:],)),
+                     "costs[0] is missing: record the cost at w = 0, b = 0 before the first step"),
+             Mistake(in_float64(lambda X, t, lr, n: _gd(X, t, lr, n)[:2] + (_gd(X, t, lr, n)[2][:-1],)),
+                     "the cost after the last step is missing: record the cost after every step"),
          ]),
-    Part("fit_direct", _inputs_direct, in_float64(_lstsq), names=("w", "b"), judge=_judge_direct),
+    Part("fit_direct", _inputs_direct, in_float64(_lstsq), judge=Minimiser()),
     Part("polynomial_features", _inputs_poly,
          in_float64(lambda x, degree: torch.vander(x, N=degree + 1, increasing=True)),
          mistakes=[Mistake(in_float64(lambda x, degree: torch.vander(x, N=degree + 1)),

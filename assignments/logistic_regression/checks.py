@@ -1,18 +1,22 @@
-# Checks for logistic_regression: inputs, references and known mistakes per graded part.
-#
-# This file runs in the check engine's namespace (autograder/checks/engine.py is
-# executed first, by the grader and inside the notebook), so Part, Call, Mistake,
-# randn, in_float64, autograd_grads and compare_tensor are in scope. References use
-# torch's own ops (torch.sigmoid, F.binary_cross_entropy_with_logits) and
-# torch.autograd only: they reveal no hand-derived solution.
-#
-# Descriptor keys: N examples, D features, shape (sigmoid's input), and scale, which
-# multiplies the logits (directly, or through w and b) - scale = 1e4 makes the
-# stability cases, where sigmoid(z) rounds to exactly 0 or 1. There exp(z) / (1 + exp(z))
-# gives nan and log(sigmoid(z)) gives inf or nan, so both fail; 1 / (1 + exp(-z)) passes,
-# rightly: its overflow to inf still yields the correctly rounded 0.
+"""Checks for logistic_regression: inputs, references and known mistakes per graded part.
+
+References use torch's own ops (torch.sigmoid, F.binary_cross_entropy_with_logits) and
+torch.autograd only: they reveal no hand-derived solution. This file stays with the grader.
+
+Descriptor keys: N examples, D features, shape (sigmoid's input), and scale, which multiplies
+the logits (directly, or through w and b) - scale = 1e4 makes the stability cases, where
+sigmoid(z) rounds to exactly 0 or 1 in float64 and float32 alike. There exp(z) / (1 + exp(z))
+gives nan (inf / inf) and log(sigmoid(z)) gives -inf, so both fail; 1 / (1 + exp(-z)) passes,
+rightly: its overflow to inf still yields the correctly rounded 0. The cost and its gradients
+must be computed from the logits for the same reason.
+"""
 import torch
 import torch.nn.functional as F
+
+from autograder.checks.judges import Descent
+from autograder.checks.parts import Mistake, Part, randn
+from autograder.checks.references import autograd_grads, in_float64
+from autograder.checks.values import Call
 
 
 def _classification(g, dtype=torch.float64, N=7, D=3, scale=1.0, noise=0.5):
@@ -128,12 +132,6 @@ def _inputs_fit(g, dtype=torch.float64, N=20, D=2, lr=0.5, num_steps=10, scale=1
     return Call(X, t, lr, num_steps)
 
 
-# ----------------------------------------------------------------------------
-# Judging fit_logistic_regression
-# ----------------------------------------------------------------------------
-
-
-
 # The engine's own words for a (1,)-shaped result where a 0-dim one is expected: its
 # generic shape hint reports (1,) against () as (N,) against (N, 1) broadcasting.
 _ZERO_DIM_HINT = "return a 0-dim tensor (e.g. .sum() or .mean() without keepdim, or .reshape(()))"
@@ -182,7 +180,7 @@ PARTS = {p.name: p for p in [
                    Mistake(in_float64(_per_example_db(_ref_se_of_logits)),
                            "db has one entry per example - sum over the batch: db is a 0-dim tensor")]),
     Part("fit_logistic_regression", _inputs_fit, in_float64(lambda X, t, lr, n: _fit(X, t, lr, n)),
-         names=("w", "b", "costs"), judge=judge_descent,
+         judge=Descent(),
          mistakes=[
              Mistake(in_float64(lambda X, t, lr, n: _fit(X, t, lr, n, grad_scale=X.shape[0])),
                      "your trajectory is gradient descent with gradients N times too large - "

@@ -1,14 +1,15 @@
-# Checks for softmax_regression: inputs, references and known mistakes per graded part.
-#
-# This file runs in the check engine's namespace (autograder/checks/engine.py is
-# executed first, by the grader and inside the notebook), so Part, Call, Mistake,
-# randn, in_float64, autograd_grads, compare_tensor and type_name are in scope.
-# References use torch's own ops, torch.autograd and nn.Linear only: they reveal no
-# hand-derived solution.
-import math
+"""Checks for softmax_regression: inputs, references and known mistakes per graded part.
 
+References use torch's own ops, torch.autograd and nn.Linear only: they reveal no
+hand-derived solution. This file stays with the grader.
+"""
 import torch
 import torch.nn.functional as F
+
+from autograder.checks.model_judges import TrainedLinearClassifier
+from autograder.checks.parts import Mistake, Part, randn
+from autograder.checks.references import autograd_grads, in_float64
+from autograder.checks.values import Call
 
 
 # ----------------------------------------------------------------------------
@@ -158,105 +159,6 @@ def _cross_entropy_all_entries(Z, t):
 
 
 # ----------------------------------------------------------------------------
-# Judging fit_softmax_regression on what it reaches
-# ----------------------------------------------------------------------------
-
-# A submission may shuffle differently, so it reaches a slightly different point:
-# its training cost may exceed the reference's by 5% + 0.02, its held-out accuracy
-# may fall short of the reference's by 0.05.
-_FIT_COST_RTOL, _FIT_COST_ATOL, _FIT_ACC_SLACK = 0.05, 0.02, 0.05
-# A float32 cost history is accepted for float64 inputs; its values are then held to float32's tolerance.
-_FLOAT32_TOL = Tolerance(1e-4, 1e-4)
-
-
-def _as_cpu64(x):
-    return x.detach().to("cpu", torch.float64)
-
-
-def _cost_and_accuracy(X, t, W, b):
-    """Full-batch cost and accuracy in float64 (judging only)."""
-    Z = _as_cpu64(X) @ _as_cpu64(W).T + _as_cpu64(b)
-    t = t.detach().cpu()
-    return float(F.cross_entropy(Z, t)), float((Z.argmax(dim=1) == t).double().mean())
-
-
-def _judge_fit(call, got, expected, tol):
-    X, t, K, _, num_epochs, _ = call.args
-    D = X.shape[1]
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        return [(False, "result", f"expected a tuple (W, b, costs), got {type_name(got)}")]
-    W, b, costs = got
-    findings = []
-    for label, g, e, hint in (
-            ("W", W, expected[0], f" - W is stored as (outputs, inputs) = (K, D) = ({K}, {D})"),
-            ("b", b, expected[1], f" - b has one entry per class: (K,) = ({K},)")):
-        ok, message = compare_tensor(label, g, e, tol)
-        if not ok and not message.startswith("max |diff|"):
-            if message.startswith("shape"):
-                message += hint
-            findings.append((False, label, message))
-    findings += _check_costs(costs, X, K, num_epochs, tol)
-    if findings:
-        return findings
-
-    # Reached: judged from the returned W and b, in float64, never from the costs.
-    cost, _ = _cost_and_accuracy(X, t, W, b)
-    ref_cost, _ = _cost_and_accuracy(X, t, expected[0], expected[1])
-    X_eval, t_eval, which = call.extra.get("X_test"), call.extra.get("t_test"), "held-out"
-    if X_eval is None:  # a copy of the case without its held-out data (e.g. moved to the GPU)
-        X_eval, t_eval, which = X, t, "training"
-    _, acc = _cost_and_accuracy(X_eval, t_eval, W, b)
-    _, ref_acc = _cost_and_accuracy(X_eval, t_eval, expected[0], expected[1])
-
-    # The recorded history must describe the returned parameters.
-    c = _as_cpu64(costs)
-    last_tol = tol if costs.dtype == X.dtype else _FLOAT32_TOL
-    if abs(float(c[-1]) - cost) > last_tol.atol + last_tol.rtol * abs(cost):
-        message = (f"costs[-1] is {float(c[-1]):.6g} but the full-batch cost of the returned W and b is {cost:.6g}"
-                   " - costs[e] is the cost on all of X after epoch e, so the last entry is the cost of the W and b "
-                   "you return")
-        if K == D and abs(float(c[-1]) - _cost_and_accuracy(X, t, W.T, b)[0]) <= last_tol.atol + last_tol.rtol * cost:
-            message = (f"the returned W looks transposed: costs[-1] is the cost of W.T - W is stored as (outputs, "
-                       f"inputs) = (K, D), row k holding the weights of class k")
-        findings.append((False, "costs", message))
-    # The minimum reached is not printed: for a hidden case it is an expected value.
-    if not cost <= ref_cost * (1 + _FIT_COST_RTOL) + _FIT_COST_ATOL:
-        message = (f"reaches training cost {cost:.4g}, above the reference's by more than the allowed slack "
-                   f"({_FIT_COST_RTOL:.0%} + {_FIT_COST_ATOL:g})")
-        if bool((c == c[0]).all()):
-            message += (" - your costs never change: update W and b after every batch (a batch_size larger "
-                        "than N still gives one, smaller, batch per epoch)")
-        elif not float(c[-1]) < float(c[0]):
-            message += (" - your costs do not decrease: step against the gradient (W = W - lr * dW), with "
-                        "gradients averaged over the batch (a sum makes every step batch_size times too large)")
-        else:
-            message += (" - does every epoch visit all N examples in batches of batch_size (the last one may "
-                        "be smaller) and update after each batch with that batch's averaged gradients?")
-        findings.append((False, "cost", message))
-    if not acc >= ref_acc - _FIT_ACC_SLACK:
-        findings.append((False, "accuracy", f"{which} accuracy {acc:.3f}, below the reference's by more than "
-                                            f"the allowed slack ({_FIT_ACC_SLACK:g})"))
-    return findings or [(True, "result", "ok")]
-
-
-
-def _check_costs(costs, X, K, num_epochs, tol):
-    """Structure of the cost history, then costs[0] = log K (the cost at W = 0, b = 0)."""
-    findings = cost_history_findings(
-        costs, X, num_epochs, before="costs[0] is the cost before training (at W = 0, b = 0)",
-        diverged="use a numerically stable cost, and check that the gradients average over the batch "
-                 "(a sum makes every step batch_size times too large and can diverge)")
-    if findings:
-        return findings
-    c0, tol0 = float(costs[0]), (tol if costs.dtype == X.dtype else _FLOAT32_TOL)
-    if abs(c0 - math.log(K)) > tol0.atol + tol0.rtol * math.log(K):
-        return [(False, "costs", f"costs[0] is {c0:.6g}, expected log K = log {K} - costs[0] is the full-batch "
-                                 "cost before training, at W = 0 and b = 0 (start from zeros, and record it "
-                                 "before the first update)")]
-    return []
-
-
-# ----------------------------------------------------------------------------
 # Parts
 # ----------------------------------------------------------------------------
 
@@ -299,6 +201,5 @@ PARTS = {p.name: p for p in [
                            "return int64 class indices (argmax already gives int64), not floats"),
                    Mistake(in_float64(lambda X, W, b: _ref_predict(X, W, b).to(torch.int32)),
                            "return int64 class indices, not int32")]),
-    Part("fit_softmax_regression", _inputs_fit, in_float64(_ref_fit), names=("W", "b", "costs"),
-         judge=_judge_fit),
+    Part("fit_softmax_regression", _inputs_fit, in_float64(_ref_fit), judge=TrainedLinearClassifier()),
 ]}

@@ -84,8 +84,12 @@ def _display(path: Path) -> str:
 
 
 def solution_secrets(assignment: str) -> Secrets:
-    """The release step's secrets reduced to solution-region lines: the zip holds the hidden cases on purpose."""
-    return replace(load_secrets(assignment), seed=None, hidden_lines={}, hidden_cases=())
+    """The release step's secrets reduced to solution-region lines: the zip holds the checks and hidden cases on purpose."""
+    secrets = load_secrets(assignment)
+    # checks.py goes into the zip on purpose: a solution line it shares (a loop header) is no leak there.
+    solution_lines = {k: v for k, v in secrets.solution_lines.items() if k not in secrets.checks_lines}
+    return replace(secrets, solution_lines=solution_lines, checks_lines={}, seed=None, hidden_lines={},
+                   hidden_cases=())
 
 
 def find_solution_code(text: str, secrets: Secrets) -> Leak | None:

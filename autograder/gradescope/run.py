@@ -24,7 +24,7 @@ from pathlib import Path
 from ..errors import KitError
 from ..grading.batch import SUBMISSION_SUFFIXES, collect_submissions, grade_many
 from ..grading.collect import choose_file
-from ..grading.grade import PartResult, SubmissionResult
+from ..grading.grade import unreadable
 from ..grading.results import results_json
 from ..spec import load_spec
 
@@ -123,9 +123,7 @@ def lateness(metadata_path: Path) -> str:
 
 def _not_graded(assignment: str, folder: Path, why: str) -> dict:
     """results.json for a submission with nothing to grade: every part 0, with the reason."""
-    spec = load_spec(assignment)
-    parts = [PartResult(p.name, 0.0, p.points, f"{p.name}   0 / {p.points:g}\n  {why}", 0, 0) for p in spec.parts]
-    return results_json(SubmissionResult(folder, parts, error=why))
+    return results_json(unreadable(load_spec(assignment), folder, why))
 
 
 def grade_gradescope(assignment: str, root: Path) -> tuple[dict, list[str]]:

@@ -20,7 +20,7 @@ from ..sandbox.client import Sandbox
 from ..spec import load_spec
 from . import regrade
 from .collect import SUBMISSION_SUFFIXES, Submission, collect_submissions, find_submissions  # noqa: F401 (re-exported)
-from .grade import GradingPlan, PartResult, SubmissionResult, grade_submission, make_plan
+from .grade import GradingPlan, SubmissionResult, grade_submission, make_plan, unreadable
 from .results import write_grades, write_submission
 
 
@@ -54,7 +54,7 @@ def grade_many(assignment: str, submissions: list[tuple[str, Path]] | list[Submi
             why = "no earlier result" if earlier[name] is None else "it was not graded before"
             print(f"{name}: every part graded ({why} to keep parts from)", file=sys.stderr)
         plan = make_plan(assignment)
-        partial = GradingPlan(plan.spec, plan.checks, [p for p in plan.parts if p.spec.name in parts]) if parts else None
+        partial = plan.only(parts) if parts else None
         report_protections(started[0])
         bar = tqdm(total=len(subs), unit="sub", file=sys.stderr, disable=not progress or len(subs) < 2,
                    desc=f"grading {assignment}", dynamic_ncols=True)
@@ -120,25 +120,20 @@ def report_protections(sandbox: Sandbox) -> None:
               file=sys.stderr)
 
 
-def _zero(plan: GradingPlan, path: Path, message: str, error: str) -> SubmissionResult:
-    parts = [PartResult(p.spec.name, 0.0, p.spec.points, f"{p.spec.name}   0 / {p.spec.points:g}\n  {message}", 0,
-                        len(p.cases)) for p in plan.parts]
-    return SubmissionResult(path, parts, error=error)
-
-
 def _grade_one(plan: GradingPlan, sub: Submission,
                sandboxes: "queue.Queue[Sandbox]") -> tuple[SubmissionResult, str | None]:
     failure = None
     if sub.problem:  # nothing to run: no sandbox needed
-        result = _zero(plan, sub.path, sub.problem, sub.problem)
+        result = unreadable(plan, sub.path, sub.problem)
     else:
         sandbox = sandboxes.get()
         try:
             result = grade_submission(plan, sub.path, sandbox)
         except Exception as e:  # a bug of ours must not cost the rest of the batch
             failure = "grader failure: " + traceback.format_exception_only(type(e), e)[-1].strip()
-            result = _zero(plan, sub.path, "the grader failed on this submission; your instructor has been told",
-                           failure)
+            result = unreadable(plan, sub.path, "the grader failed on this submission; your instructor has been told",
+                                failure)
+            result.grader_failed = True
         finally:
             sandboxes.put(sandbox)
     result.notes[:0] = [n for n in sub.notes if n not in result.notes]

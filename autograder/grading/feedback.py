@@ -17,7 +17,9 @@ import os
 import re
 from pathlib import Path
 
-from .grade import PartResult, SubmissionResult
+from ..checks import report
+from ..checks.verdict import PartVerdict
+from .grade import SubmissionResult
 
 MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml.js"
 MATHJAX_SRI = "sha384-AHAnt9ZhGeHIrydA1Kp1L7FN+2UosbF7RQg6C+9Is/a7kDpQ1684C2iH2VWil6r4"  # of that exact file
@@ -25,10 +27,14 @@ MATHJAX_CONFIG = ("window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\
                   "displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']]}, options: {enableMenu: false}};")
 
 
-def write_feedback(result: SubmissionResult, folder: Path) -> None:
-    """Write folder/feedback.md and folder/feedback.html for one graded submission."""
-    _write(folder / "feedback.md", feedback_markdown(result))
-    _write(folder / "feedback.html", feedback_html(result))
+def write_feedback(result: SubmissionResult, folder: Path, show_hidden: bool = False) -> None:
+    """Write folder/feedback.md and folder/feedback.html for one graded submission.
+
+    Like Gradescope's view before the due date, the pages list public cases in full and hidden
+    cases by their counts; show_hidden puts the hidden cases' details in (for after the due date).
+    """
+    _write(folder / "feedback.md", feedback_markdown(result, show_hidden))
+    _write(folder / "feedback.html", feedback_html(result, show_hidden))
 
 
 def _write(path: Path, text: str) -> None:
@@ -38,12 +44,16 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _hints(result: SubmissionResult) -> list[tuple[str, str]]:
-    return [(p.name, h) for p in result.parts for h in p.hints]
+def _hints(result: SubmissionResult, show_hidden: bool) -> list[tuple[str, str]]:
+    return [(p.name, h) for p in result.parts for h in (p.hints if show_hidden else p.public_hints)]
 
 
-def _cases(part: PartResult) -> str:
+def _cases(part: PartVerdict) -> str:
     return f"{part.passed}/{part.total}"
+
+
+def _report(part: PartVerdict, show_hidden: bool) -> str:
+    return "\n".join(report.part_report(part, show_hidden=show_hidden))
 
 
 # --- Markdown -------------------------------------------------------------------------------
@@ -62,22 +72,24 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def feedback_markdown(result: SubmissionResult) -> str:
+def feedback_markdown(result: SubmissionResult, show_hidden: bool = False) -> str:
     lines = [f"# Feedback on `{result.path.name.replace('`', '')}`", "",
              f"**Score: {result.score:g} / {result.max_score:g}**", ""]
     if result.error:
         lines += [f"**This submission could not be graded:** {markdown_escape(result.error)}", ""]
     lines += ["| part | score | cases passed |", "| --- | ---: | ---: |"]
-    lines += [f"| `{p.name}` | {p.score:g} / {p.max_score:g} | {_cases(p)} |" for p in result.parts]
+    lines += [f"| `{p.name}` | {p.score:g} / {p.points:g} | {_cases(p)} |" for p in result.parts]
     lines.append("")
-    if _hints(result):
-        lines += ["## Hints", ""] + [f"- `{part}`: {markdown_escape(h)}" for part, h in _hints(result)] + [""]
+    if _hints(result, show_hidden):
+        lines += ["## Hints", ""] + [f"- `{part}`: {markdown_escape(h)}" for part, h in _hints(result, show_hidden)]
+        lines.append("")
     if result.notes:
         lines += ["## Notes", ""] + [f"- {markdown_escape(n)}" for n in result.notes] + [""]
     lines += ["## Each part", ""]
     for p in result.parts:
-        fence = _fence(p.output)
-        lines += [f"### {p.name}: {p.score:g} / {p.max_score:g}", "", f"{fence}text", p.output, fence, ""]
+        text = _report(p, show_hidden)
+        fence = _fence(text)
+        lines += [f"### {p.name}: {p.score:g} / {p.points:g}", "", f"{fence}text", text, fence, ""]
     if result.answers:
         lines += ["## Written answers", ""]
         for cell, text in result.answers:
@@ -117,8 +129,8 @@ ul.hints li { margin: .3rem 0; }
 """
 
 
-def _status(part: PartResult) -> tuple[str, str]:
-    if part.score >= part.max_score:
+def _status(part: PartVerdict) -> tuple[str, str]:
+    if part.score >= part.points:
         return "full", "full marks"
     return ("partial", "partly") if part.score > 0 else ("none", "no marks")
 
@@ -170,7 +182,7 @@ def _csp() -> str:
             "font-src https://cdn.jsdelivr.net data:; connect-src https://cdn.jsdelivr.net")
 
 
-def feedback_html(result: SubmissionResult) -> str:
+def feedback_html(result: SubmissionResult, show_hidden: bool = False) -> str:
     e = lambda text: html.escape(str(text), quote=True)
     name = e(result.path.name)
     body = [f"<h1>Feedback on <code>{name}</code></h1>",
@@ -181,23 +193,23 @@ def feedback_html(result: SubmissionResult) -> str:
     for p in result.parts:
         css, word = _status(p)
         rows.append(f'<tr class="{css}"><td><a href="#part-{e(p.name)}"><code>{e(p.name)}</code></a></td>'
-                    f'<td class="num mark">{p.score:g} / {p.max_score:g}</td><td>{word}</td>'
+                    f'<td class="num mark">{p.score:g} / {p.points:g}</td><td>{word}</td>'
                     f'<td class="num">{_cases(p)}</td></tr>')
     body += ["<h2>Scores</h2>", "<table>",
              "<thead><tr><th>part</th><th>score</th><th>result</th><th>cases passed</th></tr></thead>",
              "<tbody>", *rows, "</tbody>",
              f'<tfoot><tr><td>total</td><td class="num">{result.score:g} / {result.max_score:g}</td>'
              "<td></td><td></td></tr></tfoot>", "</table>"]
-    if _hints(result):
+    if _hints(result, show_hidden):
         body += ["<h2>Hints</h2>", '<ul class="hints">']
-        body += [f"<li><code>{e(part)}</code>: {e(h)}</li>" for part, h in _hints(result)]
+        body += [f"<li><code>{e(part)}</code>: {e(h)}</li>" for part, h in _hints(result, show_hidden)]
         body.append("</ul>")
     if result.notes:
         body += ["<h2>Notes</h2>", "<ul>"] + [f"<li>{e(n)}</li>" for n in result.notes] + ["</ul>"]
     body.append("<h2>Each part</h2>")
     for p in result.parts:
-        body += [f'<h3 id="part-{e(p.name)}"><code>{e(p.name)}</code>: {p.score:g} / {p.max_score:g}</h3>',
-                 _report_block(p.output)]
+        body += [f'<h3 id="part-{e(p.name)}"><code>{e(p.name)}</code>: {p.score:g} / {p.points:g}</h3>',
+                 _report_block(_report(p, show_hidden))]
     if result.answers:
         body += ["<h2>Written answers</h2>", *_answers_html(result.answers)]
     head = [

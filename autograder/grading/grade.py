@@ -1,7 +1,8 @@
 """Grade one submission: ingest, scan, run each part in the sandbox, judge in this process.
 
-The cases and their expected values are computed once per run (GradingPlan) and
-never leave this process; the sandboxed child only receives copies of the inputs.
+The cases and their expected values are computed once per run (GradingPlan) and never leave
+this process; the sandboxed child only receives copies of the inputs. Verdicts are data
+(autograder/checks/verdict.py); every output is rendered from them.
 """
 
 from __future__ import annotations
@@ -11,9 +12,16 @@ import time
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .. import rules
-from ..checks.loader import load_checks
+from ..checks import rules
+from ..checks.compare import Tolerance
+from ..checks.drivers import driver_functions
+from ..checks.judging import Outcome, judge_case
+from ..checks.loading import load_checks
+from ..checks.parts import Case, Part, build_cases
+from ..checks.values import map_tensors, moved
+from ..checks.verdict import PartVerdict, Status, score_part, zero_part
 from ..ingest import Ingested, SubmissionError, ingest
 from ..sandbox.client import PartRun, Prepared, Sandbox, prepare
 from ..spec import AssignmentSpec, PartSpec, load_spec
@@ -24,9 +32,9 @@ CASE_SETS = ("public", "hidden")
 @dataclass
 class PlannedPart:
     spec: PartSpec
-    part: object                 # engine.Part
-    cases: list                  # engine.Case
-    expected: list
+    part: Part
+    cases: list[Case]
+    expected: list[Any]
 
 
 @dataclass
@@ -36,6 +44,7 @@ class GradingPlan:
     spec: AssignmentSpec
     checks: types.ModuleType
     parts: list[PlannedPart]
+    device: str = "cpu"
     request: Prepared | None = None  # every part's inputs, encoded once for the sandbox
 
     def prepared(self) -> Prepared:
@@ -44,46 +53,41 @@ class GradingPlan:
                                      p.spec.time_limit_s) for p in self.parts])
         return self.request
 
+    def only(self, names: list[str]) -> "GradingPlan":
+        """The same plan narrowed to some parts (regrading)."""
+        return GradingPlan(self.spec, self.checks, [p for p in self.parts if p.spec.name in names], self.device)
 
-def make_plan(assignment: str, case_sets: tuple[str, ...] = CASE_SETS) -> GradingPlan:
+
+def make_plan(assignment: str, case_sets: tuple[str, ...] = CASE_SETS, device: str = "cpu") -> GradingPlan:
+    """Build every case and its expected value; with device "cuda", inputs and expected values live there."""
     spec = load_spec(assignment)
     checks = load_checks(assignment)
+    move = (lambda t: t.to(device)) if device != "cpu" else None
     planned = []
     for part_spec in spec.parts:
         part = checks.PARTS[part_spec.name]
         cases = []
         for set_name in case_sets:
             case_set = getattr(spec, set_name)
-            cases += checks.build_cases(part, case_set.cases.get(part_spec.name, []), case_set.seed,
-                                        hidden=set_name == "hidden")
-        expected = []
-        for case in cases:
-            call = checks.fresh(case.call)
-            expected.append(part.reference(*call.args, **call.kwargs))
+            cases += build_cases(part, case_set.cases.get(part_spec.name, []), case_set.seed,
+                                 hidden=set_name == "hidden")
+        expected = [case.expected() for case in cases]
+        if move is not None:
+            for case in cases:
+                case.call = moved(case.call, move)
+            expected = [map_tensors(e, move) for e in expected]
         planned.append(PlannedPart(part_spec, part, cases, expected))
-    return GradingPlan(spec, checks, planned)
-
-
-@dataclass
-class PartResult:
-    name: str
-    score: float
-    max_score: float
-    output: str
-    passed: int
-    total: int
-    hints: list[str] = field(default_factory=list)
-    hidden_passed: int | None = None  # of the cases above, the hidden ones (None: not counted)
-    hidden_total: int | None = None
+    return GradingPlan(spec, checks, planned, device)
 
 
 @dataclass
 class SubmissionResult:
     path: Path
-    parts: list[PartResult]
+    parts: list[PartVerdict]
     notes: list[str] = field(default_factory=list)
     answers: list[tuple[int, str]] = field(default_factory=list)
-    error: str | None = None     # the submission could not be read at all
+    error: str | None = None     # the submission could not be graded at all ...
+    grader_failed: bool = False  # ... because the grader itself failed (ours to fix), not the file
     elapsed: float = 0.0
 
     @property
@@ -92,7 +96,16 @@ class SubmissionResult:
 
     @property
     def max_score(self) -> float:
-        return sum(p.max_score for p in self.parts)
+        return sum(p.points for p in self.parts)
+
+
+def unreadable(plan_or_spec: GradingPlan | AssignmentSpec, path: Path, message: str,
+               error: str | None = None) -> SubmissionResult:
+    """The all-zero result of a submission that could not be graded (every part carries the message)."""
+    spec = plan_or_spec.spec if isinstance(plan_or_spec, GradingPlan) else plan_or_spec
+    names = [p.spec.name for p in plan_or_spec.parts] if isinstance(plan_or_spec, GradingPlan) else None
+    parts = [zero_part(p.name, p.points, message) for p in spec.parts if names is None or p.name in names]
+    return SubmissionResult(path, parts, error=error or message)
 
 
 def grade_submission(plan: GradingPlan, path: Path, sandbox: Sandbox) -> SubmissionResult:
@@ -101,12 +114,15 @@ def grade_submission(plan: GradingPlan, path: Path, sandbox: Sandbox) -> Submiss
     try:
         ingested = ingest(path)
     except SubmissionError as e:
-        parts = [PartResult(p.spec.name, 0.0, p.spec.points, f"{p.spec.name}   0 / {p.spec.points:g}\n  {e.message}", 0,
-                            len(p.cases)) for p in plan.parts]
-        return SubmissionResult(path, parts, error=str(e), elapsed=time.perf_counter() - start)
-    violations = rules.scan(ingested.source)
+        result = unreadable(plan, path, e.message, str(e))
+        result.elapsed = time.perf_counter() - start
+        return result
+    try:
+        violations = rules.scan(ingested.source)
+        scan_problem = None
+    except rules.ScanError as e:
+        violations, scan_problem = {}, str(e)
     result = SubmissionResult(path, [], notes=list(ingested.notes), answers=ingested.answers)
-    checks = plan.checks
     # Every part goes to the sandbox, prepared once per batch; parts whose function is missing
     # end at once there, and their results are not used.
     runs = sandbox.run_submission(ingested.source, plan.prepared())
@@ -115,57 +131,37 @@ def grade_submission(plan: GradingPlan, path: Path, sandbox: Sandbox) -> Submiss
         if mapped not in result.notes:
             result.notes.append(mapped)
     for planned, run in zip(plan.parts, runs):
-        missing = _missing(checks, planned, ingested)
+        missing = next((n for n in driver_functions(planned.part.driver) if n not in ingested.defined), None)
         if missing:
-            message = (f"no function named {missing} was found in the submission - names must match the "
-                       "assignment exactly, and the function must be defined at the top level of a cell or file")
-            result.parts.append(_result(checks, planned.spec, planned, [], message))
+            result.parts.append(zero_part(planned.spec.name, planned.spec.points,
+                                          f"no function named {missing} was found in the submission - names must "
+                                          "match the assignment exactly, and the function must be defined at the "
+                                          "top level of a cell or file"))
+        elif scan_problem:
+            result.parts.append(zero_part(planned.spec.name, planned.spec.points, scan_problem))
         else:
-            result.parts.append(_grade_part(plan, planned, ingested, violations, run))
+            result.parts.append(_grade_part(planned, ingested, violations, run))
     result.elapsed = time.perf_counter() - start
     return result
 
 
-def _missing(checks: types.ModuleType, planned: PlannedPart, ingested: Ingested) -> str | None:
-    """The first function this part needs that the submission does not define."""
-    for name in checks.driver_functions(planned.part.driver):
-        if name not in ingested.defined:
-            return name
-    return None
-
-
-def _grade_part(plan: GradingPlan, planned: PlannedPart, ingested: Ingested,
-                violations: dict[str, list[rules.Violation]], run: PartRun) -> PartResult:
-    checks, part, spec = plan.checks, planned.part, planned.spec
-    static = [v for f in checks.driver_functions(part.driver) for v in violations.get(f, [])]
-    runtime_banned = sorted({b for o in run.outcomes for b in o.get("banned", [])})
+def _grade_part(planned: PlannedPart, ingested: Ingested, violations: dict[str, list[rules.Violation]],
+                run: PartRun) -> PartVerdict:
+    part, spec = planned.part, planned.spec
     verdicts = []
-    for case, outcome, expected in zip(planned.cases, run.outcomes, planned.expected):
-        outcome = _explain(outcome, ingested)
-        tol = spec.tolerances[case.descriptor.get("dtype", "float64")]
-        verdicts.append(checks.judge(part, case, outcome, expected, tol, reveal=not case.hidden))
-    if static or runtime_banned:
-        uses = [v.describe(ingested.where(v.line)) for v in static] or [f"calls {b} while running" for b in runtime_banned]
-        message = ("breaks the assignment's rules, so this part earns nothing: it " + "; ".join(dict.fromkeys(uses)) +
-                   ". Gradients must be derived and computed by hand, without torch.autograd, torch.nn, "
-                   "torch.func or torch's built-in sigmoid/softmax/logsumexp.")
-        return _result(checks, spec, planned, verdicts, message, zero=True)
-    return _result(checks, spec, planned, verdicts)
-
-
-def _result(checks: types.ModuleType, spec: PartSpec, planned: PlannedPart, verdicts: list, message: str | None = None,
-            zero: bool = False) -> PartResult:
-    total = len(planned.cases)
-    passed = sum(v.passed for v in verdicts)
-    score = 0.0 if (zero or message and not verdicts) else round(spec.points * passed / max(total, 1), 2)
-    lines = checks.format_part_report(spec.name, verdicts, score, spec.points) if verdicts else \
-        [f"{spec.name}   {score:g} / {spec.points:g}"]
-    if message:
-        lines.insert(1, f"  {message}")
-    hints = [h for v in verdicts for h in v.hints]
-    return PartResult(spec.name, score, spec.points, "\n".join(lines), passed if not zero else 0, total,
-                      list(dict.fromkeys(hints)), hidden_passed=sum(v.passed for v in verdicts if v.case.hidden),
-                      hidden_total=sum(c.hidden for c in planned.cases))
+    for case, raw, expected in zip(planned.cases, run.outcomes, planned.expected):
+        outcome = _explain(Outcome.from_dict(raw), ingested)
+        tol = spec.tolerances[case.dtype]
+        verdicts.append(judge_case(spec.name, part.judge, case.label, case.hidden, case.call, outcome, expected,
+                                   Tolerance(tol.atol, tol.rtol), case.mistake_outputs()))
+    static = [v for f in driver_functions(part.driver) for v in violations.get(f, [])]
+    if static:
+        return score_part(spec.name, spec.points, verdicts, rules.rule_message(static, ingested.where),
+                          Status.RULE_BROKEN)
+    seen = sorted({b for raw in run.outcomes for b in raw.get("banned", [])})
+    if seen:
+        return score_part(spec.name, spec.points, verdicts, rules.runtime_rule_message(seen), Status.RULE_BROKEN)
+    return score_part(spec.name, spec.points, verdicts)
 
 
 _LINE = re.compile(r"\bline (\d+)")
@@ -176,21 +172,21 @@ def _map_lines(text: str, ingested: Ingested) -> str:
     return _LINE.sub(lambda m: ingested.where(int(m.group(1))), text, count=1)
 
 
-def _explain(outcome: dict, ingested: Ingested) -> dict:
+def _explain(outcome: Outcome, ingested: Ingested) -> Outcome:
     """Add what only the parent knows: original places, and globals the grader did not take."""
-    if outcome.get("status") == "missing":
-        return {**outcome, "message": f"{outcome.get('name')} is not a function in the submission"}
-    if outcome.get("status") != "error":
+    if outcome.status == "missing":
+        outcome.message = f"{outcome.name} is not a function in the submission"
         return outcome
-    out = dict(outcome)
-    if out.get("where"):
-        out["where"] = _map_lines(out["where"], ingested)
-    name = out.get("name")
-    if out.get("error_type") == "NameError" and name:
+    if outcome.status != "error":
+        return outcome
+    if outcome.where:
+        outcome.where = _map_lines(outcome.where, ingested)
+    name = outcome.name
+    if outcome.error_type == "NameError" and name:
         if name in ingested.skipped_names:
-            out["message"] = (f"uses the global {name!r}, assigned at {ingested.skipped_names[name]}, which the grader "
-                              "did not take: it only takes imports, function and class definitions and simple "
-                              "constants. Compute it inside the function, or pass it as an argument")
+            outcome.message = (f"uses the global {name!r}, assigned at {ingested.skipped_names[name]}, which the "
+                               "grader did not take: it only takes imports, function and class definitions and "
+                               "simple constants. Compute it inside the function, or pass it as an argument")
         else:
-            out["message"] = f"uses the name {name!r}, which is not defined anywhere the grader looks"
-    return out
+            outcome.message = f"uses the name {name!r}, which is not defined anywhere the grader looks"
+    return outcome

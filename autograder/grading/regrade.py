@@ -1,26 +1,25 @@
 """Regrading in place: what an earlier run left in the results folder, and merging a partial rerun.
 
 Beside each results.json the batch keeps ``record.json``: the grader's own account of the
-submission (every part's full report, its hints, case counts, notes, answers). results.json is
-Gradescope's view of it (hidden-case details set apart, visibility rules), so it is not read
-back to rebuild a result; the record is. A folder graded before records existed still counts
-in grades.csv through its results.json scores.
+submission, as data (every part's verdict with its cases, notes, answers). results.json is
+Gradescope's view of it, rendered for students, so it is never read back to rebuild a result;
+the record is. A folder graded before records existed still counts in grades.csv through the
+scores of its results.json.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 from ..errors import KitError
-from .grade import PartResult, SubmissionResult
+from ..checks.verdict import PartVerdict
+from .grade import SubmissionResult
 
 RECORD = "record.json"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 _UNGRADED = "This submission could not be graded: "
-_COUNTS = re.compile(r"\((\d+)/(\d+) cases passed\)")
 
 
 def record_json(result: SubmissionResult) -> dict:
@@ -28,12 +27,11 @@ def record_json(result: SubmissionResult) -> dict:
         "record_version": RECORD_VERSION,
         "path": str(result.path),
         "error": result.error,
+        "grader_failed": result.grader_failed,
         "elapsed": round(result.elapsed, 3),
         "notes": list(result.notes),
         "answers": [[cell, text] for cell, text in result.answers],
-        "parts": [{"name": p.name, "score": p.score, "max_score": p.max_score, "passed": p.passed, "total": p.total,
-                   "hints": list(p.hints), "output": p.output, "hidden_passed": p.hidden_passed,
-                   "hidden_total": p.hidden_total} for p in result.parts],
+        "parts": [p.to_dict() for p in result.parts],
     }
 
 
@@ -54,12 +52,12 @@ def read_record(folder: Path) -> SubmissionResult | None:
         raise KitError(f"cannot read an earlier result ({e}); grade this submission again without --parts",
                        path=folder / RECORD) from None
     try:
-        parts = [PartResult(p["name"], float(p["score"]), float(p["max_score"]), p["output"], int(p["passed"]),
-                            int(p["total"]), list(p["hints"]), hidden_passed=p.get("hidden_passed"),
-                            hidden_total=p.get("hidden_total")) for p in data["parts"]]
+        if data.get("record_version") != RECORD_VERSION:
+            raise ValueError(f"record version {data.get('record_version')!r}, this kit reads {RECORD_VERSION}")
+        parts = [PartVerdict.from_dict(p) for p in data["parts"]]
         return SubmissionResult(Path(data["path"]), parts, notes=list(data["notes"]),
                                 answers=[(int(c), t) for c, t in data["answers"]], error=data["error"],
-                                elapsed=float(data["elapsed"]))
+                                grader_failed=bool(data.get("grader_failed")), elapsed=float(data["elapsed"]))
     except (KeyError, TypeError, ValueError) as e:
         raise KitError(f"an earlier result is not in the expected form ({type(e).__name__}: {e}); grade this "
                        "submission again without --parts", path=folder / RECORD) from None
@@ -71,16 +69,10 @@ def read_results_json(folder: Path, part_names: list[str]) -> SubmissionResult |
         data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
         tests = {t["name"]: t for t in data["tests"]}
         output = str(data.get("output", ""))
+        parts = [PartVerdict(name, float(tests[name]["max_score"]), float(tests[name]["score"]))
+                 for name in part_names if name in tests]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    parts = []
-    for name in part_names:
-        if name in tests:
-            t = tests[name]
-            counts = _COUNTS.search(str(t.get("output", "")).split("\n", 1)[0])
-            passed, total = (int(counts[1]), int(counts[2])) if counts else (0, 0)
-            parts.append(PartResult(name, float(t["score"]), float(t["max_score"]), str(t.get("output", "")),
-                                    passed, total))
     error = next((line[len(_UNGRADED):] for line in output.splitlines() if line.startswith(_UNGRADED)), None)
     return SubmissionResult(folder, parts, error=error)
 
@@ -106,8 +98,7 @@ def merge_parts(old: SubmissionResult, new: SubmissionResult, rerun: list[str],
     kept = {p.name: p for p in old.parts}
     parts = [fresh[n] if n in rerun else kept[n] for n in part_names if n in fresh or n in kept]
     notes = list(dict.fromkeys([*old.notes, *new.notes]))
-    return SubmissionResult(new.path, parts, notes=notes, answers=new.answers, error=None,
-                            elapsed=new.elapsed)
+    return SubmissionResult(new.path, parts, notes=notes, answers=new.answers, error=None, elapsed=new.elapsed)
 
 
 def check_parts(parts: list[str], part_names: list[str], assignment: str) -> None:

@@ -16,7 +16,6 @@ from .feedback import markdown_escape
 from .grade import SubmissionResult
 
 TOP_HINTS = 5
-GRADER_FAILURE = "grader failure:"
 
 
 @dataclass
@@ -46,13 +45,13 @@ class BatchSummary:
 def summarise(rows: list[tuple[str, SubmissionResult]], part_names: list[str]) -> BatchSummary:
     rows = sorted(rows, key=lambda r: r[0])
     graded = [(n, r) for n, r in rows if not r.error]
-    failures = [n for n, r in rows if r.error and r.error.startswith(GRADER_FAILURE)]
-    unreadable = [n for n, r in rows if r.error and not r.error.startswith(GRADER_FAILURE)]
+    failures = [n for n, r in rows if r.error and r.grader_failed]
+    unreadable = [n for n, r in rows if r.error and not r.grader_failed]
     parts = []
     for name in part_names:
         entries = [p for _, r in graded for p in r.parts if p.name == name]
-        points = max([p.max_score for _, r in rows for p in r.parts if p.name == name] or [0.0])
-        parts.append(_part(name, points, [p.score for p in entries], sum(p.score < p.max_score for p in entries)))
+        points = max([p.points for _, r in rows for p in r.parts if p.name == name] or [0.0])
+        parts.append(_part(name, points, [p.score for p in entries], sum(p.score < p.points for p in entries)))
     total = _part("total", max([r.max_score for _, r in rows] or [0.0]), [r.score for _, r in graded],
                   sum(r.score < r.max_score for _, r in graded))
     hints: Counter[tuple[str, str]] = Counter()

@@ -1,10 +1,12 @@
 """Refuse student-facing text that would give away a solution or a hidden case.
 
 A leak is (a) a BEGIN/END SOLUTION marker, (b) a substantial line of a solution region,
-(c) the hidden seed as a standalone number, or (d) text of the ``[hidden]`` table of
-cases.toml (a raw line of it, or a hidden case serialised as JSON or a Python dict).
-Lines and cases that are public anyway (a solution line also found outside the regions,
-a hidden case equal to a public one) are not secrets, so they never count as leaks.
+(c) a substantial line of assignments/<id>/checks.py (its references, input generators and
+known-mistake implementations stay with the grader), (d) the hidden seed as a standalone
+number, or (e) text of the ``[hidden]`` table of cases.toml (a raw line of it, or a hidden
+case serialised as JSON or a Python dict). Lines and cases that are public anyway (a line
+also found outside the regions or in the check modules the setup cell carries, a hidden
+case equal to a public one) are not secrets, so they never count as leaks.
 """
 
 from __future__ import annotations
@@ -42,20 +44,33 @@ class Secrets:
 
     solution_path: str
     solution_lines: dict[str, int]  # squashed region line -> its line number in the solution file
+    checks_path: str
+    checks_lines: dict[str, int]    # squashed line of checks.py -> its line number there
     cases_path: str
     seed: int | None
     hidden_lines: dict[str, int]    # squashed raw line of the [hidden] table -> its line in cases.toml
     hidden_cases: tuple[str, ...]   # squashed serialisations of hidden-only cases
 
 
-def _public_kit_lines(assignment: str) -> set[str]:
-    """Lines of the check engine and the assignment's checks.py: the setup cell shows them anyway."""
-    from ..checks.loader import ENGINE_PATH, checks_path  # the files embedded in every notebook
+def _public_kit_lines() -> set[str]:
+    """Lines of the check modules that every notebook's setup cell carries: public anyway."""
+    from .setup_cell import CHECKS_DIR, MODEL_JUDGES, SHIPPED
     lines: set[str] = set()
-    for path in (ENGINE_PATH, checks_path(assignment)):
-        if path.is_file():
-            lines |= {_squash(ln) for ln in split_lines(read_text(path))}
+    for name in (*SHIPPED, *MODEL_JUDGES):
+        lines |= {_squash(ln) for ln in split_lines(read_text(CHECKS_DIR / f"{name}.py"))}
     return lines
+
+
+def _checks_secrets(text: str, public: set[str]) -> dict[str, int]:
+    """Substantial lines of checks.py that are not comments and not public anyway."""
+    secrets: dict[str, int] = {}
+    for number, line in enumerate(split_lines(text), start=1):
+        squashed = _squash(line)
+        if line.strip().startswith("#") or len(squashed) < MIN_SECRET_CHARS or squashed in public \
+                or squashed.startswith(("import", "from")) or _BOOKKEEPING.match(squashed):
+            continue
+        secrets.setdefault(squashed, number)
+    return secrets
 
 
 def _solution_secrets(text: str, path: str, also_public: set[str] = frozenset()) -> dict[str, int]:
@@ -132,12 +147,16 @@ def load_secrets(assignment: str) -> Secrets:
     """Read the solution regions and the hidden table of ``assignment`` (paths at call time)."""
     solution = paths.solution_file(assignment)
     solution_path = display_path(solution)
-    solution_lines = (_solution_secrets(read_text(solution), solution_path, _public_kit_lines(assignment))
+    public_kit = _public_kit_lines()
+    solution_lines = (_solution_secrets(read_text(solution), solution_path, public_kit)
                       if solution.is_file() else {})
+    checks_file = paths.assignment_dir(assignment) / "checks.py"
+    checks_lines = _checks_secrets(read_text(checks_file), public_kit) if checks_file.is_file() else {}
+    checks_where = display_path(checks_file)
     cases_file = paths.assignment_dir(assignment) / "cases.toml"
     cases_path = display_path(cases_file)
     if not cases_file.is_file():  # nothing hidden exists yet, so nothing hidden can leak
-        return Secrets(solution_path, solution_lines, cases_path, None, {}, ())
+        return Secrets(solution_path, solution_lines, checks_where, checks_lines, cases_path, None, {}, ())
     seed, hidden_cases, public_cases = _load_cases(assignment, cases_path)
     if seed is not None and len(str(abs(seed))) < MIN_SEED_DIGITS:
         raise KitError(f"the hidden seed {seed} is too short to scan for leaks (it would match ordinary "
@@ -145,7 +164,7 @@ def load_secrets(assignment: str) -> Secrets:
     public_forms = set().union(*(_serialisations(c) for c in public_cases)) if public_cases else set()
     hidden_forms = sorted({f for c in hidden_cases if not (_serialisations(c) & public_forms)
                            for f in _serialisations(c)})
-    return Secrets(solution_path, solution_lines, cases_path, seed,
+    return Secrets(solution_path, solution_lines, checks_where, checks_lines, cases_path, seed,
                    _hidden_raw_lines(read_text(cases_file)), tuple(hidden_forms))
 
 
@@ -170,6 +189,9 @@ def find_leak(text: str, secrets: Secrets) -> Leak | None:
         if squashed in secrets.solution_lines:
             where = f"{secrets.solution_path}:{secrets.solution_lines[squashed]}"
             return Leak(number, f"a line of a solution region ({where})", shown)
+        if squashed in secrets.checks_lines:
+            where = f"{secrets.checks_path}:{secrets.checks_lines[squashed]}"
+            return Leak(number, f"a line of the grader's checks ({where})", shown)
         if seed is not None and seed.search(line):
             return Leak(number, f"the hidden seed {secrets.seed} from {secrets.cases_path}", shown)
         if squashed in secrets.hidden_lines:

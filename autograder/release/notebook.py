@@ -15,11 +15,11 @@ import jupytext
 import nbformat
 from nbformat import NotebookNode
 
-from ..checks import embed
 from ..errors import KitError
 from .definitions import definition_source, definition_spans
 from .directives import Directive, parse_directive, source_line_of
 from .markers import find_regions, make_starter, split_lines, strip_markers
+from . import setup_cell
 from .sources import AssignmentSources, display_path, load_sources
 
 VARIANTS = ("student", "solution")
@@ -97,7 +97,7 @@ def _source_cells(src: AssignmentSources, variant: str) -> list[NotebookNode]:
             cells.append(_code_cell(cell.source, metadata))
         elif directive.kind == "setup":
             setup_seen = True
-            source = embed.setup_cell_source(src.assignment).rstrip("\n")
+            source = setup_cell.setup_cell_source(src.assignment).rstrip("\n")
             cells.append(_code_cell(source, {**metadata, "cellView": "form"}))  # Colab folds it
         else:
             cells.append(_code_cell(_function_cell_source(src, directive, variant), metadata))

@@ -20,7 +20,8 @@ from typing import Any, NoReturn
 
 import torch
 
-from ..checks import engine
+from ..checks.drivers import run_driver
+from ..checks.values import Call, tensors_in
 from .. import paths
 from . import isolation, tripwires, wire
 
@@ -263,10 +264,10 @@ def _run_case(driver: dict, lookup: Any, args: tuple, kwargs: dict, part_index: 
     out_tensors: dict[str, torch.Tensor] = {}
     start = time.perf_counter()
     try:
-        result = engine.run_driver(driver, lookup, engine.Call(*args, **kwargs))
+        result = run_driver(driver, lookup, Call(*args, **kwargs))
         encoder = wire.Encoder()
         header["result"] = encoder.encode(result)
-        header["inputs_after"] = encoder.encode(list(engine.tensors_in((args, kwargs))))
+        header["inputs_after"] = encoder.encode(list(tensors_in((args, kwargs))))
         out_tensors = encoder.tensors
         header["status"] = "ok"
     except MissingFunction as e:

@@ -1,50 +1,59 @@
-"""Run-time tripwires on the calls graded code must not make (CURRICULUM.md rules).
+"""Run-time tripwires on the calls graded code must not make (the table in autograder/checks/rules.py).
 
-Each banned callable is replaced by a wrapper that records its name and then
-does the real work, so the student's code behaves as it would, and the record
-travels back with the case. Obfuscated access such as
-``getattr(torch.autograd, "gr" + "ad")`` still lands on a wrapper. The static
-scan in autograder/rules.py covers the same rules by reading the code.
+Each banned callable is replaced by a wrapper that records its name and then does the real
+work, so the student's code behaves as it would, and the record travels back with the case.
+Obfuscated access such as ``getattr(torch.autograd, "gr" + "ad")`` still lands on a wrapper.
+The static scan in autograder/checks/rules.py reads the same table.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 from typing import Any, Callable
 
 import torch
 
-# (owner, attribute, the name the feedback uses)
-_FUNCTIONS = [
-    (torch, "sigmoid", "torch.sigmoid"),
-    (torch, "sigmoid_", "torch.sigmoid_"),
-    (torch, "softmax", "torch.softmax"),
-    (torch, "log_softmax", "torch.log_softmax"),
-    (torch, "logsumexp", "torch.logsumexp"),
-    (torch.special, "expit", "torch.special.expit"),
-    (torch.special, "softmax", "torch.special.softmax"),
-    (torch.special, "log_softmax", "torch.special.log_softmax"),
-    (torch.special, "logsumexp", "torch.special.logsumexp"),
-    (torch.autograd, "grad", "torch.autograd.grad"),
-    (torch.autograd, "backward", "torch.autograd.backward"),
-    (torch.Tensor, "backward", "Tensor.backward()"),
-    (torch.Tensor, "sigmoid", "Tensor.sigmoid()"),
-    (torch.Tensor, "sigmoid_", "Tensor.sigmoid_()"),
-    (torch.Tensor, "softmax", "Tensor.softmax()"),
-    (torch.Tensor, "log_softmax", "Tensor.log_softmax()"),
-    (torch.Tensor, "logsumexp", "Tensor.logsumexp()"),
-    (torch.nn.Module, "__call__", "torch.nn modules"),
-    (torch.autograd.Function, "apply", "torch.autograd.Function"),
-]
-# Whole namespaces whose every public callable is banned.
-_NAMESPACES = [
-    (torch.nn.functional, "torch.nn.functional"),
-    (torch.func, "torch.func"),
-    (torch.autograd.functional, "torch.autograd.functional"),
-]
+from ..checks.rules import BANNED
 
 _installed = False
 _originals: list[tuple[object, str, object]] = []
+
+
+def _resolve(dotted: str) -> tuple[object, str] | None:
+    """(owner, attribute) of a dotted name such as 'torch.nn.Module.__call__'; None if torch lacks it."""
+    owner_path, attr = dotted.rsplit(".", 1)
+    parts = owner_path.split(".")
+    try:
+        owner: Any = importlib.import_module(parts[0])
+        for part in parts[1:]:
+            owner = getattr(owner, part)
+    except (ImportError, AttributeError):
+        return None
+    return (owner, attr) if hasattr(owner, attr) or attr == "*" else None
+
+
+def _targets() -> list[tuple[object, str, str]]:
+    """(owner, attribute, the name the feedback uses) for every callable the table bans."""
+    out = []
+    for ban in BANNED:
+        if ban.kind == "method":
+            out.append((torch.Tensor, ban.name, f"Tensor.{ban.name}()"))
+            continue
+        for dotted in (ban.tripwires or (ban.name,)):
+            found = _resolve(dotted)
+            if found is None:
+                continue
+            owner, attr = found
+            if attr != "*":
+                out.append((owner, attr, dotted))
+                continue
+            prefix = dotted[:-2]
+            for name in dir(owner):
+                fn = getattr(owner, name)
+                if not name.startswith("_") and callable(fn) and not isinstance(fn, type):
+                    out.append((owner, name, f"{prefix}.{name}"))
+    return out
 
 
 def _wrap(fn: Callable, label: str, hits: list[str]) -> Callable:
@@ -60,18 +69,11 @@ def install(hits: list[str]) -> None:
     global _installed
     if _installed:
         return
-    for owner, attr, label in _FUNCTIONS:
+    for owner, attr, label in _targets():
         fn = getattr(owner, attr, None)
         if fn is not None:
             _originals.append((owner, attr, fn))
             setattr(owner, attr, _wrap(fn, label, hits))
-    for module, prefix in _NAMESPACES:
-        for attr in dir(module):
-            fn = getattr(module, attr)
-            if attr.startswith("_") or not callable(fn) or isinstance(fn, type):
-                continue
-            _originals.append((module, attr, fn))
-            setattr(module, attr, _wrap(fn, f"{prefix}.{attr}", hits))
     _installed = True
 
 

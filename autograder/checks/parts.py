@@ -1,0 +1,127 @@
+"""The authoring API of assignments/<id>/checks.py: parts, their cases and known mistakes.
+
+A part is one graded function. ``make_inputs(g, **descriptor)`` builds one case's Call from
+a seeded CPU generator and a case table of cases.toml; ``reference`` computes the expected
+value with torch's own ops and autograd (references.py); ``judge`` holds the returned value
+against it (judges.py); ``mistakes`` are what known mistakes return, for hints.
+Used by the grader and the release only: none of it reaches a student.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+
+from .judges import Judge
+from .judging import MistakeOutput
+from .values import Call, fresh
+
+DTYPES = {"float64": torch.float64, "float32": torch.float32}
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known mistake: ``alternative(*args, **kwargs)`` is what that mistake returns."""
+
+    alternative: Callable[..., Any]
+    hint: str
+
+
+@dataclass
+class Part:
+    name: str
+    make_inputs: Callable[..., Call]
+    reference: Callable[..., Any]
+    names: tuple[str, ...] | None = None
+    driver: dict[str, Any] | None = None
+    judge: Judge | None = None
+    mistakes: list[Mistake] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.driver is None:
+            self.driver = {"kind": "call", "function": self.name}
+        if self.judge is None:
+            self.judge = Judge(names=tuple(self.names) if self.names else None)
+        self.mistakes = list(self.mistakes)
+
+
+@dataclass
+class Case:
+    """One case of a part: its label, its inputs, the table it came from, and whether it is hidden."""
+
+    part: Part
+    index: int
+    label: str
+    call: Call
+    descriptor: dict[str, Any]
+    hidden: bool
+    _alternatives: dict[int, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def dtype(self) -> str:
+        return str(self.descriptor.get("dtype", "float64"))
+
+    def expected(self) -> Any:
+        """The reference's value on a copy of the inputs."""
+        again = fresh(self.call)
+        return self.part.reference(*again.args, **again.kwargs)
+
+    def mistake_outputs(self) -> list[MistakeOutput]:
+        """The part's known mistakes on this case, each computed once on first use."""
+        return [MistakeOutput(m.hint, self._alternative_getter(i, m)) for i, m in enumerate(self.part.mistakes)]
+
+    def _alternative_getter(self, index: int, mistake: Mistake) -> Callable[[], Any]:
+        def output() -> Any:
+            if index not in self._alternatives:
+                again = fresh(self.call)
+                try:
+                    self._alternatives[index] = (True, mistake.alternative(*again.args, **again.kwargs))
+                except Exception as e:  # this mistake does not apply to this case
+                    self._alternatives[index] = (False, e)
+            ok, value = self._alternatives[index]
+            if not ok:
+                raise value
+            return value
+        return output
+
+
+def case_seed(seed: int, part_name: str, index: int) -> int:
+    """A per-case seed that depends only on the set's seed, the part and the index."""
+    return (int(seed) * 1000003 + zlib.crc32(part_name.encode()) * 7919 + index) % (2 ** 62)
+
+
+def describe(descriptor: dict[str, Any]) -> str:
+    """A short label for a case table, e.g. 'float32 N=1 D=1 scale=1e+04'."""
+    if "label" in descriptor:
+        return str(descriptor["label"])
+    bits = []
+    for key, value in descriptor.items():
+        if key == "dtype":
+            bits.insert(0, str(value))
+        elif isinstance(value, float):
+            bits.append(f"{key}={value:g}")
+        else:
+            bits.append(f"{key}={value}")
+    return " ".join(bits)
+
+
+def build_cases(part: Part, descriptors: list[dict[str, Any]], seed: int, hidden: bool = False) -> list[Case]:
+    """The cases of one part from its case tables and the set's seed."""
+    cases = []
+    for index, descriptor in enumerate(descriptors):
+        g = torch.Generator().manual_seed(case_seed(seed, part.name, index))
+        params = {k: v for k, v in descriptor.items() if k != "label"}
+        if "dtype" in params:
+            params["dtype"] = DTYPES[params["dtype"]]
+        call = part.make_inputs(g, **params)
+        cases.append(Case(part, index, describe(descriptor), call, descriptor, hidden))
+    return cases
+
+
+def randn(g: torch.Generator, shape: tuple[int, ...] | list[int], dtype: torch.dtype = torch.float64,
+          scale: float = 1.0) -> torch.Tensor:
+    """Seeded normal samples: drawn in float64 on the CPU, then cast (the same on every machine)."""
+    return (torch.randn(tuple(shape), generator=g, dtype=torch.float64) * scale).to(dtype)

@@ -1,0 +1,130 @@
+"""The notebook's setup cell: the check package's shipped modules and the public cases as data.
+
+What goes in: the modules of autograder/checks that check() needs to run, judge and explain
+(SHIPPED, the same files the grader imports, loaded as the package ``kitcheck``) and the public
+cases encoded by storable.encode: inputs, expected outputs and the outputs of known mistakes,
+computed here by the reference. What never goes in: assignments/<id>/checks.py (references,
+input generators, mistake implementations), solutions, hidden cases, the hidden seed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..checks import storable
+from ..checks.drivers import driver_functions
+from ..checks.loading import load_checks
+from ..checks.parts import build_cases
+from ..errors import KitError
+from ..spec import load_spec
+
+CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
+# In import order: each module only imports those before it. The last two go in only for an
+# assignment whose parts use one of the judges that evaluate a returned model.
+SHIPPED = ("verdict", "values", "drivers", "compare", "hints", "judges", "judging", "report", "rules", "storable",
+           "public")
+MODEL_JUDGES = ("objectives", "model_judges")
+_WRAP = 120  # characters per line of the base64 data
+
+_TEMPLATE = '''#@title Setup: run this cell first (it defines check())
+# check("name") runs the public cases of one graded function on your current definition and
+# explains what differs. This cell carries what it needs: the kit's comparison, rule and feedback
+# code (the package kitcheck below: the same files the grader runs) and the public cases as data
+# (inputs, expected outputs, outputs of known mistakes). There is no reference solution in it.
+import sys
+import types
+
+import torch
+
+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+if DEVICE.type == "cuda":
+    print("Using the GPU:", torch.cuda.get_device_name())
+else:
+    print("Using the CPU (no GPU found). In Colab: Runtime > Change runtime type > GPU, then run this cell again.")
+
+_KITCHECK_SOURCES = {{
+{modules}
+}}
+
+_PUBLIC_CASES = (
+{data}
+)
+
+
+def _install_kitcheck(sources):
+    """Load the sources above as the package kitcheck (module by module, in order)."""
+    package = types.ModuleType("kitcheck")
+    package.__path__ = []
+    sys.modules["kitcheck"] = package
+    for name, source in sources.items():
+        module = types.ModuleType(f"kitcheck.{{name}}")
+        module.__package__ = "kitcheck"
+        sys.modules[module.__name__] = module
+        exec(compile(source, f"kitcheck/{{name}}.py", "exec"), module.__dict__)
+        setattr(package, name, module)
+    return package
+
+
+check = _install_kitcheck(_KITCHECK_SOURCES).public.make_check(globals(), _PUBLIC_CASES)
+'''
+
+
+def shipped_modules(data: dict[str, Any]) -> list[str]:
+    """The modules the setup cell carries for one assignment's public case data, in import order."""
+    from ..checks import judges, model_judges
+    kinds = {part["judge"]["kind"] for part in data["parts"].values()}
+    needs_models = any(judges.JUDGES[k].__module__ == model_judges.__name__ for k in kinds)
+    names = list(SHIPPED)
+    if needs_models:
+        names[names.index("judging"):names.index("judging")] = list(MODEL_JUDGES)
+    return names
+
+
+def shipped_sources(names: list[str]) -> dict[str, str]:
+    """name -> source of each module the setup cell carries."""
+    return {name: (CHECKS_DIR / f"{name}.py").read_text(encoding="utf-8") for name in names}
+
+
+def public_case_data(assignment: str) -> dict[str, Any]:
+    """Every part's public cases as data, with what check() needs to run and judge them."""
+    spec = load_spec(assignment)
+    checks = load_checks(assignment)
+    parts = {}
+    for part_spec in spec.parts:
+        part = checks.PARTS.get(part_spec.name)
+        if part is None:
+            raise KitError(f"part {part_spec.name!r} of spec.toml has no Part in checks.py",
+                           path=spec.directory / "checks.py")
+        cases = []
+        for case in build_cases(part, spec.public.cases.get(part_spec.name, []), spec.public.seed):
+            tol = part_spec.tolerances[case.dtype]
+            mistakes = []
+            for m in case.mistake_outputs():
+                try:
+                    mistakes.append([m.hint, m.output()])
+                except Exception:  # this mistake does not apply to this case
+                    mistakes.append([m.hint, None])
+            cases.append({"label": case.label, "tol": [tol.atol, tol.rtol], "args": case.call.args,
+                          "kwargs": case.call.kwargs, "extra": case.call.extra, "expected": case.expected(),
+                          "mistakes": mistakes})
+        parts[part_spec.name] = {"driver": part.driver, "functions": driver_functions(part.driver),
+                                 "judge": part.judge.to_data(), "cases": cases}
+    return {"assignment": assignment, "parts": parts}
+
+
+def _literal(source: str, what: str) -> str:
+    # The sources travel as r\'\'\'...\'\'\' literals: they must not close the literal early.
+    if "\'\'\'" in source or source.rstrip("\n").endswith("\\\\"):
+        raise KitError(f"{what} cannot be embedded in a notebook: it contains triple single quotes")
+    return "r\'\'\'" + source.rstrip("\n") + "\n\'\'\'"
+
+
+def setup_cell_source(assignment: str) -> str:
+    """Python source of the setup cell of ``assignment``'s notebooks."""
+    cases = public_case_data(assignment)
+    modules = ",\n".join(f'"{name}": {_literal(source, f"autograder/checks/{name}.py")}'
+                         for name, source in shipped_sources(shipped_modules(cases)).items())
+    data = storable.encode(cases)
+    lines = "\n".join(f'    "{data[i:i + _WRAP]}"' for i in range(0, len(data), _WRAP))
+    return _TEMPLATE.format(modules=modules, data=lines)
