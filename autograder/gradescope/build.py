@@ -54,7 +54,7 @@ def zip_members(assignment: str) -> dict[str, bytes]:
         text = (TEMPLATES / name).read_text(encoding="utf-8")
         members[name] = text.replace(ASSIGNMENT_PLACEHOLDER, assignment).encode("utf-8")
     for name in REQUIREMENT_FILES:
-        members[name] = _read(paths.ROOT / name)
+        members[name] = _read(PACKAGE.parent / name)  # the kit's pins, beside its package
     for path in sorted(PACKAGE.rglob("*")):
         rel = path.relative_to(PACKAGE.parent)
         if path.is_file() and not _is_build_debris(rel):
