@@ -60,5 +60,6 @@ def test_does_the_gradebook_know_a_new_assignment(course, tmp_path):
 
 
 def test_does_the_gradescope_zip_carry_a_new_assignment(course):
+    (course / "assignments" / "ridge" / "checks.py").write_text("PARTS = {}\n")  # copied, not run, here
     members = zip_members("ridge")
-    assert {"assignments/ridge/spec.toml", "assignments/ridge/cases.toml"} <= set(members)
+    assert {f"assignments/ridge/{f}" for f in ("spec.toml", "cases.toml", "checks.py")} <= set(members)
