@@ -1,4 +1,4 @@
-"""Run-time tripwires on the calls graded code must not make (CURRICULUM.md rules).
+"""Run-time tripwires on the calls graded code must not make (the rules in docs/curriculum.md).
 
 Each banned callable is replaced by a wrapper that records its name and then
 does the real work, so the student's code behaves as it would, and the record
