@@ -16,10 +16,12 @@ fi
 if [ ! -x .venv/bin/course-kit ] || [ pyproject.toml -nt .venv/.installed-kit ] \
    || ! .venv/bin/python -I -c "import autograder, sys; sys.exit(autograder.__file__ != '$PWD/autograder/__init__.py')" \
         2>/dev/null; then
-  # The requirements are in already (--no-deps); the venv's own setuptools builds it when it has
-  # one (Python 3.11's venv does), so this step needs no download.
-  isolation=--no-build-isolation
-  .venv/bin/python -c "import setuptools" 2>/dev/null || isolation=
+  # The requirements are in already (--no-deps). The venv's own setuptools builds the kit when it
+  # can make a wheel by itself (setuptools 70.1+, or with `wheel`); else pip fetches a recent one
+  # (Python 3.11's venv has setuptools 65 and no wheel).
+  isolation=
+  .venv/bin/python -c "import setuptools, sys; from setuptools.command import bdist_wheel" 2>/dev/null \
+    && isolation=--no-build-isolation
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps $isolation -e .
   touch .venv/.installed-kit
 fi
