@@ -107,4 +107,5 @@ def load_course(root: Path | None = None) -> Course:
 def _late_policy(table: dict[str, Any], text: str, shown: str, timezone: str) -> Policy:
     from .gradebook.policy import policy_from_table
     base = Policy(**{**DEFAULT_POLICY.__dict__, "timezone": timezone})
-    return policy_from_table(table, text, shown, base=base, keys=LATE_POLICY_KEYS, where="[late_policy]")
+    return policy_from_table(table, text, shown, base=base, keys=LATE_POLICY_KEYS, where="[late_policy]",
+                             bound_min_on_time=False)

@@ -80,6 +80,15 @@ def test_is_a_course_toml_mistake_one_line_with_its_fix(tmp_path, text, message)
     assert error(tmp_path, text) == message
 
 
+def test_may_min_on_time_exceed_the_assignments_written_so_far(tmp_path):
+    # a new term's course.toml comes before its assignments; the gradebook warns when it matters
+    course = load_course(course_at(tmp_path, 'github = "https://github.com/a/b/blob/main"\n'
+                                             "[late_policy]\nmin_on_time = 9\n"))
+    assert course.late_policy.min_on_time == 9
+    assert error(tmp_path, 'github = "https://github.com/a/b/blob/main"\n[late_policy]\nmin_on_time = -1\n') == (
+        "course.toml:3: min_on_time = -1 is not allowed: it must be a whole number, 0 or more")
+
+
 def test_is_the_course_found_from_any_folder_inside_it(tmp_path):
     root = course_at(tmp_path, GOOD)
     deep = root / "assignments" / "toy" / "notes"

@@ -66,8 +66,12 @@ def load_policy(path: Path | None, base: Policy = DEFAULT_POLICY) -> Policy:
 
 
 def policy_from_table(raw: dict[str, Any], text: str, path: str | Path, *, base: Policy = DEFAULT_POLICY,
-                      keys: tuple[str, ...] = KEYS, where: str = "the policy file") -> Policy:
-    """``base`` with the keys of ``raw`` (a TOML table read from ``text``) checked and applied."""
+                      keys: tuple[str, ...] = KEYS, where: str = "the policy file",
+                      bound_min_on_time: bool = True) -> Policy:
+    """``base`` with the keys of ``raw`` (a TOML table read from ``text``) checked and applied.
+
+    ``bound_min_on_time``: min_on_time may not exceed the number of assignments (course.toml
+    leaves it unbounded: a term's assignments are often added after its policy is written)."""
     for key in raw:
         if key not in keys:
             close = difflib.get_close_matches(key, keys, n=1)
@@ -76,19 +80,21 @@ def policy_from_table(raw: dict[str, Any], text: str, path: str | Path, *, base:
                            path=path, line=_key_line(text, key))
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        problem = check_value(key, value)
+        problem = check_value(key, value, bound_min_on_time=bound_min_on_time)
         if problem:
             raise KitError(f"{key} = {_toml(value)} {problem}", path=path, line=_key_line(text, key))
         values[key] = Decimal(str(value)) if key == "penalty_per_day" else value
     return replace(base, **values)
 
 
-def check_value(key: str, value: Any) -> str | None:
+def check_value(key: str, value: Any, *, bound_min_on_time: bool = True) -> str | None:
     """What is wrong with one value, as the end of a sentence; None when it is fine."""
     whole = isinstance(value, int) and not isinstance(value, bool)
     if key in ("grace_days", "max_late_days"):
         return None if whole and value >= 0 else "is not allowed: it must be a whole number of days, 0 or more"
     if key == "min_on_time":
+        if not bound_min_on_time:
+            return None if whole and value >= 0 else "is not allowed: it must be a whole number, 0 or more"
         n = len(paths.assignment_ids())
         return None if whole and 0 <= value <= n else f"is not allowed: it must be a whole number from 0 to {n}"
     if key == "penalty_per_day":
