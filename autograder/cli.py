@@ -1,7 +1,12 @@
-"""Command line: ``python -m autograder COMMAND``. Each command is a few lines calling one function.
+"""Command line: ``course-kit COMMAND`` or ``python -m autograder COMMAND``. Each command is a few
+lines calling one function.
+
+Every command first finds the course: the nearest folder at or above the working directory
+with a course.toml, which it reads (autograder/course.py), so any folder inside the course works.
 
 Exit status: 0 when the command did its job (for ``grade``: whatever the scores),
-1 when the grader itself failed, 2 for a usage error. Errors are one line.
+1 when the grader itself failed, 2 for a usage error or a mistake in an input file
+(course.toml, an assignment's spec.toml or cases.toml, ...). Errors are one line.
 """
 
 from __future__ import annotations
@@ -11,13 +16,16 @@ import os
 import sys
 from pathlib import Path
 
-from . import paths
+from . import __version__, paths
+from .course import Course, find_root, load_course
 from .errors import KitError
 
 
 def _cmd_release(args: argparse.Namespace) -> int:
     from .release.pipeline import release
-    result = release(args.assignments, github_base=args.github_base, check_only=args.check)
+    result = release(args.assignments, check_only=args.check)
+    for assignment, missing in result.skipped.items():
+        print(f"skipped {assignment}: {_rel(missing)} does not exist yet")
     if args.check:
         for path in result.stale:
             print(f"stale: {_rel(path)} differs from what 'python -m autograder release' generates")
@@ -100,7 +108,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .validate import validate
     ok = True
-    for assignment in args.assignments or _known_assignments():
+    for assignment in args.assignments or paths.assignment_ids():
         ok &= validate(assignment, notebooks=not args.skip_notebooks)
     return 0 if ok else 1
 
@@ -127,10 +135,6 @@ def _cmd_gradescope(args: argparse.Namespace) -> int:
     return 0
 
 
-def _known_assignments() -> list[str]:
-    return [a for a in paths.ASSIGNMENT_IDS if (paths.assignment_dir(a) / "spec.toml").exists()]
-
-
 def _rel(path: Path) -> str:
     try:
         return str(Path(path).resolve().relative_to(paths.ROOT))
@@ -139,14 +143,13 @@ def _rel(path: Path) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m autograder",
-                                     description="Release, check and grade the course's PyTorch assignments.")
+    parser = argparse.ArgumentParser(prog=_prog(), description="Release, check and grade the course's PyTorch "
+                                     "assignments (run inside the course: the folder with course.toml, or below it).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("release", help="regenerate starter code, notebooks and dist/ from the sources")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
-    p.add_argument("--github-base", default=os.environ.get("KIT_GITHUB_BASE", "your-org/dl-course-kit/blob/main"),
-                   help="OWNER/REPO/blob/BRANCH used by the notebooks' Open in Colab badges")
     p.add_argument("--check", action="store_true", help="write nothing; fail if a committed generated file is stale")
     p.set_defaults(run=_cmd_release)
 
@@ -159,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".py/.ipynb files or folders of them")
     p.add_argument("--out", required=True, metavar="DIR", help="where results go")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: cores)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="parallel workers (default: course.toml's jobs, \"auto\" being one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--only", nargs="+", metavar="NAME",
                    help="regrade only these submissions (names as in grades.csv); other results in DIR stay")
@@ -179,8 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--times", required=True, metavar="TIMES_CSV",
                    help="CSV student,assignment,submitted_at (ISO 8601 with the course zone's UTC offset)")
     p.add_argument("--policy", metavar="POLICY_TOML",
-                   help="late policy (default: 7 grace days, then -10 points per day up to 3 days, "
-                        "3 of 4 assignments on time to pass)")
+                   help="late policy keys replacing those of course.toml's [late_policy] "
+                        "(default: that table as it is)")
     p.add_argument("--roster", metavar="ROSTER_CSV",
                    help="CSV with a 'student' column (default: everyone in the grades files)")
     p.add_argument("--out", required=True, metavar="OUT_CSV",
@@ -195,12 +199,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _prog() -> str:
+    """How the user ran us, for usage lines: the console script's name or ``python -m autograder``."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "python -m autograder" if name in ("", "__main__.py", "-c") else name
+
+
+def enter_course(start: Path) -> Course:
+    """Find the course at or above ``start``, point autograder.paths at it and load course.toml."""
+    root = find_root(start)
+    if root != paths.ROOT.resolve():
+        paths.use_course(root)
+    return load_course()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "jobs", 1) is not None and getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be at least 1")
     try:
+        course = enter_course(Path.cwd())
+        if getattr(args, "jobs", 0) is None:
+            args.jobs = course.default_jobs
         return args.run(args)
     except KitError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -1,17 +1,66 @@
-"""Where the kit's files live, relative to the repository root."""
+"""Where the kit's files live, relative to the course's root folder (the one with course.toml).
+
+``ROOT`` starts as the folder this package sits in; the CLI re-points it with ``use_course``
+once it has found the course by walking up from the working directory. Every module reads
+these names at call time (``paths.ROOT``), so tests can point them at a temporary tree.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
 ASSIGNMENTS = ROOT / "assignments"
 SOLUTIONS = ROOT / "solutions"
 STARTER_CODE = ROOT / "starter_code"
 NOTEBOOKS = ROOT / "notebooks"
 DIST = ROOT / "dist"
+COURSE_FILE_NAME = "course.toml"
 
-ASSIGNMENT_IDS = ("linear_regression", "logistic_regression", "softmax_regression", "mlp")
+
+def use_course(root: Path) -> None:
+    """Point every path at the course in ``root``."""
+    global ROOT, ASSIGNMENTS, SOLUTIONS, STARTER_CODE, NOTEBOOKS, DIST
+    ROOT = Path(root)
+    ASSIGNMENTS = ROOT / "assignments"
+    SOLUTIONS = ROOT / "solutions"
+    STARTER_CODE = ROOT / "starter_code"
+    NOTEBOOKS = ROOT / "notebooks"
+    DIST = ROOT / "dist"
+
+
+def course_file() -> Path:
+    return ROOT / COURSE_FILE_NAME
+
+
+def assignment_ids() -> tuple[str, ...]:
+    """Every assignment of the course: each folder of assignments/ that holds a spec.toml,
+    in due order (then by name; one whose due date cannot be read yet comes last).
+
+    Discovered, never listed, so a new assignment folder reaches every command untouched.
+    """
+    if not ASSIGNMENTS.is_dir():
+        return ()
+    found = [p.name for p in ASSIGNMENTS.iterdir()
+             if (p / "spec.toml").is_file() and not p.name.startswith((".", "_"))]
+    return tuple(sorted(found, key=lambda a: (_due_or_none(a) is None, _due_or_none(a) or _EPOCH, a)))
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _due_or_none(assignment: str) -> dt.datetime | None:
+    """The spec's due date for ordering only; load_spec reports what is wrong with it."""
+    try:
+        with (ASSIGNMENTS / assignment / "spec.toml").open("rb") as f:
+            due = tomllib.load(f).get("due")
+        due = dt.datetime.fromisoformat(due) if isinstance(due, str) else due
+        return due if isinstance(due, dt.datetime) and due.tzinfo is not None else None
+    except (OSError, tomllib.TOMLDecodeError, ValueError):
+        return None
 
 
 def assignment_dir(assignment: str) -> Path:

@@ -1,19 +1,20 @@
 """An assignment's spec (parts, points, tolerances, due date) and its check cases.
 
 Both come from ``assignments/<id>/spec.toml`` and ``assignments/<id>/cases.toml``.
-Every problem is a SpecError naming the file and the key, never a KeyError.
+Every problem is a one-line SpecError naming the file, the line and the key and saying what
+to write instead (with a did-you-mean for a misspelt name), never a KeyError or ValueError.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import paths
 from .errors import KitError, SpecError
+from .tomlfile import did_you_mean, is_number, line_of, read_toml, toml_value
 
 DTYPES = ("float64", "float32")
 _SPEC_KEYS = {"id", "title", "due", "time_limit_s", "tolerances", "parts"}
@@ -63,40 +64,129 @@ class AssignmentSpec:
         raise KitError(f"assignment {self.id!r} has no graded part named {name!r}")
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _shown(path: Path) -> str:
+    """``path`` relative to the course root when inside it (for messages)."""
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        raise SpecError("file not found", path=path) from None
-    except tomllib.TOMLDecodeError as e:
-        raise SpecError(f"not valid TOML: {e}", path=path) from None
+        return path.relative_to(paths.ROOT).as_posix()
+    except ValueError:
+        return str(path)
 
 
-def _tolerances(raw: Any, path: Path, where: str,
-                base: dict[str, Tolerance] | None = None) -> dict[str, Tolerance]:
+class _File:
+    """One TOML file being checked: raises SpecError naming it and the line of a key."""
+
+    def __init__(self, path: Path) -> None:
+        self.shown = _shown(path)
+        self.raw, self.text = read_toml(path, self.shown, SpecError)
+
+    def error(self, message: str, table: str = "", key: str | None = None, nth: int = 0) -> SpecError:
+        return SpecError(message, path=self.shown, line=line_of(self.text, table, key, nth))
+
+
+def _positive_number(f: _File, where: str, key: str, value: Any, example: str,
+                     table: str = "", nth: int = 0) -> float:
+    if not is_number(value):
+        raise f.error(f"{where} = {toml_value(value)} is not a number: write {example}", table, key, nth)
+    if value <= 0:
+        raise f.error(f"{where} = {toml_value(value)} must be greater than 0: write {example}", table, key, nth)
+    return float(value)
+
+
+def _tolerances(f: _File, raw: Any, where: str, base: dict[str, Tolerance] | None = None,
+                nth: int = 0) -> dict[str, Tolerance]:
     out = dict(base or {})
     if raw is None:
         return out
+    in_part = where != "tolerances"
+    table = "parts.tolerances" if in_part else "tolerances"
     if not isinstance(raw, dict):
-        raise SpecError(f"{where} must be a table of dtypes", path=path)
+        raise f.error(f"{where} must be a table of dtypes, e.g. [{table}.float64] with atol and rtol",
+                      "parts" if in_part else "", "tolerances", nth)
     for dtype, tol in raw.items():
         if dtype not in DTYPES:
-            raise SpecError(f"{where} has unknown dtype {dtype!r} (expected one of {', '.join(DTYPES)})", path=path)
-        try:
-            out[dtype] = Tolerance(atol=float(tol["atol"]), rtol=float(tol["rtol"]))
-        except (KeyError, TypeError, ValueError):
-            raise SpecError(f"{where}.{dtype} needs numeric 'atol' and 'rtol'", path=path) from None
+            raise f.error(f"{where} has unknown dtype {dtype!r}{did_you_mean(dtype, DTYPES)} "
+                          f"(the dtypes: {', '.join(DTYPES)})", f"{table}.{dtype}")
+        if not isinstance(tol, dict) or set(tol) != {"atol", "rtol"} or not all(
+                is_number(tol[k]) and tol[k] >= 0 for k in ("atol", "rtol")):
+            raise f.error(f"{where}.{dtype} needs exactly 'atol' and 'rtol', numbers 0 or more, "
+                          f"e.g. atol = 1e-8 and rtol = 1e-6", f"{table}.{dtype}")
+        out[dtype] = Tolerance(atol=float(tol["atol"]), rtol=float(tol["rtol"]))
     return out
 
 
-def _case_set(raw: Any, path: Path, name: str) -> CaseSet:
-    if not isinstance(raw, dict) or "seed" not in raw or "cases" not in raw:
-        raise SpecError(f"[{name}] needs 'seed' and a [{name}.cases] table", path=path)
-    cases = raw["cases"]
-    if not isinstance(cases, dict) or not all(isinstance(v, list) for v in cases.values()):
-        raise SpecError(f"[{name}.cases] must map part names to lists of case tables", path=path)
-    return CaseSet(seed=int(raw["seed"]), cases={k: [dict(c) for c in v] for k, v in cases.items()})
+def _part(f: _File, i: int, p: Any, default_limit: float, base_tol: dict[str, Tolerance]) -> PartSpec:
+    if not isinstance(p, dict):
+        raise f.error(f"parts[{i}] is not a table: write each part as [[parts]] with name and points", "parts", nth=i)
+    name = p.get("name")
+    where = f'part "{name}" (parts[{i}])' if isinstance(name, str) else f"parts[{i}]"
+    for key in p:
+        if key not in _PART_KEYS:
+            raise f.error(f"{where} has unknown key {key!r}{did_you_mean(key, sorted(_PART_KEYS))} "
+                          f"(a part's keys: {', '.join(sorted(_PART_KEYS))})", "parts", key, i)
+    for key, example in (("name", 'name = "predict"'), ("points", "points = 4")):
+        if key not in p:
+            raise f.error(f"{where} has no {key!r}: write {example}", "parts", None, i)
+    if not isinstance(name, str) or not name.isidentifier():
+        raise f.error(f"{where}: name = {toml_value(name)} is not a function name: write the graded "
+                      f'function\'s name, e.g. name = "predict"', "parts", "name", i)
+    points = _positive_number(f, f"{where}: points", "points", p["points"], "a number of points, e.g. points = 4",
+                              "parts", i)
+    limit = default_limit
+    if "time_limit_s" in p:
+        limit = _positive_number(f, f"{where}: time_limit_s", "time_limit_s", p["time_limit_s"],
+                                 "a number of seconds, e.g. time_limit_s = 10", "parts", i)
+    return PartSpec(name=name, points=points, time_limit_s=limit,
+                    tolerances=_tolerances(f, p.get("tolerances"), f"{where}: tolerances", base_tol, i))
+
+
+def _case_set(f: _File, raw: Any, name: str, parts: list[str]) -> CaseSet:
+    example = f'[{name}] with seed = 12345678 and a [{name}.cases] table'
+    if not isinstance(raw, dict):
+        raise f.error(f"no [{name}] table: write {example}")
+    for key in raw:
+        if key not in ("seed", "cases"):
+            raise f.error(f"[{name}] has unknown key {key!r}{did_you_mean(key, ('seed', 'cases'))} "
+                          "(its keys: seed, cases)", name, key)
+    if "seed" not in raw:
+        raise f.error(f"[{name}] has no seed: write seed = 12345678 (a whole number)", name)
+    seed = raw["seed"]
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        fix = (f"write seed = {seed.strip()} without quotes" if isinstance(seed, str) and seed.strip().isdigit()
+               else "write a whole number, e.g. seed = 12345678")
+        raise f.error(f"[{name}] seed = {toml_value(seed)} is not a whole number: {fix}", name, "seed")
+    cases = raw.get("cases")
+    if not isinstance(cases, dict):
+        raise f.error(f"[{name}] has no cases table: write [{name}.cases] with one list of cases per part, "
+                      'e.g. predict = [{ dtype = "float64", N = 4 }]', name)
+    table = f"{name}.cases"
+    for part, listed in cases.items():
+        if part not in parts:
+            raise f.error(f"[{table}] names part {part!r}, which spec.toml does not have"
+                          f"{did_you_mean(part, parts)} (its parts: {', '.join(parts)})", table, part)
+        if not isinstance(listed, list):
+            raise f.error(f"[{table}] {part} = {toml_value(listed)} is not a list of cases: write "
+                          f'{part} = [{{ dtype = "float64", N = 4 }}, ...]', table, part)
+        for j, case in enumerate(listed):
+            if not isinstance(case, dict):
+                raise f.error(f"[{table}] {part}[{j}] = {toml_value(case)} is not a table: write each case as "
+                              f'{{ key = value, ... }}, e.g. {{ dtype = "float64", N = 4 }}', table, part)
+            dtype = case.get("dtype", "float64")
+            if dtype not in DTYPES:
+                hint = did_you_mean(dtype, DTYPES).replace("'", '"')  # as it is written in TOML
+                raise f.error(f"[{table}] {part}[{j}].dtype = {toml_value(dtype)} is not a dtype the kit knows"
+                              f"{hint} (the dtypes: {', '.join(DTYPES)})", table, part)
+    return CaseSet(seed=seed, cases={k: [dict(c) for c in v] for k, v in cases.items()})
+
+
+def _check_every_part_has_cases(f: _File, public: CaseSet, hidden: CaseSet, parts: list[str]) -> None:
+    for part in parts:
+        if not public.cases.get(part) and not hidden.cases.get(part):
+            raise f.error(f"part {part!r} has no cases: add {part} = [{{ ... }}] to [public.cases] (shown "
+                          "in the notebook) and to [hidden.cases] (graded)", "public.cases")
+        if not hidden.cases.get(part):
+            raise f.error(f"part {part!r} has no hidden cases, so grading would not test it: add "
+                          f"{part} = [{{ ... }}] to [hidden.cases]", "hidden.cases", part if part in hidden.cases
+                          else None)
 
 
 _secrets_loaded = False
@@ -108,60 +198,59 @@ def secrets_loaded() -> bool:
 
 
 def load_spec(assignment: str) -> AssignmentSpec:
-    """Load and validate one assignment's spec.toml and cases.toml."""
+    """Load and validate one assignment's spec.toml and cases.toml; SpecError naming file, line and key."""
     global _secrets_loaded
     _secrets_loaded = True
     directory = paths.assignment_dir(assignment)
-    if not directory.is_dir():
-        known = ", ".join(sorted(p.name for p in paths.ASSIGNMENTS.iterdir() if (p / "spec.toml").exists()))
-        raise KitError(f"unknown assignment {assignment!r} (known: {known})")
-    spec_path = directory / "spec.toml"
-    raw = _read_toml(spec_path)
-    unknown = set(raw) - _SPEC_KEYS
-    if unknown:
-        raise SpecError(f"unknown key(s) {', '.join(sorted(unknown))}", path=spec_path)
-    for key in ("id", "title", "due", "parts"):
+    if not (directory / "spec.toml").is_file():
+        raise KitError(f"unknown assignment {assignment!r} (known: {', '.join(paths.assignment_ids())})")
+    f = _File(directory / "spec.toml")
+    raw = f.raw
+    for key in raw:
+        if key not in _SPEC_KEYS:
+            raise f.error(f"unknown key {key!r}{did_you_mean(key, sorted(_SPEC_KEYS))} "
+                          f"(spec.toml's keys: {', '.join(sorted(_SPEC_KEYS))})", "", key)
+    for key, example in (("id", f'id = "{assignment}"'), ("title", 'title = "Assignment 1: Linear regression"'),
+                         ("due", 'due = "2027-01-29T23:59:00-05:00"'), ("parts", "[[parts]] tables")):
         if key not in raw:
-            raise SpecError(f"missing key {key!r}", path=spec_path)
+            raise f.error(f"missing key {key!r}: write {example}")
     if raw["id"] != assignment:
-        raise SpecError(f"id is {raw['id']!r} but the folder is {assignment!r}", path=spec_path)
+        raise f.error(f"id is {toml_value(raw['id'])} but the folder is {assignment!r}: write id = \"{assignment}\"",
+                      "", "id")
+    if not isinstance(raw["title"], str):
+        raise f.error(f"title = {toml_value(raw['title'])} is not text: write title = \"...\"", "", "title")
     due = raw["due"]
     if isinstance(due, str):
         try:
             due = dt.datetime.fromisoformat(due)
         except ValueError:
-            raise SpecError(f"due {raw['due']!r} is not an ISO 8601 date-time", path=spec_path) from None
+            raise f.error(f"due {raw['due']!r} is not an ISO 8601 date-time", "", "due") from None
     if not isinstance(due, dt.datetime) or due.tzinfo is None:
-        raise SpecError("due must be a date-time with a UTC offset, e.g. 2027-01-29T23:59:00-05:00", path=spec_path)
-    default_limit = float(raw.get("time_limit_s", 10))
-    base_tol = _tolerances(raw.get("tolerances"), spec_path, "tolerances")
+        raise f.error("due must be a date-time with a UTC offset, e.g. 2027-01-29T23:59:00-05:00", "", "due")
+    default_limit = 10.0
+    if "time_limit_s" in raw:
+        default_limit = _positive_number(f, "time_limit_s", "time_limit_s", raw["time_limit_s"],
+                                         "a number of seconds, e.g. time_limit_s = 10")
+    base_tol = _tolerances(f, raw.get("tolerances"), "tolerances")
     missing = [d for d in DTYPES if d not in base_tol]
     if missing:
-        raise SpecError(f"tolerances missing for {', '.join(missing)}", path=spec_path)
-    parts: list[PartSpec] = []
-    for i, p in enumerate(raw["parts"]):
-        where = f"parts[{i}]"
-        if not isinstance(p, dict) or "name" not in p or "points" not in p:
-            raise SpecError(f"{where} needs 'name' and 'points'", path=spec_path)
-        unknown = set(p) - _PART_KEYS
-        if unknown:
-            raise SpecError(f"{where} ({p['name']}) has unknown key(s) {', '.join(sorted(unknown))}", path=spec_path)
-        parts.append(PartSpec(
-            name=str(p["name"]),
-            points=float(p["points"]),
-            time_limit_s=float(p.get("time_limit_s", default_limit)),
-            tolerances=_tolerances(p.get("tolerances"), spec_path, f"{where}.tolerances", base_tol),
-        ))
+        raise f.error(f"tolerances missing for {', '.join(missing)}: write [tolerances.{missing[0]}] "
+                      "with atol and rtol")
+    if not isinstance(raw["parts"], list) or not raw["parts"]:
+        raise f.error("parts must be one or more [[parts]] tables, each with name and points", "", "parts")
+    parts = [_part(f, i, p, default_limit, base_tol) for i, p in enumerate(raw["parts"])]
     names = [p.name for p in parts]
-    if len(set(names)) != len(names):
-        raise SpecError("a part name appears twice", path=spec_path)
-    cases_path = directory / "cases.toml"
-    raw_cases = _read_toml(cases_path)
-    public = _case_set(raw_cases.get("public"), cases_path, "public")
-    hidden = _case_set(raw_cases.get("hidden"), cases_path, "hidden")
-    for set_name, case_set in (("public", public), ("hidden", hidden)):
-        extra = set(case_set.cases) - set(names)
-        if extra:
-            raise SpecError(f"[{set_name}.cases] names unknown part(s) {', '.join(sorted(extra))}", path=cases_path)
-    return AssignmentSpec(id=assignment, title=str(raw["title"]), due=due, parts=parts,
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise f.error(f"parts[{i}].name = \"{name}\" appears twice: each graded function is one part",
+                          "parts", "name", i)
+    c = _File(directory / "cases.toml")
+    for key in c.raw:
+        if key not in ("public", "hidden"):
+            raise c.error(f"unknown table [{key}]{did_you_mean(key, ('public', 'hidden'))} "
+                          "(cases.toml has [public] and [hidden])", key)
+    public = _case_set(c, c.raw.get("public"), "public", names)
+    hidden = _case_set(c, c.raw.get("hidden"), "hidden", names)
+    _check_every_part_has_cases(c, public, hidden, names)
+    return AssignmentSpec(id=assignment, title=raw["title"], due=due, parts=parts,
                           public=public, hidden=hidden, directory=directory)

@@ -17,7 +17,7 @@ from autograder.gradebook.lateness import Attempt, assess_term, days_late, penal
 from autograder.gradebook.report import explanation_lines
 from conftest import EXAMPLES
 
-A1, A2, A3, A4 = paths.ASSIGNMENT_IDS
+A1, A2, A3, A4 = paths.assignment_ids()  # discovered, in due order
 # The deadlines in assignments/*/spec.toml (pinned by a test below).
 DUES_TEXT = {A1: "2027-02-05T23:59:00-05:00", A2: "2027-02-19T23:59:00-05:00",
              A3: "2027-03-05T23:59:00-05:00", A4: "2027-03-26T23:59:00-04:00"}
@@ -514,7 +514,7 @@ def test_do_the_deadlines_come_from_load_spec_by_default(kit, monkeypatch):
 
 def example_build(out: Path):
     example = EXAMPLES / "gradebook"
-    grades = {a: example / "grades" / f"{a}.csv" for a in paths.ASSIGNMENT_IDS}
+    grades = {a: example / "grades" / f"{a}.csv" for a in paths.assignment_ids()}
     return build_gradebook(grades, example / "times.csv", example / "policy.toml", example / "roster.csv",
                            out, dues=DUES)
 
@@ -524,7 +524,7 @@ def test_is_the_hand_worked_example_reproduced_exactly(tmp_path):
     summary = example_build(tmp_path / "gradebook.csv")
     assert summary.gradebook.read_text() == (example / "gradebook.csv").read_text()
     assert summary.explanations.read_text() == (example / "gradebook.explanations.txt").read_text()
-    assert (summary.students, summary.assignments, summary.meeting_requirement) == (6, paths.ASSIGNMENT_IDS, 3)
+    assert (summary.students, summary.assignments, summary.meeting_requirement) == (6, paths.assignment_ids(), 3)
 
 
 def test_is_a_deadline_written_in_standard_time_after_the_switch_warned_about(kit):

@@ -10,11 +10,10 @@ import pytest
 
 from autograder import paths
 from autograder.release import setup_cell
+from autograder.course import load_course
 from autograder.errors import KitError, LeakError
-from autograder.release import pipeline
 from autograder.release.notebook import build_notebook, notebook_to_json
-from autograder.release.pipeline import (DEFAULT_GITHUB_BASE, expected_outputs, release,
-                                         resolve_github_base)
+from autograder.release.pipeline import course_github_base, expected_outputs, release
 
 FIXTURE = Path(__file__).parent / "fixtures" / "release"
 BASE = "teacher/dl-kit/blob/main"
@@ -30,7 +29,6 @@ def kit(tmp_path, monkeypatch) -> Path:
                       ("STARTER_CODE", "starter_code"), ("NOTEBOOKS", "notebooks"), ("DIST", "dist")]:
         monkeypatch.setattr(paths, name, root / sub)
     monkeypatch.setattr(paths, "ROOT", root)
-    monkeypatch.setattr(paths, "ASSIGNMENT_IDS", ("toy", "not_started"))
     # The setup cell is setup_cell.py's job; here it only has to land in the right place.
     monkeypatch.setattr(setup_cell, "setup_cell_source", lambda assignment: SETUP)
     return root
@@ -277,9 +275,29 @@ def test_is_a_marker_error_in_the_solution_reported_with_the_solution_line(kit):
 # --- which assignments -----------------------------------------------------------------------
 
 def test_does_release_of_all_skip_assignments_without_sources(kit):
+    (kit / "assignments" / "not_started").mkdir()
+    (kit / "assignments" / "not_started" / "spec.toml").write_text('id = "not_started"\n')
     result = release([], github_base=BASE)
     assert {p.relative_to(kit).parts[-1] for p in result.written} >= {"toy.py", "toy.ipynb"}
     assert not any("not_started" in str(p) for p in result.written)
+    assert result.skipped == {"not_started": kit / "solutions" / "not_started.py"}
+
+
+def test_is_a_new_assignment_folder_released_with_no_list_edited(kit):
+    """Discovery: a folder of assignments/ with a spec.toml is an assignment, for release and --check."""
+    for sub in ("assignments", "solutions"):
+        src = kit / sub / ("toy" if sub == "assignments" else "toy.py")
+        dst = kit / sub / ("ridge" if sub == "assignments" else "ridge.py")
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dst)
+    _edit(kit / "assignments" / "ridge" / "spec.toml", 'id = "toy"', 'id = "ridge"')
+    assert paths.assignment_ids() == ("ridge", "toy")  # same due date: by name
+    assert release([], github_base=BASE, check_only=True).stale == [
+        kit / "starter_code" / "ridge.py", kit / "notebooks" / "ridge.ipynb",
+        kit / "starter_code" / "toy.py", kit / "notebooks" / "toy.ipynb"]
+    release([], github_base=BASE)
+    assert (kit / "notebooks" / "ridge.ipynb").is_file()
+    (kit / "solutions" / "ridge.py").write_text((kit / "solutions" / "ridge.py").read_text() + "\n# changed\n")
+    assert release([], github_base=BASE, check_only=True).stale == [kit / "starter_code" / "ridge.py"]
 
 
 def test_is_an_explicitly_named_assignment_without_sources_an_error(kit):
@@ -288,17 +306,28 @@ def test_is_an_explicitly_named_assignment_without_sources_an_error(kit):
     assert str(info.value) == "cannot release 'not_started': solutions/not_started.py does not exist"
 
 
-def test_does_the_github_base_come_from_the_option_then_the_environment(monkeypatch):
-    monkeypatch.delenv(pipeline.GITHUB_BASE_ENV, raising=False)
-    assert resolve_github_base() == DEFAULT_GITHUB_BASE == "your-org/dl-course-kit/blob/main"
-    monkeypatch.setenv("KIT_GITHUB_BASE", "env/kit/blob/main")
-    assert resolve_github_base() == "env/kit/blob/main"
-    assert resolve_github_base("cli/kit/blob/main") == "cli/kit/blob/main"
+def test_does_the_github_base_come_from_course_toml(kit):
+    (kit / "course.toml").write_text('github = "https://github.com/teacher/dl-kit/blob/main"\n')
+    assert course_github_base() == BASE
+    release(["toy"])
+    assert release(["toy"], check_only=True).stale == []
+    assert release(["toy"], github_base=BASE, check_only=True).stale == []
+    (kit / "course.toml").write_text('github = "https://github.com/teacher/dl-kit/blob/fall-2027"\n')
+    assert release(["toy"], check_only=True).stale == [kit / "notebooks" / "toy.ipynb"]
 
 
 # --- the real repository -----------------------------------------------------------------------
 
+def test_do_the_committed_notebooks_open_in_colab_from_course_toml_github():
+    github = load_course().github
+    assert github == "https://github.com/dl-course/pytorch-assignment-kit/blob/main"
+    for assignment in paths.assignment_ids():
+        title = json.loads(paths.notebook_file(assignment).read_text())["cells"][0]["source"]
+        assert (f"(https://colab.research.google.com/github/dl-course/pytorch-assignment-kit/blob/main/"
+                f"notebooks/{assignment}.ipynb)") in "".join(title)
+
+
 def test_are_the_committed_generated_files_up_to_date():
     """Fails when starter_code/ or notebooks/ differ from what `python -m autograder release` makes."""
-    stale = release([], github_base=resolve_github_base(), check_only=True).stale
+    stale = release([], check_only=True).stale
     assert stale == [], "run `python -m autograder release` and commit: " + ", ".join(map(str, stale))

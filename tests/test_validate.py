@@ -8,7 +8,7 @@ from autograder import paths
 from autograder.validate import validate
 
 
-@pytest.mark.parametrize("assignment", paths.ASSIGNMENT_IDS)
+@pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_does_the_assignment_validate(assignment, capsys):
     ok = validate(assignment)
     report = capsys.readouterr().out
@@ -16,7 +16,7 @@ def test_does_the_assignment_validate(assignment, capsys):
     assert report.count("  ok    ") == 6, report
 
 
-@pytest.mark.parametrize("assignment", paths.ASSIGNMENT_IDS)
+@pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_does_the_assignment_have_every_source(assignment):
     for path in (paths.solution_file(assignment), paths.starter_file(assignment), paths.notebook_file(assignment),
                  paths.assignment_dir(assignment) / "spec.toml", paths.assignment_dir(assignment) / "cases.toml",

@@ -3,7 +3,7 @@
 The CLI (autograder/cli.py, `gradebook`) calls build_gradebook; it is used as::
 
     python -m autograder gradebook --grades linear_regression=out/lr/grades.csv \\
-        --grades mlp=out/mlp/grades.csv --times times.csv [--policy policy.toml] \\
+        --grades mlp=out/mlp/grades.csv --times times.csv [--policy policy.toml]  # default policy: course.toml \\
         [--roster roster.csv] --out gradebook.csv
 
 Nothing is written unless every input is valid.
@@ -67,17 +67,19 @@ def build_gradebook(grades: dict[str, Path], times: Path, policy: Path | None, r
     ``dues`` replaces the spec.toml deadlines (for tests); by default they come from
     ``load_spec(id).due``.
     """
-    rules = load_policy(policy)
+    from ..course import load_course  # here: course.py imports this package's policy module
+    rules = load_policy(policy, base=load_course().late_policy)
     if not grades:
         raise KitError("no grades files given: pass --grades ASSIGNMENT=PATH for each graded assignment")
+    known = paths.assignment_ids()
     for assignment in grades:
-        if assignment not in paths.ASSIGNMENT_IDS:
-            hint = did_you_mean(assignment, paths.ASSIGNMENT_IDS)
+        if assignment not in known:
+            hint = did_you_mean(assignment, known)
             raise KitError(f"unknown assignment {assignment!r} in --grades{hint} "
-                           f"(known: {', '.join(paths.ASSIGNMENT_IDS)})")
-    known_order = [a for a in paths.ASSIGNMENT_IDS if a in grades]
+                           f"(known: {', '.join(known)})")
+    known_order = [a for a in known if a in grades]
     deadlines = dict(dues) if dues is not None else due_dates(known_order)
-    order = sorted(known_order, key=lambda a: deadlines[a])  # stable: ties keep ASSIGNMENT_IDS order
+    order = sorted(known_order, key=lambda a: deadlines[a])  # stable: ties keep discovery order
 
     marks = {a: read_grades(grades[a]) for a in order}
     if roster is not None:
@@ -89,7 +91,7 @@ def build_gradebook(grades: dict[str, Path], times: Path, policy: Path | None, r
                                    path=grades[a], line=row.line)
     else:
         students = {s for rows in marks.values() for s in rows}
-    submitted = read_times(times, students=students, assignments=paths.ASSIGNMENT_IDS, zone=rules.zone,
+    submitted = read_times(times, students=students, assignments=known, zone=rules.zone,
                            roster=roster)
 
     for (student, assignment), row in submitted.items():
@@ -121,7 +123,7 @@ def build_gradebook(grades: dict[str, Path], times: Path, policy: Path | None, r
     if len(order) < rules.min_on_time:
         warnings.append(f"the gradebook has {len(order)} assignment(s), fewer than min_on_time = "
                         f"{rules.min_on_time}: no student can meet the completion requirement yet")
-    unused = sorted({a for (_, a) in submitted if a not in marks}, key=paths.ASSIGNMENT_IDS.index)
+    unused = sorted({a for (_, a) in submitted if a not in marks}, key=known.index)
     if unused:
         warnings.append(f"{times}: rows for {', '.join(unused)} were checked but not used "
                         "(no --grades file for them)")

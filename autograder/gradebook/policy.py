@@ -1,4 +1,4 @@
-"""The late policy: defaults from the course (lecture 1), overridable by a small TOML file.
+"""The late policy: course.toml's [late_policy] table, overridable by a small TOML file (--policy).
 
 Every key is optional; the defaults are the lectures' policy::
 
@@ -18,7 +18,7 @@ import difflib
 import re
 import tomllib
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -47,10 +47,13 @@ DEFAULT_POLICY = Policy()
 KEYS = ("grace_days", "penalty", "penalty_per_day", "max_late_days", "min_on_time", "timezone")
 
 
-def load_policy(path: Path | None) -> Policy:
-    """The policy in ``path``, or the course default when no file is given."""
+def load_policy(path: Path | None, base: Policy = DEFAULT_POLICY) -> Policy:
+    """The policy in ``path`` (its keys replace those of ``base``), or ``base`` when no file is given.
+
+    The gradebook passes the course's policy (course.toml's [late_policy]) as ``base``.
+    """
     if path is None:
-        return DEFAULT_POLICY
+        return base
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -59,28 +62,40 @@ def load_policy(path: Path | None) -> Policy:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise KitError(f"the policy file is not valid TOML: {e}", path=path) from None
+    return policy_from_table(raw, text, path, base=base)
+
+
+def policy_from_table(raw: dict[str, Any], text: str, path: str | Path, *, base: Policy = DEFAULT_POLICY,
+                      keys: tuple[str, ...] = KEYS, where: str = "the policy file",
+                      bound_min_on_time: bool = True) -> Policy:
+    """``base`` with the keys of ``raw`` (a TOML table read from ``text``) checked and applied.
+
+    ``bound_min_on_time``: min_on_time may not exceed the number of assignments (course.toml
+    leaves it unbounded: a term's assignments are often added after its policy is written)."""
     for key in raw:
-        if key not in KEYS:
-            close = difflib.get_close_matches(key, KEYS, n=1)
+        if key not in keys:
+            close = difflib.get_close_matches(key, keys, n=1)
             hint = f" - did you mean {close[0]!r}?" if close else ""
-            raise KitError(f"unknown key {key!r} in the policy file{hint} (known keys: {', '.join(KEYS)})",
+            raise KitError(f"unknown key {key!r} in {where}{hint} (known keys: {', '.join(keys)})",
                            path=path, line=_key_line(text, key))
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        problem = _check(key, value)
+        problem = check_value(key, value, bound_min_on_time=bound_min_on_time)
         if problem:
             raise KitError(f"{key} = {_toml(value)} {problem}", path=path, line=_key_line(text, key))
         values[key] = Decimal(str(value)) if key == "penalty_per_day" else value
-    return Policy(**values)
+    return replace(base, **values)
 
 
-def _check(key: str, value: Any) -> str | None:
+def check_value(key: str, value: Any, *, bound_min_on_time: bool = True) -> str | None:
     """What is wrong with one value, as the end of a sentence; None when it is fine."""
     whole = isinstance(value, int) and not isinstance(value, bool)
     if key in ("grace_days", "max_late_days"):
         return None if whole and value >= 0 else "is not allowed: it must be a whole number of days, 0 or more"
     if key == "min_on_time":
-        n = len(paths.ASSIGNMENT_IDS)
+        if not bound_min_on_time:
+            return None if whole and value >= 0 else "is not allowed: it must be a whole number, 0 or more"
+        n = len(paths.assignment_ids())
         return None if whole and 0 <= value <= n else f"is not allowed: it must be a whole number from 0 to {n}"
     if key == "penalty_per_day":
         number = isinstance(value, (int, float)) and not isinstance(value, bool)

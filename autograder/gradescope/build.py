@@ -24,7 +24,7 @@ from ..release.markers import split_lines
 from ..spec import load_spec
 
 TEMPLATES = Path(__file__).resolve().parent
-PACKAGE = paths.ROOT / "autograder"
+PACKAGE = paths.PACKAGE  # the kit itself, wherever the course is
 REQUIREMENT_FILES = ("requirements.txt",)             # pinned; setup.sh installs each of them
 ASSIGNMENT_FILES = ("spec.toml", "cases.toml", "checks.py")  # what grading reads (not notebook.py)
 EXECUTABLES = ("setup.sh", "run_autograder")
@@ -54,9 +54,9 @@ def zip_members(assignment: str) -> dict[str, bytes]:
         text = (TEMPLATES / name).read_text(encoding="utf-8")
         members[name] = text.replace(ASSIGNMENT_PLACEHOLDER, assignment).encode("utf-8")
     for name in REQUIREMENT_FILES:
-        members[name] = _read(paths.ROOT / name)
+        members[name] = _read(PACKAGE.parent / name)  # the kit's pins, beside its package
     for path in sorted(PACKAGE.rglob("*")):
-        rel = path.relative_to(paths.ROOT)
+        rel = path.relative_to(PACKAGE.parent)
         if path.is_file() and not _is_build_debris(rel):
             members[rel.as_posix()] = path.read_bytes()
     for name in ASSIGNMENT_FILES:

@@ -8,7 +8,6 @@ whose content differs. So a failure anywhere writes nothing, and a second run wr
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,20 +21,18 @@ from .notebook import build_notebook, notebook_to_json
 from .sources import AssignmentSources, display_path, load_sources, missing_sources
 from .starter import build_starter
 
-DEFAULT_GITHUB_BASE = "your-org/dl-course-kit/blob/main"
-GITHUB_BASE_ENV = "KIT_GITHUB_BASE"
-
-
 @dataclass
 class ReleaseResult:
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     stale: list[Path] = field(default_factory=list)  # check_only: committed files that differ or are missing
+    skipped: dict[str, Path] = field(default_factory=dict)  # assignment -> its first missing source
 
 
-def resolve_github_base(option: str | None = None) -> str:
-    """The --github-base option if given, else $KIT_GITHUB_BASE, else DEFAULT_GITHUB_BASE."""
-    return option or os.environ.get(GITHUB_BASE_ENV) or DEFAULT_GITHUB_BASE
+def course_github_base() -> str:
+    """OWNER/REPO/blob/BRANCH from course.toml: the one place the notebooks' Colab badges come from."""
+    from ..course import load_course
+    return load_course().github_base
 
 
 def committed_files(assignment: str) -> list[Path]:
@@ -65,8 +62,11 @@ def _refuse_leaks(src: AssignmentSources, student_facing: dict[Path, str]) -> No
             scan_for_leaks(content, assignment=assignment, where=where)
 
 
-def expected_outputs(assignment: str, github_base: str = DEFAULT_GITHUB_BASE) -> dict[Path, str]:
-    """Every generated file of ``assignment`` -> its exact content; LeakError on a leak."""
+def expected_outputs(assignment: str, github_base: str | None = None) -> dict[Path, str]:
+    """Every generated file of ``assignment`` -> its exact content; LeakError on a leak.
+
+    ``github_base`` (OWNER/REPO/blob/BRANCH) defaults to course.toml's github location."""
+    github_base = github_base or course_github_base()
     src = load_sources(assignment)
     starter = build_starter(assignment, src)
     student_nb = notebook_to_json(build_notebook(assignment, variant="student", github_base=github_base))
@@ -83,10 +83,15 @@ def expected_outputs(assignment: str, github_base: str = DEFAULT_GITHUB_BASE) ->
     return {**student_facing, dist["solution_notebook"]: solution_nb, dist["solution_code"]: reference}
 
 
-def _selected(assignments: list[str]) -> list[str]:
-    """All assignments whose sources exist when none is named; a named one must exist."""
+def _selected(assignments: list[str], skipped: dict[str, Path]) -> list[str]:
+    """Every discovered assignment whose sources exist when none is named (the others go in
+    ``skipped``, for the CLI to say so); a named one must exist."""
     if not assignments:
-        return [a for a in paths.ASSIGNMENT_IDS if not missing_sources(a)]
+        for assignment in paths.assignment_ids():
+            missing = missing_sources(assignment)
+            if missing:
+                skipped[assignment] = missing[0]
+        return [a for a in paths.assignment_ids() if a not in skipped]
     for assignment in assignments:
         missing = missing_sources(assignment)
         if missing:
@@ -101,18 +106,21 @@ def _current(path: Path) -> str | None:
         return None
 
 
-def release(assignments: list[str], *, github_base: str = DEFAULT_GITHUB_BASE,
+def release(assignments: list[str], *, github_base: str | None = None,
             check_only: bool = False, dist: bool = True) -> ReleaseResult:
-    """Regenerate the files of ``assignments`` (all when empty); with check_only, only report stale ones."""
+    """Regenerate the files of ``assignments`` (all when empty); with check_only, only report stale ones.
+
+    ``github_base`` defaults to course.toml's, so a release and ``release --check`` always agree."""
     planned: dict[Path, str] = {}
     committed: set[Path] = set()
-    for assignment in _selected(assignments):
+    result = ReleaseResult()
+    github_base = github_base or course_github_base()
+    for assignment in _selected(assignments, result.skipped):
         outputs = expected_outputs(assignment, github_base)  # raises before anything is written
         committed.update(committed_files(assignment))
         for path, content in outputs.items():
             if path in committed or (dist and not check_only):
                 planned[path] = content
-    result = ReleaseResult()
     for path, content in planned.items():
         if _current(path) == content:
             result.unchanged.append(path)

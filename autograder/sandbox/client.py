@@ -69,7 +69,9 @@ class Sandbox:
     def __init__(self, slot: int = 0, hide: tuple[str, ...] = ()) -> None:
         """slot: this worker's number (its own unprivileged user); hide: more folders the child must not see."""
         self.slot = slot
-        self.hide = [str(Path(h).resolve()) for h in hide]
+        # A course outside the kit's own folder (course.toml found elsewhere) is covered as well.
+        course = {str(paths.ROOT.resolve()), str(paths.PACKAGE.parent)} if paths.ROOT.resolve() != paths.PACKAGE.parent else set()
+        self.hide = [str(Path(h).resolve()) for h in hide] + sorted(course)
         self.protections_off: list[str] = []
         self._proc: subprocess.Popen | None = None
         self._ready = False
@@ -193,7 +195,7 @@ class _ForkedZygote:
 
 
 def _spawn_zygote(slot: int, hide: list[str]) -> subprocess.Popen:
-    bootstrap = (f"import sys; sys.path.insert(0, {str(paths.ROOT)!r}); "
+    bootstrap = (f"import sys; sys.path.insert(0, {str(paths.PACKAGE.parent)!r}); "
                  f"from autograder.sandbox import zygote; zygote.main(slot={int(slot)}, hide={tuple(hide)!r})")
     return subprocess.Popen([sys.executable, "-I", "-c", bootstrap], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,

@@ -1,0 +1,111 @@
+"""The course file, ``course.toml`` at the course's root: what every command needs to know about
+the course rather than about one assignment.
+
+    name = "Deep learning with PyTorch"
+    github = "https://github.com/OWNER/REPO/blob/BRANCH"   # where the notebooks are, for Colab badges
+    timezone = "America/Toronto"                            # deadlines and submission times
+    jobs = "auto"                                           # grade's workers: "auto" (one per core) or N
+
+    [late_policy]                                           # the gradebook's policy (gradebook/policy.py)
+    grace_days = 7
+    ...
+
+The CLI finds the course by walking up from the working directory to the first folder that
+holds course.toml (``find_root``), and loads it once (``load_course``). A mistake is a one-line
+KitError naming the file, the line and the key, and saying what to write.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .errors import KitError
+from .gradebook.policy import DEFAULT_POLICY, KEYS as POLICY_KEYS, Policy, check_value as check_policy_value
+from .tomlfile import did_you_mean, line_of, read_toml, toml_value
+
+COURSE_KEYS = ("name", "github", "timezone", "jobs", "late_policy")
+LATE_POLICY_KEYS = tuple(k for k in POLICY_KEYS if k != "timezone")  # the zone is the course's
+_GITHUB = re.compile(r"^https://github\.com/([\w.-]+)/([\w.-]+)/blob/([\w./-]+?)/?$")
+GITHUB_EXAMPLE = "https://github.com/OWNER/REPO/blob/BRANCH"
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+    name: str
+    github: str              # https://github.com/OWNER/REPO/blob/BRANCH, the committed notebooks' home
+    timezone: str
+    jobs: int | None         # grade's default --jobs; None: one per core
+    late_policy: Policy      # with the course's time zone
+
+    @property
+    def github_base(self) -> str:
+        """``OWNER/REPO/blob/BRANCH``, the part of the GitHub location a Colab URL carries."""
+        return self.github.removeprefix("https://github.com/").strip("/")
+
+    @property
+    def default_jobs(self) -> int:
+        return self.jobs or os.cpu_count() or 1
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` that holds course.toml."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / paths.COURSE_FILE_NAME).is_file():
+            return folder
+    raise KitError(f"not inside a course: no {paths.COURSE_FILE_NAME} in {start} or any folder above it "
+                   "(run the command inside the course's folder, the one with course.toml)")
+
+
+def load_course(root: Path | None = None) -> Course:
+    """The course at ``root`` (default: the one autograder.paths points at)."""
+    root = Path(root) if root is not None else paths.ROOT
+    path = root / paths.COURSE_FILE_NAME
+    shown = paths.COURSE_FILE_NAME if root == paths.ROOT else str(path)
+    raw, text = read_toml(path, shown)
+
+    def fail(message: str, table: str = "", key: str | None = None) -> KitError:
+        return KitError(message, path=shown, line=line_of(text, table, key))
+
+    for key in raw:
+        if key not in COURSE_KEYS:
+            raise fail(f"unknown key {key!r}{did_you_mean(key, COURSE_KEYS)} "
+                       f"(course.toml's keys: {', '.join(COURSE_KEYS)})", "", key)
+    github = raw.get("github")
+    if github is None:
+        raise fail(f'missing key \'github\': write github = "{GITHUB_EXAMPLE}", where the notebooks/ '
+                   "folder is on GitHub (the notebooks' Open in Colab badges point there)")
+    if not isinstance(github, str) or not _GITHUB.match(github):
+        raise fail(f'github = {toml_value(github)} is not a GitHub location: write github = "{GITHUB_EXAMPLE}"',
+                   "", "github")
+    name = raw.get("name", root.name)
+    if not isinstance(name, str) or not name.strip():
+        raise fail(f'name = {toml_value(name)} is not the course\'s name: write name = "..."', "", "name")
+    timezone = raw.get("timezone", DEFAULT_POLICY.timezone)
+    problem = check_policy_value("timezone", timezone)
+    if problem:
+        raise fail(f"timezone = {toml_value(timezone)} {problem}", "", "timezone")
+    jobs = raw.get("jobs", "auto")
+    if jobs != "auto" and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
+        raise fail(f'jobs = {toml_value(jobs)} is not allowed: write jobs = "auto" (one worker per core) '
+                   "or a whole number of workers, 1 or more", "", "jobs")
+    table = raw.get("late_policy", {})
+    if not isinstance(table, dict):
+        raise fail("late_policy must be a table: write [late_policy] with keys such as grace_days = 7",
+                   "", "late_policy")
+    policy = _late_policy(table, text, shown, timezone)
+    return Course(root=root, name=name.strip(), github=github.rstrip("/"), timezone=timezone,
+                  jobs=None if jobs == "auto" else jobs, late_policy=policy)
+
+
+def _late_policy(table: dict[str, Any], text: str, shown: str, timezone: str) -> Policy:
+    from .gradebook.policy import policy_from_table
+    base = Policy(**{**DEFAULT_POLICY.__dict__, "timezone": timezone})
+    return policy_from_table(table, text, shown, base=base, keys=LATE_POLICY_KEYS, where="[late_policy]",
+                             bound_min_on_time=False)

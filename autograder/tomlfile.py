@@ -1,0 +1,77 @@
+"""Reading the kit's hand-written TOML files (spec.toml, cases.toml, course.toml) for messages.
+
+tomllib gives values, not line numbers; ``line_of`` finds where a key was written so that an
+error can say ``file:line``. ``did_you_mean`` and ``toml_value`` phrase the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import KitError
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+def read_toml(path: Path, shown: str, error: type[KitError] = KitError) -> tuple[dict[str, Any], str]:
+    """(the parsed table, the text); ``error`` naming ``shown`` when missing or not TOML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error("file not found", path=shown) from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as e:
+        raise error(f"not valid TOML: {e}", path=shown) from None
+
+
+def line_of(text: str, table: str = "", key: str | None = None, nth: int = 0) -> int | None:
+    """The line where ``key`` is set in ``[table]`` (the ``nth`` one for ``[[table]]``), or the
+    table's header line when ``key`` is None; None when it was written in a way not looked for."""
+    current, seen = "", -1
+    header_line = None
+    key_re = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*=") if key else None
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = _HEADER.match(line)
+        if m:
+            current = m.group(2).replace(" ", "")
+            if current == table:
+                seen += 1
+                if seen == nth:
+                    header_line = number
+                    if key is None:
+                        return number
+            continue
+        if key_re and current == table and (table == "" or seen == nth) and key_re.match(line):
+            return number
+    return header_line
+
+
+def did_you_mean(value: object, choices: Sequence[str]) -> str:
+    """`` - did you mean 'x'?`` when ``value`` looks like a misspelt choice; else ''."""
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return f" - did you mean {close[0]!r}?" if close else ""
+
+
+def toml_value(value: Any) -> str:
+    """``value`` as it is written in a TOML file."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -1,0 +1,65 @@
+"""Assignments are discovered from assignments/ (a folder with spec.toml): a new one reaches every
+command with no kit file edited."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder import cli, paths, validate as validate_module
+from autograder.gradebook import build_gradebook
+from autograder.gradescope.build import zip_members
+
+FIXTURE = Path(__file__).parent / "fixtures" / "release"
+
+
+@pytest.fixture
+def course(tmp_path, monkeypatch) -> Path:
+    """A course of its own holding 'toy' (due 2027-01-29) and 'ridge' (due later), paths pointed at it."""
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURE, root)
+    (root / "course.toml").write_text('github = "https://github.com/teacher/dl-kit/blob/main"\n')
+    shutil.copytree(root / "assignments" / "toy", root / "assignments" / "ridge")
+    spec = root / "assignments" / "ridge" / "spec.toml"
+    spec.write_text(spec.read_text().replace('id = "toy"', 'id = "ridge"').replace("2027-01-29", "2027-02-12"))
+    for name in ("ROOT", "ASSIGNMENTS", "SOLUTIONS", "STARTER_CODE", "NOTEBOOKS", "DIST"):
+        monkeypatch.setattr(paths, name, getattr(paths, name))
+    monkeypatch.chdir(root)
+    paths.use_course(root)
+    return root
+
+
+def test_are_the_repositorys_assignments_discovered_in_due_order():
+    assert paths.assignment_ids() == ("linear_regression", "logistic_regression", "softmax_regression", "mlp")
+
+
+def test_is_every_folder_with_a_spec_an_assignment_in_due_order(course):
+    (course / "assignments" / "notes").mkdir()  # no spec.toml: not an assignment
+    (course / "assignments" / "draft").mkdir()
+    (course / "assignments" / "draft" / "spec.toml").write_text("due = \n")  # unreadable yet: last
+    assert paths.assignment_ids() == ("toy", "ridge", "draft")
+
+
+def test_does_validate_with_no_names_run_every_discovered_assignment(course, monkeypatch):
+    seen = []
+    monkeypatch.setattr(validate_module, "validate", lambda a, notebooks=True: seen.append(a) or True)
+    assert cli.main(["validate", "--skip-notebooks"]) == 0
+    assert seen == ["toy", "ridge"]
+
+
+def test_does_the_gradebook_know_a_new_assignment(course, tmp_path):
+    grades = tmp_path / "ridge.csv"
+    grades.write_text("submission,score,max_score,part,status\nann,4,4,4,graded\n")
+    times = tmp_path / "times.csv"
+    times.write_text("student,assignment,submitted_at\nann,ridge,2027-02-12T20:00:00-05:00\n")
+    summary = build_gradebook({"ridge": grades}, times, None, None, tmp_path / "gradebook.csv")
+    assert summary.assignments == ("ridge",)
+    assert (tmp_path / "gradebook.csv").read_text().splitlines()[1] == "ann,100.00,0,no"
+
+
+def test_does_the_gradescope_zip_carry_a_new_assignment(course):
+    (course / "assignments" / "ridge" / "checks.py").write_text("PARTS = {}\n")  # copied, not run, here
+    members = zip_members("ridge")
+    assert {f"assignments/ridge/{f}" for f in ("spec.toml", "cases.toml", "checks.py")} <= set(members)

@@ -1,0 +1,47 @@
+"""The repository's own documents: the curriculum names every graded part, nothing cites the
+missing CURRICULUM.md, and the student-files page covers every file release hands out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from autograder import paths
+from autograder.release.pipeline import _dist_files, committed_files
+from autograder.spec import load_spec
+from conftest import ROOT
+
+CURRICULUM = (ROOT / "docs" / "curriculum.md").read_text()
+STUDENTS = (ROOT / "docs" / "what-students-get.md").read_text()
+
+
+def section(assignment: str) -> str:
+    """The text of the curriculum's '## N. `assignment`' section."""
+    match = re.search(rf"^## \d+\. `{assignment}`\n(.*?)(?=^## |\Z)", CURRICULUM, re.M | re.S)
+    assert match, f"docs/curriculum.md has no section for {assignment}"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("assignment", paths.assignment_ids())
+def test_does_the_curriculum_state_every_graded_function_of_the_assignment(assignment):
+    rows = {m.group(1) for m in re.finditer(r"^\| `(\w+)\(", section(assignment), re.M)}
+    assert rows == {p.name for p in load_spec(assignment).parts}
+
+
+def test_does_nothing_of_ours_cite_the_missing_curriculum_file():
+    files = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "assignments").glob("*/notebook.py"),
+             *(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "autograder").rglob("*.py")]
+    citing = [str(p.relative_to(ROOT)) for p in files if "CURRICULUM.md" in p.read_text()]
+    assert citing == []
+    assert "docs/curriculum.md" in (ROOT / "README.md").read_text()
+
+
+def test_does_the_student_files_page_cover_every_file_release_hands_out():
+    student_facing = [*committed_files("ID"), _dist_files("ID")["student_notebook"], _dist_files("ID")["student_code"]]
+    for path in student_facing:
+        pattern = path.relative_to(paths.ROOT).as_posix().replace("ID", "<id>")
+        assert f"`{pattern}`" in STUDENTS.split("## Never in student hands")[0], pattern
+    never = STUDENTS.split("## Never in student hands")[1]
+    for secret in ("`solutions/<id>.py`", "`dist/<id>/solution/`", "`[hidden]` table", "Gradescope zip"):
+        assert secret in never, secret
