@@ -126,6 +126,18 @@ def _cmd_gradescope(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_similarity(args: argparse.Namespace) -> int:
+    from .similarity import run_similarity
+    done = run_similarity(args.assignment, [Path(s) for s in args.submissions], Path(args.out),
+                          [Path(r) for r in args.reference or []])
+    for note in done.notes:
+        print(note)
+    for p in done.pairs[:5]:
+        print(f"{p.score * 100:5.1f}%  {p.a.name}  {p.b.name}")
+    print(f"{len(done.pairs)} pair(s) compared: {done.html} (side by side), {done.csv}")
+    return 0
+
+
 def _known_assignments() -> list[str]:
     return [a for a in paths.ASSIGNMENT_IDS if (paths.assignment_dir(a) / "spec.toml").exists()]
 
@@ -191,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--out", required=True, metavar="FILE.zip", help="where the zip goes")
     p.set_defaults(run=_cmd_gradescope)
+
+    p = sub.add_parser("similarity", help="rank pairs of submissions by shared code, starter code left out")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="as for grade: files or folders")
+    p.add_argument("--out", required=True, metavar="DIR", help="where similarity.html and similarity.csv go")
+    p.add_argument("--reference", action="append", metavar="DIR", help="earlier terms' submissions; repeatable")
+    p.set_defaults(run=_cmd_similarity)
     return parser
 
 
