@@ -106,15 +106,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_gradebook(args: argparse.Namespace) -> int:
     from .gradebook.build import build_gradebook, parse_grades_options
-    summary = build_gradebook(parse_grades_options(args.grades), Path(args.times),
+    summary = build_gradebook(parse_grades_options(args.grades), Path(args.times) if args.times else None,
                               Path(args.policy) if args.policy else None,
-                              Path(args.roster) if args.roster else None, Path(args.out))
+                              Path(args.roster) if args.roster else None, Path(args.out),
+                              exports=parse_grades_options(args.gradescope or [], "--gradescope", "export/"),
+                              manual=parse_grades_options(args.manual or [], "--manual", "written.csv"),
+                              canvas=args.format == "canvas")
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {_rel(summary.gradebook)}: {summary.students} student(s), "
           f"{len(summary.assignments)} assignment(s), "
           f"{summary.meeting_requirement} meeting the completion requirement")
     print(f"explanations in {_rel(summary.explanations)}")
+    if summary.canvas:
+        print(f"Canvas import CSV in {_rel(summary.canvas)}")
     return 0
 
 
@@ -187,8 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
                                          "gradebook with grace days and late penalties")
     p.add_argument("--grades", action="append", required=True, metavar="ASSIGNMENT=GRADES_CSV",
                    help="an assignment's grades.csv from 'grade ... --out DIR'; repeat for each assignment")
-    p.add_argument("--times", required=True, metavar="TIMES_CSV",
+    p.add_argument("--times", metavar="TIMES_CSV",
                    help="CSV student,assignment,submitted_at (ISO 8601 with the course zone's UTC offset)")
+    p.add_argument("--gradescope", action="append", metavar="ASSIGNMENT=EXPORT_FOLDER",
+                   help="times, names and emails from an unzipped Gradescope export instead of --times; repeatable")
+    p.add_argument("--manual", action="append", metavar="ASSIGNMENT=MANUAL_CSV",
+                   help="CSV student,question,points,max_points: written answers graded by hand; repeatable")
+    p.add_argument("--format", choices=("plain", "canvas"), default="plain",
+                   help="canvas: also write OUT with suffix .canvas.csv for Canvas's gradebook import")
     p.add_argument("--policy", metavar="POLICY_TOML",
                    help="late policy (default: 7 grace days, then -10 points per day up to 3 days, "
                         "3 of 4 assignments on time to pass)")
