@@ -49,7 +49,8 @@ def test_is_the_math_mathml_made_here_with_nothing_to_load():
 
 def test_does_each_question_start_a_printed_page():
     css = answers_html(result(), "1001").split("@media print")[1]
-    assert "section.question { break-before: page;" in css and "section.question:first-of-type { break-before: auto; }" in css
+    assert "section.question { break-before: page;" in css
+    assert "section.question:first-of-type { break-before: auto; }" in css
 
 
 def test_is_a_hostile_answer_only_text():

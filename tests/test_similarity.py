@@ -57,7 +57,8 @@ def test_is_the_csv_every_pair_most_similar_first(term):
 def test_does_a_notebook_contribute_only_what_the_grader_takes():
     dara = {c.name: c for c in submission_code([TERM], A1)[0]}["dara"]
     assert dara.path.suffix == ".ipynb"
-    assert "def fit_direct" in dara.source and "plt.plot" not in dara.source and "gradient_descent(X, X.sum" not in dara.source
+    assert "def fit_direct" in dara.source
+    assert "plt.plot" not in dara.source and "gradient_descent(X, X.sum" not in dara.source
 
 
 def test_does_the_starter_code_count_for_nobody(tmp_path):
@@ -116,3 +117,17 @@ def test_is_an_output_folder_that_is_a_file_a_one_line_error(tmp_path):
 def test_is_an_unknown_assignment_named(tmp_path):
     with pytest.raises(KitError, match=r"^unknown assignment 'lin': there is no starter_code/lin\.py \(known: "):
         run_similarity("lin", [TERM], tmp_path)
+
+
+def test_are_two_reference_folders_of_one_name_an_error(tmp_path):
+    for term in ("2025", "2026"):
+        shutil.copy(EARLIER / "gus.py", (tmp_path / term / "a1").mkdir(parents=True) or tmp_path / term / "a1")
+    with pytest.raises(KitError) as info:
+        run_similarity(A1, [TERM], tmp_path / "out", [tmp_path / "2025" / "a1", tmp_path / "2026" / "a1"])
+    assert str(info.value) == ("two --reference folders are both named 'a1': their submissions would get the same "
+                               "names; give folders with different names")
+
+
+def test_is_one_submission_compared_with_an_earlier_term(tmp_path):
+    done = run_similarity(A1, [TERM / "fred.py"], tmp_path / "out", [EARLIER])
+    assert [(p.a.name, p.b.name) for p in done.pairs] == [("fred", "earlier_term/gus")]  # this term first

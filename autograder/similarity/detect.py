@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,8 +40,8 @@ class Pair:
 
 
 def _fingerprint(source: str, boilerplate: np.ndarray | None):
+    """copydetect's fingerprint of one module; the .py name picks its Python tokenizer."""
     from copydetect import CodeFingerprint
-    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # no "not tokenized" chatter
     return CodeFingerprint("submission.py", NOISE, 1, boilerplate=boilerplate, fp=io.StringIO(source))
 
 

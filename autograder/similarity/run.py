@@ -22,18 +22,18 @@ class Summary:
 
 def run_similarity(assignment: str, inputs: list[Path], out: Path, references: list[Path] | None = None) -> Summary:
     """Compare every pair of submissions in inputs (and each with references); write DIR/similarity.*."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise KitError(f"--out {out} is a file, not a folder")
     starter = starter_code(assignment)
     codes, notes = submission_code(inputs, assignment)
     refs, ref_notes = submission_code(references or [], assignment, reference=True)
     pairs, empty = compare_all(codes + refs, starter)
     notes += ref_notes + [f"{name}: left out: nothing beyond the starter code" for name in empty]
-    compared = [c for c in codes if c.name not in empty]
-    if len(compared) + (1 if any(r.name not in empty for r in refs) and compared else 0) < 2:
-        raise KitError(f"fewer than two submissions to compare ({len(compared)} with code of their own"
+    if not pairs:  # fewer than two of this term's, and no earlier term's to compare one with
+        own = len([c for c in codes if c.name not in empty])
+        raise KitError(f"fewer than two submissions to compare ({own} with code of their own"
                        + (f", {len(refs)} of earlier terms" if refs else "") + ")")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise KitError(f"--out {out} is a file, not a folder")
     out.mkdir(parents=True, exist_ok=True)
     html_path, csv_path = out / "similarity.html", out / "similarity.csv"
     _write(csv_path, similarity_csv(pairs))

@@ -31,6 +31,12 @@ def submission_code(inputs: list[Path], assignment: str, *, reference: bool = Fa
         if not item.exists():
             raise KitError(f"no such file or folder: {item}")
     # An earlier term's names get their folder's name in front: they may repeat this term's.
+    if reference:
+        names = [item.name for item in inputs]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise KitError(f"two --reference folders are both named {twice[0]!r}: their submissions would get "
+                           "the same names; give folders with different names")
     groups = [(item, [item]) for item in inputs] if reference else [(None, inputs)]
     for folder, group in groups:
         for sub in find_submissions(group, assignment):
