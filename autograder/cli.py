@@ -115,15 +115,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_gradebook(args: argparse.Namespace) -> int:
     from .gradebook.build import build_gradebook, parse_grades_options
-    summary = build_gradebook(parse_grades_options(args.grades), Path(args.times),
+    summary = build_gradebook(parse_grades_options(args.grades), Path(args.times) if args.times else None,
                               Path(args.policy) if args.policy else None,
-                              Path(args.roster) if args.roster else None, Path(args.out))
+                              Path(args.roster) if args.roster else None, Path(args.out),
+                              exports=parse_grades_options(args.gradescope or [], "--gradescope", "export/"),
+                              manual=parse_grades_options(args.manual or [], "--manual", "written.csv"),
+                              canvas=args.format == "canvas")
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {_rel(summary.gradebook)}: {summary.students} student(s), "
           f"{len(summary.assignments)} assignment(s), "
           f"{summary.meeting_requirement} meeting the completion requirement")
     print(f"explanations in {_rel(summary.explanations)}")
+    if summary.canvas:
+        print(f"Canvas import CSV in {_rel(summary.canvas)}")
     return 0
 
 
@@ -132,6 +137,18 @@ def _cmd_gradescope(args: argparse.Namespace) -> int:
     built = build_gradescope_zip(args.assignment, Path(args.out))
     print(f"wrote {_rel(built.path)}: {len(built.names)} files, {built.size:,} bytes, no solution code")
     print("upload it as the assignment's autograder (Gradescope: Configure Autograder, zip file upload)")
+    return 0
+
+
+def _cmd_similarity(args: argparse.Namespace) -> int:
+    from .similarity import run_similarity
+    done = run_similarity(args.assignment, [Path(s) for s in args.submissions], Path(args.out),
+                          [Path(r) for r in args.reference or []])
+    for note in done.notes:
+        print(note)
+    for p in done.pairs[:5]:
+        print(f"{p.score * 100:5.1f}%  {p.a.name}  {p.b.name}")
+    print(f"{len(done.pairs)} pair(s) compared: {done.html} (side by side), {done.csv}")
     return 0
 
 
@@ -180,8 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
                                          "gradebook with grace days and late penalties")
     p.add_argument("--grades", action="append", required=True, metavar="ASSIGNMENT=GRADES_CSV",
                    help="an assignment's grades.csv from 'grade ... --out DIR'; repeat for each assignment")
-    p.add_argument("--times", required=True, metavar="TIMES_CSV",
+    p.add_argument("--times", metavar="TIMES_CSV",
                    help="CSV student,assignment,submitted_at (ISO 8601 with the course zone's UTC offset)")
+    p.add_argument("--gradescope", action="append", metavar="ASSIGNMENT=EXPORT_FOLDER",
+                   help="times, names and emails from an unzipped Gradescope export instead of --times; repeatable")
+    p.add_argument("--manual", action="append", metavar="ASSIGNMENT=MANUAL_CSV",
+                   help="CSV student,question,points,max_points: written answers graded by hand; repeatable")
+    p.add_argument("--format", choices=("plain", "canvas"), default="plain",
+                   help="canvas: also write OUT with suffix .canvas.csv for Canvas's gradebook import")
     p.add_argument("--policy", metavar="POLICY_TOML",
                    help="late policy keys replacing those of course.toml's [late_policy] "
                         "(default: that table as it is)")
@@ -196,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--out", required=True, metavar="FILE.zip", help="where the zip goes")
     p.set_defaults(run=_cmd_gradescope)
+
+    p = sub.add_parser("similarity", help="rank pairs of submissions by shared code, starter code left out")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="as for grade: files or folders")
+    p.add_argument("--out", required=True, metavar="DIR", help="where similarity.html and similarity.csv go")
+    p.add_argument("--reference", action="append", metavar="DIR", help="earlier terms' submissions; repeatable")
+    p.set_defaults(run=_cmd_similarity)
     return parser
 
 

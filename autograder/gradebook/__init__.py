@@ -6,8 +6,10 @@ deduction. Modules, one job each:
 
 - ``policy``   the policy file: load, validate, defaults (the lectures' policy)
 - ``inputs``   reading grades.csv files, the times CSV and a roster, with line-numbered errors
+- ``export``   times, names and emails from a Gradescope export (instead of a times CSV)
+- ``manual``   the TAs' scores of written answers, added to the autograded score
 - ``lateness`` pure arithmetic: days late, grace days, penalties, on-time count
-- ``report``   the LMS CSV and the explanation lines
+- ``report``   the plain and Canvas CSVs and the explanation lines
 - ``build``    ``build_gradebook``, the one function the CLI calls
 """
 

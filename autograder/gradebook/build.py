@@ -6,6 +6,11 @@ The CLI (autograder/cli.py, `gradebook`) calls build_gradebook; it is used as::
         --grades mlp=out/mlp/grades.csv --times times.csv [--policy policy.toml]  # default policy: course.toml \\
         [--roster roster.csv] --out gradebook.csv
 
+Times (and, for the Canvas CSV, names and emails) come from ``--times`` or straight from
+Gradescope exports (``--gradescope mlp=export/``), or both for different assignments.
+``--manual mlp=written.csv`` adds the TAs' scores of the written answers. ``--format canvas``
+also writes OUT with suffix .canvas.csv, in the shape Canvas's gradebook import takes.
+
 Nothing is written unless every input is valid.
 """
 
@@ -20,10 +25,12 @@ from pathlib import Path
 from .. import paths
 from ..errors import KitError
 from ..spec import load_spec
-from .inputs import did_you_mean, read_grades, read_roster, read_times
-from .lateness import Attempt, Term, assess_term
+from .export import Person, metadata_path, read_export
+from .inputs import GradeRow, TimeRow, did_you_mean, read_grades, read_roster, read_times
+from .lateness import Attempt, Term, assess_term, percent
+from .manual import read_manual
 from .policy import load_policy
-from .report import explanations_text, gradebook_csv, write_atomically
+from .report import canvas_csv, explanations_text, gradebook_csv, write_atomically
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class Summary:
     assignments: tuple[str, ...]      # in due order, as the CSV's columns
     meeting_requirement: int
     warnings: tuple[str, ...]
+    canvas: Path | None = None        # the Canvas import CSV, when asked for
 
 
 def explanations_path(out: Path) -> Path:
@@ -41,16 +49,22 @@ def explanations_path(out: Path) -> Path:
     return Path(out).with_suffix(".explanations.txt")
 
 
-def parse_grades_options(values: Sequence[str]) -> dict[str, Path]:
+def canvas_path(out: Path) -> Path:
+    """Where the Canvas CSV goes: ``gradebook.csv`` -> ``gradebook.canvas.csv``."""
+    return Path(out).with_suffix(".canvas.csv")
+
+
+def parse_grades_options(values: Sequence[str], option: str = "--grades",
+                         example: str = "out/mlp/grades.csv") -> dict[str, Path]:
     """``["mlp=out/grades.csv", ...]`` (the --grades options) -> ``{"mlp": Path("out/grades.csv")}``."""
     grades: dict[str, Path] = {}
     for value in values:
         assignment, sep, path = value.partition("=")
         assignment, path = assignment.strip(), path.strip()
         if not sep or not assignment or not path:
-            raise KitError(f"--grades {value!r} should be ASSIGNMENT=PATH, e.g. --grades mlp=out/mlp/grades.csv")
+            raise KitError(f"{option} {value!r} should be ASSIGNMENT=PATH, e.g. {option} mlp={example}")
         if assignment in grades:
-            raise KitError(f"--grades names {assignment!r} twice ({grades[assignment]} and {path})")
+            raise KitError(f"{option} names {assignment!r} twice ({grades[assignment]} and {path})")
         grades[assignment] = Path(path)
     return grades
 
@@ -60,14 +74,19 @@ def due_dates(assignments: Sequence[str]) -> dict[str, dt.datetime]:
     return {a: load_spec(a).due for a in assignments}
 
 
-def build_gradebook(grades: dict[str, Path], times: Path, policy: Path | None, roster: Path | None,
-                    out: Path, *, dues: Mapping[str, dt.datetime] | None = None) -> Summary:
+def build_gradebook(grades: dict[str, Path], times: Path | None, policy: Path | None, roster: Path | None,
+                    out: Path, *, dues: Mapping[str, dt.datetime] | None = None,
+                    exports: Mapping[str, Path] | None = None, manual: Mapping[str, Path] | None = None,
+                    canvas: bool = False) -> Summary:
     """Read everything, check it, apply the late policy and write OUT and its explanations.
 
     ``dues`` replaces the spec.toml deadlines (for tests); by default they come from
-    ``load_spec(id).due``.
+    ``load_spec(id).due``. ``exports``: assignment -> Gradescope export folder, for times,
+    names and emails; ``manual``: assignment -> manual-scores CSV; ``canvas``: also write
+    the Canvas import CSV (canvas_path(out)).
     """
     from ..course import load_course  # here: course.py imports this package's policy module
+    exports, manual = dict(exports or {}), dict(manual or {})
     rules = load_policy(policy, base=load_course().late_policy)
     if not grades:
         raise KitError("no grades files given: pass --grades ASSIGNMENT=PATH for each graded assignment")
@@ -81,7 +100,16 @@ def build_gradebook(grades: dict[str, Path], times: Path, policy: Path | None, r
     deadlines = dict(dues) if dues is not None else due_dates(known_order)
     order = sorted(known_order, key=lambda a: deadlines[a])  # stable: ties keep discovery order
 
+    for option, given in (("--gradescope", exports), ("--manual", manual)):
+        for assignment, path in given.items():
+            if assignment not in grades:
+                raise KitError(f"{option} {assignment}={path} but there is no --grades {assignment}=... to add it to")
     marks = {a: read_grades(grades[a]) for a in order}
+    for a, path in manual.items():  # written answers count before the mark out of 100 and any penalty
+        for student, extra in read_manual(path, marks[a], a).items():
+            row = marks[a][student]
+            score, top = row.score + extra.points, row.max_score + extra.max_points
+            marks[a][student] = GradeRow(percent(score, top), row.line, score, top)
     if roster is not None:
         students = set(read_roster(roster))
         for a in order:
@@ -91,19 +119,30 @@ def build_gradebook(grades: dict[str, Path], times: Path, policy: Path | None, r
                                    path=grades[a], line=row.line)
     else:
         students = {s for rows in marks.values() for s in rows}
+    if times is None and not exports:
+        raise KitError("no submission times: give --times TIMES_CSV or --gradescope ASSIGNMENT=EXPORT_FOLDER")
     submitted = read_times(times, students=students, assignments=known, zone=rules.zone,
-                           roster=roster)
+                           roster=roster) if times is not None else {}
+    from_exports, people = _export_times(exports, marks, grades, submitted, rules.zone, times)
 
     for (student, assignment), row in submitted.items():
         if assignment in marks and student not in marks[assignment]:
             raise KitError(f"student {student!r} has a submission time for {assignment!r} but no row in "
                            f"{grades[assignment]}; grade that submission or remove this row",
                            path=times, line=row.line)
+    submitted.update(from_exports)
     for a in order:
         for student, row in marks[a].items():
-            if (student, a) not in submitted:
+            if (student, a) in submitted:
+                continue
+            if a in exports:
                 raise KitError(f"missing time: student {student!r} has a row for {a!r} in {grades[a]} "
-                               f"(line {row.line}) but no submitted_at row here", path=times)
+                               f"(line {row.line}) but is not a submitter in this Gradescope export",
+                               path=metadata_path(exports[a]))
+            if times is None:
+                raise KitError(f"no submission times for {a!r}: give --gradescope {a}=EXPORT_FOLDER or --times")
+            raise KitError(f"missing time: student {student!r} has a row for {a!r} in {grades[a]} "
+                           f"(line {row.line}) but no submitted_at row here", path=times)
 
     terms: dict[str, Term] = {}
     for student in students:
@@ -116,8 +155,11 @@ def build_gradebook(grades: dict[str, Path], times: Path, policy: Path | None, r
 
     explanations = explanations_path(out)
     csv_text, explanation_text = gradebook_csv(terms, order), explanations_text(terms, rules)
+    canvas_text = canvas_csv(terms, order, {a: load_spec(a).title for a in order}, people) if canvas else None
     write_atomically(Path(out), csv_text)
     write_atomically(explanations, explanation_text)
+    if canvas_text is not None:
+        write_atomically(canvas_path(out), canvas_text)
 
     warnings = [*_deadline_warnings(deadlines, order, rules.zone)]
     if len(order) < rules.min_on_time:
@@ -127,9 +169,35 @@ def build_gradebook(grades: dict[str, Path], times: Path, policy: Path | None, r
     if unused:
         warnings.append(f"{times}: rows for {', '.join(unused)} were checked but not used "
                         "(no --grades file for them)")
+    unnamed = sorted(s for s in terms if not (people.get(s) and people[s].email))
+    if canvas and unnamed:
+        warnings.append(f"{len(unnamed)} student(s) without a Gradescope export entry ({', '.join(unnamed[:3])}"
+                        f"{', ...' if len(unnamed) > 3 else ''}) have no name or email in the Canvas CSV: "
+                        "Canvas must match them by SIS User ID")
     return Summary(gradebook=Path(out), explanations=explanations, students=len(terms), assignments=tuple(order),
                    meeting_requirement=sum(t.meets_requirement for t in terms.values()),
-                   warnings=tuple(warnings))
+                   warnings=tuple(warnings), canvas=canvas_path(out) if canvas else None)
+
+
+def _export_times(exports: Mapping[str, Path], marks: Mapping[str, Mapping[str, GradeRow]],
+                  grades: Mapping[str, Path], submitted: Mapping[tuple[str, str], TimeRow], zone: zoneinfo.ZoneInfo,
+                  times: Path | None) -> tuple[dict[tuple[str, str], TimeRow], dict[str, Person]]:
+    """(student, assignment) -> time from each Gradescope export, and each submitter's name and email."""
+    found: dict[tuple[str, str], TimeRow] = {}
+    people: dict[str, Person] = {}
+    for a, folder in exports.items():
+        where = metadata_path(folder)
+        for student, row in read_export(folder, zone).items():
+            if student not in marks[a]:
+                raise KitError(f"{row.submission}: student {student!r} is in this Gradescope export of {a!r} but "
+                               f"has no row in {grades[a]}; grade the export or give its grades.csv", path=where)
+            if (student, a) in submitted:
+                raise KitError(f"student {student!r} has a time for {a!r} both here (line {submitted[student, a].line})"
+                               f" and in the Gradescope export {where}; keep one", path=times)
+            found[student, a] = TimeRow(row.submitted_at, 0)
+            if row.person.name or row.person.email:
+                people.setdefault(student, row.person)
+    return found, people
 
 
 def _deadline_warnings(deadlines: Mapping[str, dt.datetime], order: Sequence[str],

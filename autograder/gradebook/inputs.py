@@ -28,6 +28,8 @@ ROSTER_COLUMNS = ("student",)
 class GradeRow:
     mark: Decimal   # out of 100, 2 decimals
     line: int
+    score: Decimal = Decimal(0)       # as in the file, for adding manual scores before the mark
+    max_score: Decimal = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def read_grades(path: Path) -> dict[str, GradeRow]:
         if not 0 <= score <= max_score:
             raise KitError(f"score {row['score']!r} of submission {student!r} is outside 0 to its max_score "
                            f"{row['max_score']!r}", path=path, line=line)
-        rows[student] = GradeRow(percent(score, max_score), line)
+        rows[student] = GradeRow(percent(score, max_score), line, score, max_score)
     return rows
 
 

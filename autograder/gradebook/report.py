@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from .export import Person
 from .lateness import Outcome, Term
 from .policy import Policy
 
@@ -31,6 +32,33 @@ def gradebook_csv(terms: Mapping[str, Term], assignments: Sequence[str]) -> str:
         finals = {o.assignment: f"{o.final:.2f}" for o in term.outcomes}
         writer.writerow([student, *(finals[a] for a in assignments), term.grace_used,
                          "yes" if term.meets_requirement else "no"])
+    return buffer.getvalue()
+
+
+CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+POINTS_POSSIBLE = "    Points Possible"   # Canvas's own export writes this row, indented, under the header
+
+
+def canvas_csv(terms: Mapping[str, Term], assignments: Sequence[str], titles: Mapping[str, str],
+               people: Mapping[str, Person]) -> str:
+    """The gradebook as Canvas imports it (Grades > Import): its five student columns, then one
+    column per assignment headed by its title, a Points Possible row, and marks out of 100.
+
+    Canvas matches a row by ID (Canvas's own user id, which only Canvas knows: left blank),
+    SIS User ID or SIS Login ID; here the SIS User ID is the student id of grades.csv (the
+    Gradescope sid when the export had one) and the SIS Login ID the email. A column whose
+    title matches no Canvas assignment creates one; rename a header to "Name (id)" as in a
+    Canvas export to fill an existing assignment.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*CANVAS_COLUMNS, *(titles[a] for a in assignments)])
+    writer.writerow([POINTS_POSSIBLE, "", "", "", "", *("100.00" for _ in assignments)])
+    for student in sorted(terms):
+        person = people.get(student)
+        finals = {o.assignment: f"{o.final:.2f}" for o in terms[student].outcomes}
+        writer.writerow([(person.name if person and person.name else student), "", student,
+                         person.email if person else "", "", *(finals[a] for a in assignments)])
     return buffer.getvalue()
 
 

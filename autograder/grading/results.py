@@ -75,6 +75,8 @@ def write_submission(result: SubmissionResult, folder: Path) -> None:
     _atomic_write(folder / "results.json", json.dumps(results_json(result), indent=2) + "\n")
     if result.answers:
         _atomic_write(folder / "answers.md", answers_markdown(result))
+        from .answers_page import write_answers_page  # answers.html: one printable page per question
+        write_answers_page(result, folder)
     from .feedback import write_feedback  # feedback.md and feedback.html, the pages for the student
     write_feedback(result, folder)
 

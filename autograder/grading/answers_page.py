@@ -1,0 +1,113 @@
+"""One printable page per student with their written answers, for grading by hand.
+
+``grade`` writes OUT/<student>/answers.html next to answers.md whenever a submission has
+answer cells. Each question starts on a new printed page with a box for the points and the
+grader's comments; the question numbers are the ones the gradebook's manual-scores CSV uses
+(``--manual``: student,question,points,max_points).
+
+Math is typeset here, not in the browser: latex2mathml turns each $...$ and $$...$$ into
+MathML, which browsers draw natively, so the page needs no script, font or network. The
+MathML is rebuilt from its element tree with links and styles removed, and the page's
+Content-Security-Policy forbids loading or running anything, so a student's answer can
+only ever be text and math.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from xml.etree.ElementTree import Element, tostring
+
+from .grade import SubmissionResult
+
+_UNSAFE_ATTRIBUTES = re.compile(r"^(href|src|style|class|id|on.*|.*:.*)$", re.IGNORECASE)
+_DOUBLED_REFERENCE = re.compile(r"&amp;(#x?[0-9A-Fa-f]+;)")
+_BRACKET_MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)   # Jupyter's \( \) and \[ \]
+
+
+def math_html(tex: str, display: bool) -> str:
+    """TeX as MathML, or the TeX itself in <code> when it cannot be converted."""
+    from latex2mathml.converter import convert_to_element
+    try:
+        root = convert_to_element(tex, display="block" if display else "inline")
+    except Exception:  # latex2mathml raises many kinds on bad TeX; the student's text is still shown
+        return f'<code class="tex">{html.escape(tex)}</code>'
+    for element in root.iter():
+        for name in [n for n in element.attrib if _UNSAFE_ATTRIBUTES.match(n) and n != "xmlns"]:
+            del element.attrib[name]
+    # tostring escapes text; latex2mathml's own character references come out doubled.
+    return _DOUBLED_REFERENCE.sub(r"&\1", tostring(root, encoding="unicode"))
+
+
+def markdown_html(text: str) -> str:
+    """An answer's Markdown as HTML: raw HTML shown as text, math as MathML."""
+    from markdown_it import MarkdownIt
+
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.use(dollarmath_plugin, double_inline=True,
+           renderer=lambda tex, opts: math_html(tex, bool(opts.get("display_mode"))))
+    dollars = _BRACKET_MATH.sub(lambda m: f"${m[1]}$" if m[1] is not None else f"$${m[2]}$$", text)
+    return md.render(dollars)
+
+
+def answers_html(result: SubmissionResult, student: str) -> str:
+    """The whole page for one student."""
+    e = html.escape
+    who = f"<code>{e(student)}</code> &middot; <code>{e(result.path.name)}</code>"
+    sections = []
+    for number, (cell, text) in enumerate(result.answers, start=1):
+        body = markdown_html(text.strip()) if text.strip() else '<p class="empty">(no answer written)</p>'
+        sections.append(
+            f'<section class="question" id="q{number}">\n'
+            f'<header><span class="who">{who}</span><span class="where">answer cell {cell}</span></header>\n'
+            f"<h2>Question {number}</h2>\n<div class=\"answer\">\n{body}</div>\n"
+            '<div class="grading"><span>Points: ______ / ______</span><span>Grader: __________</span>'
+            '<div class="comments">Comments:</div></div>\n</section>')
+    head = ['<meta charset="utf-8">', '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+            f"<title>Written answers: {e(student)}</title>", f"<style>{_CSS}</style>"]
+    body = [f"<h1>Written answers: {who}</h1>",
+            f'<p class="lead">{len(result.answers)} question(s). Grade each on its page; the gradebook takes '
+            "the points as a CSV: <code>student,question,points,max_points</code>, "
+            f"with <code>{e(student)}</code> and the question number.</p>", *sections]
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n" + "\n".join(head) + "\n</head>\n<body>\n"
+            + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def write_answers_page(result: SubmissionResult, folder: Path) -> Path:
+    """folder/answers.html, named after the folder (the submission's name in grades.csv)."""
+    path = Path(folder) / "answers.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(answers_html(result, Path(folder).name), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+_CSS = """
+body { font: 16px/1.55 Georgia, "Times New Roman", serif; color: #111; max-width: 46em; margin: 2em auto;
+       padding: 0 1.5em; }
+h1 { font: 600 1.35em/1.3 system-ui, sans-serif; } h2 { font: 600 1.15em/1.3 system-ui, sans-serif; margin: .4em 0; }
+code { font: .9em ui-monospace, "DejaVu Sans Mono", monospace; }
+pre { background: #f6f6f6; padding: .6em; white-space: pre-wrap; }
+table { border-collapse: collapse; } th, td { border: 1px solid #999; padding: .2em .7em; text-align: left; }
+.lead { color: #444; font-size: .9em; }
+section.question { border-top: 1px solid #bbb; margin-top: 2em; padding-top: .6em; }
+section.question header { display: flex; justify-content: space-between; font: .8em system-ui, sans-serif;
+                          color: #555; }
+.answer { min-height: 6em; } .empty { color: #777; font-style: italic; }
+math[display="block"] { margin: .8em 0; }
+.grading { border: 1.5px solid #333; padding: .6em .8em; margin-top: 1.2em; font: .95em system-ui, sans-serif;
+           display: flex; flex-wrap: wrap; gap: 2em; break-inside: avoid; }
+.comments { flex-basis: 100%; min-height: 5em; }
+@page { margin: 18mm 16mm; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 11.5pt; }
+  .lead { display: none; }
+  section.question { break-before: page; border-top: none; margin-top: 0; }
+  section.question:first-of-type { break-before: auto; }
+}
+"""
