@@ -15,7 +15,7 @@ from autograder.errors import KitError
 from autograder.gradebook import build_gradebook
 from conftest import ROOT
 
-A1, A2 = paths.ASSIGNMENT_IDS[:2]
+A1, A2 = paths.assignment_ids()[:2]
 DUES = {A1: dt.datetime.fromisoformat("2027-02-05T23:59:00-05:00"),
         A2: dt.datetime.fromisoformat("2027-02-19T23:59:00-05:00")}
 

@@ -10,7 +10,7 @@ from conftest import EXAMPLES, notebook_json
 CORRECT = (EXAMPLES / "linear_regression" / "alice_correct.py").read_text()
 
 
-def text(part) -> str:
+def report_of(part) -> str:
     """Everything the report says about a part, hidden cases included."""
     return "\n".join(report.part_report(part, show_hidden=True))
 
@@ -28,8 +28,8 @@ def test_is_a_global_the_grader_did_not_take_named_with_its_place(write, lr_plan
     used = lines.index("    return (X @ w + b) * SCALE / 2") + 1
     assert parts["predict"].score == 0
     assert (f"raised NameError: uses the global 'SCALE', assigned at line {assigned}, which the grader did not take: "
-            "it only takes imports, function and class definitions and simple constants") in text(parts["predict"])
-    assert f"(line {used} in predict)" in text(parts["predict"])
+            "it only takes imports, function and class definitions and simple constants") in report_of(parts["predict"])
+    assert f"(line {used} in predict)" in report_of(parts["predict"])
 
 
 def test_is_a_banned_call_in_a_notebook_named_with_its_cell_and_line(write, lr_plan, sandbox):
@@ -39,10 +39,10 @@ def test_is_a_banned_call_in_a_notebook_named_with_its_cell_and_line(write, lr_p
                       "    return torch.autograd.grad(((X @ w + b - t) ** 2).mean() / 2, (w, b))")]
     parts, _ = grade(write, lr_plan, sandbox, "s.ipynb", notebook_json(*cells))
     assert parts["cost_gradients"].score == 0
-    assert "it uses torch.autograd.grad (cell 4, line 4)" in text(parts["cost_gradients"])
+    assert "it uses torch.autograd.grad (cell 4, line 4)" in report_of(parts["cost_gradients"])
     # gradient_descent calls cost_gradients, so it inherits the verdict
     assert parts["gradient_descent"].score == 0
-    assert "it calls cost_gradients, which uses torch.autograd.grad (cell 4, line 4)" in text(parts["gradient_descent"])
+    assert "it calls cost_gradients, which uses torch.autograd.grad (cell 4, line 4)" in report_of(parts["gradient_descent"])
     assert parts["predict"].score == parts["predict"].points
 
 
@@ -50,13 +50,13 @@ def test_is_a_missing_function_named(write, lr_plan, sandbox):
     text = CORRECT.replace("def polynomial_features(", "def poly_features(")
     parts, _ = grade(write, lr_plan, sandbox, "s.py", text)
     assert parts["polynomial_features"].score == 0
-    assert "no function named polynomial_features was found in the submission" in text(parts["polynomial_features"])
+    assert "no function named polynomial_features was found in the submission" in report_of(parts["polynomial_features"])
 
 
 def test_does_an_error_say_where_in_the_notebook_it_happened(write, lr_plan, sandbox):
     cells = [("code", CORRECT), ("code", "def predict(X, w, b):\n    y = X @ w\n    return y + b[0]")]
     parts, _ = grade(write, lr_plan, sandbox, "s.ipynb", notebook_json(*cells))
-    assert "raised IndexError" in text(parts["predict"]) and "(cell 2, line 3 in predict)" in text(parts["predict"])
+    assert "raised IndexError" in report_of(parts["predict"]) and "(cell 2, line 3 in predict)" in report_of(parts["predict"])
 
 
 def test_are_skipped_cells_reported_in_the_notes(write, lr_plan, sandbox):

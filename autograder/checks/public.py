@@ -122,10 +122,22 @@ def _banned_objects() -> dict[int, str]:
         if ban.kind == "call" and target is not None:
             found[id(target)] = ban.name
         elif isinstance(target, types.ModuleType):
-            for key in dir(target):
-                if not key.startswith("_"):
-                    found.setdefault(id(getattr(target, key)), f"{ban.name}.{key}")
+            _walk(target, ban.name, found, set())
     return found
+
+
+def _walk(module: types.ModuleType, dotted: str, found: dict[int, str], seen: set[int]) -> None:
+    """Every public name in module and in its submodules under the same prefix (torch.nn.functional ...)."""
+    seen.add(id(module))
+    for key in dir(module):
+        if key.startswith("_"):
+            continue
+        value = getattr(module, key, None)
+        if isinstance(value, types.ModuleType):
+            if value.__name__.startswith(dotted) and id(value) not in seen:
+                _walk(value, f"{dotted}.{key}", found, seen)
+        elif value is not None:
+            found.setdefault(id(value), f"{dotted}.{key}")
 
 
 def _global_names(code: types.CodeType) -> set[str]:

@@ -57,7 +57,7 @@ def starter_code(assignment: str) -> str:
     """What every student starts from (starter_code/<id>.py, as the grader would take it)."""
     path = paths.starter_file(assignment)
     if not path.is_file():
-        known = ", ".join(a for a in paths.ASSIGNMENT_IDS if paths.starter_file(a).is_file())
+        known = ", ".join(a for a in paths.assignment_ids() if paths.starter_file(a).is_file())
         raise KitError(f"unknown assignment {assignment!r}: there is no {path.relative_to(paths.ROOT)} "
                        f"(known: {known})")
     return ingest(path).source

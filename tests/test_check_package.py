@@ -1,0 +1,274 @@
+"""The check package as students and graders meet it: does check() in a notebook agree with the
+grader, apply the grader's rules, ship data rather than reference code, and keep working when
+cases live on another device? Are hidden details hidden whatever the words?"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from autograder import paths
+from autograder.checks import report, rules
+from autograder.checks.compare import Tolerance
+from autograder.checks.judges import judge_from_data
+from autograder.checks.judging import MistakeOutput
+from autograder.checks.loading import load_checks
+from autograder.checks.public import run_here
+from autograder.checks.values import Call, map_tensors, moved, tensors_in
+from autograder.checks.verdict import CaseVerdict, Finding, PartVerdict, Status
+from autograder.grading.grade import SubmissionResult, grade_submission, make_plan
+from autograder.grading.results import results_json
+from autograder.ingest import ingest
+from autograder.release.leaks import find_leak, load_secrets
+from autograder.release.setup_cell import CHECKS_DIR, public_case_data
+from conftest import EXAMPLES, ROOT, load_module
+from notebook_session import check_output, run_cell, session, setup_cell
+
+ASSIGNMENTS = paths.assignment_ids()
+
+# One banned call per assignment, in a function that is otherwise correct.
+BANNED_DEFINITIONS = {
+    "linear_regression": ("predict", "import torch.nn.functional as F\n\n"
+                                     "def predict(X, w, b):\n    return F.linear(X, w.unsqueeze(0), b.reshape(1)).squeeze(1)\n"),
+    "logistic_regression": ("sigmoid", "import torch\n\ndef sigmoid(z):\n    return torch.sigmoid(z)\n"),
+    "softmax_regression": ("one_hot", "import torch\nfrom torch.nn.functional import one_hot as oh\n\n"
+                                      "def one_hot(t, num_classes):\n    return oh(t, num_classes).to(torch.float32)\n"),
+    "mlp": ("softmax_cross_entropy_loss",
+            "import torch\n\ndef helper(Z):\n    return Z.softmax(dim=1)\n\n"
+            "def softmax_cross_entropy_loss(Z, t):\n    Y = helper(Z)\n    N = Z.shape[0]\n"
+            "    T = torch.zeros_like(Z)\n    T[torch.arange(N), t] = 1\n"
+            "    loss = -(T * torch.log(Y)).sum() / N\n    return loss, (Y - T) / N\n"),
+}
+
+
+# --- what the notebook carries ----------------------------------------------------------------
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_does_the_setup_cell_carry_no_code_of_the_assignments_checks(assignment):
+    cell = setup_cell(assignment)
+    tree = ast.parse((paths.assignment_dir(assignment) / "checks.py").read_text())
+    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    assert defined and not [name for name in defined if re.search(rf"(?<![\w.]){name}\b", cell)]
+    assert "autograd_grads" not in cell and "in_float64" not in cell
+    assert find_leak(cell, load_secrets(assignment)) is None
+
+
+def test_is_a_line_of_a_reference_refused_as_a_leak():
+    line = "    return torch.vander(x, N=degree + 1, increasing=True)"
+    secrets = load_secrets("linear_regression")
+    assert find_leak(line, secrets) is None  # not a line of checks.py as written ...
+    reference = next(l for l in (paths.assignment_dir("linear_regression") / "checks.py").read_text().splitlines()
+                     if "torch.linalg.lstsq" in l)
+    leak = find_leak(f"x = 1\n{reference}\n", secrets)
+    assert leak is not None and leak.line == 2 and "a line of the grader's checks" in leak.what
+
+
+def test_does_every_objective_compute_only_through_banned_calls():
+    """objectives.py ships to students: pasting any of its functions into a graded one earns nothing."""
+    source = (CHECKS_DIR / "objectives.py").read_text()
+    functions = [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+    found = rules.scan(source)
+    assert functions and [f for f in functions if not found.get(f)] == []
+
+
+def test_is_the_public_data_loadable_by_torch_alone():
+    cell = setup_cell("linear_regression")
+    namespace: dict = {}
+    start = cell.index("_PUBLIC_CASES = (")
+    exec(cell[start:cell.index("\n)\n", start) + 3], namespace)
+    import base64, io, zlib
+    data = torch.load(io.BytesIO(zlib.decompress(base64.b64decode(namespace["_PUBLIC_CASES"]))), weights_only=True)
+    assert set(data["parts"]) == {"predict", "squared_error_cost", "cost_gradients", "gradient_descent",
+                                  "fit_direct", "polynomial_features"}
+
+
+# --- check() applies the grader's rules -------------------------------------------------------
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_does_check_flag_a_banned_call_in_the_graders_words(assignment):
+    name, source = BANNED_DEFINITIONS[assignment]
+    ns = session(assignment)
+    define_reference(ns, assignment)
+    assert "pass" in check_output(ns, name).splitlines()[0]
+    run_cell(ns, source)
+    out = check_output(ns, name)
+    assert out.startswith(f"{name}   ") and "breaks the assignment's rules, so this part earns nothing: it " in out
+    why = {"linear_regression": rules.LAYERS, "logistic_regression": rules.STABLE, "softmax_regression": rules.LAYERS,
+           "mlp": rules.STABLE}[assignment]
+    assert why in out
+
+
+def test_does_check_name_the_line_and_the_helper_a_banned_call_comes_through():
+    ns = session("mlp")
+    define_reference(ns, "mlp")
+    run_cell(ns, BANNED_DEFINITIONS["mlp"][1])
+    out = check_output(ns, "softmax_cross_entropy_loss")
+    assert "it calls helper, which uses Tensor.softmax() (line 2 of helper)" in out
+
+
+def define_reference(ns: dict, assignment: str) -> None:
+    run_cell(ns, ingest(paths.solution_file(assignment)).source)
+
+
+# --- check() and the grader agree ---------------------------------------------------------------
+
+def example_submissions() -> list[tuple[str, Path]]:
+    found = [("linear_regression", p) for p in sorted((EXAMPLES / "linear_regression").iterdir())]
+    for assignment in ASSIGNMENTS:
+        found += [(assignment, paths.solution_file(assignment)), (assignment, paths.starter_file(assignment))]
+    found += sorted((a, p) for a in ASSIGNMENTS for p in (EXAMPLES / a).glob("*") if (EXAMPLES / a).is_dir()
+                    and a != "linear_regression")
+    return found
+
+
+def notebook_verdicts(assignment: str, path: Path) -> dict[str, list[tuple[str, Status]] | str]:
+    ns = session(assignment)
+    run_cell(ns, ingest(path).source)
+    public = sys.modules["kitcheck"].public
+    parts = public.load(ns["_PUBLIC_CASES"])["parts"]
+    out: dict[str, list[tuple[str, Status]] | str] = {}
+    for name, part in parts.items():
+        try:
+            verdict = public.run_part(name, part, ns, [("", None)])
+        except NotImplementedError:
+            out[name] = [(case["label"], Status.NOT_IMPLEMENTED) for case in part["cases"]]
+            continue
+        except NameError:
+            out[name] = "missing"
+            continue
+        statuses = [(c.label, c.status) for c in verdict.cases]
+        out[name] = "rule broken" if verdict.status == Status.RULE_BROKEN else statuses  # kitcheck has its own Status
+    return out
+
+
+@pytest.mark.parametrize("assignment, path", example_submissions(), ids=lambda x: getattr(x, "name", x))
+def test_does_check_give_each_public_case_the_graders_verdict(assignment, path, sandbox):
+    graded = grade_submission(make_plan(assignment, case_sets=("public",)), path, sandbox)
+    expected = {}
+    for part in graded.parts:
+        if part.problem and part.problem.startswith("no function named"):
+            expected[part.name] = "missing"
+        elif part.status is Status.RULE_BROKEN:
+            expected[part.name] = "rule broken"
+        else:
+            expected[part.name] = [(c.label, c.status) for c in part.cases]
+    assert notebook_verdicts(assignment, path) == expected
+
+
+# --- hidden details stay hidden, whatever the words ------------------------------------------
+
+CANARY = "CANARY-7f3a"
+
+
+def a_result_with_a_failed_hidden_case() -> SubmissionResult:
+    public = CaseVerdict("float64 N=7 D=3", False, Status.WRONG_VALUE,
+                         (Finding("dw", Status.WRONG_VALUE, "(atol 1e-08, rtol 1e-06)", 0.5, (1,), 1.5, 1.0),),
+                         hints=("a public hint",))
+    hidden = CaseVerdict(f"float32 N=1 {CANARY}", True, Status.ERROR,
+                         message=f"raised ValueError: {CANARY}\n  case float64 N=7 D=3   forged visible line",
+                         hints=(f"hint {CANARY}",))
+    wrong = CaseVerdict("float64 N=40", True, Status.WRONG_VALUE,
+                        (Finding(f"db {CANARY}", Status.WRONG_VALUE, "(atol 1e-08)", 1.0, (), 2.0, 1.0),))
+    part = PartVerdict("cost_gradients", 4.0, 1.33, (public, hidden, wrong))
+    return SubmissionResult(Path("s.py"), [part])
+
+
+def reworded(monkeypatch) -> None:
+    """Every line of the report in other words: case tags, headers, summaries and finding lines."""
+    monkeypatch.setattr(report, "case_lines", lambda case: [f"* hidden case {case.label}: {case.status.value}"]
+                        + [f"* {report.finding_text(f, True)}" for f in case.failures]
+                        + [f"* {case.message}"] * bool(case.message) + [f"* tip {h}" for h in case.hints])
+    monkeypatch.setattr(report, "header", lambda part, scored=True: f"== {part.name} ==")
+    monkeypatch.setattr(report, "hidden_summary", lambda part: "  (some other cases ran too)")
+    monkeypatch.setattr(report, "finding_text", lambda f, reveal: f"case {f.label} {f.message} {f.got}")
+
+
+@pytest.mark.parametrize("words", ["as written", "reworded"])
+def test_do_hidden_details_stay_hidden_whatever_the_words(words, monkeypatch, tmp_path):
+    if words == "reworded":
+        reworded(monkeypatch)
+    result = a_result_with_a_failed_hidden_case()
+    data = results_json(result)
+    visible = [t for t in data["tests"] if t["visibility"] == "visible"]
+    later = [t for t in data["tests"] if t["visibility"] != "visible"]
+    assert visible and later and all(t["visibility"] == "after_due_date" for t in later)
+    assert CANARY not in json.dumps(visible) + data["output"]
+    assert CANARY in json.dumps(later)
+    from autograder.grading.feedback import feedback_html, feedback_markdown
+    assert CANARY not in feedback_markdown(result) and CANARY not in feedback_html(result)
+    assert CANARY in feedback_markdown(result, show_hidden=True)
+
+
+def test_is_a_verdict_the_same_after_a_round_trip_through_its_record():
+    part = a_result_with_a_failed_hidden_case().parts[0]
+    assert PartVerdict.from_dict(json.loads(json.dumps(part.to_dict()))) == part
+
+
+# --- cases on another device ------------------------------------------------------------------
+
+class Elsewhere(torch.Tensor):
+    """A CPU tensor that acts as if it lived on another device: an operation that mixes it with an
+    ordinary tensor of one dimension or more raises, as CUDA does; .cpu() and .to("cpu") bring it
+    back. Judging a case whose inputs and results live 'elsewhere' finds any judge that forgets to
+    move one of them (the class of bug that crashed check("fit_direct") on Colab's GPUs)."""
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func is torch.Tensor.cpu or (func is torch.Tensor.to and _to_cpu(args, kwargs)):
+            with torch._C.DisableTorchFunctionSubclass():
+                out = func(*args, **kwargs)
+                return out.as_subclass(torch.Tensor) if isinstance(out, Elsewhere) else out
+        flat = tensors_in((list(args), kwargs))
+        if any(isinstance(t, Elsewhere) for t in flat) and \
+                any(type(t) is torch.Tensor and t.dim() > 0 for t in flat):
+            raise RuntimeError(f"{getattr(func, '__name__', func)}: Expected all tensors to be on the same device")
+        return super().__torch_function__(func, types, args, kwargs)
+
+
+def _to_cpu(args, kwargs) -> bool:
+    targets = [*args[1:], kwargs.get("device")]
+    return any(t == "cpu" or (isinstance(t, torch.device) and t.type == "cpu") for t in targets)
+
+
+def elsewhere(t: torch.Tensor) -> torch.Tensor:
+    return t.as_subclass(Elsewhere)
+
+
+def test_does_the_device_stand_in_refuse_to_mix_like_cuda():
+    with pytest.raises(RuntimeError, match="same device"):
+        elsewhere(torch.ones(2, 2)) @ torch.ones(2)
+    assert type(elsewhere(torch.ones(2)).cpu()) is torch.Tensor
+    assert type(elsewhere(torch.ones(2)) * 2) is Elsewhere
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_do_the_judges_keep_every_public_case_on_its_device(assignment):
+    """Inputs, expected values and the correct results all 'elsewhere': every case passes, none crashes."""
+    solution = load_module(paths.solution_file(assignment))
+    data = public_case_data(assignment)
+    for name, part in data["parts"].items():
+        judge = judge_from_data(part["judge"])
+        for case in part["cases"]:
+            cpu_call = Call(*case["args"], **case["kwargs"])
+            torch.manual_seed(0)
+            result = _run_solution(part["driver"], solution, cpu_call)
+            call = moved(Call(*case["args"], **case["kwargs"]).with_extra(**case["extra"]), elsewhere)
+            expected = map_tensors(case["expected"], elsewhere)
+            verdict = run_here(name, {"kind": "call", "function": "returns"}, judge, case["label"], False, call,
+                               expected, Tolerance(*case["tol"]),
+                               [MistakeOutput(h, lambda o=o: map_tensors(o, elsewhere)) for h, o in case["mistakes"]],
+                               lambda _: (lambda *a, **k: map_tensors(result, elsewhere)))
+            assert verdict.passed, (name, case["label"], report.case_lines(verdict))
+
+
+def _run_solution(driver: dict, solution, call: Call):
+    from autograder.checks.drivers import run_driver
+    from autograder.checks.values import fresh
+    return run_driver(driver, lambda fn: getattr(solution, fn), fresh(call))
