@@ -72,6 +72,10 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     for path in inputs:
         if not path.exists():
             raise KitError(f"no such file or folder: {path}")
+    if args.device == "cuda":
+        _require_cuda("grade --device cuda")
+        # The children see the GPU (the grader's own visible devices); the zygote never touches it.
+        os.environ["KIT_SANDBOX_CUDA"] = os.environ.get("CUDA_VISIBLE_DEVICES", "0")
     # The workers start before the list of students is read: they must not carry it.
     workers = start_workers(args.jobs, folders_to_hide(inputs, Path(args.out)))
     try:
@@ -89,7 +93,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     out = Path(args.out)
     regrading = bool(args.only or args.parts)
     rows, failures = grade_many(args.assignment, submissions, out, jobs=args.jobs, progress=not args.quiet,
-                                parts=args.parts, keep_others=regrading, workers=workers)
+                                parts=args.parts, keep_others=regrading, workers=workers, device=args.device)
     part_names = [p.name for p in rows[0][1].parts] if rows else []
     if rows:
         print(score_table(rows, part_names))
@@ -105,8 +109,21 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_cuda(what: str) -> None:
+    import torch
+    if not torch.cuda.is_available():
+        raise KitError(f"{what}: no CUDA device is available on this machine (torch {torch.__version__}, "
+                       f"built for CUDA {torch.version.cuda or 'none'})")
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .validate import validate
+    if args.device is not None:
+        from .validate_device import device_table
+        if args.device == "cuda":
+            _require_cuda("validate --device cuda")
+        return 0 if device_table(args.assignments or paths.assignment_ids(), args.device,
+                                 notebooks=not args.skip_notebooks) else 1
     ok = True
     for assignment in args.assignments or paths.assignment_ids():
         ok &= validate(assignment, notebooks=not args.skip_notebooks)
@@ -182,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None,
                    help="parallel workers (default: course.toml's jobs, \"auto\" being one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="where the cases' inputs live while student code runs (cuda: the GPU, hidden cases too)")
     p.add_argument("--only", nargs="+", metavar="NAME",
                    help="regrade only these submissions (names as in grades.csv); other results in DIR stay")
     p.add_argument("--parts", nargs="+", metavar="PART",
@@ -191,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check an assignment end to end (full marks, zero marks, notebooks, leaks)")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
     p.add_argument("--skip-notebooks", action="store_true", help="do not execute the notebooks")
+    p.add_argument("--device", choices=("cuda", "cpu"),
+                   help="instead: run every reference notebook and every part's checks on this device "
+                        "(public cases through check(), hidden cases through the grader) and print a table")
     p.set_defaults(run=_cmd_validate)
 
     p = sub.add_parser("gradebook", help="combine grades.csv files and submission times into an LMS "

@@ -272,3 +272,35 @@ def _run_solution(driver: dict, solution, call: Call):
     from autograder.checks.drivers import run_driver
     from autograder.checks.values import fresh
     return run_driver(driver, lambda fn: getattr(solution, fn), fresh(call))
+
+
+# --- one table of banned calls; the device table ----------------------------------------------
+
+def test_does_one_table_feed_the_scan_the_tripwires_and_the_docs():
+    from autograder.release.rules_doc import rules_markdown
+    from autograder.sandbox import tripwires
+    labels = [label for _, _, label in tripwires._targets()]
+    for ban in rules.BANNED:
+        wired = f"Tensor.{ban.name}()" if ban.kind == "method" else ban.name
+        assert any(label == wired or label.startswith(wired + ".") for label in labels), ban
+        assert f"`{wired}`" in rules_markdown()
+    assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown()
+
+
+def test_does_the_device_table_run_every_part_on_the_cpu(capsys):
+    from autograder.validate_device import device_table
+    assert device_table(["linear_regression"], "cpu", notebooks=False)
+    out = capsys.readouterr().out
+    assert re.search(r"^linear_regression +skipped +6/6 parts, 9 cases +17/17$", out, re.M) and "all ok" in out
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+@pytest.mark.parametrize("command", [["validate", "--device", "cuda"], ["grade", "linear_regression", "examples",
+                                                                          "--out", "OUT", "--device", "cuda"]])
+def test_is_cuda_without_a_gpu_one_clear_line(command, tmp_path):
+    import subprocess
+    command = [tmp_path / "out" if c == "OUT" else (ROOT / c if c == "examples" else c) for c in command]
+    proc = subprocess.run([sys.executable, "-m", "autograder", *map(str, command)], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 2 and "no CUDA device is available on this machine" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

@@ -26,7 +26,7 @@ from .results import write_grades, write_submission
 
 def grade_many(assignment: str, submissions: list[tuple[str, Path]] | list[Submission], out: Path, jobs: int,
                progress: bool = True, *, parts: list[str] | None = None,
-               keep_others: bool = False, workers: list[Sandbox] | None = None,
+               keep_others: bool = False, workers: list[Sandbox] | None = None, device: str = "cpu",
                ) -> tuple[list[tuple[str, SubmissionResult]], list[str]]:
     """Grade every submission; return the results and the grader's own failures (one line each).
 
@@ -34,6 +34,7 @@ def grade_many(assignment: str, submissions: list[tuple[str, Path]] | list[Submi
     (a submission without one, or whose earlier result is 'not graded', gets every part graded).
     keep_others: grades.csv lists every result in out, not only this run's (implied by parts).
     workers: sandboxes started earlier with start_workers (they are closed here); default: new ones.
+    device: where every case's inputs and expected values live ("cuda": the children compute on the GPU).
     """
     subs = [s if isinstance(s, Submission) else Submission(s[0], Path(s[1])) for s in submissions]
     slots = max(1, min(jobs, len(subs)))
@@ -53,7 +54,7 @@ def grade_many(assignment: str, submissions: list[tuple[str, Path]] | list[Submi
         for name in sorted(n for n, r in earlier.items() if r is None or r.error):
             why = "no earlier result" if earlier[name] is None else "it was not graded before"
             print(f"{name}: every part graded ({why} to keep parts from)", file=sys.stderr)
-        plan = make_plan(assignment)
+        plan = make_plan(assignment, device=device)
         partial = plan.only(parts) if parts else None
         report_protections(started[0])
         bar = tqdm(total=len(subs), unit="sub", file=sys.stderr, disable=not progress or len(subs) < 2,

@@ -15,6 +15,7 @@ import nbformat
 
 from .. import paths
 from ..errors import KitError
+from . import rules_doc
 from .leaks import scan_for_leaks, scan_notebook_for_leaks
 from .markers import strip_markers
 from .notebook import build_notebook, notebook_to_json
@@ -121,6 +122,8 @@ def release(assignments: list[str], *, github_base: str | None = None,
         for path, content in outputs.items():
             if path in committed or (dist and not check_only):
                 planned[path] = content
+    if not assignments:  # the kit-wide page, with a release of everything
+        planned[rules_doc.RULES_DOC] = rules_doc.rules_markdown()
     for path, content in planned.items():
         if _current(path) == content:
             result.unchanged.append(path)

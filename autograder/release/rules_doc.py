@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import paths
 from ..checks.rules import ALLOWED, BANNED
 
-RULES_DOC = paths.ROOT / "docs" / "rules.md"
+RULES_DOC = paths.ROOT / "docs" / "rules.md"  # read at import: tests that move paths.ROOT release named assignments
 
 
 def rules_markdown() -> str:
