@@ -24,6 +24,10 @@ one per version. Names that are only a module's own imports (``typing``, ``warni
 are left out. When the pin moves, compare the new torch with 2.8 the same way and extend
 the lists. Set ``KIT_TORCH_FLOOR_PYTHON`` to the python of a venv with torch 2.8 and the
 test also checks, in that interpreter, that every chain the notebooks use exists there.
+
+Python: this machine has only Python 3.11, so 3.12/3.13 are checked statically too: no import
+of a module the standard library removed in 3.12 or 3.13, and no invalid escape sequence in a
+plain string (a SyntaxWarning printed under the cell from 3.12 on).
 """
 
 from __future__ import annotations
@@ -272,3 +276,53 @@ def test_does_every_torch_api_the_notebooks_use_exist_in_the_floor_torch(kit_use
     result = json.loads(done.stdout)
     assert result["version"].startswith("2.8"), result["version"]
     assert result["missing"] == []
+
+
+# --- Python 3.12 and 3.13 (Colab), checked from Python 3.11 -------------------------------------
+# Modules the standard library dropped in 3.12 (PEP 632, distutils, imp...) and 3.13 (PEP 594).
+REMOVED_MODULES = frozenset({
+    "distutils", "imp", "asynchat", "asyncore", "smtpd",
+    "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "lib2to3", "mailcap", "msilib", "nis",
+    "nntplib", "ossaudiodev", "pipes", "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib",
+})
+
+
+def python_problems(text: str, where: str) -> list[str]:
+    """Imports of removed modules, and invalid escapes ('\\d' in a plain string): a SyntaxWarning
+    that Python 3.12+ prints under the cell, a DeprecationWarning that 3.11 hides."""
+    import warnings
+
+    clean = "\n".join("" if _MAGIC.match(line) else line for line in text.splitlines())
+    found = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            tree = compile(clean, where, "exec", flags=ast.PyCF_ONLY_AST)
+        except (SyntaxError, DeprecationWarning, SyntaxWarning) as e:
+            return [f"{where}: {e}"]
+    for node in ast.walk(tree):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else []
+        found += [f"{where}: line {node.lineno}: {name} is gone from Python 3.12/3.13"
+                  for name in names if name.split(".")[0] in REMOVED_MODULES]
+    found += [p for code in _embedded_sources(tree) for p in python_problems(code, f"{where} (embedded)")]
+    return found
+
+
+def test_do_the_notebooks_and_solutions_run_on_python_3_12_and_3_13():
+    found = []
+    for assignment in paths.ASSIGNMENT_IDS:
+        nb_path = paths.notebook_file(assignment)
+        for index, cell in enumerate(nbformat.read(nb_path, as_version=4).cells):
+            if cell.cell_type == "code":
+                found += python_problems(cell.source, f"{nb_path.relative_to(paths.ROOT)} cell {index}")
+        solution = paths.solution_file(assignment)
+        found += python_problems(solution.read_text(), str(solution.relative_to(paths.ROOT)))
+    assert found == []
+
+
+def test_does_the_python_check_flag_removed_modules_and_bad_escapes():
+    assert python_problems("import distutils.util\nfrom imp import reload\n", "s") == [
+        "s: line 1: distutils.util is gone from Python 3.12/3.13", "s: line 2: imp is gone from Python 3.12/3.13"]
+    assert python_problems("x = '\\d'\n", "s") == ["s: invalid escape sequence '\\d' (s, line 1)"]
+    assert python_problems("x = r'\\d'\n", "s") == []
