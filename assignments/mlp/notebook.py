@@ -673,13 +673,14 @@ plt.show()
 # is a handful of operations, each with a fixed cost however little work it does (on a
 # GPU, launching a kernel takes several microseconds, and the two passes launch a
 # similar number of them), so the ratio comes out nearer 1. On an H200, this network at
-# a batch of 8192 measured 0.82: the GPU did each pass's arithmetic in a few
-# microseconds and spent most of the time launching kernels. As the batch grows, the
-# arithmetic takes over and the ratio moves towards 2. A CPU has little fixed cost per
-# operation, so there the ratio is usually near 2 at every size (1.9 to 2.0 on the
-# kit's test machine), but it can come out above 2: the backward products multiply by
-# transposed matrices and write the large $\bar{\mathbf{X}}$, which can run at fewer
-# add-multiplies per second than the forward product, and a CPU busy with other
+# a batch of 8192 measured 0.82: each pass's arithmetic takes the GPU only tens of
+# microseconds, about as long as launching its kernels. As the batch grows, the
+# arithmetic takes over and the ratio moves towards 2; that is why a GPU gets batches up
+# to 65,536 here. A CPU has little fixed cost per operation, so there the ratio is near
+# 2 at most sizes (on the kit's 2-core test machine: 1.9 to 2.0 when it was idle, 1.6
+# to 2.3 while other programs ran). It can come out above 2: the backward products
+# multiply by transposed matrices and write the large $\bar{\mathbf{X}}$, which can run
+# at fewer add-multiplies per second than the forward product, and a CPU busy with other
 # programs adds noise (run the cell again and compare). The rule of thumb counts
 # arithmetic, not seconds. (The backward pass above also computes $\bar{\mathbf{X}}$,
 # the error signal on the input images, which training never uses; question 2 asks

@@ -552,13 +552,13 @@ for name, data in datasets.items():
 for name, data in datasets.items():
     W = results[name]["W"].cpu()
     limit = W.abs().max().item()
-    fig, axes = plt.subplots(2, 5, figsize=(10, 4.6))
+    fig, axes = plt.subplots(2, 5, figsize=(11, 4.6), layout="constrained")
     for k, ax in enumerate(axes.flat):
-        ax.imshow(W[k].reshape(data["image_shape"]), cmap="RdBu_r", vmin=-limit, vmax=limit)
+        image = ax.imshow(W[k].reshape(data["image_shape"]), cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(data["class_names"][k], fontsize=10)
         ax.axis("off")
+    fig.colorbar(image, ax=axes, shrink=0.8, label="weight (one scale for all classes)")
     fig.suptitle(f"{name}: rows of W as images (red: positive weight, blue: negative)")
-    plt.tight_layout()
     plt.show()
 
 # %% [markdown]
