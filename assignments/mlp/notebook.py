@@ -677,8 +677,8 @@ plt.show()
 # microseconds, about as long as launching its kernels. As the batch grows, the
 # arithmetic takes over and the ratio moves towards 2; that is why a GPU gets batches up
 # to 65,536 here. A CPU has little fixed cost per operation, so there the ratio is near
-# 2 at most sizes (on the kit's 2-core test machine: 1.9 to 2.0 when it was idle, 1.6
-# to 2.3 while other programs ran). It can come out above 2: the backward products
+# 2 at most sizes (on the kit's 2-core test machine, between 1.6 and 2.3 over several
+# runs, lowest at the smallest batch). It can come out above 2: the backward products
 # multiply by transposed matrices and write the large $\bar{\mathbf{X}}$, which can run
 # at fewer add-multiplies per second than the forward product, and a CPU busy with other
 # programs adds noise (run the cell again and compare). The rule of thumb counts
