@@ -382,8 +382,8 @@ for name, forward, backward in activations:
 
 # %% [markdown]
 # The sigmoid and tanh **saturate**: for large $|z|$ they are flat, their derivatives
-# decay exponentially in $|z|$, and a unit stuck there passes almost no error signal back, so
-# the weights feeding it barely change. Even at its best ($z = 0$) the sigmoid's
+# decay exponentially in $|z|$, and a unit stuck there passes almost no error signal
+# back, so the weights feeding it barely change. Even at its best ($z = 0$) the sigmoid's
 # derivative is only $1/4$, so the activation step of each sigmoid layer,
 # $\bar{\mathbf{Z}} = \bar{\mathbf{H}} \circ \phi'(\mathbf{Z})$, multiplies every entry of the
 # error signal by at most $1/4$. That bounds the activation step, not the whole layer:
@@ -391,9 +391,8 @@ for name, forward, backward in activations:
 # signal larger or smaller again, depending on the weights. With weights of the usual
 # initial size, the error signal still tends to shrink through a stack of sigmoid layers.
 #
-# ReLU does not saturate for $z > 0$ (its derivative is
-# exactly 1), which is one reason it is the usual default for hidden layers; the price is
-# that a unit with $z < 0$ on every example receives no error signal at all and may stay
+# ReLU does not saturate for $z > 0$ (its derivative is exactly 1), which is one reason
+# it is the usual default for hidden layers; the price is that a unit with $z < 0$ on every example receives no error signal at all and may stay
 # inactive ("dead").
 #
 # ## 6. The output layer: softmax cross-entropy
