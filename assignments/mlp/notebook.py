@@ -392,8 +392,8 @@ for name, forward, backward in activations:
 # initial size, the error signal still tends to shrink through a stack of sigmoid layers.
 #
 # ReLU does not saturate for $z > 0$ (its derivative is exactly 1), which is one reason
-# it is the usual default for hidden layers; the price is that a unit with $z < 0$ on every example receives no error signal at all and may stay
-# inactive ("dead").
+# it is the usual default for hidden layers; the price is that a unit with $z < 0$ on
+# every example receives no error signal at all and may stay inactive ("dead").
 #
 # ## 6. The output layer: softmax cross-entropy
 #
