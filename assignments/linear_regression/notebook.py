@@ -6,6 +6,17 @@
 # watch a model with too few or too many features fail, pick the degree of a polynomial
 # the honest way, and finally fit a real medical data set.
 #
+# The graded functions, in order (17 points):
+#
+# | function | points |
+# | --- | --- |
+# | `predict(X, w, b)` | 2 |
+# | `squared_error_cost(y, t)` | 2 |
+# | `cost_gradients(X, t, w, b)` | 4 |
+# | `gradient_descent(X, t, lr, num_steps)` | 4 |
+# | `fit_direct(X, t)` | 3 |
+# | `polynomial_features(x, degree)` | 2 |
+#
 # **How this notebook works.**
 #
 # - Run the setup cell below first. It picks the GPU when there is one (the variable
@@ -20,6 +31,11 @@
 #   Derive the gradients yourself: `torch.autograd`, `.backward()`, `torch.func` and
 #   `torch.nn` are not allowed inside graded functions (use them freely in experiments).
 #
+# **No GPU?** If the setup cell reports that no GPU was found and you are in Colab, choose
+# *Runtime → Change runtime type*, pick a GPU (such as T4), save, and run the setup cell
+# again (Colab starts a fresh session, so run the cells above your work again too). Without
+# a GPU everything still runs, only the training sections take longer.
+#
 # **Submitting.** Download the notebook as `.ipynb` (File > Download) or copy your
 # functions into a `.py` file, and upload that. The grader takes only the imports,
 # function definitions and simple constants from your file; experiment cells are not
@@ -32,6 +48,7 @@
 
 # %%
 import numpy as np
+import matplotlib
 import matplotlib.pyplot as plt
 import torch
 from sklearn.datasets import load_diabetes
@@ -252,7 +269,8 @@ check("gradient_descent")
 # can draw its contours. The next cell evaluates $\mathcal{J}$ on a grid of
 # $(w, b)$ values, all at once by broadcasting, then repeats the gradient descent
 # updates for two learning rates while recording every point visited, and draws those
-# paths on the contour plot.
+# paths on the contour plot, one panel per learning rate. The colour is the cost (on a
+# log scale, see the colour bar); the thin white lines are its contours.
 
 # %%
 w_axis = torch.linspace(-0.2, 2.4, 200, dtype=torch.float64)
@@ -261,11 +279,17 @@ W_grid, B_grid = torch.meshgrid(w_axis, b_axis, indexing="xy")       # (200, 200
 Y_grid = W_grid[..., None] * x_toy + B_grid[..., None]               # (200, 200, N)
 J_grid = 0.5 * ((Y_grid - t_toy) ** 2).mean(dim=-1)                  # (200, 200)
 
-fig, ax = plt.subplots(figsize=(6, 5))
-levels = np.geomspace(J_grid.min().item() * 1.1, J_grid.max().item(), 25)
-ax.contour(W_grid.numpy(), B_grid.numpy(), J_grid.numpy(), levels=levels,
-           cmap="viridis", linewidths=0.8)
-for lr_path, color, marker in [(0.3, "tab:red", "o"), (0.1, "tab:blue", "^")]:
+levels = np.geomspace(J_grid.min().item(), J_grid.max().item(), 25)  # log-spaced: the valley is deep
+lowest = J_grid.argmin()
+
+# One panel per learning rate: drawn on one plot, the two paths lie on top of each other
+# along the floor of the valley.
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), sharex=True, sharey=True)
+for ax, lr_path, color in zip(axes, [0.3, 0.1], ["tab:red", "tab:blue"]):
+    filled = ax.contourf(W_grid.numpy(), B_grid.numpy(), J_grid.numpy(), levels=levels,
+                         norm=matplotlib.colors.LogNorm(), cmap="viridis")
+    ax.contour(W_grid.numpy(), B_grid.numpy(), J_grid.numpy(), levels=levels,
+               colors="white", linewidths=0.3)
     w_path = torch.zeros(1, dtype=torch.float64)
     b_path = torch.zeros((), dtype=torch.float64)
     path = [(0.0, 0.0)]
@@ -274,16 +298,20 @@ for lr_path, color, marker in [(0.3, "tab:red", "o"), (0.1, "tab:blue", "^")]:
         w_path, b_path = w_path - lr_path * dw_path, b_path - lr_path * db_path
         path.append((w_path.item(), b_path.item()))
     path = np.array(path)
-    ax.plot(path[:, 0], path[:, 1], marker=marker, color=color, markersize=3, linewidth=1,
+    ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=2.5, linewidth=1,
             label=f"gradient descent, lr = {lr_path}")
-lowest = J_grid.argmin()
-ax.plot(W_grid.flatten()[lowest], B_grid.flatten()[lowest], "k*", markersize=12,
-        label="lowest cost on the grid")
-ax.plot(0, 0, "ks", label="start (w = 0, b = 0)")
-ax.set_title("Contours of J(w, b) with gradient descent paths (100 steps)")
-ax.set_xlabel("weight w")
-ax.set_ylabel("bias b")
-ax.legend(loc="lower left")
+    ax.plot(W_grid.flatten()[lowest], B_grid.flatten()[lowest], "*", color="white",
+            markeredgecolor="k", markersize=14, label="lowest cost on the grid")
+    ax.plot(0, 0, "s", color="white", markeredgecolor="k", label="start (w = 0, b = 0)")
+    ax.set_title(f"lr = {lr_path}: 100 steps of gradient descent")
+    ax.set_xlabel("weight w")
+    ax.legend(loc="lower left", fontsize=8)
+axes[0].set_ylabel("bias b")
+colorbar = fig.colorbar(filled, ax=axes, shrink=0.9, ticks=[0.1, 0.2, 0.5, 1, 2, 5, 10])
+colorbar.ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+colorbar.ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+colorbar.set_label("cost J(w, b) (log scale)")
+fig.suptitle("Contours of the cost J(w, b) on the toy data")
 plt.show()
 
 # %% [markdown]
@@ -293,7 +321,9 @@ plt.show()
 # gradient points mostly across the valley, not along it. With `lr = 0.3` the path
 # jumps from one side of the valley to the other before it settles; with `lr = 0.1` it
 # drops into the valley without bouncing. Either way, once in the valley the steps
-# along its nearly flat floor are short, so the last stretch to the minimum is slow.
+# along its nearly flat floor are short, so the last stretch to the minimum is slow:
+# after 100 steps neither path has reached the star, and the one with `lr = 0.1` is
+# still far from it.
 
 # %% [markdown]
 # ### The learning rate
@@ -504,11 +534,19 @@ w_best, b_best = fits[best]
 test_cost = squared_error_cost(predict(polynomial_features(x_test, best)[:, 1:], w_best, b_best), t_test)
 print(f"lowest validation cost at degree {best}; its test cost is {test_cost.item():.4f}")
 
+print("degree M       " + "".join(f"{degree:>8d}" for degree in degrees))
+print("training cost  " + "".join(f"{cost:8.3f}" for cost in train_costs))
+print("validation cost" + "".join(f"{cost:8.3f}" for cost in val_costs))
+
+# A linear axis: the validation U spans less than one decade, while the training cost of
+# degree 9 is 0 up to rounding (about 1e-30); a log axis would stretch over thirty
+# decades to show it and flatten the U.
 fig, ax = plt.subplots(figsize=(6, 4))
-ax.plot(degrees, np.maximum(train_costs, 1e-12), "o-", label="training cost")   # degree 9 gives ~0
+ax.plot(degrees, train_costs, "o-", label="training cost")
 ax.plot(degrees, val_costs, "s-", label="validation cost")
 ax.axvline(best, color="gray", linestyle=":", label=f"chosen degree {best}")
-ax.set_yscale("log")
+ax.set_ylim(bottom=0)
+ax.set_xticks(degrees)
 ax.set_title("Training and validation cost against polynomial degree")
 ax.set_xlabel("degree M")
 ax.set_ylabel("cost J")
@@ -516,10 +554,11 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# The training cost only goes down as the degree grows. The validation cost falls while
-# the extra flexibility helps capture the sine, then rises again once the polynomial
-# starts fitting noise: the classic U shape, with underfitting on the left and
-# overfitting on the right.
+# The training cost never goes up as the degree grows (from degree 1 to 2 it stays put:
+# the sine is odd, so an $x^2$ term does not help) and is 0 at degree 9. The validation
+# cost falls while the extra flexibility helps capture the sine, then rises again once
+# the polynomial starts fitting noise: the classic U shape, with underfitting on the left
+# and overfitting on the right.
 
 # %% [markdown]
 # ## 6. A real data set: diabetes progression
@@ -566,28 +605,37 @@ cost_dir = squared_error_cost(predict(X_dtrain, w_dir, b_dir), t_dtrain)
 excess = (costs_gd - cost_dir).cpu().numpy()
 excess = np.where(excess > 0, excess, np.nan)    # float32 rounding can make the gap <= 0
 
-fig, (ax_cost, ax_w) = plt.subplots(1, 2, figsize=(11, 4))
+fig, (ax_cost, ax_w, ax_diff) = plt.subplots(1, 3, figsize=(15, 4.2))
 ax_cost.plot(excess)
 ax_cost.set_yscale("log")
-ax_cost.set_title("Diabetes: gradient descent's cost above the direct solution's")
+ax_cost.set_title("cost of gradient descent above fit_direct's")
 ax_cost.set_xlabel("step k")
 ax_cost.set_ylabel("J after k steps minus J of fit_direct")
 positions = np.arange(len(diabetes.feature_names))
-ax_w.bar(positions - 0.2, w_gd.cpu().numpy(), width=0.4, label="gradient descent")
+ax_w.bar(positions - 0.2, w_gd.cpu().numpy(), width=0.4, label="gradient descent (2000 steps)")
 ax_w.bar(positions + 0.2, w_dir.cpu().numpy(), width=0.4, label="direct solution")
+ax_w.axhline(0, color="gray", linewidth=0.5)
 ax_w.set_xticks(positions, diabetes.feature_names)
-ax_w.set_title("Diabetes: learned weights (standardised features)")
+ax_w.set_title("learned weights (standardised features)")
 ax_w.set_xlabel("feature")
 ax_w.set_ylabel("weight")
-ax_w.legend()
+ax_w.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize=8)  # below: hides no bar
+# At the scale of the weights the differences are invisible, so they get a panel of their own.
+ax_diff.bar(positions, (w_gd - w_dir).cpu().numpy(), color="tab:green")
+ax_diff.axhline(0, color="gray", linewidth=0.5)
+ax_diff.set_xticks(positions, diabetes.feature_names)
+ax_diff.set_title("weight of gradient descent minus direct")
+ax_diff.set_xlabel("feature")
+ax_diff.set_ylabel("difference in weight")
+fig.suptitle("Diabetes: gradient descent (lr = 0.3) against the direct solution")
 fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The two methods end up in practically the same place. The left plot shows how:
-# the gap in cost shrinks by orders of magnitude in the first few steps, then much more
-# slowly. The small differences left in the weights sit almost entirely in `s1`, `s2`,
-# `s3` and `s5`. Several serum measurements are strongly correlated (`s1` and `s2` have
+# The two methods end up in practically the same place (middle panel). The left panel
+# shows how: the gap in cost shrinks by orders of magnitude in the first few steps, then
+# much more slowly. The right panel magnifies what is left: the differences in the
+# weights sit almost entirely in `s1`, `s2`, `s3` and `s5`. Several serum measurements are strongly correlated (`s1` and `s2` have
 # a correlation of about 0.9), so raising one weight while lowering another barely
 # changes the predictions: the cost has a long, flat valley, just like the toy example
 # in section 3, and gradient descent creeps along it. The same correlation explains the

@@ -1,6 +1,4 @@
 # %% [markdown]
-# # Assignment 2: Logistic regression
-#
 # In this assignment you implement logistic regression in PyTorch from first principles:
 # the logistic function, the model's predictions, the cross-entropy cost, its gradients
 # (derived by hand), and gradient descent. Along the way you will see why the loss is
@@ -8,7 +6,7 @@
 # partner for a sigmoid, and where cross-entropy comes from. At the end you train your
 # classifier on a 2-D toy problem and on a real medical data set.
 #
-# The graded functions, in order:
+# The graded functions, in order (16 points):
 #
 # | function | points |
 # | --- | --- |
@@ -36,6 +34,11 @@
 # `torch.log`, `torch.log1p`, `torch.logaddexp`, `torch.tanh`, `torch.clamp`,
 # `torch.where`, `torch.maximum` and `@` are all fine. A function that calls one of your
 # other graded functions is judged together with it.
+#
+# **No GPU?** If the setup cell reports that no GPU was found and you are in Colab, choose
+# *Runtime → Change runtime type*, pick a GPU (such as T4), save, and run the setup cell
+# again (Colab starts a fresh session, so run the cells above your work again too). Without
+# a GPU everything still runs, only the training sections take longer.
 #
 # **Submitting.** Either download this notebook (*File → Download → .ipynb*) and submit the
 # `.ipynb`, or copy your functions into a file `logistic_regression.py` and submit that.

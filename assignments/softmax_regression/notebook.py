@@ -1,12 +1,21 @@
 # %% [markdown]
-# # Assignment 3: Softmax regression
-#
 # Logistic regression separates two classes. Here you generalise it to $K$ classes:
 # a linear model produces one logit per class, the softmax function turns the logits
 # into a probability vector, and the cross-entropy measures how much probability the
 # model gives to the correct class. You will write every piece yourself, including
 # the gradients, and then train the classifier on handwritten digits (and on
 # FashionMNIST when the notebook can download it), on the GPU when there is one.
+#
+# The graded functions, in order (15 points):
+#
+# | function | points |
+# | --- | --- |
+# | `softmax(Z)` | 2 |
+# | `one_hot(t, num_classes)` | 1 |
+# | `softmax_cross_entropy(Z, t)` | 3 |
+# | `softmax_regression_gradients(X, t, W, b)` | 4 |
+# | `predict_classes(X, W, b)` | 1 |
+# | `fit_softmax_regression(X, t, num_classes, lr, num_epochs, batch_size, generator=None)` | 4 |
 #
 # **How to work through it.** Run the setup cell first. Each graded function has a
 # cell with a stub: replace the `raise NotImplementedError(...)` with your code, run
@@ -27,6 +36,11 @@
 # - Never modify an input in place.
 # - Stay finite and accurate for every finite input, including logits as large as
 #   $10^4$ in float32.
+#
+# **No GPU?** If the setup cell reports that no GPU was found and you are in Colab, choose
+# *Runtime → Change runtime type*, pick a GPU (such as T4), save, and run the setup cell
+# again (Colab starts a fresh session, so run the cells above your work again too). Without
+# a GPU everything still runs, only the training sections take longer.
 #
 # **Submitting.** Download this notebook as `.ipynb` (File → Download), or copy your
 # functions into a file `softmax_regression.py`. The grader keeps only the imports,
@@ -389,9 +403,7 @@ check("predict_classes")
 # Mini-batch SGD from section 6, starting from `W = 0` `(K, D)` and `b = 0` `(K,)` in the
 # dtype and device of `X`. For each epoch:
 #
-# 1. draw the order `torch.randperm(N, generator=generator, device=...)`, on the
-#    generator's device when a generator is given (`generator.device`), and move the
-#    indices to `X`'s device;
+# 1. draw the order of the examples (below);
 # 2. walk through that order in consecutive batches of `batch_size` (the last one may be
 #    smaller), and after each batch update `W -= lr * dW`, `b -= lr * db` with the
 #    gradients from `softmax_regression_gradients` on that batch (write the updates as
@@ -400,6 +412,12 @@ check("predict_classes")
 # Return `(W, b, costs)`, where `costs` is a 1-D tensor of length `num_epochs + 1`: the
 # full-batch `softmax_cross_entropy` on all of `X` before training (`costs[0]`, which is
 # $\log K$ at zero weights) and after each epoch.
+#
+# The order of the examples: each epoch visits every example once, in an order drawn
+# from `generator` with `torch.randperm(N, generator=generator, device=...)` on the
+# generator's device (`generator.device`), then moved to `X`'s device. With
+# `generator=None` (the default) the order comes from PyTorch's global random number
+# generator (seeded by `torch.manual_seed`), on any device.
 
 # %%
 # kit: function fit_softmax_regression
@@ -496,9 +514,11 @@ for name, data in datasets.items():
     start = time.perf_counter()
     W, b, costs = fit_softmax_regression(data["X_train"], data["t_train"], len(data["class_names"]),
                                          generator=torch.Generator().manual_seed(0), **settings)
-    seconds = time.perf_counter() - start
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()  # the GPU runs queued work later: wait for it before reading the clock
+    train_seconds = time.perf_counter() - start
     results[name] = {"W": W, "b": b, "costs": costs}
-    print(f"{name}: {settings} -> final cost {costs[-1].item():.4f} ({seconds:.1f} s on {DEVICE})")
+    print(f"{name}: {settings} -> final cost {costs[-1].item():.4f} ({train_seconds:.1f} s on {DEVICE})")
 
 # %%
 fig, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 3.5), squeeze=False)
@@ -534,13 +554,13 @@ for name, data in datasets.items():
 for name, data in datasets.items():
     W = results[name]["W"].cpu()
     limit = W.abs().max().item()
-    fig, axes = plt.subplots(2, 5, figsize=(10, 4.6))
+    fig, axes = plt.subplots(2, 5, figsize=(11, 4.6), layout="constrained")
     for k, ax in enumerate(axes.flat):
-        ax.imshow(W[k].reshape(data["image_shape"]), cmap="RdBu_r", vmin=-limit, vmax=limit)
+        image = ax.imshow(W[k].reshape(data["image_shape"]), cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(data["class_names"][k], fontsize=10)
         ax.axis("off")
+    fig.colorbar(image, ax=axes, shrink=0.8, label="weight (one scale for all classes)")
     fig.suptitle(f"{name}: rows of W as images (red: positive weight, blue: negative)")
-    plt.tight_layout()
     plt.show()
 
 # %% [markdown]
