@@ -9,8 +9,8 @@ def sigmoid(z: torch.Tensor) -> torch.Tensor:
     """
     The logistic function sigmoid(z) = 1 / (1 + exp(-z)), elementwise.
 
-    It must be accurate and finite for every finite z, including |z| = 1e4 in
-    float32, where a naive exp(-z) overflows.
+    It must be finite and accurate for every finite z, including |z| = 1e4 in float32,
+    where exp(-z) or exp(z) overflows to inf (exp(z) / (1 + exp(z)) then gives nan).
 
     Inputs:
     - z: A float tensor (float32 or float64) of any shape, the logits.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from autograder import paths
+
 from autograder.spec import load_spec
 from conftest import ROOT, load_module, run_part
 
@@ -28,6 +30,21 @@ def test_does_a_naive_cross_entropy_fail_only_the_extreme_logits():
     failed = [v for v in verdicts if not v.passed]
     assert failed and all("1e4" in v.label or "1e3" in v.label or "|z|" in v.label for v in failed)
     assert "use a numerically stable form" in report
+
+
+def test_do_the_sigmoid_checks_do_what_the_notebook_says():
+    """The notebook: 1 / (1 + exp(-z)) loses digits but stays within tolerance, so it passes;
+    exp(z) / (1 + exp(z)) gives nan for large z, so the large-logit cases fail it."""
+    textbook = lambda z: 1 / (1 + torch.exp(-z))  # noqa: E731
+    verdicts, report = run_part("logistic_regression", "sigmoid", {"sigmoid": textbook}, LOGISTIC)
+    assert all(v.passed for v in verdicts), report
+    ratio = lambda z: torch.exp(z) / (1 + torch.exp(z))  # noqa: E731
+    verdicts, report = run_part("logistic_regression", "sigmoid", {"sigmoid": ratio}, LOGISTIC)
+    failed = [v.label for v in verdicts if not v.passed]
+    assert failed and all("1e3" in label or "1e4" in label or "1e+04" in label for label in failed), failed
+    assert "got nan - use a numerically stable form" in report
+    notebook = (paths.assignment_dir("logistic_regression") / "notebook.py").read_text()
+    assert "so `check(\"sigmoid\")` and the grader accept this form" in notebook
 
 
 def test_is_the_squared_error_gradient_in_place_of_cross_entropy_named():

@@ -200,7 +200,7 @@ def problems(use: TorchUse) -> list[str]:
 def kit_use() -> TorchUse:
     """What every code cell of the student notebooks and every solution file uses of torch."""
     use = TorchUse()
-    for assignment in paths.ASSIGNMENT_IDS:
+    for assignment in paths.assignment_ids():
         nb_path = paths.notebook_file(assignment)
         aliases: dict[str, str] = {}  # the cells of one notebook share the kernel's namespace
         for index, cell in enumerate(nbformat.read(nb_path, as_version=4).cells):
@@ -311,7 +311,7 @@ def python_problems(text: str, where: str) -> list[str]:
 
 def test_do_the_notebooks_and_solutions_run_on_python_3_12_and_3_13():
     found = []
-    for assignment in paths.ASSIGNMENT_IDS:
+    for assignment in paths.assignment_ids():
         nb_path = paths.notebook_file(assignment)
         for index, cell in enumerate(nbformat.read(nb_path, as_version=4).cells):
             if cell.cell_type == "code":

@@ -32,7 +32,7 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.parametrize("assignment", paths.ASSIGNMENT_IDS)
+@pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_does_the_built_notebook_have_one_title(assignment):
     nb = build_notebook(assignment, variant="student", github_base="o/r/blob/main")
     titles = [line for cell in nb.cells if cell.cell_type == "markdown"
@@ -40,7 +40,7 @@ def test_does_the_built_notebook_have_one_title(assignment):
     assert len(titles) == 1, titles
 
 
-@pytest.mark.parametrize("assignment", paths.ASSIGNMENT_IDS)
+@pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_does_the_first_text_cell_show_the_points_of_spec_toml(assignment):
     spec = tomllib.loads((paths.assignment_dir(assignment) / "spec.toml").read_text())
     expected = {part["name"]: float(part["points"]) for part in spec["parts"]}
@@ -52,7 +52,7 @@ def test_does_the_first_text_cell_show_the_points_of_spec_toml(assignment):
     assert f"({total:g} points)" in first_text
 
 
-@pytest.mark.parametrize("assignment", paths.ASSIGNMENT_IDS)
+@pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_does_the_first_text_cell_say_how_to_get_a_gpu_in_colab(assignment):
     first_text = next(c for c in _source_cells(assignment) if c.cell_type == "markdown").source
     assert GPU_NOTE in _flat(first_text)
@@ -88,7 +88,7 @@ def _module_level_stores(tree: ast.Module) -> list[tuple[str, int]]:
     return stores
 
 
-@pytest.mark.parametrize("assignment", paths.ASSIGNMENT_IDS)
+@pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_is_no_helper_name_reused_for_data(assignment):
     """A helper defined by one cell and rebound by another breaks re-running the first's users."""
     solution = ast.parse(paths.solution_file(assignment).read_text())
@@ -108,7 +108,7 @@ def test_does_the_helper_check_see_a_rebinding():
     assert _module_level_stores(ast.parse("def f():\n    seconds = 1\n")) == []
 
 
-@pytest.mark.parametrize("assignment", paths.ASSIGNMENT_IDS)
+@pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_is_tqdm_auto_imported_only_when_ipywidgets_is_there(assignment):
     """tqdm.auto warns 'IProgress not found' in a Jupyter without ipywidgets."""
     for index, tree in _code_cells(assignment):
@@ -133,6 +133,6 @@ def test_does_the_offline_big_run_differ_from_section_11():
 
 
 def test_are_the_committed_notebooks_free_of_outputs():
-    for assignment in paths.ASSIGNMENT_IDS:
+    for assignment in paths.assignment_ids():
         nb = nbformat.read(paths.notebook_file(assignment), as_version=4)
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), assignment
