@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks.judges import Descent
-from autograder.checks.model_judges import Minimiser
+from autograder.checks.fit_judges import Minimiser
 from autograder.checks.parts import Mistake, Part, randn
 from autograder.checks.references import autograd_grads, in_float64
 from autograder.checks.values import Call

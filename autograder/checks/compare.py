@@ -1,5 +1,6 @@
-"""Compare a returned value with the expected one: structure first, then dtype and device,
-then finiteness, then values (in float64 on the CPU, with explicit tolerances).
+"""Compare a returned value with the expected one, with explicit tolerances.
+
+Structure first, then dtype and device, then finiteness, then values (in float64 on the CPU).
 """
 
 from __future__ import annotations

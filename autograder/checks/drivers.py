@@ -1,4 +1,4 @@
-"""How a part calls the student's code. Shared by the sandboxed child and the notebook.
+"""How a part calls the student's code (shared by the sandboxed child and the notebook).
 
 kind "call":      function(*args, **kwargs)
 kind "backward":  (out, cache) = forward(*args[:n_forward]); return backward(*args[n_forward:], cache)

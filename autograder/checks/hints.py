@@ -1,6 +1,7 @@
-"""Hints read from the shape of an error in one tensor: a factor of N or 2, a flipped sign,
-a transpose, (N,) against (N, 1) broadcasting. Known mistakes with their own signatures
-are matched by judging.py against precomputed outputs.
+"""Hints read from the shape of an error in one tensor.
+
+A factor of N or 2, a flipped sign, a transpose, (N,) against (N, 1) broadcasting. Known
+mistakes with their own signatures are matched by judging.py against precomputed outputs.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What the judges evaluate a returned model with: costs and accuracies, in float64 on the CPU.
+"""Costs and accuracies of a returned model, in float64 on the CPU (for the judges).
 
 Every function here computes only through calls that the rules ban in graded code
 (torch.nn.functional, torch.sigmoid), so none of it can be pasted into a graded

@@ -1,5 +1,6 @@
-"""The notebook's check(name): the public cases of one graded function, run on the notebook's
-current definition, judged as the grader judges them.
+"""The notebook's check(name), judging public cases as the grader does.
+
+The public cases of one graded function run on the notebook's current definition.
 
 The cases arrive as data (inputs, expected outputs, the outputs of known mistakes, computed
 by the reference at release time); nothing here can compute an expected value. Before any

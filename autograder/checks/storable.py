@@ -1,6 +1,7 @@
-"""Case data in a form torch alone can load: ``torch.load(..., weights_only=True)`` of plain
-containers and tensors (zlib-compressed, base64 text). Tuples and generators, which that loader
-refuses, travel as tagged dicts.
+"""Case data in a form torch alone can load.
+
+``torch.load(..., weights_only=True)`` of plain containers and tensors (zlib-compressed, base64
+text). Tuples and generators, which that loader refuses, travel as tagged dicts.
 """
 
 from __future__ import annotations

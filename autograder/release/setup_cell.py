@@ -20,18 +20,22 @@ from ..errors import KitError
 from ..spec import load_spec
 
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
-# In import order: each module only imports those before it. The last two go in only for an
-# assignment whose parts use one of the judges that evaluate a returned model.
+# In import order: each module only imports those before it.
 SHIPPED = ("verdict", "values", "drivers", "compare", "hints", "judges", "judging", "report", "rules", "storable",
            "public")
-MODEL_JUDGES = ("objectives", "model_judges")
+# Judges that evaluate a returned model, each with objectives.py: only for assignments that use them.
+MODEL_JUDGES = ("objectives", "fit_judges", "model_judges")
 _WRAP = 120  # characters per line of the base64 data
 
 _TEMPLATE = '''#@title Setup: run this cell first (it defines check())
 # check("name") runs the public cases of one graded function on your current definition and
-# explains what differs. This cell carries what it needs: the kit's comparison, rule and feedback
-# code (the package kitcheck below: the same files the grader runs) and the public cases as data
-# (inputs, expected outputs, outputs of known mistakes). There is no reference solution in it.
+# explains what differs. Everything it needs is in this cell, and none of it is a solution:
+#
+#   1. the kit's checking code, as the package kitcheck: the same files the grader runs
+#      (autograder/checks/ in the course repository), one per job:
+{index}
+#   2. the public cases as data (_PUBLIC_CASES): their inputs, the expected outputs and the
+#      outputs of known mistakes, computed by the reference solution when the notebook was made.
 import sys
 import types
 
@@ -43,17 +47,9 @@ if DEVICE.type == "cuda":
 else:
     print("Using the CPU (no GPU found). In Colab: Runtime > Change runtime type > GPU, then run this cell again.")
 
-_KITCHECK_SOURCES = {{
-{modules}
-}}
-
-_PUBLIC_CASES = (
-{data}
-)
-
 
 def _install_kitcheck(sources):
-    """Load the sources above as the package kitcheck (module by module, in order)."""
+    """Load the sources below as the package kitcheck (module by module, in order)."""
     package = types.ModuleType("kitcheck")
     package.__path__ = []
     sys.modules["kitcheck"] = package
@@ -66,18 +62,27 @@ def _install_kitcheck(sources):
     return package
 
 
+_KITCHECK_SOURCES = {{
+{modules}
+}}
+
+_PUBLIC_CASES = (
+{data}
+)
+
 check = _install_kitcheck(_KITCHECK_SOURCES).public.make_check(globals(), _PUBLIC_CASES)
 '''
 
 
 def shipped_modules(data: dict[str, Any]) -> list[str]:
     """The modules the setup cell carries for one assignment's public case data, in import order."""
-    from ..checks import judges, model_judges
+    from ..checks import fit_judges, judges, model_judges  # noqa: F401 (registers every judge)
     kinds = {part["judge"]["kind"] for part in data["parts"].values()}
-    needs_models = any(judges.JUDGES[k].__module__ == model_judges.__name__ for k in kinds)
+    used = {judges.JUDGES[k].__module__.rsplit(".", 1)[-1] for k in kinds}
+    extra = [m for m in MODEL_JUDGES[1:] if m in used]
     names = list(SHIPPED)
-    if needs_models:
-        names[names.index("judging"):names.index("judging")] = list(MODEL_JUDGES)
+    if extra:
+        names[names.index("judging"):names.index("judging")] = ["objectives", *extra]
     return names
 
 
@@ -123,8 +128,17 @@ def _literal(source: str, what: str) -> str:
 def setup_cell_source(assignment: str) -> str:
     """Python source of the setup cell of ``assignment``'s notebooks."""
     cases = public_case_data(assignment)
+    sources = shipped_sources(shipped_modules(cases))
     modules = ",\n".join(f'"{name}": {_literal(source, f"autograder/checks/{name}.py")}'
-                         for name, source in shipped_sources(shipped_modules(cases)).items())
+                         for name, source in sources.items())
+    index = "\n".join(f"#        {name + '.py':16} {_first_line(source)}" for name, source in sources.items())
     data = storable.encode(cases)
     lines = "\n".join(f'    "{data[i:i + _WRAP]}"' for i in range(0, len(data), _WRAP))
-    return _TEMPLATE.format(modules=modules, data=lines)
+    return _TEMPLATE.format(index=index, modules=modules, data=lines)
+
+
+def _first_line(source: str) -> str:
+    """The first line of a module's docstring: what the module is for."""
+    import ast
+    doc = ast.get_docstring(ast.parse(source)) or ""
+    return doc.splitlines()[0].rstrip(".") if doc else ""
