@@ -281,9 +281,11 @@ def test_does_one_table_feed_the_scan_the_tripwires_and_the_docs():
     from autograder.sandbox import tripwires
     labels = [label for _, _, label in tripwires._targets()]
     for ban in rules.BANNED:
+        assert f"`{ban.name}" in rules_markdown() or f"`.{ban.name}`" in rules_markdown(), ban
+        if not ban.wired:
+            continue
         wired = f"Tensor.{ban.name}()" if ban.kind == "method" else ban.name
         assert any(label == wired or label.startswith(wired + ".") for label in labels), ban
-        assert f"`{wired}`" in rules_markdown()
     assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown()
 
 

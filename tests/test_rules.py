@@ -49,3 +49,42 @@ def test_does_a_function_inherit_the_verdict_of_what_it_calls():
 ])
 def test_is_allowed_code_left_alone(source):
     assert scan(source).get("f", []) == []
+
+
+# --- routes around the rules (issue 9): each is a rule break that names the call and its line ---
+
+@pytest.mark.parametrize("body, expected", [
+    ("import torch\ndef f(z):\n    return torch._C._VariableFunctions.sigmoid(z)",
+     "torch._C._VariableFunctions.sigmoid"),
+    ("import torch\ndef f(z):\n    return torch.ops.aten.sigmoid(z)", "torch.ops.aten.sigmoid"),
+    ("import torch\ndef f(z):\n    return torch._VF.tanh(z)", "torch._VF.tanh"),
+    ("import torch\ndef f(z, t):\n    return torch.binary_cross_entropy_with_logits(z, t)",
+     "torch.binary_cross_entropy_with_logits"),
+    ("import torch\ndef f(w):\n    l = (w * w).sum()\n    l.backward()\n    return w.grad", "Tensor.backward()"),
+    ("def f(loss):\n    return loss.grad_fn(1.0)", ".grad_fn"),
+    ("def f(z):\n    import importlib\n    return importlib.import_module('torch.autograd.forward_ad')", "importlib"),
+    ("def f(z):\n    from torch import sigmoid as s\n    return s(z)", "torch.sigmoid"),
+    ("import sys\ndef f(z):\n    return sys.modules['torch'].sigmoid(z)", "sys.modules"),
+    ("def f(z):\n    return __import__('tor' + 'ch').sigmoid(z)", "__import__()"),
+    ("def f(z):\n    return eval('z.exp()')", "eval()"),
+    ("def f(z):\n    return exec('1')", "exec()"),
+    ("def f(z, name):\n    return getattr(z, name)()", "getattr() with a computed name"),
+    ("import ctypes\ndef f(z):\n    return ctypes.c_int(1)", "ctypes.c_int"),
+    ("import gc\ndef f(z):\n    return gc.get_objects()", "gc.get_objects"),
+    ("import inspect\ndef f(z):\n    return inspect.currentframe().f_back", "inspect.currentframe"),
+    ("def f(e):\n    return e.__traceback__.tb_frame.f_globals", ".tb_frame"),
+    ("def f(z):\n    return ().__class__.__base__.__subclasses__()", ".__class__"),
+    ("import torch\ndef f(z):\n    return torch.func.grad(lambda x: x.sum())(z)", "torch.func.grad"),
+])
+def test_is_each_route_around_the_rules_a_rule_break(body, expected):
+    found = names(body, "f")
+    assert expected in found, found
+
+
+def test_is_allowed_arithmetic_still_allowed_with_the_wider_table():
+    source = ("import math\nimport torch\nfrom torch.utils.data import DataLoader, TensorDataset\n"
+              "def f(X, t, g):\n    order = torch.randperm(X.shape[0], generator=g)\n"
+              "    batches = DataLoader(TensorDataset(X, t), batch_size=4)\n"
+              "    m = X.max(dim=1, keepdim=True).values\n"
+              "    return torch.where(X > 0, X, X.exp()) + math.log(2) + X.T @ X + m, getattr(X, 'shape')\n")
+    assert scan(source).get("f", []) == []

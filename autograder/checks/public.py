@@ -170,7 +170,7 @@ def rule_violations(namespace: dict[str, Any], functions: list[str]
     for alias, value in namespace.items():
         if not alias.isidentifier():
             continue
-        if isinstance(value, types.ModuleType) and value.__name__.split(".")[0] == "torch":
+        if isinstance(value, types.ModuleType):
             header.append(f"import {value.__name__} as {alias}")
         elif id(value) in banned and not isinstance(value, types.ModuleType):
             module, _, attr = banned[id(value)].rpartition(".")

@@ -2,11 +2,14 @@
 
 The table feeds the static scan below (run by the grader on every submission and by the
 notebook's check() on the current definitions), the run-time tripwires in the sandbox
-(autograder/sandbox/tripwires.py), the feedback messages and docs/rules.md. The scan
-resolves import aliases (``import torch.nn.functional as F``, ``from torch import
-sigmoid``) and lists, for each top-level function or class, the banned names it uses and
-the ones it inherits from the functions and classes it calls.
+(autograder/sandbox/tripwires.py), the feedback messages and docs/rules.md. Graded code may
+use tensor arithmetic from torch's public API, math and its own functions; the table names
+what it may not: the calls that do the assignment's work, and the routes around the rules
+(private torch internals, reflection, dynamic imports, frames, autograd's graph).
 
+The scan resolves import aliases (``import torch.nn.functional as F``, ``from torch import
+sigmoid``, imports inside a function) and lists, for each top-level function or class, the
+banned names it uses and the ones it inherits from the functions and classes it calls.
 Standard library only: the notebook's setup cell ships this module.
 """
 
@@ -16,21 +19,29 @@ import ast
 from dataclasses import dataclass
 from typing import Callable
 
-# Why a group of calls is banned, in words that fit what the student used.
+# Why a group of names is banned, in words that fit what the student used.
 GRADIENTS = "gradients must be derived and computed by hand"
 LAYERS = "torch.nn and torch.nn.functional do the work the assignment asks you to write yourself"
 STABLE = "write sigmoid, softmax and log-sum-exp yourself, in a numerically stable form"
+ESCAPE = ("graded code may use tensor arithmetic from torch's public API, math and its own functions only "
+          "(no private torch internals, reflection, dynamic imports or code built at run time)")
 
 
 @dataclass(frozen=True)
 class Ban:
-    """One row of the table. kind "namespace": the module and every name under it; "call": one
-    function; "method": a Tensor method, caught on any receiver (z.sigmoid())."""
+    """One row of the table.
+
+    kind "namespace": the module and every name under it; "call": one function; "method": a
+    Tensor method or attribute, caught on any receiver (z.sigmoid(), loss.grad_fn); "private":
+    any name under the module that starts with an underscore (torch._C); "builtin": a built-in
+    function (eval); for "builtin" getattr, only a computed attribute name is banned.
+    """
 
     name: str
     kind: str
     why: str
     tripwires: tuple[str, ...] = ()  # for a namespace: the entry points the run-time tripwires wrap
+    wired: bool = True               # False: the scan alone catches it (a property, or used inside torch)
 
 
 BANNED: tuple[Ban, ...] = (
@@ -40,6 +51,12 @@ BANNED: tuple[Ban, ...] = (
     Ban("torch.func", "namespace", GRADIENTS, ("torch.func.*",)),
     Ban("torch.nn", "namespace", LAYERS, ("torch.nn.functional.*", "torch.nn.Module.__call__")),
     Ban("backward", "method", GRADIENTS),
+    Ban("grad", "method", GRADIENTS, wired=False),
+    Ban("grad_fn", "method", GRADIENTS, wired=False),
+    Ban("next_functions", "method", GRADIENTS, wired=False),
+    Ban("register_hook", "method", GRADIENTS, wired=False),
+    Ban("retain_grad", "method", GRADIENTS, wired=False),
+    Ban("requires_grad_", "method", GRADIENTS, wired=False),
     Ban("torch.sigmoid", "call", STABLE),
     Ban("torch.sigmoid_", "call", STABLE),
     Ban("torch.softmax", "call", STABLE),
@@ -49,17 +66,56 @@ BANNED: tuple[Ban, ...] = (
     Ban("torch.special.softmax", "call", STABLE),
     Ban("torch.special.log_softmax", "call", STABLE),
     Ban("torch.special.logsumexp", "call", STABLE),
+    # torch.nn.functional's losses, also reachable from torch itself under their own names.
+    *(Ban(f"torch.{name}", "call", LAYERS) for name in (
+        "binary_cross_entropy_with_logits", "cosine_embedding_loss", "ctc_loss", "hinge_embedding_loss",
+        "kl_div", "margin_ranking_loss", "poisson_nll_loss", "triplet_margin_loss")),
     Ban("sigmoid", "method", STABLE),
     Ban("sigmoid_", "method", STABLE),
     Ban("softmax", "method", STABLE),
     Ban("log_softmax", "method", STABLE),
     Ban("logsumexp", "method", STABLE),
+    Ban("torch", "private", ESCAPE, wired=False),
+    Ban("torch.ops", "namespace", ESCAPE, wired=False),
+    Ban("torch.library", "namespace", ESCAPE, wired=False),
+    Ban("torch.utils", "namespace", ESCAPE, wired=False),
+    Ban("sys", "namespace", ESCAPE, wired=False),
+    Ban("importlib", "namespace", ESCAPE, wired=False),
+    Ban("ctypes", "namespace", ESCAPE, wired=False),
+    Ban("gc", "namespace", ESCAPE, wired=False),
+    Ban("inspect", "namespace", ESCAPE, wired=False),
+    Ban("builtins", "namespace", ESCAPE, wired=False),
+    Ban("types", "namespace", ESCAPE, wired=False),
+    Ban("traceback", "namespace", ESCAPE, wired=False),
+    Ban("__import__", "builtin", ESCAPE, wired=False),
+    Ban("eval", "builtin", ESCAPE, wired=False),
+    Ban("exec", "builtin", ESCAPE, wired=False),
+    Ban("compile", "builtin", ESCAPE, wired=False),
+    Ban("globals", "builtin", ESCAPE, wired=False),
+    Ban("locals", "builtin", ESCAPE, wired=False),
+    Ban("vars", "builtin", ESCAPE, wired=False),
+    Ban("breakpoint", "builtin", ESCAPE, wired=False),
+    Ban("getattr", "builtin", ESCAPE, wired=False),
+    Ban("setattr", "builtin", ESCAPE, wired=False),
+    Ban("delattr", "builtin", ESCAPE, wired=False),
+    Ban("__builtins__", "builtin", ESCAPE, wired=False),
+    # Frames, code objects and class internals: the ways from a value to the interpreter's insides.
+    *(Ban(attr, "method", ESCAPE, wired=False) for attr in (
+        "f_back", "f_globals", "f_locals", "f_builtins", "f_code", "gi_frame", "cr_frame", "ag_frame", "tb_frame",
+        "tb_next", "__globals__", "__code__", "__closure__", "__builtins__", "__subclasses__", "__dict__",
+        "__class__", "__bases__", "__base__", "__mro__", "__getattribute__", "__self__", "__func__",
+        "__defaults__", "__kwdefaults__", "__loader__", "__spec__", "__reduce__", "__reduce_ex__",
+        "__torch_function__", "__torch_dispatch__", "__import__")),
 )
-# Grad-mode switches live under torch.autograd but compute nothing; using them is fine.
+# Grad-mode switches live under torch.autograd but compute nothing; torch.utils.data only batches
+# and shuffles (a training loop may use its DataLoader). Using them is fine.
 ALLOWED = ("torch.autograd.no_grad", "torch.autograd.enable_grad", "torch.autograd.set_grad_enabled",
-           "torch.autograd.inference_mode", "torch.autograd.grad_mode")
+           "torch.autograd.inference_mode", "torch.autograd.grad_mode", "torch.utils.data")
 METHODS = {b.name: b for b in BANNED if b.kind == "method"}
-# Strings that, built into a getattr or __import__, betray a banned name.
+BUILTINS = {b.name: b for b in BANNED if b.kind == "builtin"}
+PRIVATE = tuple(b for b in BANNED if b.kind == "private")
+_ATTRIBUTES = {"grad", "grad_fn", "next_functions"}  # banned Tensor attributes that are not methods
+# Strings that, given to getattr or __import__, betray a banned name.
 _SUSPECT_WORDS = ("autograd", "backward", "sigmoid", "softmax", "logsumexp", "expit", "functional", "func")
 
 
@@ -68,11 +124,16 @@ def ban_of(dotted: str) -> Ban | None:
     if any(dotted == a or dotted.startswith(a + ".") for a in ALLOWED):
         return None
     if dotted.startswith("torch.Tensor."):
-        return METHODS.get(dotted[len("torch.Tensor."):])
+        method = METHODS.get(dotted[len("torch.Tensor."):].split(".")[0])
+        if method is not None:
+            return method
     for ban in BANNED:
         if ban.kind == "call" and dotted == ban.name:
             return ban
         if ban.kind == "namespace" and (dotted == ban.name or dotted.startswith(ban.name + ".")):
+            return ban
+    for ban in PRIVATE:
+        if dotted.startswith(ban.name + ".") and any(p.startswith("_") for p in dotted.split(".")[1:]):
             return ban
     return None
 
@@ -99,7 +160,7 @@ def rule_message(violations: list[Violation], where: Callable[[int], str]) -> st
 def runtime_rule_message(names: list[str]) -> str:
     """The message for banned calls that only the run-time tripwires saw (names as they reported them)."""
     uses = "; ".join(f"calls {n} while running" for n in dict.fromkeys(names))
-    reasons = "; ".join(dict.fromkeys((ban_of(n) or _tripwire_ban(n)).why for n in names))
+    reasons = "; ".join(dict.fromkeys(_tripwire_ban(n).why for n in names))
     return f"breaks the assignment's rules, so this part earns nothing: it {uses} - {reasons}."
 
 
@@ -113,24 +174,29 @@ class ScanError(Exception):
     """The source could not be scanned (too deeply nested to read)."""
 
 
+def _import_aliases(stmt: ast.stmt) -> dict[str, str]:
+    """name -> dotted module path for one import statement."""
+    if isinstance(stmt, ast.Import):
+        return {(a.asname or a.name.split(".")[0]): (a.name if a.asname else a.name.split(".")[0])
+                for a in stmt.names}
+    if isinstance(stmt, ast.ImportFrom) and stmt.module and stmt.level == 0:
+        return {(a.asname or a.name): f"{stmt.module}.{a.name}" for a in stmt.names if a.name != "*"}
+    return {}
+
+
 def _aliases(body: list[ast.stmt]) -> dict[str, str]:
-    """Final binding of each module-level name that refers into torch (last binding wins)."""
+    """Final binding of each module-level name bound by an import (last binding wins)."""
     aliases: dict[str, str] = {}
     for stmt in body:
-        if isinstance(stmt, ast.Import):
-            for a in stmt.names:
-                aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-        elif isinstance(stmt, ast.ImportFrom) and stmt.module and stmt.level == 0:
-            for a in stmt.names:
-                aliases[a.asname or a.name] = f"{stmt.module}.{a.name}"
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        aliases.update(_import_aliases(stmt))
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             aliases.pop(stmt.name, None)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
                 for n in ast.walk(target):
                     if isinstance(n, ast.Name):
                         aliases.pop(n.id, None)
-    return {k: v for k, v in aliases.items() if v == "torch" or v.startswith("torch.")}
+    return aliases
 
 
 def _locals(nodes: list[ast.AST]) -> set[str]:
@@ -139,7 +205,7 @@ def _locals(nodes: list[ast.AST]) -> set[str]:
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str], local: set[str]) -> str | None:
-    """'torch.nn.functional.relu' for F.relu; None for anything not rooted in a torch alias.
+    """'torch.nn.functional.relu' for F.relu; None for anything not rooted in an imported name.
     A loop, not recursion: an attribute chain thousands deep must not exhaust the stack."""
     attrs = []
     while isinstance(node, ast.Attribute):
@@ -150,38 +216,65 @@ def _dotted(node: ast.AST, aliases: dict[str, str], local: set[str]) -> str | No
     return ".".join([aliases[node.id], *reversed(attrs)])
 
 
-def _analyse(fn: ast.AST, aliases: dict[str, str], top_level: set[str]) -> tuple[list[Violation], set[str]]:
+def _analyse(fn: ast.AST, module_aliases: dict[str, str], top_level: set[str]
+             ) -> tuple[list[Violation], set[str]]:
     """(the banned uses in one definition, the top-level names it refers to), in one walk."""
     nodes = list(ast.walk(fn))
+    aliases = dict(module_aliases)
+    for node in nodes:  # imports inside the function count as well
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            aliases.update(_import_aliases(node))
     local = _locals(nodes)
     found: dict[str, Violation] = {}
     references: set[str] = set()
     inner_of_chain = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
+
+    def add(name: str, line: int, why: str) -> None:
+        found.setdefault(name, Violation(name, line, why))
+
     for node in nodes:
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in top_level \
-                and node.id not in local:
-            references.add(node.id)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in local:
+            if node.id in top_level:
+                references.add(node.id)
+            elif node.id in BUILTINS and node.id not in aliases and node.id != "getattr":
+                add(f"{node.id}()", node.lineno, BUILTINS[node.id].why)
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for dotted in _import_aliases(node).values():
+                ban = ban_of(dotted)
+                if ban is not None:
+                    add(dotted, node.lineno, ban.why)
+            if isinstance(node, ast.ImportFrom) and node.level:
+                add("a relative import", node.lineno, ESCAPE)
         if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in inner_of_chain:
             dotted = _dotted(node, aliases, local)
             ban = ban_of(dotted) if dotted else None
             if ban is not None:  # the whole chain is named, e.g. torch.autograd.grad
-                found.setdefault(dotted, Violation(dotted, node.lineno, ban.why))
-        if not isinstance(node, ast.Call):
-            continue
-        if isinstance(node.func, ast.Attribute):
-            receiver = node.func.value
-            if node.func.attr in METHODS and _dotted(receiver, aliases, local) is None \
+                add(dotted, node.lineno, ban.why)
+        if isinstance(node, ast.Attribute) and node.attr in METHODS:
+            receiver = node.value
+            if _dotted(receiver, aliases, local) is None \
                     and not (isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")):
-                found.setdefault(f".{node.func.attr}()", Violation(f"Tensor.{node.func.attr}()", node.lineno,
-                                                                   METHODS[node.func.attr].why))
-        elif isinstance(node.func, ast.Name) and node.func.id in ("getattr", "__import__"):
-            literals = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-            if any(word in lit for lit in literals for word in _SUSPECT_WORDS):
-                found.setdefault(f"{node.func.id}:{literals}",
-                                 Violation(f"{node.func.id}({', '.join(map(repr, literals))})", node.lineno,
-                                           GRADIENTS if "grad" in str(literals) or "backward" in str(literals)
-                                           else STABLE))
+                shown = f".{node.attr}" if node.attr in _ATTRIBUTES or METHODS[node.attr].why == ESCAPE \
+                    else f"Tensor.{node.attr}()"
+                add(shown, node.lineno, METHODS[node.attr].why)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+                and "getattr" not in local and "getattr" not in aliases:
+            _getattr(node, aliases, local, add)
     return list(found.values()), references
+
+
+def _getattr(node: ast.Call, aliases: dict[str, str], local: set[str], add: Callable[[str, int, str], None]) -> None:
+    """getattr with a literal name is an attribute access; with a computed one it is a way around the rules."""
+    if len(node.args) < 2 or not (isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+        add("getattr() with a computed name", node.lineno, ESCAPE)
+        return
+    name = node.args[1].value
+    owner = _dotted(node.args[0], aliases, local)
+    ban = ban_of(f"{owner}.{name}") if owner else METHODS.get(name)
+    if ban is None and any(word in name for word in _SUSPECT_WORDS):
+        ban = Ban(name, "call", GRADIENTS if "grad" in name or "backward" in name else STABLE)
+    if ban is not None:
+        add(f"getattr({name!r})", node.lineno, ban.why)
 
 
 def scan(source: str) -> dict[str, list[Violation]]:

@@ -16,9 +16,11 @@ def rules_markdown() -> str:
              "calls a function of the submission that does, earns nothing for its part.", "",
              "| banned | what is covered | why |", "| --- | --- | --- |"]
     cover = {"namespace": "the module and everything in it", "call": "this function",
-             "method": "the Tensor method, on any tensor"}
+             "method": "this attribute or method, on any value", "private": "every name in it that starts with _",
+             "builtin": "this built-in function (getattr: with a computed name)"}
     for ban in BANNED:
-        shown = f"`Tensor.{ban.name}()`" if ban.kind == "method" else f"`{ban.name}`"
+        shown = {"method": f"`.{ban.name}`", "private": f"`{ban.name}._*`", "builtin": f"`{ban.name}()`"}.get(
+            ban.kind, f"`{ban.name}`")
         lines.append(f"| {shown} | {cover[ban.kind]} | {ban.why} |")
     lines += ["", "Allowed although under `torch.autograd` (they switch gradient tracking, they compute nothing): "
               + ", ".join(f"`{a}`" for a in ALLOWED) + ".", ""]

@@ -37,6 +37,8 @@ def _targets() -> list[tuple[object, str, str]]:
     """(owner, attribute, the name the feedback uses) for every callable the table bans."""
     out = []
     for ban in BANNED:
+        if not ban.wired:
+            continue
         if ban.kind == "method":
             out.append((torch.Tensor, ban.name, f"Tensor.{ban.name}()"))
             continue
