@@ -104,3 +104,41 @@ def test_does_a_backward_pass_get_the_students_own_cache():
     verdicts, report = run_part("mlp", "sigmoid_backward", {"sigmoid_forward": sigmoid_forward,
                                                            "sigmoid_backward": sigmoid_backward}, MLP)
     assert all(v.passed for v in verdicts), report
+
+
+# --- training parts are graded on behaviour as well as outcome (issue 9, finding 8) ------------
+
+def _fake_fit(X, t, num_classes, lr, num_epochs, batch_size, generator=None):
+    """Ignores lr, num_epochs, batch_size and the generator: 300 full-batch steps, a made-up straight line."""
+    W = torch.zeros(num_classes, X.shape[1], dtype=X.dtype)
+    b = torch.zeros(num_classes, dtype=X.dtype)
+    for _ in range(300):
+        dW, db = SOFTMAX.softmax_regression_gradients(X, t, W, b)
+        W, b = W - 0.5 * dW, b - 0.5 * db
+    end = float(SOFTMAX.softmax_cross_entropy(X @ W.T + b, t))
+    costs = torch.linspace(float(torch.log(torch.tensor(float(num_classes)))), end, num_epochs + 1, dtype=X.dtype)
+    return W, b, costs
+
+
+def _global_rng_fit(X, t, num_classes, lr, num_epochs, batch_size, generator=None):
+    """Honest mini-batch SGD, but the order comes from torch's global generator, not the one passed in."""
+    return SOFTMAX.fit_softmax_regression(X, t, num_classes, lr, num_epochs, batch_size, generator=None)
+
+
+@pytest.mark.parametrize("fake, says", [(_fake_fit, ""), (_global_rng_fit, "generator")])
+def test_does_a_training_part_that_ignores_its_arguments_lose_every_seeded_case(fake, says):
+    verdicts, report = run_part("softmax_regression", "fit_softmax_regression", {"fit_softmax_regression": fake},
+                                SOFTMAX)
+    # Seeded cases with more than one batch per epoch: there the order, and so the generator, matters.
+    seeded = [v for v in verdicts if "seeded=False" not in v.label and "N=50 " not in v.label]
+    assert len(seeded) == 4 and not any(v.passed for v in seeded), report
+    assert says in report
+
+
+def test_does_a_train_mlp_that_fakes_its_costs_lose_the_part():
+    def fake(X, t, layer_sizes, lr, num_epochs, batch_size, activation="relu", weight_decay=0.0, generator=None):
+        params, costs = MLP.train_mlp(X, t, layer_sizes, 0.1, 30, X.shape[0] // 4, activation, weight_decay, generator)
+        return params, torch.linspace(float(costs[0]), float(costs[-1]), num_epochs + 1, dtype=costs.dtype)
+    verdicts, report = run_part("mlp", "train_mlp", {"train_mlp": fake}, MLP)
+    seeded = [v for v in verdicts if "seeded=False" not in v.label]
+    assert seeded and not any(v.passed for v in seeded), report

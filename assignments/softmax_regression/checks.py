@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks.model_judges import TrainedLinearClassifier
-from autograder.checks.parts import Mistake, Part, randn
+from autograder.checks.parts import Mistake, Part, first_run, randn, training_calls
 from autograder.checks.references import autograd_grads, in_float64
 from autograder.checks.values import Call
 
@@ -76,8 +76,9 @@ def _inputs_fit(g, dtype=torch.float64, N=300, D=2, K=3, sep=2.0, lr=0.1, num_ep
     mean, std = X.mean(dim=0), X.std(dim=0)
     X, X_test = (X - mean) / std, (X_test - mean) / std
     seed = int(torch.randint(0, 2 ** 31, (), generator=g))
-    generator = torch.Generator().manual_seed(seed) if seeded else None
-    call = Call(X.to(dtype), t, K, lr, num_epochs, batch_size, generator=generator)
+    args = (X.to(dtype), t, K, lr, num_epochs, batch_size)
+    # Seeded: five runs that must agree with the contract (parts.training_calls); unseeded: one.
+    call = training_calls(args, {}, seed, (seed + 1) % 2 ** 31) if seeded else Call((args, {}))
     # Held-out data for judging only: it never reaches the submission.
     return call.with_extra(X_test=X_test, t_test=t_test)
 
@@ -201,5 +202,6 @@ PARTS = {p.name: p for p in [
                            "return int64 class indices (argmax already gives int64), not floats"),
                    Mistake(in_float64(lambda X, W, b: _ref_predict(X, W, b).to(torch.int32)),
                            "return int64 class indices, not int32")]),
-    Part("fit_softmax_regression", _inputs_fit, in_float64(_ref_fit), judge=TrainedLinearClassifier()),
+    Part("fit_softmax_regression", _inputs_fit, in_float64(first_run(_ref_fit)), judge=TrainedLinearClassifier(),
+         driver={"kind": "calls", "function": "fit_softmax_regression"}),
 ]}

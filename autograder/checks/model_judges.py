@@ -166,8 +166,116 @@ def _held_out(call: Call) -> tuple[torch.Tensor, torch.Tensor, str]:
     return X_eval, t_eval, "held-out"
 
 
+RUNS = ("main", "lr 0", "one epoch", "other seed", "full batch")  # the calls of a seeded training case
+
+
 @dataclass(frozen=True)
-class TrainedLinearClassifier(Judge):
+class TrainingJudge(Judge):
+    """A mini-batch training part, judged on what it reaches and on how it behaves.
+
+    A seeded case calls the function five times (parts.training_calls): the case itself; lr = 0;
+    one epoch; another generator seed; one epoch with batch_size = N, all with the same seed
+    unless said. The first run is judged on the cost and accuracy it reaches (_judge_run); the
+    others must agree with the contract: lr = 0 leaves the start where it is, one epoch gives what
+    the full run had after its first epoch (costs[0], costs[1] and the cost of the returned
+    parameters), another seed gives other parameters, and a full batch is one gradient step.
+    """
+
+    def judge(self, call: Call, got: Any, expected: Any, tol: Tolerance) -> Judged:
+        pairs = call.args  # driver "calls": one (args, kwargs) pair per run, one result per run
+        runs = list(got) if isinstance(got, tuple) and len(got) == len(pairs) else [got]
+        (args, kwargs) = pairs[0]
+        judged = self._judge_run(Call(*args, **kwargs).with_extra(**call.extra), runs[0], expected, tol)
+        if len(pairs) == 1 or any(not f.ok for f in judged.findings):
+            return judged
+        behaviour = self._behaviour(pairs, runs, tol)
+        return Judged(behaviour) if behaviour else judged
+
+    def _judge_run(self, call: Call, got: Any, expected: Any, tol: Tolerance) -> Judged:
+        raise NotImplementedError
+
+    def _unpack(self, result: Any) -> tuple[Any, torch.Tensor]:
+        """(the parameters, the cost history) of one run's result."""
+        raise NotImplementedError
+
+    def _objective(self, args: tuple, kwargs: dict, params: Any) -> float:
+        raise NotImplementedError
+
+    def _step(self, args: tuple, kwargs: dict, params: Any) -> Any:
+        """The parameters after one full-batch gradient step from params (float64)."""
+        raise NotImplementedError
+
+    def _start(self, args: tuple, lr0_params: Any) -> Any:
+        """Where training starts (the lr = 0 run shows it when the start is the student's own draw)."""
+        return lr0_params
+
+    def _behaviour(self, pairs: tuple, runs: list, tol: Tolerance) -> list[Finding]:
+        (args, kwargs) = pairs[0]
+        X = args[0]
+        loose = tol if X.dtype == torch.float64 else FLOAT32_TOL
+        # Two runs with the same seed repeat the same arithmetic: their costs agree to the last few bits.
+        tight = Tolerance(1e-10, 1e-8) if X.dtype == torch.float64 else Tolerance(1e-6, 1e-6)
+        near = lambda a, b: abs(a - b) <= max(loose.atol, 1e-6) + max(loose.rtol, 1e-6) * abs(b)  # noqa: E731
+        same = lambda a, b: abs(a - b) <= tight.atol + tight.rtol * abs(b)  # noqa: E731
+        unpacked = []
+        for name, run in zip(RUNS, runs):
+            try:
+                params, costs = self._unpack(run)
+                costs64 = host64(costs).reshape(-1)
+                [host64(p) for p in _tensors(params)]
+            except Exception:
+                return [_fail("behaviour", f"the {name} run returned {type_name(run)}, not what the contract says",
+                              Status.WRONG_STRUCTURE)]
+            unpacked.append((params, costs64))
+        (p_main, c_main), (p_lr0, c_lr0), (p_one, c_one), (p_other, _), (p_full, _) = unpacked
+        objective = lambda p: self._objective(args, kwargs, p)  # noqa: E731
+        findings = []
+        start = self._start(args, p_lr0)
+        if not (all(same(float(c), float(c_main[0])) for c in c_lr0) and _same(p_lr0, start, loose)
+                and near(objective(p_lr0), float(c_main[0]))):
+            findings.append(_fail("lr", "with lr = 0 (and the same generator seed) the parameters must stay where "
+                                        "training starts and every cost must stay at costs[0]; yours moved - use "
+                                        "lr in every update"))
+        if c_one.numel() != 2:
+            findings.append(_fail("num_epochs", f"with num_epochs = 1 your costs have {c_one.numel()} entries, "
+                                                "expected 2 - run exactly num_epochs epochs", Status.WRONG_STRUCTURE))
+        elif not (same(float(c_one[0]), float(c_main[0])) and same(float(c_one[1]), float(c_main[1]))
+                  and near(objective(p_one), float(c_one[1]))):
+            findings.append(_fail("epochs", f"with num_epochs = 1 and the same generator seed, training must give "
+                                            f"what the full run had after its first epoch (costs[1] = "
+                                            f"{float(c_main[1]):.6g}); yours gave costs[1] = {float(c_one[1]):.6g} "
+                                            f"for parameters whose cost is {objective(p_one):.6g} - draw every "
+                                            "epoch's order from the generator passed in, and record the cost of the "
+                                            "current parameters after each epoch"))
+        batch_size = args[5]
+        if batch_size < X.shape[0] and _same(p_main, p_other, Tolerance(1e-6, 1e-6)):
+            findings.append(_fail("generator", "a generator with another seed gave the same parameters - draw each "
+                                               "epoch's order from the generator passed in (e.g. torch.randperm(N, "
+                                               "generator=generator))"))
+        if not _same(p_full, self._step(args, kwargs, start), Tolerance(max(loose.atol, 1e-6), max(loose.rtol, 1e-5))):
+            findings.append(_fail("batch_size", "with batch_size = N one epoch is one gradient step on the whole "
+                                                "batch from where training starts; yours is not - average each "
+                                                "batch's gradient and take one step of size lr per batch"))
+        return findings
+
+
+def _tensors(params: Any) -> list[torch.Tensor]:
+    if isinstance(params, torch.Tensor):
+        return [params]
+    if isinstance(params, dict):
+        return [params[k] for k in sorted(params)]
+    return [t for p in params for t in _tensors(p)]
+
+
+def _same(a: Any, b: Any, tol: Tolerance) -> bool:
+    ta, tb = _tensors(a), _tensors(b)
+    return len(ta) == len(tb) and all(
+        x.shape == y.shape and bool(torch.allclose(host64(x), host64(y), atol=tol.atol, rtol=tol.rtol))
+        for x, y in zip(ta, tb))
+
+
+@dataclass(frozen=True)
+class TrainedLinearClassifier(TrainingJudge):
     """fit_softmax_regression: (W, b, costs) judged by what W and b reach, never by the costs alone.
 
     A submission may shuffle differently and so reach a slightly different point: its training
@@ -180,7 +288,23 @@ class TrainedLinearClassifier(Judge):
     cost_atol: float = 0.02
     acc_slack: float = 0.05
 
-    def judge(self, call: Call, got: Any, expected: Any, tol: Tolerance) -> Judged:
+    def _unpack(self, result: Any) -> tuple[Any, torch.Tensor]:
+        W, b, costs = result
+        return (W, b), costs
+
+    def _objective(self, args: tuple, kwargs: dict, params: Any) -> float:
+        return objectives.linear_classifier(args[0], args[1], *params)[0]
+
+    def _start(self, args: tuple, lr0_params: Any) -> Any:
+        X, K = args[0], args[2]
+        return torch.zeros(K, X.shape[1], dtype=torch.float64), torch.zeros(K, dtype=torch.float64)
+
+    def _step(self, args: tuple, kwargs: dict, params: Any) -> Any:
+        W, b = (host64(p) for p in params)
+        dW, db = objectives.linear_classifier_gradients(args[0], args[1], W, b)
+        return W - args[3] * dW, b - args[3] * db
+
+    def _judge_run(self, call: Call, got: Any, expected: Any, tol: Tolerance) -> Judged:
         X, t, K, _, num_epochs, _ = call.args
         D = X.shape[1]
         if not isinstance(got, (tuple, list)) or len(got) != 3:
@@ -250,7 +374,7 @@ class TrainedLinearClassifier(Judge):
 
 
 @dataclass(frozen=True)
-class TrainedMLP(Judge):
+class TrainedMLP(TrainingJudge):
     """train_mlp: (params, costs) judged by the objective and accuracy the returned parameters reach.
 
     A submission may initialise and shuffle differently: its training objective may exceed the
@@ -262,7 +386,22 @@ class TrainedMLP(Judge):
     cost_atol: float = 0.05
     acc_slack: float = 0.07
 
-    def judge(self, call: Call, got: Any, expected: Any, tol: Tolerance) -> Judged:
+    def _unpack(self, result: Any) -> tuple[Any, torch.Tensor]:
+        params, costs = result
+        if not isinstance(params, dict):
+            raise TypeError("params is not a dict")
+        return params, costs
+
+    def _objective(self, args: tuple, kwargs: dict, params: Any) -> float:
+        return objectives.mlp_classifier(args[0], args[1], params, kwargs.get("activation", "relu"),
+                                         kwargs.get("weight_decay", 0.0))[0]
+
+    def _step(self, args: tuple, kwargs: dict, params: Any) -> Any:
+        grads = objectives.mlp_gradients(args[0], args[1], params, kwargs.get("activation", "relu"),
+                                         kwargs.get("weight_decay", 0.0))
+        return {k: host64(v) - args[3] * grads[k] for k, v in params.items()}
+
+    def _judge_run(self, call: Call, got: Any, expected: Any, tol: Tolerance) -> Judged:
         X, t, _layer_sizes, _lr, num_epochs, _batch_size = call.args
         activation = call.kwargs.get("activation", "relu")
         weight_decay = call.kwargs.get("weight_decay", 0.0)

@@ -33,10 +33,13 @@ _ACTIVATIONS = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": F.tanh}
 
 def mlp_logits(X: torch.Tensor, params: dict[str, torch.Tensor], activation: str) -> torch.Tensor:
     """Logits of an MLP whose parameters are W1, b1, ..., WL, bL; the activation on hidden layers only."""
-    H = host64(X)
+    return _forward(host64(X), {k: host64(v) for k, v in params.items()}, activation)
+
+
+def _forward(H: torch.Tensor, params: dict[str, torch.Tensor], activation: str) -> torch.Tensor:
     layers = len(params) // 2
     for layer in range(1, layers + 1):
-        H = F.linear(H, host64(params[f"W{layer}"]), host64(params[f"b{layer}"]))
+        H = F.linear(H, params[f"W{layer}"], params[f"b{layer}"])
         if layer < layers:
             H = _ACTIVATIONS[activation](H)
     return H
@@ -58,3 +61,23 @@ def threshold_network(X: torch.Tensor, params: dict[str, torch.Tensor]) -> torch
     step = lambda z: F.threshold(z, 0.0, 0.0).gt(0).to(torch.float64)
     hidden = step(F.linear(host64(X), host64(params["W1"]), host64(params["b1"])))
     return step(F.linear(hidden, host64(params["W2"]), host64(params["b2"]))).reshape(-1)
+
+
+def linear_classifier_gradients(X: torch.Tensor, t: torch.Tensor, W: torch.Tensor,
+                                b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(dW, db) of the mean softmax cross-entropy at (W, b), in float64, by torch.autograd."""
+    W64, b64 = host64(W).requires_grad_(True), host64(b).requires_grad_(True)
+    cost = F.cross_entropy(F.linear(host64(X), W64, b64), t.detach().to("cpu"))
+    dW, db = torch.autograd.grad(cost, (W64, b64))
+    return dW, db
+
+
+def mlp_gradients(X: torch.Tensor, t: torch.Tensor, params: dict[str, torch.Tensor], activation: str,
+                  weight_decay: float) -> dict[str, torch.Tensor]:
+    """The gradient of mlp_classifier's objective for every parameter, in float64, by torch.autograd."""
+    leaves = {k: host64(v).requires_grad_(True) for k, v in params.items()}
+    squares = sum(F.mse_loss(W, torch.zeros_like(W), reduction="sum") for k, W in leaves.items() if k.startswith("W"))
+    objective = F.cross_entropy(_forward(host64(X), leaves, activation), t.detach().to("cpu")) + \
+        weight_decay / 2 * squares
+    grads = torch.autograd.grad(objective, list(leaves.values()))
+    return dict(zip(leaves, grads))

@@ -9,6 +9,7 @@ Used by the grader and the release only: none of it reaches a student.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -119,6 +120,31 @@ def build_cases(part: Part, descriptors: list[dict[str, Any]], seed: int, hidden
         call = part.make_inputs(g, **params)
         cases.append(Case(part, index, describe(descriptor), call, descriptor, hidden))
     return cases
+
+
+def training_calls(args: tuple, kwargs: dict[str, Any], seed: int, other_seed: int) -> Call:
+    """The five runs of a seeded case of a mini-batch training part (model_judges.TrainingJudge).
+
+    args are (X, t, K or layer_sizes, lr, num_epochs, batch_size): the case itself; lr = 0 for two
+    epochs; one epoch; another generator seed; one epoch with batch_size = N. All but the fourth
+    use the case's seed, so each must retrace the beginning of the first.
+    """
+    def run(seed_: int, **changes: Any) -> tuple[tuple, dict[str, Any]]:
+        changed = list(args)
+        for index, value in changes.items():
+            changed[int(index[1:])] = value
+        return tuple(changed), {**kwargs, "generator": torch.Generator().manual_seed(seed_)}
+    n = int(args[0].shape[0])
+    return Call(run(seed), run(seed, a3=0.0, a4=2), run(seed, a4=1), run(other_seed), run(seed, a4=1, a5=n))
+
+
+def first_run(reference: Callable[..., Any]) -> Callable[..., Any]:
+    """A reference for a case of several runs (driver "calls"): the reference's value for the first."""
+    @functools.wraps(reference)
+    def wrapped(*runs: tuple[tuple, dict[str, Any]]) -> Any:
+        args, kwargs = runs[0]
+        return reference(*args, **kwargs)
+    return wrapped
 
 
 def randn(g: torch.Generator, shape: tuple[int, ...] | list[int], dtype: torch.dtype = torch.float64,
