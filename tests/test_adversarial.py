@@ -47,8 +47,8 @@ VERDICTS = {
     "writes_and_deletes": ("cost_gradients", 0, "raised PermissionError: no damage done"),
     "network": ("cost_gradients", 0, "raised ConnectionError: no network"),
     "modifies_inputs": ("cost_gradients", 0, "modified one of its inputs in place"),
-    "uses_autograd": ("cost_gradients", 0, "it uses torch.autograd.grad (line"),
-    "obfuscated_autograd": ("cost_gradients", 0, "it calls torch.autograd.grad while running"),
+    "uses_autograd": ("cost_gradients", 0, "uses torch.autograd.grad (line"),
+    "obfuscated_autograd": ("cost_gradients", 0, "it uses importlib.import_module (line"),
     "nan_inf_zero": ("cost_gradients", 0, "got nan - use a numerically stable form"),
     "code_at_import": ("cost_gradients", 4, "6/6 cases passed"),
 }

@@ -143,7 +143,10 @@ def notebook_verdicts(assignment: str, path: Path) -> dict[str, list[tuple[str, 
             out[name] = "missing"
             continue
         statuses = [(c.label, c.status) for c in verdict.cases]
-        out[name] = "rule broken" if verdict.status == Status.RULE_BROKEN else statuses  # kitcheck has its own Status
+        if verdict.problem and verdict.problem.startswith("no function named"):
+            out[name] = "missing"
+        else:  # kitcheck has its own Status class: compare by value
+            out[name] = "rule broken" if verdict.status == Status.RULE_BROKEN else statuses
     return out
 
 

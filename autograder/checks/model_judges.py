@@ -167,6 +167,7 @@ def _held_out(call: Call) -> tuple[torch.Tensor, torch.Tensor, str]:
 
 
 RUNS = ("main", "lr 0", "one epoch", "other seed", "full batch")  # the calls of a seeded training case
+UNSEEDED_RUNS = ("main", "lr 0", "one epoch", "full batch")         # ... and of one without a generator
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ class TrainingJudge(Judge):
         """(the parameters, the cost history) of one run's result."""
         raise NotImplementedError
 
-    def _objective(self, args: tuple, kwargs: dict, params: Any) -> float:
+    def _cost_of_params(self, args: tuple, kwargs: dict, params: Any) -> float:
         raise NotImplementedError
 
     def _step(self, args: tuple, kwargs: dict, params: Any) -> Any:
@@ -217,30 +218,32 @@ class TrainingJudge(Judge):
         tight = Tolerance(1e-10, 1e-8) if X.dtype == torch.float64 else Tolerance(1e-6, 1e-6)
         near = lambda a, b: abs(a - b) <= max(loose.atol, 1e-6) + max(loose.rtol, 1e-6) * abs(b)  # noqa: E731
         same = lambda a, b: abs(a - b) <= tight.atol + tight.rtol * abs(b)  # noqa: E731
-        unpacked = []
-        for name, run in zip(RUNS, runs):
+        seeded = len(pairs) == len(RUNS)
+        names = RUNS if seeded else UNSEEDED_RUNS
+        got: dict[str, tuple[Any, torch.Tensor]] = {}
+        for name, run in zip(names, runs):
             try:
                 params, costs = self._unpack(run)
-                costs64 = host64(costs).reshape(-1)
+                got[name] = (params, host64(costs).reshape(-1))
                 [host64(p) for p in _tensors(params)]
             except Exception:
                 return [_fail("behaviour", f"the {name} run returned {type_name(run)}, not what the contract says",
                               Status.WRONG_STRUCTURE)]
-            unpacked.append((params, costs64))
-        (p_main, c_main), (p_lr0, c_lr0), (p_one, c_one), (p_other, _), (p_full, _) = unpacked
-        objective = lambda p: self._objective(args, kwargs, p)  # noqa: E731
+        (p_main, c_main), (p_lr0, c_lr0), (p_one, c_one) = got["main"], got["lr 0"], got["one epoch"]
+        objective = lambda p: self._cost_of_params(args, kwargs, p)  # noqa: E731
         findings = []
-        start = self._start(args, p_lr0)
-        if not (all(same(float(c), float(c_main[0])) for c in c_lr0) and _same(p_lr0, start, loose)
-                and near(objective(p_lr0), float(c_main[0]))):
-            findings.append(_fail("lr", "with lr = 0 (and the same generator seed) the parameters must stay where "
-                                        "training starts and every cost must stay at costs[0]; yours moved - use "
-                                        "lr in every update"))
+        start = self._start(args, p_lr0) if seeded else self._start_unseeded(args)
+        # Without a seed the start of each run is a fresh draw: each run is held to itself.
+        first = float(c_main[0]) if seeded else float(c_lr0[0])
+        if not (all(same(float(c), first) for c in c_lr0) and (start is None or _same(p_lr0, start, loose))
+                and near(objective(p_lr0), first)):
+            findings.append(_fail("lr", "with lr = 0 the parameters must stay where training starts and every cost "
+                                        "must stay at costs[0]; yours moved - use lr in every update"))
         if c_one.numel() != 2:
             findings.append(_fail("num_epochs", f"with num_epochs = 1 your costs have {c_one.numel()} entries, "
                                                 "expected 2 - run exactly num_epochs epochs", Status.WRONG_STRUCTURE))
-        elif not (same(float(c_one[0]), float(c_main[0])) and same(float(c_one[1]), float(c_main[1]))
-                  and near(objective(p_one), float(c_one[1]))):
+        elif not near(objective(p_one), float(c_one[1])) or (seeded and not (
+                same(float(c_one[0]), float(c_main[0])) and same(float(c_one[1]), float(c_main[1])))):
             findings.append(_fail("epochs", f"with num_epochs = 1 and the same generator seed, training must give "
                                             f"what the full run had after its first epoch (costs[1] = "
                                             f"{float(c_main[1]):.6g}); yours gave costs[1] = {float(c_one[1]):.6g} "
@@ -248,15 +251,20 @@ class TrainingJudge(Judge):
                                             "epoch's order from the generator passed in, and record the cost of the "
                                             "current parameters after each epoch"))
         batch_size = args[5]
-        if batch_size < X.shape[0] and _same(p_main, p_other, Tolerance(1e-6, 1e-6)):
+        if seeded and batch_size < X.shape[0] and _same(p_main, got["other seed"][0], Tolerance(1e-6, 1e-6)):
             findings.append(_fail("generator", "a generator with another seed gave the same parameters - draw each "
                                                "epoch's order from the generator passed in (e.g. torch.randperm(N, "
                                                "generator=generator))"))
-        if not _same(p_full, self._step(args, kwargs, start), Tolerance(max(loose.atol, 1e-6), max(loose.rtol, 1e-5))):
+        if start is not None and not _same(got["full batch"][0], self._step(args, kwargs, start),
+                                           Tolerance(max(loose.atol, 1e-6), max(loose.rtol, 1e-5))):
             findings.append(_fail("batch_size", "with batch_size = N one epoch is one gradient step on the whole "
                                                 "batch from where training starts; yours is not - average each "
                                                 "batch's gradient and take one step of size lr per batch"))
         return findings
+
+    def _start_unseeded(self, args: tuple) -> Any:
+        """Where an unseeded run starts, when that does not depend on a random draw (None: it does)."""
+        return None
 
 
 def _tensors(params: Any) -> list[torch.Tensor]:
@@ -292,12 +300,15 @@ class TrainedLinearClassifier(TrainingJudge):
         W, b, costs = result
         return (W, b), costs
 
-    def _objective(self, args: tuple, kwargs: dict, params: Any) -> float:
+    def _cost_of_params(self, args: tuple, kwargs: dict, params: Any) -> float:
         return objectives.linear_classifier(args[0], args[1], *params)[0]
 
     def _start(self, args: tuple, lr0_params: Any) -> Any:
         X, K = args[0], args[2]
         return torch.zeros(K, X.shape[1], dtype=torch.float64), torch.zeros(K, dtype=torch.float64)
+
+    def _start_unseeded(self, args: tuple) -> Any:
+        return self._start(args, None)
 
     def _step(self, args: tuple, kwargs: dict, params: Any) -> Any:
         W, b = (host64(p) for p in params)
@@ -392,7 +403,7 @@ class TrainedMLP(TrainingJudge):
             raise TypeError("params is not a dict")
         return params, costs
 
-    def _objective(self, args: tuple, kwargs: dict, params: Any) -> float:
+    def _cost_of_params(self, args: tuple, kwargs: dict, params: Any) -> float:
         return objectives.mlp_classifier(args[0], args[1], params, kwargs.get("activation", "relu"),
                                          kwargs.get("weight_decay", 0.0))[0]
 

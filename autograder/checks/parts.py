@@ -122,19 +122,23 @@ def build_cases(part: Part, descriptors: list[dict[str, Any]], seed: int, hidden
     return cases
 
 
-def training_calls(args: tuple, kwargs: dict[str, Any], seed: int, other_seed: int) -> Call:
-    """The five runs of a seeded case of a mini-batch training part (model_judges.TrainingJudge).
+def training_calls(args: tuple, kwargs: dict[str, Any], seed: int | None, other_seed: int | None = None) -> Call:
+    """The runs of one case of a mini-batch training part (model_judges.TrainingJudge).
 
-    args are (X, t, K or layer_sizes, lr, num_epochs, batch_size): the case itself; lr = 0 for two
-    epochs; one epoch; another generator seed; one epoch with batch_size = N. All but the fourth
-    use the case's seed, so each must retrace the beginning of the first.
+    args are (X, t, K or layer_sizes, lr, num_epochs, batch_size). With a seed, five runs: the case
+    itself; lr = 0 for two epochs; one epoch; another generator seed; one epoch with batch_size = N;
+    all but the fourth with the case's seed, so each must retrace the beginning of the first.
+    Without one (generator=None, the default), four: the same minus the other seed.
     """
-    def run(seed_: int, **changes: Any) -> tuple[tuple, dict[str, Any]]:
+    def run(seed_: int | None, **changes: Any) -> tuple[tuple, dict[str, Any]]:
         changed = list(args)
         for index, value in changes.items():
             changed[int(index[1:])] = value
-        return tuple(changed), {**kwargs, "generator": torch.Generator().manual_seed(seed_)}
+        generator = {} if seed_ is None else {"generator": torch.Generator().manual_seed(seed_)}
+        return tuple(changed), {**kwargs, **generator}
     n = int(args[0].shape[0])
+    if seed is None:
+        return Call(run(None), run(None, a3=0.0, a4=2), run(None, a4=1), run(None, a4=1, a5=n))
     return Call(run(seed), run(seed, a3=0.0, a4=2), run(seed, a4=1), run(other_seed), run(seed, a4=1, a5=n))
 
 

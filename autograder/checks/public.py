@@ -10,6 +10,8 @@ With a GPU, every public case runs a second time on CUDA inputs.
 
 from __future__ import annotations
 
+import ast
+import functools
 import inspect
 import textwrap
 import traceback
@@ -57,7 +59,14 @@ def run_part(name: str, part: dict[str, Any], namespace: dict[str, Any],
     for fn_name in functions:
         if not callable(namespace.get(fn_name)):
             raise NameError(f"{fn_name} is not defined yet - run the cell that defines it, then this one")
-    violations, where = rule_violations(namespace, functions)
+    for fn_name in functions:
+        problem = not_taken(fn_name, namespace[fn_name])
+        if problem:  # the grader would find no such function: say so now, as the grader will
+            return score_part(name, 1.0, [], problem)
+    try:
+        violations, where = rule_violations(namespace, functions)
+    except rules.ScanError as e:
+        return score_part(name, 1.0, [], str(e))
     judge = judge_from_data(part["judge"])
     cases = []
     for suffix, move in movers:
@@ -108,11 +117,12 @@ def _available(output: Any, move: Mover) -> Any:
 
 # --- the rule scan on live definitions --------------------------------------------------------
 
+@functools.lru_cache(maxsize=1)
 def _banned_objects() -> dict[int, str]:
     """id of every banned callable reachable by name -> its dotted name (for 'from torch import sigmoid')."""
     found: dict[int, str] = {}
     for ban in rules.BANNED:
-        if ban.kind == "method":
+        if ban.kind not in ("call", "namespace") or "." not in ban.name:
             continue
         owner_path, _, attr = ban.name.rpartition(".")
         try:
@@ -149,6 +159,47 @@ def _global_names(code: types.CodeType) -> set[str]:
     return names
 
 
+def not_taken(name: str, fn: Any) -> str | None:
+    """Why the grader would not find fn as the function NAME (None when it would).
+
+    The grader takes functions defined with ``def NAME(...)`` at the top level of a cell; a lambda,
+    a functools.partial, an object with __call__ or a def inside an if is no such function there.
+    """
+    what = None
+    if not isinstance(fn, types.FunctionType) or fn.__name__ != name or fn.__qualname__ != name:
+        what = f"{name} is {_kind(fn)}"
+    else:
+        try:
+            first = next(line for line in inspect.getsourcelines(fn)[0] if line.strip())
+        except (OSError, TypeError, StopIteration):
+            return None
+        if first[:1].isspace():
+            what = f"{name} is defined inside another statement (an if, a with, a loop)"
+    if what is None:
+        return None
+    return (f"no function named {name} would be found in your submission: {what}, and the grader only takes "
+            f"functions defined with `def {name}(...)` at the top level of a cell")
+
+
+def _kind(fn: Any) -> str:
+    if isinstance(fn, types.FunctionType):
+        return "a lambda" if fn.__name__ == "<lambda>" else f"the function {fn.__qualname__} under another name"
+    return f"a {type(fn).__name__} object, not a function"
+
+
+def _source(value: Any) -> str | None:
+    """The source of a function or class as written (decorators unwrapped), or None if it cannot be read."""
+    try:
+        target = inspect.unwrap(value) if callable(value) else value
+        if not isinstance(target, (types.FunctionType, type)):
+            return None
+        source = textwrap.dedent(inspect.getsource(target))
+        ast.parse(source)  # a lambda in the middle of an expression gives text that is no statement
+        return source
+    except (OSError, TypeError, SyntaxError, ValueError):
+        return None
+
+
 def rule_violations(namespace: dict[str, Any], functions: list[str]
                     ) -> tuple[list[rules.Violation], Callable[[int], str]]:
     """What the grader's scan finds in the current definitions of functions and what they call,
@@ -157,20 +208,21 @@ def rule_violations(namespace: dict[str, Any], functions: list[str]
     todo = list(functions)
     while todo:
         fn_name = todo.pop()
-        fn = namespace.get(fn_name)
-        if fn_name in sources or not isinstance(fn, types.FunctionType):
+        value = namespace.get(fn_name)
+        if fn_name in sources or value is None or isinstance(value, types.ModuleType):
             continue
-        try:
-            sources[fn_name] = textwrap.dedent(inspect.getsource(fn))
-        except (OSError, TypeError):  # defined where its source cannot be read back: nothing to scan
+        source = _source(value)
+        if source is None:
             continue
-        todo += sorted(_global_names(fn.__code__))
+        sources[fn_name] = source
+        code = getattr(inspect.unwrap(value), "__code__", None) if callable(value) else None
+        todo += sorted(_global_names(code)) if code is not None else []
     banned = _banned_objects()
     header = []
     for alias, value in namespace.items():
         if not alias.isidentifier():
             continue
-        if isinstance(value, types.ModuleType):
+        if isinstance(value, types.ModuleType) and all(p.isidentifier() for p in value.__name__.split(".")):
             header.append(f"import {value.__name__} as {alias}")
         elif id(value) in banned and not isinstance(value, types.ModuleType):
             module, _, attr = banned[id(value)].rpartition(".")
@@ -180,6 +232,6 @@ def rule_violations(namespace: dict[str, Any], functions: list[str]
         for k, line in enumerate(source.splitlines(), start=1):
             lines.append(line)
             places[len(lines)] = f"line {k} of {fn_name}"
-    found = rules.scan("\n".join(lines))
+    found = rules.scan("\n".join(lines), functions)
     violations = [v for f in functions for v in found.get(f, [])]
     return violations, lambda line: places.get(line, f"line {line}")

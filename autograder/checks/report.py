@@ -48,14 +48,16 @@ def _failed_lines(cases: tuple[CaseVerdict, ...], limit: int | None) -> list[str
 def header(part: PartVerdict, scored: bool = True) -> str:
     counts = f"{part.passed}/{part.total} cases passed"
     if not scored:
-        return f"{part.name}   {counts}"
+        return f"{part.name}   {counts}" if part.cases else f"{part.name}   not run"
     if not part.cases:
         return f"{part.name}   {part.score:g} / {part.points:g}"
     return f"{part.name}   {part.score:g} / {part.points:g}   ({counts})"
 
 
 def hidden_summary(part: PartVerdict) -> str | None:
-    """One line on the hidden cases: counts only."""
+    """One line on the hidden cases: counts only (none for a part that broke the rules: it earns nothing)."""
+    if part.status is Status.RULE_BROKEN:
+        return None
     total = len(part.hidden) if part.cases else part.hidden_total
     if not total:
         return None

@@ -75,6 +75,13 @@ BANNED: tuple[Ban, ...] = (
     Ban("softmax", "method", STABLE),
     Ban("log_softmax", "method", STABLE),
     Ban("logsumexp", "method", STABLE),
+    Ban("logcumsumexp", "method", STABLE),
+    Ban("torch.logcumsumexp", "call", STABLE),
+    Ban("expit", "method", STABLE, wired=False),
+    # Module names reached from something the scan cannot name ((torch or x).nn.functional ...).
+    Ban("nn", "method", LAYERS, wired=False),
+    Ban("functional", "method", LAYERS, wired=False),
+    Ban("autograd", "method", GRADIENTS, wired=False),
     Ban("torch", "private", ESCAPE, wired=False),
     Ban("torch.ops", "namespace", ESCAPE, wired=False),
     Ban("torch.library", "namespace", ESCAPE, wired=False),
@@ -105,7 +112,7 @@ BANNED: tuple[Ban, ...] = (
         "tb_next", "__globals__", "__code__", "__closure__", "__builtins__", "__subclasses__", "__dict__",
         "__class__", "__bases__", "__base__", "__mro__", "__getattribute__", "__self__", "__func__",
         "__defaults__", "__kwdefaults__", "__loader__", "__spec__", "__reduce__", "__reduce_ex__",
-        "__torch_function__", "__torch_dispatch__", "__import__")),
+        "__torch_function__", "__torch_dispatch__", "__import__", "__wrapped__")),
 )
 # Grad-mode switches live under torch.autograd but compute nothing; torch.utils.data only batches
 # and shuffles (a training loop may use its DataLoader). Using them is fine.
@@ -121,10 +128,15 @@ _SUSPECT_WORDS = ("autograd", "backward", "sigmoid", "softmax", "logsumexp", "ex
 
 def ban_of(dotted: str) -> Ban | None:
     """The row that bans a dotted name such as 'torch.nn.functional.relu' (None: allowed)."""
-    if any(dotted == a or dotted.startswith(a + ".") for a in ALLOWED):
+    parts = dotted.split(".")
+    for ban in PRIVATE:
+        if parts[0] == ban.name and any(p.startswith("_") for p in parts[1:]):
+            return ban
+    if any(dotted == a or (dotted.startswith(a + ".") and "torch" not in dotted[len(a) + 1:].split("."))
+           for a in ALLOWED):
         return None
     if dotted.startswith("torch.Tensor."):
-        method = METHODS.get(dotted[len("torch.Tensor."):].split(".")[0])
+        method = METHODS.get(parts[2])
         if method is not None:
             return method
     for ban in BANNED:
@@ -132,9 +144,10 @@ def ban_of(dotted: str) -> Ban | None:
             return ban
         if ban.kind == "namespace" and (dotted == ban.name or dotted.startswith(ban.name + ".")):
             return ban
-    for ban in PRIVATE:
-        if dotted.startswith(ban.name + ".") and any(p.startswith("_") for p in dotted.split(".")[1:]):
-            return ban
+    # sigmoid, softmax and friends wherever torch keeps another copy (torch.sparse.softmax ...)
+    last = METHODS.get(parts[-1])
+    if parts[0] == "torch" and last is not None and last.why in (STABLE, GRADIENTS):
+        return last
     return None
 
 
@@ -185,18 +198,30 @@ def _import_aliases(stmt: ast.stmt) -> dict[str, str]:
 
 
 def _aliases(body: list[ast.stmt]) -> dict[str, str]:
-    """Final binding of each module-level name bound by an import (last binding wins)."""
+    """Final binding of each module-level name bound by an import, or by an assignment of an imported
+    name (``T = torch``); last binding wins."""
     aliases: dict[str, str] = {}
     for stmt in body:
         aliases.update(_import_aliases(stmt))
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             aliases.pop(stmt.name, None)
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
-                for n in ast.walk(target):
-                    if isinstance(n, ast.Name):
-                        aliases.pop(n.id, None)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            _bind(stmt, aliases, set())
     return aliases
+
+
+def _bind(stmt: ast.stmt, aliases: dict[str, str], local: set[str]) -> None:
+    """An assignment: a name given an imported dotted value becomes an alias; any other loses it."""
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    value = getattr(stmt, "value", None)
+    dotted = _dotted(value, aliases, local) if value is not None and not isinstance(stmt, ast.AugAssign) else None
+    for target in targets:
+        for n in ast.walk(target):
+            if isinstance(n, ast.Name):
+                if dotted is not None and isinstance(target, ast.Name):
+                    aliases[n.id] = dotted
+                else:
+                    aliases.pop(n.id, None)
 
 
 def _locals(nodes: list[ast.AST]) -> set[str]:
@@ -216,15 +241,49 @@ def _dotted(node: ast.AST, aliases: dict[str, str], local: set[str]) -> str | No
     return ".".join([aliases[node.id], *reversed(attrs)])
 
 
-def _analyse(fn: ast.AST, module_aliases: dict[str, str], top_level: set[str]
-             ) -> tuple[list[Violation], set[str]]:
-    """(the banned uses in one definition, the top-level names it refers to), in one walk."""
-    nodes = list(ast.walk(fn))
-    aliases = dict(module_aliases)
-    for node in nodes:  # imports inside the function count as well
+def _function_aliases(fn: ast.AST, nodes: list[ast.AST], module_aliases: dict[str, str]
+                      ) -> tuple[dict[str, str], set[str]]:
+    """(aliases, other local names) of one definition: imports inside it, local names assigned an
+    imported value (``T = torch``) and parameters defaulting to one (``def f(z, T=torch)``)."""
+    local = _locals(nodes)
+    aliases = {k: v for k, v in module_aliases.items() if k not in local}  # a parameter shadows an import
+    own: set[str] = set()  # local names bound to an imported value inside this definition
+    for node in nodes:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             aliases.update(_import_aliases(node))
-    local = _locals(nodes)
+    for _ in range(2):  # twice: an alias of an alias
+        for node in nodes:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                dotted = _dotted(node.value, aliases, local - own - {node.targets[0].id})
+                if dotted is not None:
+                    aliases[node.targets[0].id] = dotted
+                    own.add(node.targets[0].id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                params = [*node.args.posonlyargs, *node.args.args]
+                pairs = list(zip(params[len(params) - len(node.args.defaults):], node.args.defaults))
+                pairs += [(a, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is not None]
+                for arg, default in pairs:
+                    dotted = _dotted(default, aliases, local - own - {arg.arg})
+                    if dotted is not None:
+                        aliases[arg.arg] = dotted
+                        own.add(arg.arg)
+    return aliases, local - own
+
+
+def _method_receivers(fn: ast.AST) -> set[str]:
+    """The first parameter of each method of a class (self, cls): its attributes are the class's own."""
+    if not isinstance(fn, ast.ClassDef):
+        return set()
+    return {m.args.args[0].arg for m in fn.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and m.args.args}
+
+
+def _analyse(fn: ast.AST, module_aliases: dict[str, str], top_level: set[str]
+             ) -> tuple[list[Violation], set[str]]:
+    """(the banned uses in one definition or module-level binding, the top-level names it refers to)."""
+    nodes = list(ast.walk(fn))
+    aliases, local = _function_aliases(fn, nodes, module_aliases)
+    own = _method_receivers(fn)
     found: dict[str, Violation] = {}
     references: set[str] = set()
     inner_of_chain = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
@@ -243,20 +302,25 @@ def _analyse(fn: ast.AST, module_aliases: dict[str, str], top_level: set[str]
                 ban = ban_of(dotted)
                 if ban is not None:
                     add(dotted, node.lineno, ban.why)
-            if isinstance(node, ast.ImportFrom) and node.level:
-                add("a relative import", node.lineno, ESCAPE)
+            if isinstance(node, ast.ImportFrom) and (node.level or any(a.name == "*" for a in node.names)):
+                add("a relative import" if node.level else f"from {node.module} import *", node.lineno, ESCAPE)
         if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in inner_of_chain:
             dotted = _dotted(node, aliases, local)
             ban = ban_of(dotted) if dotted else None
             if ban is not None:  # the whole chain is named, e.g. torch.autograd.grad
                 add(dotted, node.lineno, ban.why)
-        if isinstance(node, ast.Attribute) and node.attr in METHODS:
+        if isinstance(node, ast.Attribute) and _dotted(node.value, aliases, local) is None:
             receiver = node.value
-            if _dotted(receiver, aliases, local) is None \
-                    and not (isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")):
-                shown = f".{node.attr}" if node.attr in _ATTRIBUTES or METHODS[node.attr].why == ESCAPE \
-                    else f"Tensor.{node.attr}()"
+            if isinstance(receiver, ast.Name) and receiver.id in own:
+                continue
+            if node.attr in METHODS:
+                shown = f".{node.attr}" if node.attr in _ATTRIBUTES or METHODS[node.attr].why != STABLE \
+                    or node.attr in ("expit",) else f"Tensor.{node.attr}()"
+                if node.attr == "backward":
+                    shown = "Tensor.backward()"
                 add(shown, node.lineno, METHODS[node.attr].why)
+            elif node.attr.startswith("_") and not (node.attr.startswith("__") and node.attr.endswith("__")):
+                add(f".{node.attr}", node.lineno, ESCAPE)  # a private name of something: not the public API
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
                 and "getattr" not in local and "getattr" not in aliases:
             _getattr(node, aliases, local, add)
@@ -271,41 +335,69 @@ def _getattr(node: ast.Call, aliases: dict[str, str], local: set[str], add: Call
     name = node.args[1].value
     owner = _dotted(node.args[0], aliases, local)
     ban = ban_of(f"{owner}.{name}") if owner else METHODS.get(name)
+    if ban is None and name.startswith("_") and not (name.startswith("__") and name.endswith("__")):
+        ban = BUILTINS["getattr"]
     if ban is None and any(word in name for word in _SUSPECT_WORDS):
         ban = Ban(name, "call", GRADIENTS if "grad" in name or "backward" in name else STABLE)
     if ban is not None:
         add(f"getattr({name!r})", node.lineno, ban.why)
 
 
-def scan(source: str) -> dict[str, list[Violation]]:
-    """Violations per top-level function or class, inherited ones included. ScanError when the
-    source is too deeply nested to read."""
+MAX_LISTED = 20  # violations listed per function: a thousand helpers must not make a thousand lines
+
+
+def scan(source: str, names: "set[str] | list[str] | None" = None) -> dict[str, list[Violation]]:
+    """Violations per top-level function or class (only those in names, when given), inherited ones
+    included. ScanError when the source is too deeply nested to read."""
     try:
-        return _scan(source)
+        return _scan(source, names)
     except RecursionError:
         raise ScanError("the code is nested too deeply to be checked (an expression thousands of levels deep); "
                         "write it in simpler steps") from None
 
 
-def _scan(source: str) -> dict[str, list[Violation]]:
+def _scan(source: str, names: "set[str] | list[str] | None") -> dict[str, list[Violation]]:
     tree = ast.parse(source)
     aliases = _aliases(tree.body)
+    # Every top-level binding is a definition the functions may refer to: a def, a class, or an
+    # assignment (a later binding of a name replaces an earlier one, as it does when the code runs).
     defs: dict[str, ast.AST] = {}
+    everywhere: list[Violation] = []
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            defs[stmt.name] = stmt  # a later definition replaces an earlier one
-    analysed = {name: _analyse(node, aliases, set(defs)) for name, node in defs.items()}
+            defs[stmt.name] = stmt
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                for n in ast.walk(target):
+                    if isinstance(n, ast.Name):
+                        defs[n.id] = stmt
+        elif isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names) and stmt.module:
+            why = ESCAPE if stmt.module.split(".")[0] in ("torch", "sys", "builtins", "importlib") else None
+            if why is not None:  # names nobody can see were brought in: every function may be using them
+                everywhere.append(Violation(f"from {stmt.module} import *", stmt.lineno, why))
+    cache: dict[int, tuple[list[Violation], set[str]]] = {}
+
+    def analysed(name: str) -> tuple[list[Violation], set[str]]:
+        node = defs[name]
+        if id(node) not in cache:
+            cache[id(node)] = _analyse(node, aliases, set(defs))
+        return cache[id(node)]
+
     result: dict[str, list[Violation]] = {}
-    for name in defs:
-        found = list(analysed[name][0])
-        seen, stack = {name}, sorted(analysed[name][1] - {name})
-        while stack:
+    wanted = [n for n in (names if names is not None else defs) if n in defs]
+    for name in wanted:
+        direct, refs = analysed(name)
+        found = list(everywhere) + list(direct)
+        seen, stack = {name}, sorted(refs - {name})
+        while stack and len(found) < MAX_LISTED:
             callee = stack.pop()
             if callee in seen:
                 continue
             seen.add(callee)
-            found += [Violation(v.name, v.line, v.why, v.via or callee) for v in analysed[callee][0]]
-            stack += sorted(analysed[callee][1])
+            callee_found, callee_refs = analysed(callee)
+            found += [Violation(v.name, v.line, v.why, v.via or callee) for v in callee_found]
+            stack += sorted(callee_refs - seen)
         if found:
-            result[name] = found
+            result[name] = found[:MAX_LISTED]
     return result

@@ -7,6 +7,7 @@ this process; the sandboxed child only receives copies of the inputs. Verdicts a
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import types
@@ -52,6 +53,11 @@ class GradingPlan:
             self.request = prepare([(p.part.driver, [(c.call.args, c.call.kwargs) for c in p.cases],
                                      p.spec.time_limit_s) for p in self.parts])
         return self.request
+
+    @property
+    def functions(self) -> set[str]:
+        """Every student function some part calls."""
+        return {f for p in self.parts for f in driver_functions(p.part.driver)}
 
     def only(self, names: list[str]) -> "GradingPlan":
         """The same plan narrowed to some parts (regrading)."""
@@ -118,7 +124,7 @@ def grade_submission(plan: GradingPlan, path: Path, sandbox: Sandbox) -> Submiss
         result.elapsed = time.perf_counter() - start
         return result
     try:
-        violations = rules.scan(ingested.source)
+        violations = rules.scan(ingested.source, plan.functions)
         scan_problem = None
     except rules.ScanError as e:
         violations, scan_problem = {}, str(e)
@@ -158,10 +164,18 @@ def _grade_part(planned: PlannedPart, ingested: Ingested, violations: dict[str, 
     if static:
         return score_part(spec.name, spec.points, verdicts, rules.rule_message(static, ingested.where),
                           Status.RULE_BROKEN)
-    seen = sorted({b for raw in run.outcomes for b in raw.get("banned", [])})
+    # Only names the tripwires can report count, and only those are shown: the child may send anything.
+    seen = sorted({b for raw in run.outcomes for b in raw.get("banned", []) if b in tripwire_labels()})
     if seen:
         return score_part(spec.name, spec.points, verdicts, rules.runtime_rule_message(seen), Status.RULE_BROKEN)
     return score_part(spec.name, spec.points, verdicts)
+
+
+@functools.lru_cache(maxsize=1)
+def tripwire_labels() -> frozenset[str]:
+    """Every name a run-time tripwire reports (from the table of banned calls)."""
+    from ..sandbox.tripwires import labels
+    return labels()
 
 
 _LINE = re.compile(r"\bline (\d+)")

@@ -58,6 +58,11 @@ def _targets() -> list[tuple[object, str, str]]:
     return out
 
 
+def labels() -> frozenset[str]:
+    """The names the tripwires report: the parent accepts these and nothing else from a child."""
+    return frozenset(label for _, _, label in _targets())
+
+
 def _wrap(fn: Callable, label: str, hits: list[str]) -> Callable:
     @functools.wraps(fn)
     def tripwire(*args: Any, **kwargs: Any) -> Any:

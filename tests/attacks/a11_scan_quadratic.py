@@ -1,0 +1,6006 @@
+# Scan blow-up (grader's parent process, no time limit): a chain of N=3000 helpers (146 KB),
+# each with one banned call. The scan copies every inherited violation into every definition
+# (O(N^2): 4.5M Violation objects); N=6000 (292 KB) took 76 s and 2.1 GB; the cap is 20 MB.
+import torch
+def f0(z):
+    return torch.sigmoid(z)
+def f1(z):
+    return f0(torch.sigmoid(z))
+def f2(z):
+    return f1(torch.sigmoid(z))
+def f3(z):
+    return f2(torch.sigmoid(z))
+def f4(z):
+    return f3(torch.sigmoid(z))
+def f5(z):
+    return f4(torch.sigmoid(z))
+def f6(z):
+    return f5(torch.sigmoid(z))
+def f7(z):
+    return f6(torch.sigmoid(z))
+def f8(z):
+    return f7(torch.sigmoid(z))
+def f9(z):
+    return f8(torch.sigmoid(z))
+def f10(z):
+    return f9(torch.sigmoid(z))
+def f11(z):
+    return f10(torch.sigmoid(z))
+def f12(z):
+    return f11(torch.sigmoid(z))
+def f13(z):
+    return f12(torch.sigmoid(z))
+def f14(z):
+    return f13(torch.sigmoid(z))
+def f15(z):
+    return f14(torch.sigmoid(z))
+def f16(z):
+    return f15(torch.sigmoid(z))
+def f17(z):
+    return f16(torch.sigmoid(z))
+def f18(z):
+    return f17(torch.sigmoid(z))
+def f19(z):
+    return f18(torch.sigmoid(z))
+def f20(z):
+    return f19(torch.sigmoid(z))
+def f21(z):
+    return f20(torch.sigmoid(z))
+def f22(z):
+    return f21(torch.sigmoid(z))
+def f23(z):
+    return f22(torch.sigmoid(z))
+def f24(z):
+    return f23(torch.sigmoid(z))
+def f25(z):
+    return f24(torch.sigmoid(z))
+def f26(z):
+    return f25(torch.sigmoid(z))
+def f27(z):
+    return f26(torch.sigmoid(z))
+def f28(z):
+    return f27(torch.sigmoid(z))
+def f29(z):
+    return f28(torch.sigmoid(z))
+def f30(z):
+    return f29(torch.sigmoid(z))
+def f31(z):
+    return f30(torch.sigmoid(z))
+def f32(z):
+    return f31(torch.sigmoid(z))
+def f33(z):
+    return f32(torch.sigmoid(z))
+def f34(z):
+    return f33(torch.sigmoid(z))
+def f35(z):
+    return f34(torch.sigmoid(z))
+def f36(z):
+    return f35(torch.sigmoid(z))
+def f37(z):
+    return f36(torch.sigmoid(z))
+def f38(z):
+    return f37(torch.sigmoid(z))
+def f39(z):
+    return f38(torch.sigmoid(z))
+def f40(z):
+    return f39(torch.sigmoid(z))
+def f41(z):
+    return f40(torch.sigmoid(z))
+def f42(z):
+    return f41(torch.sigmoid(z))
+def f43(z):
+    return f42(torch.sigmoid(z))
+def f44(z):
+    return f43(torch.sigmoid(z))
+def f45(z):
+    return f44(torch.sigmoid(z))
+def f46(z):
+    return f45(torch.sigmoid(z))
+def f47(z):
+    return f46(torch.sigmoid(z))
+def f48(z):
+    return f47(torch.sigmoid(z))
+def f49(z):
+    return f48(torch.sigmoid(z))
+def f50(z):
+    return f49(torch.sigmoid(z))
+def f51(z):
+    return f50(torch.sigmoid(z))
+def f52(z):
+    return f51(torch.sigmoid(z))
+def f53(z):
+    return f52(torch.sigmoid(z))
+def f54(z):
+    return f53(torch.sigmoid(z))
+def f55(z):
+    return f54(torch.sigmoid(z))
+def f56(z):
+    return f55(torch.sigmoid(z))
+def f57(z):
+    return f56(torch.sigmoid(z))
+def f58(z):
+    return f57(torch.sigmoid(z))
+def f59(z):
+    return f58(torch.sigmoid(z))
+def f60(z):
+    return f59(torch.sigmoid(z))
+def f61(z):
+    return f60(torch.sigmoid(z))
+def f62(z):
+    return f61(torch.sigmoid(z))
+def f63(z):
+    return f62(torch.sigmoid(z))
+def f64(z):
+    return f63(torch.sigmoid(z))
+def f65(z):
+    return f64(torch.sigmoid(z))
+def f66(z):
+    return f65(torch.sigmoid(z))
+def f67(z):
+    return f66(torch.sigmoid(z))
+def f68(z):
+    return f67(torch.sigmoid(z))
+def f69(z):
+    return f68(torch.sigmoid(z))
+def f70(z):
+    return f69(torch.sigmoid(z))
+def f71(z):
+    return f70(torch.sigmoid(z))
+def f72(z):
+    return f71(torch.sigmoid(z))
+def f73(z):
+    return f72(torch.sigmoid(z))
+def f74(z):
+    return f73(torch.sigmoid(z))
+def f75(z):
+    return f74(torch.sigmoid(z))
+def f76(z):
+    return f75(torch.sigmoid(z))
+def f77(z):
+    return f76(torch.sigmoid(z))
+def f78(z):
+    return f77(torch.sigmoid(z))
+def f79(z):
+    return f78(torch.sigmoid(z))
+def f80(z):
+    return f79(torch.sigmoid(z))
+def f81(z):
+    return f80(torch.sigmoid(z))
+def f82(z):
+    return f81(torch.sigmoid(z))
+def f83(z):
+    return f82(torch.sigmoid(z))
+def f84(z):
+    return f83(torch.sigmoid(z))
+def f85(z):
+    return f84(torch.sigmoid(z))
+def f86(z):
+    return f85(torch.sigmoid(z))
+def f87(z):
+    return f86(torch.sigmoid(z))
+def f88(z):
+    return f87(torch.sigmoid(z))
+def f89(z):
+    return f88(torch.sigmoid(z))
+def f90(z):
+    return f89(torch.sigmoid(z))
+def f91(z):
+    return f90(torch.sigmoid(z))
+def f92(z):
+    return f91(torch.sigmoid(z))
+def f93(z):
+    return f92(torch.sigmoid(z))
+def f94(z):
+    return f93(torch.sigmoid(z))
+def f95(z):
+    return f94(torch.sigmoid(z))
+def f96(z):
+    return f95(torch.sigmoid(z))
+def f97(z):
+    return f96(torch.sigmoid(z))
+def f98(z):
+    return f97(torch.sigmoid(z))
+def f99(z):
+    return f98(torch.sigmoid(z))
+def f100(z):
+    return f99(torch.sigmoid(z))
+def f101(z):
+    return f100(torch.sigmoid(z))
+def f102(z):
+    return f101(torch.sigmoid(z))
+def f103(z):
+    return f102(torch.sigmoid(z))
+def f104(z):
+    return f103(torch.sigmoid(z))
+def f105(z):
+    return f104(torch.sigmoid(z))
+def f106(z):
+    return f105(torch.sigmoid(z))
+def f107(z):
+    return f106(torch.sigmoid(z))
+def f108(z):
+    return f107(torch.sigmoid(z))
+def f109(z):
+    return f108(torch.sigmoid(z))
+def f110(z):
+    return f109(torch.sigmoid(z))
+def f111(z):
+    return f110(torch.sigmoid(z))
+def f112(z):
+    return f111(torch.sigmoid(z))
+def f113(z):
+    return f112(torch.sigmoid(z))
+def f114(z):
+    return f113(torch.sigmoid(z))
+def f115(z):
+    return f114(torch.sigmoid(z))
+def f116(z):
+    return f115(torch.sigmoid(z))
+def f117(z):
+    return f116(torch.sigmoid(z))
+def f118(z):
+    return f117(torch.sigmoid(z))
+def f119(z):
+    return f118(torch.sigmoid(z))
+def f120(z):
+    return f119(torch.sigmoid(z))
+def f121(z):
+    return f120(torch.sigmoid(z))
+def f122(z):
+    return f121(torch.sigmoid(z))
+def f123(z):
+    return f122(torch.sigmoid(z))
+def f124(z):
+    return f123(torch.sigmoid(z))
+def f125(z):
+    return f124(torch.sigmoid(z))
+def f126(z):
+    return f125(torch.sigmoid(z))
+def f127(z):
+    return f126(torch.sigmoid(z))
+def f128(z):
+    return f127(torch.sigmoid(z))
+def f129(z):
+    return f128(torch.sigmoid(z))
+def f130(z):
+    return f129(torch.sigmoid(z))
+def f131(z):
+    return f130(torch.sigmoid(z))
+def f132(z):
+    return f131(torch.sigmoid(z))
+def f133(z):
+    return f132(torch.sigmoid(z))
+def f134(z):
+    return f133(torch.sigmoid(z))
+def f135(z):
+    return f134(torch.sigmoid(z))
+def f136(z):
+    return f135(torch.sigmoid(z))
+def f137(z):
+    return f136(torch.sigmoid(z))
+def f138(z):
+    return f137(torch.sigmoid(z))
+def f139(z):
+    return f138(torch.sigmoid(z))
+def f140(z):
+    return f139(torch.sigmoid(z))
+def f141(z):
+    return f140(torch.sigmoid(z))
+def f142(z):
+    return f141(torch.sigmoid(z))
+def f143(z):
+    return f142(torch.sigmoid(z))
+def f144(z):
+    return f143(torch.sigmoid(z))
+def f145(z):
+    return f144(torch.sigmoid(z))
+def f146(z):
+    return f145(torch.sigmoid(z))
+def f147(z):
+    return f146(torch.sigmoid(z))
+def f148(z):
+    return f147(torch.sigmoid(z))
+def f149(z):
+    return f148(torch.sigmoid(z))
+def f150(z):
+    return f149(torch.sigmoid(z))
+def f151(z):
+    return f150(torch.sigmoid(z))
+def f152(z):
+    return f151(torch.sigmoid(z))
+def f153(z):
+    return f152(torch.sigmoid(z))
+def f154(z):
+    return f153(torch.sigmoid(z))
+def f155(z):
+    return f154(torch.sigmoid(z))
+def f156(z):
+    return f155(torch.sigmoid(z))
+def f157(z):
+    return f156(torch.sigmoid(z))
+def f158(z):
+    return f157(torch.sigmoid(z))
+def f159(z):
+    return f158(torch.sigmoid(z))
+def f160(z):
+    return f159(torch.sigmoid(z))
+def f161(z):
+    return f160(torch.sigmoid(z))
+def f162(z):
+    return f161(torch.sigmoid(z))
+def f163(z):
+    return f162(torch.sigmoid(z))
+def f164(z):
+    return f163(torch.sigmoid(z))
+def f165(z):
+    return f164(torch.sigmoid(z))
+def f166(z):
+    return f165(torch.sigmoid(z))
+def f167(z):
+    return f166(torch.sigmoid(z))
+def f168(z):
+    return f167(torch.sigmoid(z))
+def f169(z):
+    return f168(torch.sigmoid(z))
+def f170(z):
+    return f169(torch.sigmoid(z))
+def f171(z):
+    return f170(torch.sigmoid(z))
+def f172(z):
+    return f171(torch.sigmoid(z))
+def f173(z):
+    return f172(torch.sigmoid(z))
+def f174(z):
+    return f173(torch.sigmoid(z))
+def f175(z):
+    return f174(torch.sigmoid(z))
+def f176(z):
+    return f175(torch.sigmoid(z))
+def f177(z):
+    return f176(torch.sigmoid(z))
+def f178(z):
+    return f177(torch.sigmoid(z))
+def f179(z):
+    return f178(torch.sigmoid(z))
+def f180(z):
+    return f179(torch.sigmoid(z))
+def f181(z):
+    return f180(torch.sigmoid(z))
+def f182(z):
+    return f181(torch.sigmoid(z))
+def f183(z):
+    return f182(torch.sigmoid(z))
+def f184(z):
+    return f183(torch.sigmoid(z))
+def f185(z):
+    return f184(torch.sigmoid(z))
+def f186(z):
+    return f185(torch.sigmoid(z))
+def f187(z):
+    return f186(torch.sigmoid(z))
+def f188(z):
+    return f187(torch.sigmoid(z))
+def f189(z):
+    return f188(torch.sigmoid(z))
+def f190(z):
+    return f189(torch.sigmoid(z))
+def f191(z):
+    return f190(torch.sigmoid(z))
+def f192(z):
+    return f191(torch.sigmoid(z))
+def f193(z):
+    return f192(torch.sigmoid(z))
+def f194(z):
+    return f193(torch.sigmoid(z))
+def f195(z):
+    return f194(torch.sigmoid(z))
+def f196(z):
+    return f195(torch.sigmoid(z))
+def f197(z):
+    return f196(torch.sigmoid(z))
+def f198(z):
+    return f197(torch.sigmoid(z))
+def f199(z):
+    return f198(torch.sigmoid(z))
+def f200(z):
+    return f199(torch.sigmoid(z))
+def f201(z):
+    return f200(torch.sigmoid(z))
+def f202(z):
+    return f201(torch.sigmoid(z))
+def f203(z):
+    return f202(torch.sigmoid(z))
+def f204(z):
+    return f203(torch.sigmoid(z))
+def f205(z):
+    return f204(torch.sigmoid(z))
+def f206(z):
+    return f205(torch.sigmoid(z))
+def f207(z):
+    return f206(torch.sigmoid(z))
+def f208(z):
+    return f207(torch.sigmoid(z))
+def f209(z):
+    return f208(torch.sigmoid(z))
+def f210(z):
+    return f209(torch.sigmoid(z))
+def f211(z):
+    return f210(torch.sigmoid(z))
+def f212(z):
+    return f211(torch.sigmoid(z))
+def f213(z):
+    return f212(torch.sigmoid(z))
+def f214(z):
+    return f213(torch.sigmoid(z))
+def f215(z):
+    return f214(torch.sigmoid(z))
+def f216(z):
+    return f215(torch.sigmoid(z))
+def f217(z):
+    return f216(torch.sigmoid(z))
+def f218(z):
+    return f217(torch.sigmoid(z))
+def f219(z):
+    return f218(torch.sigmoid(z))
+def f220(z):
+    return f219(torch.sigmoid(z))
+def f221(z):
+    return f220(torch.sigmoid(z))
+def f222(z):
+    return f221(torch.sigmoid(z))
+def f223(z):
+    return f222(torch.sigmoid(z))
+def f224(z):
+    return f223(torch.sigmoid(z))
+def f225(z):
+    return f224(torch.sigmoid(z))
+def f226(z):
+    return f225(torch.sigmoid(z))
+def f227(z):
+    return f226(torch.sigmoid(z))
+def f228(z):
+    return f227(torch.sigmoid(z))
+def f229(z):
+    return f228(torch.sigmoid(z))
+def f230(z):
+    return f229(torch.sigmoid(z))
+def f231(z):
+    return f230(torch.sigmoid(z))
+def f232(z):
+    return f231(torch.sigmoid(z))
+def f233(z):
+    return f232(torch.sigmoid(z))
+def f234(z):
+    return f233(torch.sigmoid(z))
+def f235(z):
+    return f234(torch.sigmoid(z))
+def f236(z):
+    return f235(torch.sigmoid(z))
+def f237(z):
+    return f236(torch.sigmoid(z))
+def f238(z):
+    return f237(torch.sigmoid(z))
+def f239(z):
+    return f238(torch.sigmoid(z))
+def f240(z):
+    return f239(torch.sigmoid(z))
+def f241(z):
+    return f240(torch.sigmoid(z))
+def f242(z):
+    return f241(torch.sigmoid(z))
+def f243(z):
+    return f242(torch.sigmoid(z))
+def f244(z):
+    return f243(torch.sigmoid(z))
+def f245(z):
+    return f244(torch.sigmoid(z))
+def f246(z):
+    return f245(torch.sigmoid(z))
+def f247(z):
+    return f246(torch.sigmoid(z))
+def f248(z):
+    return f247(torch.sigmoid(z))
+def f249(z):
+    return f248(torch.sigmoid(z))
+def f250(z):
+    return f249(torch.sigmoid(z))
+def f251(z):
+    return f250(torch.sigmoid(z))
+def f252(z):
+    return f251(torch.sigmoid(z))
+def f253(z):
+    return f252(torch.sigmoid(z))
+def f254(z):
+    return f253(torch.sigmoid(z))
+def f255(z):
+    return f254(torch.sigmoid(z))
+def f256(z):
+    return f255(torch.sigmoid(z))
+def f257(z):
+    return f256(torch.sigmoid(z))
+def f258(z):
+    return f257(torch.sigmoid(z))
+def f259(z):
+    return f258(torch.sigmoid(z))
+def f260(z):
+    return f259(torch.sigmoid(z))
+def f261(z):
+    return f260(torch.sigmoid(z))
+def f262(z):
+    return f261(torch.sigmoid(z))
+def f263(z):
+    return f262(torch.sigmoid(z))
+def f264(z):
+    return f263(torch.sigmoid(z))
+def f265(z):
+    return f264(torch.sigmoid(z))
+def f266(z):
+    return f265(torch.sigmoid(z))
+def f267(z):
+    return f266(torch.sigmoid(z))
+def f268(z):
+    return f267(torch.sigmoid(z))
+def f269(z):
+    return f268(torch.sigmoid(z))
+def f270(z):
+    return f269(torch.sigmoid(z))
+def f271(z):
+    return f270(torch.sigmoid(z))
+def f272(z):
+    return f271(torch.sigmoid(z))
+def f273(z):
+    return f272(torch.sigmoid(z))
+def f274(z):
+    return f273(torch.sigmoid(z))
+def f275(z):
+    return f274(torch.sigmoid(z))
+def f276(z):
+    return f275(torch.sigmoid(z))
+def f277(z):
+    return f276(torch.sigmoid(z))
+def f278(z):
+    return f277(torch.sigmoid(z))
+def f279(z):
+    return f278(torch.sigmoid(z))
+def f280(z):
+    return f279(torch.sigmoid(z))
+def f281(z):
+    return f280(torch.sigmoid(z))
+def f282(z):
+    return f281(torch.sigmoid(z))
+def f283(z):
+    return f282(torch.sigmoid(z))
+def f284(z):
+    return f283(torch.sigmoid(z))
+def f285(z):
+    return f284(torch.sigmoid(z))
+def f286(z):
+    return f285(torch.sigmoid(z))
+def f287(z):
+    return f286(torch.sigmoid(z))
+def f288(z):
+    return f287(torch.sigmoid(z))
+def f289(z):
+    return f288(torch.sigmoid(z))
+def f290(z):
+    return f289(torch.sigmoid(z))
+def f291(z):
+    return f290(torch.sigmoid(z))
+def f292(z):
+    return f291(torch.sigmoid(z))
+def f293(z):
+    return f292(torch.sigmoid(z))
+def f294(z):
+    return f293(torch.sigmoid(z))
+def f295(z):
+    return f294(torch.sigmoid(z))
+def f296(z):
+    return f295(torch.sigmoid(z))
+def f297(z):
+    return f296(torch.sigmoid(z))
+def f298(z):
+    return f297(torch.sigmoid(z))
+def f299(z):
+    return f298(torch.sigmoid(z))
+def f300(z):
+    return f299(torch.sigmoid(z))
+def f301(z):
+    return f300(torch.sigmoid(z))
+def f302(z):
+    return f301(torch.sigmoid(z))
+def f303(z):
+    return f302(torch.sigmoid(z))
+def f304(z):
+    return f303(torch.sigmoid(z))
+def f305(z):
+    return f304(torch.sigmoid(z))
+def f306(z):
+    return f305(torch.sigmoid(z))
+def f307(z):
+    return f306(torch.sigmoid(z))
+def f308(z):
+    return f307(torch.sigmoid(z))
+def f309(z):
+    return f308(torch.sigmoid(z))
+def f310(z):
+    return f309(torch.sigmoid(z))
+def f311(z):
+    return f310(torch.sigmoid(z))
+def f312(z):
+    return f311(torch.sigmoid(z))
+def f313(z):
+    return f312(torch.sigmoid(z))
+def f314(z):
+    return f313(torch.sigmoid(z))
+def f315(z):
+    return f314(torch.sigmoid(z))
+def f316(z):
+    return f315(torch.sigmoid(z))
+def f317(z):
+    return f316(torch.sigmoid(z))
+def f318(z):
+    return f317(torch.sigmoid(z))
+def f319(z):
+    return f318(torch.sigmoid(z))
+def f320(z):
+    return f319(torch.sigmoid(z))
+def f321(z):
+    return f320(torch.sigmoid(z))
+def f322(z):
+    return f321(torch.sigmoid(z))
+def f323(z):
+    return f322(torch.sigmoid(z))
+def f324(z):
+    return f323(torch.sigmoid(z))
+def f325(z):
+    return f324(torch.sigmoid(z))
+def f326(z):
+    return f325(torch.sigmoid(z))
+def f327(z):
+    return f326(torch.sigmoid(z))
+def f328(z):
+    return f327(torch.sigmoid(z))
+def f329(z):
+    return f328(torch.sigmoid(z))
+def f330(z):
+    return f329(torch.sigmoid(z))
+def f331(z):
+    return f330(torch.sigmoid(z))
+def f332(z):
+    return f331(torch.sigmoid(z))
+def f333(z):
+    return f332(torch.sigmoid(z))
+def f334(z):
+    return f333(torch.sigmoid(z))
+def f335(z):
+    return f334(torch.sigmoid(z))
+def f336(z):
+    return f335(torch.sigmoid(z))
+def f337(z):
+    return f336(torch.sigmoid(z))
+def f338(z):
+    return f337(torch.sigmoid(z))
+def f339(z):
+    return f338(torch.sigmoid(z))
+def f340(z):
+    return f339(torch.sigmoid(z))
+def f341(z):
+    return f340(torch.sigmoid(z))
+def f342(z):
+    return f341(torch.sigmoid(z))
+def f343(z):
+    return f342(torch.sigmoid(z))
+def f344(z):
+    return f343(torch.sigmoid(z))
+def f345(z):
+    return f344(torch.sigmoid(z))
+def f346(z):
+    return f345(torch.sigmoid(z))
+def f347(z):
+    return f346(torch.sigmoid(z))
+def f348(z):
+    return f347(torch.sigmoid(z))
+def f349(z):
+    return f348(torch.sigmoid(z))
+def f350(z):
+    return f349(torch.sigmoid(z))
+def f351(z):
+    return f350(torch.sigmoid(z))
+def f352(z):
+    return f351(torch.sigmoid(z))
+def f353(z):
+    return f352(torch.sigmoid(z))
+def f354(z):
+    return f353(torch.sigmoid(z))
+def f355(z):
+    return f354(torch.sigmoid(z))
+def f356(z):
+    return f355(torch.sigmoid(z))
+def f357(z):
+    return f356(torch.sigmoid(z))
+def f358(z):
+    return f357(torch.sigmoid(z))
+def f359(z):
+    return f358(torch.sigmoid(z))
+def f360(z):
+    return f359(torch.sigmoid(z))
+def f361(z):
+    return f360(torch.sigmoid(z))
+def f362(z):
+    return f361(torch.sigmoid(z))
+def f363(z):
+    return f362(torch.sigmoid(z))
+def f364(z):
+    return f363(torch.sigmoid(z))
+def f365(z):
+    return f364(torch.sigmoid(z))
+def f366(z):
+    return f365(torch.sigmoid(z))
+def f367(z):
+    return f366(torch.sigmoid(z))
+def f368(z):
+    return f367(torch.sigmoid(z))
+def f369(z):
+    return f368(torch.sigmoid(z))
+def f370(z):
+    return f369(torch.sigmoid(z))
+def f371(z):
+    return f370(torch.sigmoid(z))
+def f372(z):
+    return f371(torch.sigmoid(z))
+def f373(z):
+    return f372(torch.sigmoid(z))
+def f374(z):
+    return f373(torch.sigmoid(z))
+def f375(z):
+    return f374(torch.sigmoid(z))
+def f376(z):
+    return f375(torch.sigmoid(z))
+def f377(z):
+    return f376(torch.sigmoid(z))
+def f378(z):
+    return f377(torch.sigmoid(z))
+def f379(z):
+    return f378(torch.sigmoid(z))
+def f380(z):
+    return f379(torch.sigmoid(z))
+def f381(z):
+    return f380(torch.sigmoid(z))
+def f382(z):
+    return f381(torch.sigmoid(z))
+def f383(z):
+    return f382(torch.sigmoid(z))
+def f384(z):
+    return f383(torch.sigmoid(z))
+def f385(z):
+    return f384(torch.sigmoid(z))
+def f386(z):
+    return f385(torch.sigmoid(z))
+def f387(z):
+    return f386(torch.sigmoid(z))
+def f388(z):
+    return f387(torch.sigmoid(z))
+def f389(z):
+    return f388(torch.sigmoid(z))
+def f390(z):
+    return f389(torch.sigmoid(z))
+def f391(z):
+    return f390(torch.sigmoid(z))
+def f392(z):
+    return f391(torch.sigmoid(z))
+def f393(z):
+    return f392(torch.sigmoid(z))
+def f394(z):
+    return f393(torch.sigmoid(z))
+def f395(z):
+    return f394(torch.sigmoid(z))
+def f396(z):
+    return f395(torch.sigmoid(z))
+def f397(z):
+    return f396(torch.sigmoid(z))
+def f398(z):
+    return f397(torch.sigmoid(z))
+def f399(z):
+    return f398(torch.sigmoid(z))
+def f400(z):
+    return f399(torch.sigmoid(z))
+def f401(z):
+    return f400(torch.sigmoid(z))
+def f402(z):
+    return f401(torch.sigmoid(z))
+def f403(z):
+    return f402(torch.sigmoid(z))
+def f404(z):
+    return f403(torch.sigmoid(z))
+def f405(z):
+    return f404(torch.sigmoid(z))
+def f406(z):
+    return f405(torch.sigmoid(z))
+def f407(z):
+    return f406(torch.sigmoid(z))
+def f408(z):
+    return f407(torch.sigmoid(z))
+def f409(z):
+    return f408(torch.sigmoid(z))
+def f410(z):
+    return f409(torch.sigmoid(z))
+def f411(z):
+    return f410(torch.sigmoid(z))
+def f412(z):
+    return f411(torch.sigmoid(z))
+def f413(z):
+    return f412(torch.sigmoid(z))
+def f414(z):
+    return f413(torch.sigmoid(z))
+def f415(z):
+    return f414(torch.sigmoid(z))
+def f416(z):
+    return f415(torch.sigmoid(z))
+def f417(z):
+    return f416(torch.sigmoid(z))
+def f418(z):
+    return f417(torch.sigmoid(z))
+def f419(z):
+    return f418(torch.sigmoid(z))
+def f420(z):
+    return f419(torch.sigmoid(z))
+def f421(z):
+    return f420(torch.sigmoid(z))
+def f422(z):
+    return f421(torch.sigmoid(z))
+def f423(z):
+    return f422(torch.sigmoid(z))
+def f424(z):
+    return f423(torch.sigmoid(z))
+def f425(z):
+    return f424(torch.sigmoid(z))
+def f426(z):
+    return f425(torch.sigmoid(z))
+def f427(z):
+    return f426(torch.sigmoid(z))
+def f428(z):
+    return f427(torch.sigmoid(z))
+def f429(z):
+    return f428(torch.sigmoid(z))
+def f430(z):
+    return f429(torch.sigmoid(z))
+def f431(z):
+    return f430(torch.sigmoid(z))
+def f432(z):
+    return f431(torch.sigmoid(z))
+def f433(z):
+    return f432(torch.sigmoid(z))
+def f434(z):
+    return f433(torch.sigmoid(z))
+def f435(z):
+    return f434(torch.sigmoid(z))
+def f436(z):
+    return f435(torch.sigmoid(z))
+def f437(z):
+    return f436(torch.sigmoid(z))
+def f438(z):
+    return f437(torch.sigmoid(z))
+def f439(z):
+    return f438(torch.sigmoid(z))
+def f440(z):
+    return f439(torch.sigmoid(z))
+def f441(z):
+    return f440(torch.sigmoid(z))
+def f442(z):
+    return f441(torch.sigmoid(z))
+def f443(z):
+    return f442(torch.sigmoid(z))
+def f444(z):
+    return f443(torch.sigmoid(z))
+def f445(z):
+    return f444(torch.sigmoid(z))
+def f446(z):
+    return f445(torch.sigmoid(z))
+def f447(z):
+    return f446(torch.sigmoid(z))
+def f448(z):
+    return f447(torch.sigmoid(z))
+def f449(z):
+    return f448(torch.sigmoid(z))
+def f450(z):
+    return f449(torch.sigmoid(z))
+def f451(z):
+    return f450(torch.sigmoid(z))
+def f452(z):
+    return f451(torch.sigmoid(z))
+def f453(z):
+    return f452(torch.sigmoid(z))
+def f454(z):
+    return f453(torch.sigmoid(z))
+def f455(z):
+    return f454(torch.sigmoid(z))
+def f456(z):
+    return f455(torch.sigmoid(z))
+def f457(z):
+    return f456(torch.sigmoid(z))
+def f458(z):
+    return f457(torch.sigmoid(z))
+def f459(z):
+    return f458(torch.sigmoid(z))
+def f460(z):
+    return f459(torch.sigmoid(z))
+def f461(z):
+    return f460(torch.sigmoid(z))
+def f462(z):
+    return f461(torch.sigmoid(z))
+def f463(z):
+    return f462(torch.sigmoid(z))
+def f464(z):
+    return f463(torch.sigmoid(z))
+def f465(z):
+    return f464(torch.sigmoid(z))
+def f466(z):
+    return f465(torch.sigmoid(z))
+def f467(z):
+    return f466(torch.sigmoid(z))
+def f468(z):
+    return f467(torch.sigmoid(z))
+def f469(z):
+    return f468(torch.sigmoid(z))
+def f470(z):
+    return f469(torch.sigmoid(z))
+def f471(z):
+    return f470(torch.sigmoid(z))
+def f472(z):
+    return f471(torch.sigmoid(z))
+def f473(z):
+    return f472(torch.sigmoid(z))
+def f474(z):
+    return f473(torch.sigmoid(z))
+def f475(z):
+    return f474(torch.sigmoid(z))
+def f476(z):
+    return f475(torch.sigmoid(z))
+def f477(z):
+    return f476(torch.sigmoid(z))
+def f478(z):
+    return f477(torch.sigmoid(z))
+def f479(z):
+    return f478(torch.sigmoid(z))
+def f480(z):
+    return f479(torch.sigmoid(z))
+def f481(z):
+    return f480(torch.sigmoid(z))
+def f482(z):
+    return f481(torch.sigmoid(z))
+def f483(z):
+    return f482(torch.sigmoid(z))
+def f484(z):
+    return f483(torch.sigmoid(z))
+def f485(z):
+    return f484(torch.sigmoid(z))
+def f486(z):
+    return f485(torch.sigmoid(z))
+def f487(z):
+    return f486(torch.sigmoid(z))
+def f488(z):
+    return f487(torch.sigmoid(z))
+def f489(z):
+    return f488(torch.sigmoid(z))
+def f490(z):
+    return f489(torch.sigmoid(z))
+def f491(z):
+    return f490(torch.sigmoid(z))
+def f492(z):
+    return f491(torch.sigmoid(z))
+def f493(z):
+    return f492(torch.sigmoid(z))
+def f494(z):
+    return f493(torch.sigmoid(z))
+def f495(z):
+    return f494(torch.sigmoid(z))
+def f496(z):
+    return f495(torch.sigmoid(z))
+def f497(z):
+    return f496(torch.sigmoid(z))
+def f498(z):
+    return f497(torch.sigmoid(z))
+def f499(z):
+    return f498(torch.sigmoid(z))
+def f500(z):
+    return f499(torch.sigmoid(z))
+def f501(z):
+    return f500(torch.sigmoid(z))
+def f502(z):
+    return f501(torch.sigmoid(z))
+def f503(z):
+    return f502(torch.sigmoid(z))
+def f504(z):
+    return f503(torch.sigmoid(z))
+def f505(z):
+    return f504(torch.sigmoid(z))
+def f506(z):
+    return f505(torch.sigmoid(z))
+def f507(z):
+    return f506(torch.sigmoid(z))
+def f508(z):
+    return f507(torch.sigmoid(z))
+def f509(z):
+    return f508(torch.sigmoid(z))
+def f510(z):
+    return f509(torch.sigmoid(z))
+def f511(z):
+    return f510(torch.sigmoid(z))
+def f512(z):
+    return f511(torch.sigmoid(z))
+def f513(z):
+    return f512(torch.sigmoid(z))
+def f514(z):
+    return f513(torch.sigmoid(z))
+def f515(z):
+    return f514(torch.sigmoid(z))
+def f516(z):
+    return f515(torch.sigmoid(z))
+def f517(z):
+    return f516(torch.sigmoid(z))
+def f518(z):
+    return f517(torch.sigmoid(z))
+def f519(z):
+    return f518(torch.sigmoid(z))
+def f520(z):
+    return f519(torch.sigmoid(z))
+def f521(z):
+    return f520(torch.sigmoid(z))
+def f522(z):
+    return f521(torch.sigmoid(z))
+def f523(z):
+    return f522(torch.sigmoid(z))
+def f524(z):
+    return f523(torch.sigmoid(z))
+def f525(z):
+    return f524(torch.sigmoid(z))
+def f526(z):
+    return f525(torch.sigmoid(z))
+def f527(z):
+    return f526(torch.sigmoid(z))
+def f528(z):
+    return f527(torch.sigmoid(z))
+def f529(z):
+    return f528(torch.sigmoid(z))
+def f530(z):
+    return f529(torch.sigmoid(z))
+def f531(z):
+    return f530(torch.sigmoid(z))
+def f532(z):
+    return f531(torch.sigmoid(z))
+def f533(z):
+    return f532(torch.sigmoid(z))
+def f534(z):
+    return f533(torch.sigmoid(z))
+def f535(z):
+    return f534(torch.sigmoid(z))
+def f536(z):
+    return f535(torch.sigmoid(z))
+def f537(z):
+    return f536(torch.sigmoid(z))
+def f538(z):
+    return f537(torch.sigmoid(z))
+def f539(z):
+    return f538(torch.sigmoid(z))
+def f540(z):
+    return f539(torch.sigmoid(z))
+def f541(z):
+    return f540(torch.sigmoid(z))
+def f542(z):
+    return f541(torch.sigmoid(z))
+def f543(z):
+    return f542(torch.sigmoid(z))
+def f544(z):
+    return f543(torch.sigmoid(z))
+def f545(z):
+    return f544(torch.sigmoid(z))
+def f546(z):
+    return f545(torch.sigmoid(z))
+def f547(z):
+    return f546(torch.sigmoid(z))
+def f548(z):
+    return f547(torch.sigmoid(z))
+def f549(z):
+    return f548(torch.sigmoid(z))
+def f550(z):
+    return f549(torch.sigmoid(z))
+def f551(z):
+    return f550(torch.sigmoid(z))
+def f552(z):
+    return f551(torch.sigmoid(z))
+def f553(z):
+    return f552(torch.sigmoid(z))
+def f554(z):
+    return f553(torch.sigmoid(z))
+def f555(z):
+    return f554(torch.sigmoid(z))
+def f556(z):
+    return f555(torch.sigmoid(z))
+def f557(z):
+    return f556(torch.sigmoid(z))
+def f558(z):
+    return f557(torch.sigmoid(z))
+def f559(z):
+    return f558(torch.sigmoid(z))
+def f560(z):
+    return f559(torch.sigmoid(z))
+def f561(z):
+    return f560(torch.sigmoid(z))
+def f562(z):
+    return f561(torch.sigmoid(z))
+def f563(z):
+    return f562(torch.sigmoid(z))
+def f564(z):
+    return f563(torch.sigmoid(z))
+def f565(z):
+    return f564(torch.sigmoid(z))
+def f566(z):
+    return f565(torch.sigmoid(z))
+def f567(z):
+    return f566(torch.sigmoid(z))
+def f568(z):
+    return f567(torch.sigmoid(z))
+def f569(z):
+    return f568(torch.sigmoid(z))
+def f570(z):
+    return f569(torch.sigmoid(z))
+def f571(z):
+    return f570(torch.sigmoid(z))
+def f572(z):
+    return f571(torch.sigmoid(z))
+def f573(z):
+    return f572(torch.sigmoid(z))
+def f574(z):
+    return f573(torch.sigmoid(z))
+def f575(z):
+    return f574(torch.sigmoid(z))
+def f576(z):
+    return f575(torch.sigmoid(z))
+def f577(z):
+    return f576(torch.sigmoid(z))
+def f578(z):
+    return f577(torch.sigmoid(z))
+def f579(z):
+    return f578(torch.sigmoid(z))
+def f580(z):
+    return f579(torch.sigmoid(z))
+def f581(z):
+    return f580(torch.sigmoid(z))
+def f582(z):
+    return f581(torch.sigmoid(z))
+def f583(z):
+    return f582(torch.sigmoid(z))
+def f584(z):
+    return f583(torch.sigmoid(z))
+def f585(z):
+    return f584(torch.sigmoid(z))
+def f586(z):
+    return f585(torch.sigmoid(z))
+def f587(z):
+    return f586(torch.sigmoid(z))
+def f588(z):
+    return f587(torch.sigmoid(z))
+def f589(z):
+    return f588(torch.sigmoid(z))
+def f590(z):
+    return f589(torch.sigmoid(z))
+def f591(z):
+    return f590(torch.sigmoid(z))
+def f592(z):
+    return f591(torch.sigmoid(z))
+def f593(z):
+    return f592(torch.sigmoid(z))
+def f594(z):
+    return f593(torch.sigmoid(z))
+def f595(z):
+    return f594(torch.sigmoid(z))
+def f596(z):
+    return f595(torch.sigmoid(z))
+def f597(z):
+    return f596(torch.sigmoid(z))
+def f598(z):
+    return f597(torch.sigmoid(z))
+def f599(z):
+    return f598(torch.sigmoid(z))
+def f600(z):
+    return f599(torch.sigmoid(z))
+def f601(z):
+    return f600(torch.sigmoid(z))
+def f602(z):
+    return f601(torch.sigmoid(z))
+def f603(z):
+    return f602(torch.sigmoid(z))
+def f604(z):
+    return f603(torch.sigmoid(z))
+def f605(z):
+    return f604(torch.sigmoid(z))
+def f606(z):
+    return f605(torch.sigmoid(z))
+def f607(z):
+    return f606(torch.sigmoid(z))
+def f608(z):
+    return f607(torch.sigmoid(z))
+def f609(z):
+    return f608(torch.sigmoid(z))
+def f610(z):
+    return f609(torch.sigmoid(z))
+def f611(z):
+    return f610(torch.sigmoid(z))
+def f612(z):
+    return f611(torch.sigmoid(z))
+def f613(z):
+    return f612(torch.sigmoid(z))
+def f614(z):
+    return f613(torch.sigmoid(z))
+def f615(z):
+    return f614(torch.sigmoid(z))
+def f616(z):
+    return f615(torch.sigmoid(z))
+def f617(z):
+    return f616(torch.sigmoid(z))
+def f618(z):
+    return f617(torch.sigmoid(z))
+def f619(z):
+    return f618(torch.sigmoid(z))
+def f620(z):
+    return f619(torch.sigmoid(z))
+def f621(z):
+    return f620(torch.sigmoid(z))
+def f622(z):
+    return f621(torch.sigmoid(z))
+def f623(z):
+    return f622(torch.sigmoid(z))
+def f624(z):
+    return f623(torch.sigmoid(z))
+def f625(z):
+    return f624(torch.sigmoid(z))
+def f626(z):
+    return f625(torch.sigmoid(z))
+def f627(z):
+    return f626(torch.sigmoid(z))
+def f628(z):
+    return f627(torch.sigmoid(z))
+def f629(z):
+    return f628(torch.sigmoid(z))
+def f630(z):
+    return f629(torch.sigmoid(z))
+def f631(z):
+    return f630(torch.sigmoid(z))
+def f632(z):
+    return f631(torch.sigmoid(z))
+def f633(z):
+    return f632(torch.sigmoid(z))
+def f634(z):
+    return f633(torch.sigmoid(z))
+def f635(z):
+    return f634(torch.sigmoid(z))
+def f636(z):
+    return f635(torch.sigmoid(z))
+def f637(z):
+    return f636(torch.sigmoid(z))
+def f638(z):
+    return f637(torch.sigmoid(z))
+def f639(z):
+    return f638(torch.sigmoid(z))
+def f640(z):
+    return f639(torch.sigmoid(z))
+def f641(z):
+    return f640(torch.sigmoid(z))
+def f642(z):
+    return f641(torch.sigmoid(z))
+def f643(z):
+    return f642(torch.sigmoid(z))
+def f644(z):
+    return f643(torch.sigmoid(z))
+def f645(z):
+    return f644(torch.sigmoid(z))
+def f646(z):
+    return f645(torch.sigmoid(z))
+def f647(z):
+    return f646(torch.sigmoid(z))
+def f648(z):
+    return f647(torch.sigmoid(z))
+def f649(z):
+    return f648(torch.sigmoid(z))
+def f650(z):
+    return f649(torch.sigmoid(z))
+def f651(z):
+    return f650(torch.sigmoid(z))
+def f652(z):
+    return f651(torch.sigmoid(z))
+def f653(z):
+    return f652(torch.sigmoid(z))
+def f654(z):
+    return f653(torch.sigmoid(z))
+def f655(z):
+    return f654(torch.sigmoid(z))
+def f656(z):
+    return f655(torch.sigmoid(z))
+def f657(z):
+    return f656(torch.sigmoid(z))
+def f658(z):
+    return f657(torch.sigmoid(z))
+def f659(z):
+    return f658(torch.sigmoid(z))
+def f660(z):
+    return f659(torch.sigmoid(z))
+def f661(z):
+    return f660(torch.sigmoid(z))
+def f662(z):
+    return f661(torch.sigmoid(z))
+def f663(z):
+    return f662(torch.sigmoid(z))
+def f664(z):
+    return f663(torch.sigmoid(z))
+def f665(z):
+    return f664(torch.sigmoid(z))
+def f666(z):
+    return f665(torch.sigmoid(z))
+def f667(z):
+    return f666(torch.sigmoid(z))
+def f668(z):
+    return f667(torch.sigmoid(z))
+def f669(z):
+    return f668(torch.sigmoid(z))
+def f670(z):
+    return f669(torch.sigmoid(z))
+def f671(z):
+    return f670(torch.sigmoid(z))
+def f672(z):
+    return f671(torch.sigmoid(z))
+def f673(z):
+    return f672(torch.sigmoid(z))
+def f674(z):
+    return f673(torch.sigmoid(z))
+def f675(z):
+    return f674(torch.sigmoid(z))
+def f676(z):
+    return f675(torch.sigmoid(z))
+def f677(z):
+    return f676(torch.sigmoid(z))
+def f678(z):
+    return f677(torch.sigmoid(z))
+def f679(z):
+    return f678(torch.sigmoid(z))
+def f680(z):
+    return f679(torch.sigmoid(z))
+def f681(z):
+    return f680(torch.sigmoid(z))
+def f682(z):
+    return f681(torch.sigmoid(z))
+def f683(z):
+    return f682(torch.sigmoid(z))
+def f684(z):
+    return f683(torch.sigmoid(z))
+def f685(z):
+    return f684(torch.sigmoid(z))
+def f686(z):
+    return f685(torch.sigmoid(z))
+def f687(z):
+    return f686(torch.sigmoid(z))
+def f688(z):
+    return f687(torch.sigmoid(z))
+def f689(z):
+    return f688(torch.sigmoid(z))
+def f690(z):
+    return f689(torch.sigmoid(z))
+def f691(z):
+    return f690(torch.sigmoid(z))
+def f692(z):
+    return f691(torch.sigmoid(z))
+def f693(z):
+    return f692(torch.sigmoid(z))
+def f694(z):
+    return f693(torch.sigmoid(z))
+def f695(z):
+    return f694(torch.sigmoid(z))
+def f696(z):
+    return f695(torch.sigmoid(z))
+def f697(z):
+    return f696(torch.sigmoid(z))
+def f698(z):
+    return f697(torch.sigmoid(z))
+def f699(z):
+    return f698(torch.sigmoid(z))
+def f700(z):
+    return f699(torch.sigmoid(z))
+def f701(z):
+    return f700(torch.sigmoid(z))
+def f702(z):
+    return f701(torch.sigmoid(z))
+def f703(z):
+    return f702(torch.sigmoid(z))
+def f704(z):
+    return f703(torch.sigmoid(z))
+def f705(z):
+    return f704(torch.sigmoid(z))
+def f706(z):
+    return f705(torch.sigmoid(z))
+def f707(z):
+    return f706(torch.sigmoid(z))
+def f708(z):
+    return f707(torch.sigmoid(z))
+def f709(z):
+    return f708(torch.sigmoid(z))
+def f710(z):
+    return f709(torch.sigmoid(z))
+def f711(z):
+    return f710(torch.sigmoid(z))
+def f712(z):
+    return f711(torch.sigmoid(z))
+def f713(z):
+    return f712(torch.sigmoid(z))
+def f714(z):
+    return f713(torch.sigmoid(z))
+def f715(z):
+    return f714(torch.sigmoid(z))
+def f716(z):
+    return f715(torch.sigmoid(z))
+def f717(z):
+    return f716(torch.sigmoid(z))
+def f718(z):
+    return f717(torch.sigmoid(z))
+def f719(z):
+    return f718(torch.sigmoid(z))
+def f720(z):
+    return f719(torch.sigmoid(z))
+def f721(z):
+    return f720(torch.sigmoid(z))
+def f722(z):
+    return f721(torch.sigmoid(z))
+def f723(z):
+    return f722(torch.sigmoid(z))
+def f724(z):
+    return f723(torch.sigmoid(z))
+def f725(z):
+    return f724(torch.sigmoid(z))
+def f726(z):
+    return f725(torch.sigmoid(z))
+def f727(z):
+    return f726(torch.sigmoid(z))
+def f728(z):
+    return f727(torch.sigmoid(z))
+def f729(z):
+    return f728(torch.sigmoid(z))
+def f730(z):
+    return f729(torch.sigmoid(z))
+def f731(z):
+    return f730(torch.sigmoid(z))
+def f732(z):
+    return f731(torch.sigmoid(z))
+def f733(z):
+    return f732(torch.sigmoid(z))
+def f734(z):
+    return f733(torch.sigmoid(z))
+def f735(z):
+    return f734(torch.sigmoid(z))
+def f736(z):
+    return f735(torch.sigmoid(z))
+def f737(z):
+    return f736(torch.sigmoid(z))
+def f738(z):
+    return f737(torch.sigmoid(z))
+def f739(z):
+    return f738(torch.sigmoid(z))
+def f740(z):
+    return f739(torch.sigmoid(z))
+def f741(z):
+    return f740(torch.sigmoid(z))
+def f742(z):
+    return f741(torch.sigmoid(z))
+def f743(z):
+    return f742(torch.sigmoid(z))
+def f744(z):
+    return f743(torch.sigmoid(z))
+def f745(z):
+    return f744(torch.sigmoid(z))
+def f746(z):
+    return f745(torch.sigmoid(z))
+def f747(z):
+    return f746(torch.sigmoid(z))
+def f748(z):
+    return f747(torch.sigmoid(z))
+def f749(z):
+    return f748(torch.sigmoid(z))
+def f750(z):
+    return f749(torch.sigmoid(z))
+def f751(z):
+    return f750(torch.sigmoid(z))
+def f752(z):
+    return f751(torch.sigmoid(z))
+def f753(z):
+    return f752(torch.sigmoid(z))
+def f754(z):
+    return f753(torch.sigmoid(z))
+def f755(z):
+    return f754(torch.sigmoid(z))
+def f756(z):
+    return f755(torch.sigmoid(z))
+def f757(z):
+    return f756(torch.sigmoid(z))
+def f758(z):
+    return f757(torch.sigmoid(z))
+def f759(z):
+    return f758(torch.sigmoid(z))
+def f760(z):
+    return f759(torch.sigmoid(z))
+def f761(z):
+    return f760(torch.sigmoid(z))
+def f762(z):
+    return f761(torch.sigmoid(z))
+def f763(z):
+    return f762(torch.sigmoid(z))
+def f764(z):
+    return f763(torch.sigmoid(z))
+def f765(z):
+    return f764(torch.sigmoid(z))
+def f766(z):
+    return f765(torch.sigmoid(z))
+def f767(z):
+    return f766(torch.sigmoid(z))
+def f768(z):
+    return f767(torch.sigmoid(z))
+def f769(z):
+    return f768(torch.sigmoid(z))
+def f770(z):
+    return f769(torch.sigmoid(z))
+def f771(z):
+    return f770(torch.sigmoid(z))
+def f772(z):
+    return f771(torch.sigmoid(z))
+def f773(z):
+    return f772(torch.sigmoid(z))
+def f774(z):
+    return f773(torch.sigmoid(z))
+def f775(z):
+    return f774(torch.sigmoid(z))
+def f776(z):
+    return f775(torch.sigmoid(z))
+def f777(z):
+    return f776(torch.sigmoid(z))
+def f778(z):
+    return f777(torch.sigmoid(z))
+def f779(z):
+    return f778(torch.sigmoid(z))
+def f780(z):
+    return f779(torch.sigmoid(z))
+def f781(z):
+    return f780(torch.sigmoid(z))
+def f782(z):
+    return f781(torch.sigmoid(z))
+def f783(z):
+    return f782(torch.sigmoid(z))
+def f784(z):
+    return f783(torch.sigmoid(z))
+def f785(z):
+    return f784(torch.sigmoid(z))
+def f786(z):
+    return f785(torch.sigmoid(z))
+def f787(z):
+    return f786(torch.sigmoid(z))
+def f788(z):
+    return f787(torch.sigmoid(z))
+def f789(z):
+    return f788(torch.sigmoid(z))
+def f790(z):
+    return f789(torch.sigmoid(z))
+def f791(z):
+    return f790(torch.sigmoid(z))
+def f792(z):
+    return f791(torch.sigmoid(z))
+def f793(z):
+    return f792(torch.sigmoid(z))
+def f794(z):
+    return f793(torch.sigmoid(z))
+def f795(z):
+    return f794(torch.sigmoid(z))
+def f796(z):
+    return f795(torch.sigmoid(z))
+def f797(z):
+    return f796(torch.sigmoid(z))
+def f798(z):
+    return f797(torch.sigmoid(z))
+def f799(z):
+    return f798(torch.sigmoid(z))
+def f800(z):
+    return f799(torch.sigmoid(z))
+def f801(z):
+    return f800(torch.sigmoid(z))
+def f802(z):
+    return f801(torch.sigmoid(z))
+def f803(z):
+    return f802(torch.sigmoid(z))
+def f804(z):
+    return f803(torch.sigmoid(z))
+def f805(z):
+    return f804(torch.sigmoid(z))
+def f806(z):
+    return f805(torch.sigmoid(z))
+def f807(z):
+    return f806(torch.sigmoid(z))
+def f808(z):
+    return f807(torch.sigmoid(z))
+def f809(z):
+    return f808(torch.sigmoid(z))
+def f810(z):
+    return f809(torch.sigmoid(z))
+def f811(z):
+    return f810(torch.sigmoid(z))
+def f812(z):
+    return f811(torch.sigmoid(z))
+def f813(z):
+    return f812(torch.sigmoid(z))
+def f814(z):
+    return f813(torch.sigmoid(z))
+def f815(z):
+    return f814(torch.sigmoid(z))
+def f816(z):
+    return f815(torch.sigmoid(z))
+def f817(z):
+    return f816(torch.sigmoid(z))
+def f818(z):
+    return f817(torch.sigmoid(z))
+def f819(z):
+    return f818(torch.sigmoid(z))
+def f820(z):
+    return f819(torch.sigmoid(z))
+def f821(z):
+    return f820(torch.sigmoid(z))
+def f822(z):
+    return f821(torch.sigmoid(z))
+def f823(z):
+    return f822(torch.sigmoid(z))
+def f824(z):
+    return f823(torch.sigmoid(z))
+def f825(z):
+    return f824(torch.sigmoid(z))
+def f826(z):
+    return f825(torch.sigmoid(z))
+def f827(z):
+    return f826(torch.sigmoid(z))
+def f828(z):
+    return f827(torch.sigmoid(z))
+def f829(z):
+    return f828(torch.sigmoid(z))
+def f830(z):
+    return f829(torch.sigmoid(z))
+def f831(z):
+    return f830(torch.sigmoid(z))
+def f832(z):
+    return f831(torch.sigmoid(z))
+def f833(z):
+    return f832(torch.sigmoid(z))
+def f834(z):
+    return f833(torch.sigmoid(z))
+def f835(z):
+    return f834(torch.sigmoid(z))
+def f836(z):
+    return f835(torch.sigmoid(z))
+def f837(z):
+    return f836(torch.sigmoid(z))
+def f838(z):
+    return f837(torch.sigmoid(z))
+def f839(z):
+    return f838(torch.sigmoid(z))
+def f840(z):
+    return f839(torch.sigmoid(z))
+def f841(z):
+    return f840(torch.sigmoid(z))
+def f842(z):
+    return f841(torch.sigmoid(z))
+def f843(z):
+    return f842(torch.sigmoid(z))
+def f844(z):
+    return f843(torch.sigmoid(z))
+def f845(z):
+    return f844(torch.sigmoid(z))
+def f846(z):
+    return f845(torch.sigmoid(z))
+def f847(z):
+    return f846(torch.sigmoid(z))
+def f848(z):
+    return f847(torch.sigmoid(z))
+def f849(z):
+    return f848(torch.sigmoid(z))
+def f850(z):
+    return f849(torch.sigmoid(z))
+def f851(z):
+    return f850(torch.sigmoid(z))
+def f852(z):
+    return f851(torch.sigmoid(z))
+def f853(z):
+    return f852(torch.sigmoid(z))
+def f854(z):
+    return f853(torch.sigmoid(z))
+def f855(z):
+    return f854(torch.sigmoid(z))
+def f856(z):
+    return f855(torch.sigmoid(z))
+def f857(z):
+    return f856(torch.sigmoid(z))
+def f858(z):
+    return f857(torch.sigmoid(z))
+def f859(z):
+    return f858(torch.sigmoid(z))
+def f860(z):
+    return f859(torch.sigmoid(z))
+def f861(z):
+    return f860(torch.sigmoid(z))
+def f862(z):
+    return f861(torch.sigmoid(z))
+def f863(z):
+    return f862(torch.sigmoid(z))
+def f864(z):
+    return f863(torch.sigmoid(z))
+def f865(z):
+    return f864(torch.sigmoid(z))
+def f866(z):
+    return f865(torch.sigmoid(z))
+def f867(z):
+    return f866(torch.sigmoid(z))
+def f868(z):
+    return f867(torch.sigmoid(z))
+def f869(z):
+    return f868(torch.sigmoid(z))
+def f870(z):
+    return f869(torch.sigmoid(z))
+def f871(z):
+    return f870(torch.sigmoid(z))
+def f872(z):
+    return f871(torch.sigmoid(z))
+def f873(z):
+    return f872(torch.sigmoid(z))
+def f874(z):
+    return f873(torch.sigmoid(z))
+def f875(z):
+    return f874(torch.sigmoid(z))
+def f876(z):
+    return f875(torch.sigmoid(z))
+def f877(z):
+    return f876(torch.sigmoid(z))
+def f878(z):
+    return f877(torch.sigmoid(z))
+def f879(z):
+    return f878(torch.sigmoid(z))
+def f880(z):
+    return f879(torch.sigmoid(z))
+def f881(z):
+    return f880(torch.sigmoid(z))
+def f882(z):
+    return f881(torch.sigmoid(z))
+def f883(z):
+    return f882(torch.sigmoid(z))
+def f884(z):
+    return f883(torch.sigmoid(z))
+def f885(z):
+    return f884(torch.sigmoid(z))
+def f886(z):
+    return f885(torch.sigmoid(z))
+def f887(z):
+    return f886(torch.sigmoid(z))
+def f888(z):
+    return f887(torch.sigmoid(z))
+def f889(z):
+    return f888(torch.sigmoid(z))
+def f890(z):
+    return f889(torch.sigmoid(z))
+def f891(z):
+    return f890(torch.sigmoid(z))
+def f892(z):
+    return f891(torch.sigmoid(z))
+def f893(z):
+    return f892(torch.sigmoid(z))
+def f894(z):
+    return f893(torch.sigmoid(z))
+def f895(z):
+    return f894(torch.sigmoid(z))
+def f896(z):
+    return f895(torch.sigmoid(z))
+def f897(z):
+    return f896(torch.sigmoid(z))
+def f898(z):
+    return f897(torch.sigmoid(z))
+def f899(z):
+    return f898(torch.sigmoid(z))
+def f900(z):
+    return f899(torch.sigmoid(z))
+def f901(z):
+    return f900(torch.sigmoid(z))
+def f902(z):
+    return f901(torch.sigmoid(z))
+def f903(z):
+    return f902(torch.sigmoid(z))
+def f904(z):
+    return f903(torch.sigmoid(z))
+def f905(z):
+    return f904(torch.sigmoid(z))
+def f906(z):
+    return f905(torch.sigmoid(z))
+def f907(z):
+    return f906(torch.sigmoid(z))
+def f908(z):
+    return f907(torch.sigmoid(z))
+def f909(z):
+    return f908(torch.sigmoid(z))
+def f910(z):
+    return f909(torch.sigmoid(z))
+def f911(z):
+    return f910(torch.sigmoid(z))
+def f912(z):
+    return f911(torch.sigmoid(z))
+def f913(z):
+    return f912(torch.sigmoid(z))
+def f914(z):
+    return f913(torch.sigmoid(z))
+def f915(z):
+    return f914(torch.sigmoid(z))
+def f916(z):
+    return f915(torch.sigmoid(z))
+def f917(z):
+    return f916(torch.sigmoid(z))
+def f918(z):
+    return f917(torch.sigmoid(z))
+def f919(z):
+    return f918(torch.sigmoid(z))
+def f920(z):
+    return f919(torch.sigmoid(z))
+def f921(z):
+    return f920(torch.sigmoid(z))
+def f922(z):
+    return f921(torch.sigmoid(z))
+def f923(z):
+    return f922(torch.sigmoid(z))
+def f924(z):
+    return f923(torch.sigmoid(z))
+def f925(z):
+    return f924(torch.sigmoid(z))
+def f926(z):
+    return f925(torch.sigmoid(z))
+def f927(z):
+    return f926(torch.sigmoid(z))
+def f928(z):
+    return f927(torch.sigmoid(z))
+def f929(z):
+    return f928(torch.sigmoid(z))
+def f930(z):
+    return f929(torch.sigmoid(z))
+def f931(z):
+    return f930(torch.sigmoid(z))
+def f932(z):
+    return f931(torch.sigmoid(z))
+def f933(z):
+    return f932(torch.sigmoid(z))
+def f934(z):
+    return f933(torch.sigmoid(z))
+def f935(z):
+    return f934(torch.sigmoid(z))
+def f936(z):
+    return f935(torch.sigmoid(z))
+def f937(z):
+    return f936(torch.sigmoid(z))
+def f938(z):
+    return f937(torch.sigmoid(z))
+def f939(z):
+    return f938(torch.sigmoid(z))
+def f940(z):
+    return f939(torch.sigmoid(z))
+def f941(z):
+    return f940(torch.sigmoid(z))
+def f942(z):
+    return f941(torch.sigmoid(z))
+def f943(z):
+    return f942(torch.sigmoid(z))
+def f944(z):
+    return f943(torch.sigmoid(z))
+def f945(z):
+    return f944(torch.sigmoid(z))
+def f946(z):
+    return f945(torch.sigmoid(z))
+def f947(z):
+    return f946(torch.sigmoid(z))
+def f948(z):
+    return f947(torch.sigmoid(z))
+def f949(z):
+    return f948(torch.sigmoid(z))
+def f950(z):
+    return f949(torch.sigmoid(z))
+def f951(z):
+    return f950(torch.sigmoid(z))
+def f952(z):
+    return f951(torch.sigmoid(z))
+def f953(z):
+    return f952(torch.sigmoid(z))
+def f954(z):
+    return f953(torch.sigmoid(z))
+def f955(z):
+    return f954(torch.sigmoid(z))
+def f956(z):
+    return f955(torch.sigmoid(z))
+def f957(z):
+    return f956(torch.sigmoid(z))
+def f958(z):
+    return f957(torch.sigmoid(z))
+def f959(z):
+    return f958(torch.sigmoid(z))
+def f960(z):
+    return f959(torch.sigmoid(z))
+def f961(z):
+    return f960(torch.sigmoid(z))
+def f962(z):
+    return f961(torch.sigmoid(z))
+def f963(z):
+    return f962(torch.sigmoid(z))
+def f964(z):
+    return f963(torch.sigmoid(z))
+def f965(z):
+    return f964(torch.sigmoid(z))
+def f966(z):
+    return f965(torch.sigmoid(z))
+def f967(z):
+    return f966(torch.sigmoid(z))
+def f968(z):
+    return f967(torch.sigmoid(z))
+def f969(z):
+    return f968(torch.sigmoid(z))
+def f970(z):
+    return f969(torch.sigmoid(z))
+def f971(z):
+    return f970(torch.sigmoid(z))
+def f972(z):
+    return f971(torch.sigmoid(z))
+def f973(z):
+    return f972(torch.sigmoid(z))
+def f974(z):
+    return f973(torch.sigmoid(z))
+def f975(z):
+    return f974(torch.sigmoid(z))
+def f976(z):
+    return f975(torch.sigmoid(z))
+def f977(z):
+    return f976(torch.sigmoid(z))
+def f978(z):
+    return f977(torch.sigmoid(z))
+def f979(z):
+    return f978(torch.sigmoid(z))
+def f980(z):
+    return f979(torch.sigmoid(z))
+def f981(z):
+    return f980(torch.sigmoid(z))
+def f982(z):
+    return f981(torch.sigmoid(z))
+def f983(z):
+    return f982(torch.sigmoid(z))
+def f984(z):
+    return f983(torch.sigmoid(z))
+def f985(z):
+    return f984(torch.sigmoid(z))
+def f986(z):
+    return f985(torch.sigmoid(z))
+def f987(z):
+    return f986(torch.sigmoid(z))
+def f988(z):
+    return f987(torch.sigmoid(z))
+def f989(z):
+    return f988(torch.sigmoid(z))
+def f990(z):
+    return f989(torch.sigmoid(z))
+def f991(z):
+    return f990(torch.sigmoid(z))
+def f992(z):
+    return f991(torch.sigmoid(z))
+def f993(z):
+    return f992(torch.sigmoid(z))
+def f994(z):
+    return f993(torch.sigmoid(z))
+def f995(z):
+    return f994(torch.sigmoid(z))
+def f996(z):
+    return f995(torch.sigmoid(z))
+def f997(z):
+    return f996(torch.sigmoid(z))
+def f998(z):
+    return f997(torch.sigmoid(z))
+def f999(z):
+    return f998(torch.sigmoid(z))
+def f1000(z):
+    return f999(torch.sigmoid(z))
+def f1001(z):
+    return f1000(torch.sigmoid(z))
+def f1002(z):
+    return f1001(torch.sigmoid(z))
+def f1003(z):
+    return f1002(torch.sigmoid(z))
+def f1004(z):
+    return f1003(torch.sigmoid(z))
+def f1005(z):
+    return f1004(torch.sigmoid(z))
+def f1006(z):
+    return f1005(torch.sigmoid(z))
+def f1007(z):
+    return f1006(torch.sigmoid(z))
+def f1008(z):
+    return f1007(torch.sigmoid(z))
+def f1009(z):
+    return f1008(torch.sigmoid(z))
+def f1010(z):
+    return f1009(torch.sigmoid(z))
+def f1011(z):
+    return f1010(torch.sigmoid(z))
+def f1012(z):
+    return f1011(torch.sigmoid(z))
+def f1013(z):
+    return f1012(torch.sigmoid(z))
+def f1014(z):
+    return f1013(torch.sigmoid(z))
+def f1015(z):
+    return f1014(torch.sigmoid(z))
+def f1016(z):
+    return f1015(torch.sigmoid(z))
+def f1017(z):
+    return f1016(torch.sigmoid(z))
+def f1018(z):
+    return f1017(torch.sigmoid(z))
+def f1019(z):
+    return f1018(torch.sigmoid(z))
+def f1020(z):
+    return f1019(torch.sigmoid(z))
+def f1021(z):
+    return f1020(torch.sigmoid(z))
+def f1022(z):
+    return f1021(torch.sigmoid(z))
+def f1023(z):
+    return f1022(torch.sigmoid(z))
+def f1024(z):
+    return f1023(torch.sigmoid(z))
+def f1025(z):
+    return f1024(torch.sigmoid(z))
+def f1026(z):
+    return f1025(torch.sigmoid(z))
+def f1027(z):
+    return f1026(torch.sigmoid(z))
+def f1028(z):
+    return f1027(torch.sigmoid(z))
+def f1029(z):
+    return f1028(torch.sigmoid(z))
+def f1030(z):
+    return f1029(torch.sigmoid(z))
+def f1031(z):
+    return f1030(torch.sigmoid(z))
+def f1032(z):
+    return f1031(torch.sigmoid(z))
+def f1033(z):
+    return f1032(torch.sigmoid(z))
+def f1034(z):
+    return f1033(torch.sigmoid(z))
+def f1035(z):
+    return f1034(torch.sigmoid(z))
+def f1036(z):
+    return f1035(torch.sigmoid(z))
+def f1037(z):
+    return f1036(torch.sigmoid(z))
+def f1038(z):
+    return f1037(torch.sigmoid(z))
+def f1039(z):
+    return f1038(torch.sigmoid(z))
+def f1040(z):
+    return f1039(torch.sigmoid(z))
+def f1041(z):
+    return f1040(torch.sigmoid(z))
+def f1042(z):
+    return f1041(torch.sigmoid(z))
+def f1043(z):
+    return f1042(torch.sigmoid(z))
+def f1044(z):
+    return f1043(torch.sigmoid(z))
+def f1045(z):
+    return f1044(torch.sigmoid(z))
+def f1046(z):
+    return f1045(torch.sigmoid(z))
+def f1047(z):
+    return f1046(torch.sigmoid(z))
+def f1048(z):
+    return f1047(torch.sigmoid(z))
+def f1049(z):
+    return f1048(torch.sigmoid(z))
+def f1050(z):
+    return f1049(torch.sigmoid(z))
+def f1051(z):
+    return f1050(torch.sigmoid(z))
+def f1052(z):
+    return f1051(torch.sigmoid(z))
+def f1053(z):
+    return f1052(torch.sigmoid(z))
+def f1054(z):
+    return f1053(torch.sigmoid(z))
+def f1055(z):
+    return f1054(torch.sigmoid(z))
+def f1056(z):
+    return f1055(torch.sigmoid(z))
+def f1057(z):
+    return f1056(torch.sigmoid(z))
+def f1058(z):
+    return f1057(torch.sigmoid(z))
+def f1059(z):
+    return f1058(torch.sigmoid(z))
+def f1060(z):
+    return f1059(torch.sigmoid(z))
+def f1061(z):
+    return f1060(torch.sigmoid(z))
+def f1062(z):
+    return f1061(torch.sigmoid(z))
+def f1063(z):
+    return f1062(torch.sigmoid(z))
+def f1064(z):
+    return f1063(torch.sigmoid(z))
+def f1065(z):
+    return f1064(torch.sigmoid(z))
+def f1066(z):
+    return f1065(torch.sigmoid(z))
+def f1067(z):
+    return f1066(torch.sigmoid(z))
+def f1068(z):
+    return f1067(torch.sigmoid(z))
+def f1069(z):
+    return f1068(torch.sigmoid(z))
+def f1070(z):
+    return f1069(torch.sigmoid(z))
+def f1071(z):
+    return f1070(torch.sigmoid(z))
+def f1072(z):
+    return f1071(torch.sigmoid(z))
+def f1073(z):
+    return f1072(torch.sigmoid(z))
+def f1074(z):
+    return f1073(torch.sigmoid(z))
+def f1075(z):
+    return f1074(torch.sigmoid(z))
+def f1076(z):
+    return f1075(torch.sigmoid(z))
+def f1077(z):
+    return f1076(torch.sigmoid(z))
+def f1078(z):
+    return f1077(torch.sigmoid(z))
+def f1079(z):
+    return f1078(torch.sigmoid(z))
+def f1080(z):
+    return f1079(torch.sigmoid(z))
+def f1081(z):
+    return f1080(torch.sigmoid(z))
+def f1082(z):
+    return f1081(torch.sigmoid(z))
+def f1083(z):
+    return f1082(torch.sigmoid(z))
+def f1084(z):
+    return f1083(torch.sigmoid(z))
+def f1085(z):
+    return f1084(torch.sigmoid(z))
+def f1086(z):
+    return f1085(torch.sigmoid(z))
+def f1087(z):
+    return f1086(torch.sigmoid(z))
+def f1088(z):
+    return f1087(torch.sigmoid(z))
+def f1089(z):
+    return f1088(torch.sigmoid(z))
+def f1090(z):
+    return f1089(torch.sigmoid(z))
+def f1091(z):
+    return f1090(torch.sigmoid(z))
+def f1092(z):
+    return f1091(torch.sigmoid(z))
+def f1093(z):
+    return f1092(torch.sigmoid(z))
+def f1094(z):
+    return f1093(torch.sigmoid(z))
+def f1095(z):
+    return f1094(torch.sigmoid(z))
+def f1096(z):
+    return f1095(torch.sigmoid(z))
+def f1097(z):
+    return f1096(torch.sigmoid(z))
+def f1098(z):
+    return f1097(torch.sigmoid(z))
+def f1099(z):
+    return f1098(torch.sigmoid(z))
+def f1100(z):
+    return f1099(torch.sigmoid(z))
+def f1101(z):
+    return f1100(torch.sigmoid(z))
+def f1102(z):
+    return f1101(torch.sigmoid(z))
+def f1103(z):
+    return f1102(torch.sigmoid(z))
+def f1104(z):
+    return f1103(torch.sigmoid(z))
+def f1105(z):
+    return f1104(torch.sigmoid(z))
+def f1106(z):
+    return f1105(torch.sigmoid(z))
+def f1107(z):
+    return f1106(torch.sigmoid(z))
+def f1108(z):
+    return f1107(torch.sigmoid(z))
+def f1109(z):
+    return f1108(torch.sigmoid(z))
+def f1110(z):
+    return f1109(torch.sigmoid(z))
+def f1111(z):
+    return f1110(torch.sigmoid(z))
+def f1112(z):
+    return f1111(torch.sigmoid(z))
+def f1113(z):
+    return f1112(torch.sigmoid(z))
+def f1114(z):
+    return f1113(torch.sigmoid(z))
+def f1115(z):
+    return f1114(torch.sigmoid(z))
+def f1116(z):
+    return f1115(torch.sigmoid(z))
+def f1117(z):
+    return f1116(torch.sigmoid(z))
+def f1118(z):
+    return f1117(torch.sigmoid(z))
+def f1119(z):
+    return f1118(torch.sigmoid(z))
+def f1120(z):
+    return f1119(torch.sigmoid(z))
+def f1121(z):
+    return f1120(torch.sigmoid(z))
+def f1122(z):
+    return f1121(torch.sigmoid(z))
+def f1123(z):
+    return f1122(torch.sigmoid(z))
+def f1124(z):
+    return f1123(torch.sigmoid(z))
+def f1125(z):
+    return f1124(torch.sigmoid(z))
+def f1126(z):
+    return f1125(torch.sigmoid(z))
+def f1127(z):
+    return f1126(torch.sigmoid(z))
+def f1128(z):
+    return f1127(torch.sigmoid(z))
+def f1129(z):
+    return f1128(torch.sigmoid(z))
+def f1130(z):
+    return f1129(torch.sigmoid(z))
+def f1131(z):
+    return f1130(torch.sigmoid(z))
+def f1132(z):
+    return f1131(torch.sigmoid(z))
+def f1133(z):
+    return f1132(torch.sigmoid(z))
+def f1134(z):
+    return f1133(torch.sigmoid(z))
+def f1135(z):
+    return f1134(torch.sigmoid(z))
+def f1136(z):
+    return f1135(torch.sigmoid(z))
+def f1137(z):
+    return f1136(torch.sigmoid(z))
+def f1138(z):
+    return f1137(torch.sigmoid(z))
+def f1139(z):
+    return f1138(torch.sigmoid(z))
+def f1140(z):
+    return f1139(torch.sigmoid(z))
+def f1141(z):
+    return f1140(torch.sigmoid(z))
+def f1142(z):
+    return f1141(torch.sigmoid(z))
+def f1143(z):
+    return f1142(torch.sigmoid(z))
+def f1144(z):
+    return f1143(torch.sigmoid(z))
+def f1145(z):
+    return f1144(torch.sigmoid(z))
+def f1146(z):
+    return f1145(torch.sigmoid(z))
+def f1147(z):
+    return f1146(torch.sigmoid(z))
+def f1148(z):
+    return f1147(torch.sigmoid(z))
+def f1149(z):
+    return f1148(torch.sigmoid(z))
+def f1150(z):
+    return f1149(torch.sigmoid(z))
+def f1151(z):
+    return f1150(torch.sigmoid(z))
+def f1152(z):
+    return f1151(torch.sigmoid(z))
+def f1153(z):
+    return f1152(torch.sigmoid(z))
+def f1154(z):
+    return f1153(torch.sigmoid(z))
+def f1155(z):
+    return f1154(torch.sigmoid(z))
+def f1156(z):
+    return f1155(torch.sigmoid(z))
+def f1157(z):
+    return f1156(torch.sigmoid(z))
+def f1158(z):
+    return f1157(torch.sigmoid(z))
+def f1159(z):
+    return f1158(torch.sigmoid(z))
+def f1160(z):
+    return f1159(torch.sigmoid(z))
+def f1161(z):
+    return f1160(torch.sigmoid(z))
+def f1162(z):
+    return f1161(torch.sigmoid(z))
+def f1163(z):
+    return f1162(torch.sigmoid(z))
+def f1164(z):
+    return f1163(torch.sigmoid(z))
+def f1165(z):
+    return f1164(torch.sigmoid(z))
+def f1166(z):
+    return f1165(torch.sigmoid(z))
+def f1167(z):
+    return f1166(torch.sigmoid(z))
+def f1168(z):
+    return f1167(torch.sigmoid(z))
+def f1169(z):
+    return f1168(torch.sigmoid(z))
+def f1170(z):
+    return f1169(torch.sigmoid(z))
+def f1171(z):
+    return f1170(torch.sigmoid(z))
+def f1172(z):
+    return f1171(torch.sigmoid(z))
+def f1173(z):
+    return f1172(torch.sigmoid(z))
+def f1174(z):
+    return f1173(torch.sigmoid(z))
+def f1175(z):
+    return f1174(torch.sigmoid(z))
+def f1176(z):
+    return f1175(torch.sigmoid(z))
+def f1177(z):
+    return f1176(torch.sigmoid(z))
+def f1178(z):
+    return f1177(torch.sigmoid(z))
+def f1179(z):
+    return f1178(torch.sigmoid(z))
+def f1180(z):
+    return f1179(torch.sigmoid(z))
+def f1181(z):
+    return f1180(torch.sigmoid(z))
+def f1182(z):
+    return f1181(torch.sigmoid(z))
+def f1183(z):
+    return f1182(torch.sigmoid(z))
+def f1184(z):
+    return f1183(torch.sigmoid(z))
+def f1185(z):
+    return f1184(torch.sigmoid(z))
+def f1186(z):
+    return f1185(torch.sigmoid(z))
+def f1187(z):
+    return f1186(torch.sigmoid(z))
+def f1188(z):
+    return f1187(torch.sigmoid(z))
+def f1189(z):
+    return f1188(torch.sigmoid(z))
+def f1190(z):
+    return f1189(torch.sigmoid(z))
+def f1191(z):
+    return f1190(torch.sigmoid(z))
+def f1192(z):
+    return f1191(torch.sigmoid(z))
+def f1193(z):
+    return f1192(torch.sigmoid(z))
+def f1194(z):
+    return f1193(torch.sigmoid(z))
+def f1195(z):
+    return f1194(torch.sigmoid(z))
+def f1196(z):
+    return f1195(torch.sigmoid(z))
+def f1197(z):
+    return f1196(torch.sigmoid(z))
+def f1198(z):
+    return f1197(torch.sigmoid(z))
+def f1199(z):
+    return f1198(torch.sigmoid(z))
+def f1200(z):
+    return f1199(torch.sigmoid(z))
+def f1201(z):
+    return f1200(torch.sigmoid(z))
+def f1202(z):
+    return f1201(torch.sigmoid(z))
+def f1203(z):
+    return f1202(torch.sigmoid(z))
+def f1204(z):
+    return f1203(torch.sigmoid(z))
+def f1205(z):
+    return f1204(torch.sigmoid(z))
+def f1206(z):
+    return f1205(torch.sigmoid(z))
+def f1207(z):
+    return f1206(torch.sigmoid(z))
+def f1208(z):
+    return f1207(torch.sigmoid(z))
+def f1209(z):
+    return f1208(torch.sigmoid(z))
+def f1210(z):
+    return f1209(torch.sigmoid(z))
+def f1211(z):
+    return f1210(torch.sigmoid(z))
+def f1212(z):
+    return f1211(torch.sigmoid(z))
+def f1213(z):
+    return f1212(torch.sigmoid(z))
+def f1214(z):
+    return f1213(torch.sigmoid(z))
+def f1215(z):
+    return f1214(torch.sigmoid(z))
+def f1216(z):
+    return f1215(torch.sigmoid(z))
+def f1217(z):
+    return f1216(torch.sigmoid(z))
+def f1218(z):
+    return f1217(torch.sigmoid(z))
+def f1219(z):
+    return f1218(torch.sigmoid(z))
+def f1220(z):
+    return f1219(torch.sigmoid(z))
+def f1221(z):
+    return f1220(torch.sigmoid(z))
+def f1222(z):
+    return f1221(torch.sigmoid(z))
+def f1223(z):
+    return f1222(torch.sigmoid(z))
+def f1224(z):
+    return f1223(torch.sigmoid(z))
+def f1225(z):
+    return f1224(torch.sigmoid(z))
+def f1226(z):
+    return f1225(torch.sigmoid(z))
+def f1227(z):
+    return f1226(torch.sigmoid(z))
+def f1228(z):
+    return f1227(torch.sigmoid(z))
+def f1229(z):
+    return f1228(torch.sigmoid(z))
+def f1230(z):
+    return f1229(torch.sigmoid(z))
+def f1231(z):
+    return f1230(torch.sigmoid(z))
+def f1232(z):
+    return f1231(torch.sigmoid(z))
+def f1233(z):
+    return f1232(torch.sigmoid(z))
+def f1234(z):
+    return f1233(torch.sigmoid(z))
+def f1235(z):
+    return f1234(torch.sigmoid(z))
+def f1236(z):
+    return f1235(torch.sigmoid(z))
+def f1237(z):
+    return f1236(torch.sigmoid(z))
+def f1238(z):
+    return f1237(torch.sigmoid(z))
+def f1239(z):
+    return f1238(torch.sigmoid(z))
+def f1240(z):
+    return f1239(torch.sigmoid(z))
+def f1241(z):
+    return f1240(torch.sigmoid(z))
+def f1242(z):
+    return f1241(torch.sigmoid(z))
+def f1243(z):
+    return f1242(torch.sigmoid(z))
+def f1244(z):
+    return f1243(torch.sigmoid(z))
+def f1245(z):
+    return f1244(torch.sigmoid(z))
+def f1246(z):
+    return f1245(torch.sigmoid(z))
+def f1247(z):
+    return f1246(torch.sigmoid(z))
+def f1248(z):
+    return f1247(torch.sigmoid(z))
+def f1249(z):
+    return f1248(torch.sigmoid(z))
+def f1250(z):
+    return f1249(torch.sigmoid(z))
+def f1251(z):
+    return f1250(torch.sigmoid(z))
+def f1252(z):
+    return f1251(torch.sigmoid(z))
+def f1253(z):
+    return f1252(torch.sigmoid(z))
+def f1254(z):
+    return f1253(torch.sigmoid(z))
+def f1255(z):
+    return f1254(torch.sigmoid(z))
+def f1256(z):
+    return f1255(torch.sigmoid(z))
+def f1257(z):
+    return f1256(torch.sigmoid(z))
+def f1258(z):
+    return f1257(torch.sigmoid(z))
+def f1259(z):
+    return f1258(torch.sigmoid(z))
+def f1260(z):
+    return f1259(torch.sigmoid(z))
+def f1261(z):
+    return f1260(torch.sigmoid(z))
+def f1262(z):
+    return f1261(torch.sigmoid(z))
+def f1263(z):
+    return f1262(torch.sigmoid(z))
+def f1264(z):
+    return f1263(torch.sigmoid(z))
+def f1265(z):
+    return f1264(torch.sigmoid(z))
+def f1266(z):
+    return f1265(torch.sigmoid(z))
+def f1267(z):
+    return f1266(torch.sigmoid(z))
+def f1268(z):
+    return f1267(torch.sigmoid(z))
+def f1269(z):
+    return f1268(torch.sigmoid(z))
+def f1270(z):
+    return f1269(torch.sigmoid(z))
+def f1271(z):
+    return f1270(torch.sigmoid(z))
+def f1272(z):
+    return f1271(torch.sigmoid(z))
+def f1273(z):
+    return f1272(torch.sigmoid(z))
+def f1274(z):
+    return f1273(torch.sigmoid(z))
+def f1275(z):
+    return f1274(torch.sigmoid(z))
+def f1276(z):
+    return f1275(torch.sigmoid(z))
+def f1277(z):
+    return f1276(torch.sigmoid(z))
+def f1278(z):
+    return f1277(torch.sigmoid(z))
+def f1279(z):
+    return f1278(torch.sigmoid(z))
+def f1280(z):
+    return f1279(torch.sigmoid(z))
+def f1281(z):
+    return f1280(torch.sigmoid(z))
+def f1282(z):
+    return f1281(torch.sigmoid(z))
+def f1283(z):
+    return f1282(torch.sigmoid(z))
+def f1284(z):
+    return f1283(torch.sigmoid(z))
+def f1285(z):
+    return f1284(torch.sigmoid(z))
+def f1286(z):
+    return f1285(torch.sigmoid(z))
+def f1287(z):
+    return f1286(torch.sigmoid(z))
+def f1288(z):
+    return f1287(torch.sigmoid(z))
+def f1289(z):
+    return f1288(torch.sigmoid(z))
+def f1290(z):
+    return f1289(torch.sigmoid(z))
+def f1291(z):
+    return f1290(torch.sigmoid(z))
+def f1292(z):
+    return f1291(torch.sigmoid(z))
+def f1293(z):
+    return f1292(torch.sigmoid(z))
+def f1294(z):
+    return f1293(torch.sigmoid(z))
+def f1295(z):
+    return f1294(torch.sigmoid(z))
+def f1296(z):
+    return f1295(torch.sigmoid(z))
+def f1297(z):
+    return f1296(torch.sigmoid(z))
+def f1298(z):
+    return f1297(torch.sigmoid(z))
+def f1299(z):
+    return f1298(torch.sigmoid(z))
+def f1300(z):
+    return f1299(torch.sigmoid(z))
+def f1301(z):
+    return f1300(torch.sigmoid(z))
+def f1302(z):
+    return f1301(torch.sigmoid(z))
+def f1303(z):
+    return f1302(torch.sigmoid(z))
+def f1304(z):
+    return f1303(torch.sigmoid(z))
+def f1305(z):
+    return f1304(torch.sigmoid(z))
+def f1306(z):
+    return f1305(torch.sigmoid(z))
+def f1307(z):
+    return f1306(torch.sigmoid(z))
+def f1308(z):
+    return f1307(torch.sigmoid(z))
+def f1309(z):
+    return f1308(torch.sigmoid(z))
+def f1310(z):
+    return f1309(torch.sigmoid(z))
+def f1311(z):
+    return f1310(torch.sigmoid(z))
+def f1312(z):
+    return f1311(torch.sigmoid(z))
+def f1313(z):
+    return f1312(torch.sigmoid(z))
+def f1314(z):
+    return f1313(torch.sigmoid(z))
+def f1315(z):
+    return f1314(torch.sigmoid(z))
+def f1316(z):
+    return f1315(torch.sigmoid(z))
+def f1317(z):
+    return f1316(torch.sigmoid(z))
+def f1318(z):
+    return f1317(torch.sigmoid(z))
+def f1319(z):
+    return f1318(torch.sigmoid(z))
+def f1320(z):
+    return f1319(torch.sigmoid(z))
+def f1321(z):
+    return f1320(torch.sigmoid(z))
+def f1322(z):
+    return f1321(torch.sigmoid(z))
+def f1323(z):
+    return f1322(torch.sigmoid(z))
+def f1324(z):
+    return f1323(torch.sigmoid(z))
+def f1325(z):
+    return f1324(torch.sigmoid(z))
+def f1326(z):
+    return f1325(torch.sigmoid(z))
+def f1327(z):
+    return f1326(torch.sigmoid(z))
+def f1328(z):
+    return f1327(torch.sigmoid(z))
+def f1329(z):
+    return f1328(torch.sigmoid(z))
+def f1330(z):
+    return f1329(torch.sigmoid(z))
+def f1331(z):
+    return f1330(torch.sigmoid(z))
+def f1332(z):
+    return f1331(torch.sigmoid(z))
+def f1333(z):
+    return f1332(torch.sigmoid(z))
+def f1334(z):
+    return f1333(torch.sigmoid(z))
+def f1335(z):
+    return f1334(torch.sigmoid(z))
+def f1336(z):
+    return f1335(torch.sigmoid(z))
+def f1337(z):
+    return f1336(torch.sigmoid(z))
+def f1338(z):
+    return f1337(torch.sigmoid(z))
+def f1339(z):
+    return f1338(torch.sigmoid(z))
+def f1340(z):
+    return f1339(torch.sigmoid(z))
+def f1341(z):
+    return f1340(torch.sigmoid(z))
+def f1342(z):
+    return f1341(torch.sigmoid(z))
+def f1343(z):
+    return f1342(torch.sigmoid(z))
+def f1344(z):
+    return f1343(torch.sigmoid(z))
+def f1345(z):
+    return f1344(torch.sigmoid(z))
+def f1346(z):
+    return f1345(torch.sigmoid(z))
+def f1347(z):
+    return f1346(torch.sigmoid(z))
+def f1348(z):
+    return f1347(torch.sigmoid(z))
+def f1349(z):
+    return f1348(torch.sigmoid(z))
+def f1350(z):
+    return f1349(torch.sigmoid(z))
+def f1351(z):
+    return f1350(torch.sigmoid(z))
+def f1352(z):
+    return f1351(torch.sigmoid(z))
+def f1353(z):
+    return f1352(torch.sigmoid(z))
+def f1354(z):
+    return f1353(torch.sigmoid(z))
+def f1355(z):
+    return f1354(torch.sigmoid(z))
+def f1356(z):
+    return f1355(torch.sigmoid(z))
+def f1357(z):
+    return f1356(torch.sigmoid(z))
+def f1358(z):
+    return f1357(torch.sigmoid(z))
+def f1359(z):
+    return f1358(torch.sigmoid(z))
+def f1360(z):
+    return f1359(torch.sigmoid(z))
+def f1361(z):
+    return f1360(torch.sigmoid(z))
+def f1362(z):
+    return f1361(torch.sigmoid(z))
+def f1363(z):
+    return f1362(torch.sigmoid(z))
+def f1364(z):
+    return f1363(torch.sigmoid(z))
+def f1365(z):
+    return f1364(torch.sigmoid(z))
+def f1366(z):
+    return f1365(torch.sigmoid(z))
+def f1367(z):
+    return f1366(torch.sigmoid(z))
+def f1368(z):
+    return f1367(torch.sigmoid(z))
+def f1369(z):
+    return f1368(torch.sigmoid(z))
+def f1370(z):
+    return f1369(torch.sigmoid(z))
+def f1371(z):
+    return f1370(torch.sigmoid(z))
+def f1372(z):
+    return f1371(torch.sigmoid(z))
+def f1373(z):
+    return f1372(torch.sigmoid(z))
+def f1374(z):
+    return f1373(torch.sigmoid(z))
+def f1375(z):
+    return f1374(torch.sigmoid(z))
+def f1376(z):
+    return f1375(torch.sigmoid(z))
+def f1377(z):
+    return f1376(torch.sigmoid(z))
+def f1378(z):
+    return f1377(torch.sigmoid(z))
+def f1379(z):
+    return f1378(torch.sigmoid(z))
+def f1380(z):
+    return f1379(torch.sigmoid(z))
+def f1381(z):
+    return f1380(torch.sigmoid(z))
+def f1382(z):
+    return f1381(torch.sigmoid(z))
+def f1383(z):
+    return f1382(torch.sigmoid(z))
+def f1384(z):
+    return f1383(torch.sigmoid(z))
+def f1385(z):
+    return f1384(torch.sigmoid(z))
+def f1386(z):
+    return f1385(torch.sigmoid(z))
+def f1387(z):
+    return f1386(torch.sigmoid(z))
+def f1388(z):
+    return f1387(torch.sigmoid(z))
+def f1389(z):
+    return f1388(torch.sigmoid(z))
+def f1390(z):
+    return f1389(torch.sigmoid(z))
+def f1391(z):
+    return f1390(torch.sigmoid(z))
+def f1392(z):
+    return f1391(torch.sigmoid(z))
+def f1393(z):
+    return f1392(torch.sigmoid(z))
+def f1394(z):
+    return f1393(torch.sigmoid(z))
+def f1395(z):
+    return f1394(torch.sigmoid(z))
+def f1396(z):
+    return f1395(torch.sigmoid(z))
+def f1397(z):
+    return f1396(torch.sigmoid(z))
+def f1398(z):
+    return f1397(torch.sigmoid(z))
+def f1399(z):
+    return f1398(torch.sigmoid(z))
+def f1400(z):
+    return f1399(torch.sigmoid(z))
+def f1401(z):
+    return f1400(torch.sigmoid(z))
+def f1402(z):
+    return f1401(torch.sigmoid(z))
+def f1403(z):
+    return f1402(torch.sigmoid(z))
+def f1404(z):
+    return f1403(torch.sigmoid(z))
+def f1405(z):
+    return f1404(torch.sigmoid(z))
+def f1406(z):
+    return f1405(torch.sigmoid(z))
+def f1407(z):
+    return f1406(torch.sigmoid(z))
+def f1408(z):
+    return f1407(torch.sigmoid(z))
+def f1409(z):
+    return f1408(torch.sigmoid(z))
+def f1410(z):
+    return f1409(torch.sigmoid(z))
+def f1411(z):
+    return f1410(torch.sigmoid(z))
+def f1412(z):
+    return f1411(torch.sigmoid(z))
+def f1413(z):
+    return f1412(torch.sigmoid(z))
+def f1414(z):
+    return f1413(torch.sigmoid(z))
+def f1415(z):
+    return f1414(torch.sigmoid(z))
+def f1416(z):
+    return f1415(torch.sigmoid(z))
+def f1417(z):
+    return f1416(torch.sigmoid(z))
+def f1418(z):
+    return f1417(torch.sigmoid(z))
+def f1419(z):
+    return f1418(torch.sigmoid(z))
+def f1420(z):
+    return f1419(torch.sigmoid(z))
+def f1421(z):
+    return f1420(torch.sigmoid(z))
+def f1422(z):
+    return f1421(torch.sigmoid(z))
+def f1423(z):
+    return f1422(torch.sigmoid(z))
+def f1424(z):
+    return f1423(torch.sigmoid(z))
+def f1425(z):
+    return f1424(torch.sigmoid(z))
+def f1426(z):
+    return f1425(torch.sigmoid(z))
+def f1427(z):
+    return f1426(torch.sigmoid(z))
+def f1428(z):
+    return f1427(torch.sigmoid(z))
+def f1429(z):
+    return f1428(torch.sigmoid(z))
+def f1430(z):
+    return f1429(torch.sigmoid(z))
+def f1431(z):
+    return f1430(torch.sigmoid(z))
+def f1432(z):
+    return f1431(torch.sigmoid(z))
+def f1433(z):
+    return f1432(torch.sigmoid(z))
+def f1434(z):
+    return f1433(torch.sigmoid(z))
+def f1435(z):
+    return f1434(torch.sigmoid(z))
+def f1436(z):
+    return f1435(torch.sigmoid(z))
+def f1437(z):
+    return f1436(torch.sigmoid(z))
+def f1438(z):
+    return f1437(torch.sigmoid(z))
+def f1439(z):
+    return f1438(torch.sigmoid(z))
+def f1440(z):
+    return f1439(torch.sigmoid(z))
+def f1441(z):
+    return f1440(torch.sigmoid(z))
+def f1442(z):
+    return f1441(torch.sigmoid(z))
+def f1443(z):
+    return f1442(torch.sigmoid(z))
+def f1444(z):
+    return f1443(torch.sigmoid(z))
+def f1445(z):
+    return f1444(torch.sigmoid(z))
+def f1446(z):
+    return f1445(torch.sigmoid(z))
+def f1447(z):
+    return f1446(torch.sigmoid(z))
+def f1448(z):
+    return f1447(torch.sigmoid(z))
+def f1449(z):
+    return f1448(torch.sigmoid(z))
+def f1450(z):
+    return f1449(torch.sigmoid(z))
+def f1451(z):
+    return f1450(torch.sigmoid(z))
+def f1452(z):
+    return f1451(torch.sigmoid(z))
+def f1453(z):
+    return f1452(torch.sigmoid(z))
+def f1454(z):
+    return f1453(torch.sigmoid(z))
+def f1455(z):
+    return f1454(torch.sigmoid(z))
+def f1456(z):
+    return f1455(torch.sigmoid(z))
+def f1457(z):
+    return f1456(torch.sigmoid(z))
+def f1458(z):
+    return f1457(torch.sigmoid(z))
+def f1459(z):
+    return f1458(torch.sigmoid(z))
+def f1460(z):
+    return f1459(torch.sigmoid(z))
+def f1461(z):
+    return f1460(torch.sigmoid(z))
+def f1462(z):
+    return f1461(torch.sigmoid(z))
+def f1463(z):
+    return f1462(torch.sigmoid(z))
+def f1464(z):
+    return f1463(torch.sigmoid(z))
+def f1465(z):
+    return f1464(torch.sigmoid(z))
+def f1466(z):
+    return f1465(torch.sigmoid(z))
+def f1467(z):
+    return f1466(torch.sigmoid(z))
+def f1468(z):
+    return f1467(torch.sigmoid(z))
+def f1469(z):
+    return f1468(torch.sigmoid(z))
+def f1470(z):
+    return f1469(torch.sigmoid(z))
+def f1471(z):
+    return f1470(torch.sigmoid(z))
+def f1472(z):
+    return f1471(torch.sigmoid(z))
+def f1473(z):
+    return f1472(torch.sigmoid(z))
+def f1474(z):
+    return f1473(torch.sigmoid(z))
+def f1475(z):
+    return f1474(torch.sigmoid(z))
+def f1476(z):
+    return f1475(torch.sigmoid(z))
+def f1477(z):
+    return f1476(torch.sigmoid(z))
+def f1478(z):
+    return f1477(torch.sigmoid(z))
+def f1479(z):
+    return f1478(torch.sigmoid(z))
+def f1480(z):
+    return f1479(torch.sigmoid(z))
+def f1481(z):
+    return f1480(torch.sigmoid(z))
+def f1482(z):
+    return f1481(torch.sigmoid(z))
+def f1483(z):
+    return f1482(torch.sigmoid(z))
+def f1484(z):
+    return f1483(torch.sigmoid(z))
+def f1485(z):
+    return f1484(torch.sigmoid(z))
+def f1486(z):
+    return f1485(torch.sigmoid(z))
+def f1487(z):
+    return f1486(torch.sigmoid(z))
+def f1488(z):
+    return f1487(torch.sigmoid(z))
+def f1489(z):
+    return f1488(torch.sigmoid(z))
+def f1490(z):
+    return f1489(torch.sigmoid(z))
+def f1491(z):
+    return f1490(torch.sigmoid(z))
+def f1492(z):
+    return f1491(torch.sigmoid(z))
+def f1493(z):
+    return f1492(torch.sigmoid(z))
+def f1494(z):
+    return f1493(torch.sigmoid(z))
+def f1495(z):
+    return f1494(torch.sigmoid(z))
+def f1496(z):
+    return f1495(torch.sigmoid(z))
+def f1497(z):
+    return f1496(torch.sigmoid(z))
+def f1498(z):
+    return f1497(torch.sigmoid(z))
+def f1499(z):
+    return f1498(torch.sigmoid(z))
+def f1500(z):
+    return f1499(torch.sigmoid(z))
+def f1501(z):
+    return f1500(torch.sigmoid(z))
+def f1502(z):
+    return f1501(torch.sigmoid(z))
+def f1503(z):
+    return f1502(torch.sigmoid(z))
+def f1504(z):
+    return f1503(torch.sigmoid(z))
+def f1505(z):
+    return f1504(torch.sigmoid(z))
+def f1506(z):
+    return f1505(torch.sigmoid(z))
+def f1507(z):
+    return f1506(torch.sigmoid(z))
+def f1508(z):
+    return f1507(torch.sigmoid(z))
+def f1509(z):
+    return f1508(torch.sigmoid(z))
+def f1510(z):
+    return f1509(torch.sigmoid(z))
+def f1511(z):
+    return f1510(torch.sigmoid(z))
+def f1512(z):
+    return f1511(torch.sigmoid(z))
+def f1513(z):
+    return f1512(torch.sigmoid(z))
+def f1514(z):
+    return f1513(torch.sigmoid(z))
+def f1515(z):
+    return f1514(torch.sigmoid(z))
+def f1516(z):
+    return f1515(torch.sigmoid(z))
+def f1517(z):
+    return f1516(torch.sigmoid(z))
+def f1518(z):
+    return f1517(torch.sigmoid(z))
+def f1519(z):
+    return f1518(torch.sigmoid(z))
+def f1520(z):
+    return f1519(torch.sigmoid(z))
+def f1521(z):
+    return f1520(torch.sigmoid(z))
+def f1522(z):
+    return f1521(torch.sigmoid(z))
+def f1523(z):
+    return f1522(torch.sigmoid(z))
+def f1524(z):
+    return f1523(torch.sigmoid(z))
+def f1525(z):
+    return f1524(torch.sigmoid(z))
+def f1526(z):
+    return f1525(torch.sigmoid(z))
+def f1527(z):
+    return f1526(torch.sigmoid(z))
+def f1528(z):
+    return f1527(torch.sigmoid(z))
+def f1529(z):
+    return f1528(torch.sigmoid(z))
+def f1530(z):
+    return f1529(torch.sigmoid(z))
+def f1531(z):
+    return f1530(torch.sigmoid(z))
+def f1532(z):
+    return f1531(torch.sigmoid(z))
+def f1533(z):
+    return f1532(torch.sigmoid(z))
+def f1534(z):
+    return f1533(torch.sigmoid(z))
+def f1535(z):
+    return f1534(torch.sigmoid(z))
+def f1536(z):
+    return f1535(torch.sigmoid(z))
+def f1537(z):
+    return f1536(torch.sigmoid(z))
+def f1538(z):
+    return f1537(torch.sigmoid(z))
+def f1539(z):
+    return f1538(torch.sigmoid(z))
+def f1540(z):
+    return f1539(torch.sigmoid(z))
+def f1541(z):
+    return f1540(torch.sigmoid(z))
+def f1542(z):
+    return f1541(torch.sigmoid(z))
+def f1543(z):
+    return f1542(torch.sigmoid(z))
+def f1544(z):
+    return f1543(torch.sigmoid(z))
+def f1545(z):
+    return f1544(torch.sigmoid(z))
+def f1546(z):
+    return f1545(torch.sigmoid(z))
+def f1547(z):
+    return f1546(torch.sigmoid(z))
+def f1548(z):
+    return f1547(torch.sigmoid(z))
+def f1549(z):
+    return f1548(torch.sigmoid(z))
+def f1550(z):
+    return f1549(torch.sigmoid(z))
+def f1551(z):
+    return f1550(torch.sigmoid(z))
+def f1552(z):
+    return f1551(torch.sigmoid(z))
+def f1553(z):
+    return f1552(torch.sigmoid(z))
+def f1554(z):
+    return f1553(torch.sigmoid(z))
+def f1555(z):
+    return f1554(torch.sigmoid(z))
+def f1556(z):
+    return f1555(torch.sigmoid(z))
+def f1557(z):
+    return f1556(torch.sigmoid(z))
+def f1558(z):
+    return f1557(torch.sigmoid(z))
+def f1559(z):
+    return f1558(torch.sigmoid(z))
+def f1560(z):
+    return f1559(torch.sigmoid(z))
+def f1561(z):
+    return f1560(torch.sigmoid(z))
+def f1562(z):
+    return f1561(torch.sigmoid(z))
+def f1563(z):
+    return f1562(torch.sigmoid(z))
+def f1564(z):
+    return f1563(torch.sigmoid(z))
+def f1565(z):
+    return f1564(torch.sigmoid(z))
+def f1566(z):
+    return f1565(torch.sigmoid(z))
+def f1567(z):
+    return f1566(torch.sigmoid(z))
+def f1568(z):
+    return f1567(torch.sigmoid(z))
+def f1569(z):
+    return f1568(torch.sigmoid(z))
+def f1570(z):
+    return f1569(torch.sigmoid(z))
+def f1571(z):
+    return f1570(torch.sigmoid(z))
+def f1572(z):
+    return f1571(torch.sigmoid(z))
+def f1573(z):
+    return f1572(torch.sigmoid(z))
+def f1574(z):
+    return f1573(torch.sigmoid(z))
+def f1575(z):
+    return f1574(torch.sigmoid(z))
+def f1576(z):
+    return f1575(torch.sigmoid(z))
+def f1577(z):
+    return f1576(torch.sigmoid(z))
+def f1578(z):
+    return f1577(torch.sigmoid(z))
+def f1579(z):
+    return f1578(torch.sigmoid(z))
+def f1580(z):
+    return f1579(torch.sigmoid(z))
+def f1581(z):
+    return f1580(torch.sigmoid(z))
+def f1582(z):
+    return f1581(torch.sigmoid(z))
+def f1583(z):
+    return f1582(torch.sigmoid(z))
+def f1584(z):
+    return f1583(torch.sigmoid(z))
+def f1585(z):
+    return f1584(torch.sigmoid(z))
+def f1586(z):
+    return f1585(torch.sigmoid(z))
+def f1587(z):
+    return f1586(torch.sigmoid(z))
+def f1588(z):
+    return f1587(torch.sigmoid(z))
+def f1589(z):
+    return f1588(torch.sigmoid(z))
+def f1590(z):
+    return f1589(torch.sigmoid(z))
+def f1591(z):
+    return f1590(torch.sigmoid(z))
+def f1592(z):
+    return f1591(torch.sigmoid(z))
+def f1593(z):
+    return f1592(torch.sigmoid(z))
+def f1594(z):
+    return f1593(torch.sigmoid(z))
+def f1595(z):
+    return f1594(torch.sigmoid(z))
+def f1596(z):
+    return f1595(torch.sigmoid(z))
+def f1597(z):
+    return f1596(torch.sigmoid(z))
+def f1598(z):
+    return f1597(torch.sigmoid(z))
+def f1599(z):
+    return f1598(torch.sigmoid(z))
+def f1600(z):
+    return f1599(torch.sigmoid(z))
+def f1601(z):
+    return f1600(torch.sigmoid(z))
+def f1602(z):
+    return f1601(torch.sigmoid(z))
+def f1603(z):
+    return f1602(torch.sigmoid(z))
+def f1604(z):
+    return f1603(torch.sigmoid(z))
+def f1605(z):
+    return f1604(torch.sigmoid(z))
+def f1606(z):
+    return f1605(torch.sigmoid(z))
+def f1607(z):
+    return f1606(torch.sigmoid(z))
+def f1608(z):
+    return f1607(torch.sigmoid(z))
+def f1609(z):
+    return f1608(torch.sigmoid(z))
+def f1610(z):
+    return f1609(torch.sigmoid(z))
+def f1611(z):
+    return f1610(torch.sigmoid(z))
+def f1612(z):
+    return f1611(torch.sigmoid(z))
+def f1613(z):
+    return f1612(torch.sigmoid(z))
+def f1614(z):
+    return f1613(torch.sigmoid(z))
+def f1615(z):
+    return f1614(torch.sigmoid(z))
+def f1616(z):
+    return f1615(torch.sigmoid(z))
+def f1617(z):
+    return f1616(torch.sigmoid(z))
+def f1618(z):
+    return f1617(torch.sigmoid(z))
+def f1619(z):
+    return f1618(torch.sigmoid(z))
+def f1620(z):
+    return f1619(torch.sigmoid(z))
+def f1621(z):
+    return f1620(torch.sigmoid(z))
+def f1622(z):
+    return f1621(torch.sigmoid(z))
+def f1623(z):
+    return f1622(torch.sigmoid(z))
+def f1624(z):
+    return f1623(torch.sigmoid(z))
+def f1625(z):
+    return f1624(torch.sigmoid(z))
+def f1626(z):
+    return f1625(torch.sigmoid(z))
+def f1627(z):
+    return f1626(torch.sigmoid(z))
+def f1628(z):
+    return f1627(torch.sigmoid(z))
+def f1629(z):
+    return f1628(torch.sigmoid(z))
+def f1630(z):
+    return f1629(torch.sigmoid(z))
+def f1631(z):
+    return f1630(torch.sigmoid(z))
+def f1632(z):
+    return f1631(torch.sigmoid(z))
+def f1633(z):
+    return f1632(torch.sigmoid(z))
+def f1634(z):
+    return f1633(torch.sigmoid(z))
+def f1635(z):
+    return f1634(torch.sigmoid(z))
+def f1636(z):
+    return f1635(torch.sigmoid(z))
+def f1637(z):
+    return f1636(torch.sigmoid(z))
+def f1638(z):
+    return f1637(torch.sigmoid(z))
+def f1639(z):
+    return f1638(torch.sigmoid(z))
+def f1640(z):
+    return f1639(torch.sigmoid(z))
+def f1641(z):
+    return f1640(torch.sigmoid(z))
+def f1642(z):
+    return f1641(torch.sigmoid(z))
+def f1643(z):
+    return f1642(torch.sigmoid(z))
+def f1644(z):
+    return f1643(torch.sigmoid(z))
+def f1645(z):
+    return f1644(torch.sigmoid(z))
+def f1646(z):
+    return f1645(torch.sigmoid(z))
+def f1647(z):
+    return f1646(torch.sigmoid(z))
+def f1648(z):
+    return f1647(torch.sigmoid(z))
+def f1649(z):
+    return f1648(torch.sigmoid(z))
+def f1650(z):
+    return f1649(torch.sigmoid(z))
+def f1651(z):
+    return f1650(torch.sigmoid(z))
+def f1652(z):
+    return f1651(torch.sigmoid(z))
+def f1653(z):
+    return f1652(torch.sigmoid(z))
+def f1654(z):
+    return f1653(torch.sigmoid(z))
+def f1655(z):
+    return f1654(torch.sigmoid(z))
+def f1656(z):
+    return f1655(torch.sigmoid(z))
+def f1657(z):
+    return f1656(torch.sigmoid(z))
+def f1658(z):
+    return f1657(torch.sigmoid(z))
+def f1659(z):
+    return f1658(torch.sigmoid(z))
+def f1660(z):
+    return f1659(torch.sigmoid(z))
+def f1661(z):
+    return f1660(torch.sigmoid(z))
+def f1662(z):
+    return f1661(torch.sigmoid(z))
+def f1663(z):
+    return f1662(torch.sigmoid(z))
+def f1664(z):
+    return f1663(torch.sigmoid(z))
+def f1665(z):
+    return f1664(torch.sigmoid(z))
+def f1666(z):
+    return f1665(torch.sigmoid(z))
+def f1667(z):
+    return f1666(torch.sigmoid(z))
+def f1668(z):
+    return f1667(torch.sigmoid(z))
+def f1669(z):
+    return f1668(torch.sigmoid(z))
+def f1670(z):
+    return f1669(torch.sigmoid(z))
+def f1671(z):
+    return f1670(torch.sigmoid(z))
+def f1672(z):
+    return f1671(torch.sigmoid(z))
+def f1673(z):
+    return f1672(torch.sigmoid(z))
+def f1674(z):
+    return f1673(torch.sigmoid(z))
+def f1675(z):
+    return f1674(torch.sigmoid(z))
+def f1676(z):
+    return f1675(torch.sigmoid(z))
+def f1677(z):
+    return f1676(torch.sigmoid(z))
+def f1678(z):
+    return f1677(torch.sigmoid(z))
+def f1679(z):
+    return f1678(torch.sigmoid(z))
+def f1680(z):
+    return f1679(torch.sigmoid(z))
+def f1681(z):
+    return f1680(torch.sigmoid(z))
+def f1682(z):
+    return f1681(torch.sigmoid(z))
+def f1683(z):
+    return f1682(torch.sigmoid(z))
+def f1684(z):
+    return f1683(torch.sigmoid(z))
+def f1685(z):
+    return f1684(torch.sigmoid(z))
+def f1686(z):
+    return f1685(torch.sigmoid(z))
+def f1687(z):
+    return f1686(torch.sigmoid(z))
+def f1688(z):
+    return f1687(torch.sigmoid(z))
+def f1689(z):
+    return f1688(torch.sigmoid(z))
+def f1690(z):
+    return f1689(torch.sigmoid(z))
+def f1691(z):
+    return f1690(torch.sigmoid(z))
+def f1692(z):
+    return f1691(torch.sigmoid(z))
+def f1693(z):
+    return f1692(torch.sigmoid(z))
+def f1694(z):
+    return f1693(torch.sigmoid(z))
+def f1695(z):
+    return f1694(torch.sigmoid(z))
+def f1696(z):
+    return f1695(torch.sigmoid(z))
+def f1697(z):
+    return f1696(torch.sigmoid(z))
+def f1698(z):
+    return f1697(torch.sigmoid(z))
+def f1699(z):
+    return f1698(torch.sigmoid(z))
+def f1700(z):
+    return f1699(torch.sigmoid(z))
+def f1701(z):
+    return f1700(torch.sigmoid(z))
+def f1702(z):
+    return f1701(torch.sigmoid(z))
+def f1703(z):
+    return f1702(torch.sigmoid(z))
+def f1704(z):
+    return f1703(torch.sigmoid(z))
+def f1705(z):
+    return f1704(torch.sigmoid(z))
+def f1706(z):
+    return f1705(torch.sigmoid(z))
+def f1707(z):
+    return f1706(torch.sigmoid(z))
+def f1708(z):
+    return f1707(torch.sigmoid(z))
+def f1709(z):
+    return f1708(torch.sigmoid(z))
+def f1710(z):
+    return f1709(torch.sigmoid(z))
+def f1711(z):
+    return f1710(torch.sigmoid(z))
+def f1712(z):
+    return f1711(torch.sigmoid(z))
+def f1713(z):
+    return f1712(torch.sigmoid(z))
+def f1714(z):
+    return f1713(torch.sigmoid(z))
+def f1715(z):
+    return f1714(torch.sigmoid(z))
+def f1716(z):
+    return f1715(torch.sigmoid(z))
+def f1717(z):
+    return f1716(torch.sigmoid(z))
+def f1718(z):
+    return f1717(torch.sigmoid(z))
+def f1719(z):
+    return f1718(torch.sigmoid(z))
+def f1720(z):
+    return f1719(torch.sigmoid(z))
+def f1721(z):
+    return f1720(torch.sigmoid(z))
+def f1722(z):
+    return f1721(torch.sigmoid(z))
+def f1723(z):
+    return f1722(torch.sigmoid(z))
+def f1724(z):
+    return f1723(torch.sigmoid(z))
+def f1725(z):
+    return f1724(torch.sigmoid(z))
+def f1726(z):
+    return f1725(torch.sigmoid(z))
+def f1727(z):
+    return f1726(torch.sigmoid(z))
+def f1728(z):
+    return f1727(torch.sigmoid(z))
+def f1729(z):
+    return f1728(torch.sigmoid(z))
+def f1730(z):
+    return f1729(torch.sigmoid(z))
+def f1731(z):
+    return f1730(torch.sigmoid(z))
+def f1732(z):
+    return f1731(torch.sigmoid(z))
+def f1733(z):
+    return f1732(torch.sigmoid(z))
+def f1734(z):
+    return f1733(torch.sigmoid(z))
+def f1735(z):
+    return f1734(torch.sigmoid(z))
+def f1736(z):
+    return f1735(torch.sigmoid(z))
+def f1737(z):
+    return f1736(torch.sigmoid(z))
+def f1738(z):
+    return f1737(torch.sigmoid(z))
+def f1739(z):
+    return f1738(torch.sigmoid(z))
+def f1740(z):
+    return f1739(torch.sigmoid(z))
+def f1741(z):
+    return f1740(torch.sigmoid(z))
+def f1742(z):
+    return f1741(torch.sigmoid(z))
+def f1743(z):
+    return f1742(torch.sigmoid(z))
+def f1744(z):
+    return f1743(torch.sigmoid(z))
+def f1745(z):
+    return f1744(torch.sigmoid(z))
+def f1746(z):
+    return f1745(torch.sigmoid(z))
+def f1747(z):
+    return f1746(torch.sigmoid(z))
+def f1748(z):
+    return f1747(torch.sigmoid(z))
+def f1749(z):
+    return f1748(torch.sigmoid(z))
+def f1750(z):
+    return f1749(torch.sigmoid(z))
+def f1751(z):
+    return f1750(torch.sigmoid(z))
+def f1752(z):
+    return f1751(torch.sigmoid(z))
+def f1753(z):
+    return f1752(torch.sigmoid(z))
+def f1754(z):
+    return f1753(torch.sigmoid(z))
+def f1755(z):
+    return f1754(torch.sigmoid(z))
+def f1756(z):
+    return f1755(torch.sigmoid(z))
+def f1757(z):
+    return f1756(torch.sigmoid(z))
+def f1758(z):
+    return f1757(torch.sigmoid(z))
+def f1759(z):
+    return f1758(torch.sigmoid(z))
+def f1760(z):
+    return f1759(torch.sigmoid(z))
+def f1761(z):
+    return f1760(torch.sigmoid(z))
+def f1762(z):
+    return f1761(torch.sigmoid(z))
+def f1763(z):
+    return f1762(torch.sigmoid(z))
+def f1764(z):
+    return f1763(torch.sigmoid(z))
+def f1765(z):
+    return f1764(torch.sigmoid(z))
+def f1766(z):
+    return f1765(torch.sigmoid(z))
+def f1767(z):
+    return f1766(torch.sigmoid(z))
+def f1768(z):
+    return f1767(torch.sigmoid(z))
+def f1769(z):
+    return f1768(torch.sigmoid(z))
+def f1770(z):
+    return f1769(torch.sigmoid(z))
+def f1771(z):
+    return f1770(torch.sigmoid(z))
+def f1772(z):
+    return f1771(torch.sigmoid(z))
+def f1773(z):
+    return f1772(torch.sigmoid(z))
+def f1774(z):
+    return f1773(torch.sigmoid(z))
+def f1775(z):
+    return f1774(torch.sigmoid(z))
+def f1776(z):
+    return f1775(torch.sigmoid(z))
+def f1777(z):
+    return f1776(torch.sigmoid(z))
+def f1778(z):
+    return f1777(torch.sigmoid(z))
+def f1779(z):
+    return f1778(torch.sigmoid(z))
+def f1780(z):
+    return f1779(torch.sigmoid(z))
+def f1781(z):
+    return f1780(torch.sigmoid(z))
+def f1782(z):
+    return f1781(torch.sigmoid(z))
+def f1783(z):
+    return f1782(torch.sigmoid(z))
+def f1784(z):
+    return f1783(torch.sigmoid(z))
+def f1785(z):
+    return f1784(torch.sigmoid(z))
+def f1786(z):
+    return f1785(torch.sigmoid(z))
+def f1787(z):
+    return f1786(torch.sigmoid(z))
+def f1788(z):
+    return f1787(torch.sigmoid(z))
+def f1789(z):
+    return f1788(torch.sigmoid(z))
+def f1790(z):
+    return f1789(torch.sigmoid(z))
+def f1791(z):
+    return f1790(torch.sigmoid(z))
+def f1792(z):
+    return f1791(torch.sigmoid(z))
+def f1793(z):
+    return f1792(torch.sigmoid(z))
+def f1794(z):
+    return f1793(torch.sigmoid(z))
+def f1795(z):
+    return f1794(torch.sigmoid(z))
+def f1796(z):
+    return f1795(torch.sigmoid(z))
+def f1797(z):
+    return f1796(torch.sigmoid(z))
+def f1798(z):
+    return f1797(torch.sigmoid(z))
+def f1799(z):
+    return f1798(torch.sigmoid(z))
+def f1800(z):
+    return f1799(torch.sigmoid(z))
+def f1801(z):
+    return f1800(torch.sigmoid(z))
+def f1802(z):
+    return f1801(torch.sigmoid(z))
+def f1803(z):
+    return f1802(torch.sigmoid(z))
+def f1804(z):
+    return f1803(torch.sigmoid(z))
+def f1805(z):
+    return f1804(torch.sigmoid(z))
+def f1806(z):
+    return f1805(torch.sigmoid(z))
+def f1807(z):
+    return f1806(torch.sigmoid(z))
+def f1808(z):
+    return f1807(torch.sigmoid(z))
+def f1809(z):
+    return f1808(torch.sigmoid(z))
+def f1810(z):
+    return f1809(torch.sigmoid(z))
+def f1811(z):
+    return f1810(torch.sigmoid(z))
+def f1812(z):
+    return f1811(torch.sigmoid(z))
+def f1813(z):
+    return f1812(torch.sigmoid(z))
+def f1814(z):
+    return f1813(torch.sigmoid(z))
+def f1815(z):
+    return f1814(torch.sigmoid(z))
+def f1816(z):
+    return f1815(torch.sigmoid(z))
+def f1817(z):
+    return f1816(torch.sigmoid(z))
+def f1818(z):
+    return f1817(torch.sigmoid(z))
+def f1819(z):
+    return f1818(torch.sigmoid(z))
+def f1820(z):
+    return f1819(torch.sigmoid(z))
+def f1821(z):
+    return f1820(torch.sigmoid(z))
+def f1822(z):
+    return f1821(torch.sigmoid(z))
+def f1823(z):
+    return f1822(torch.sigmoid(z))
+def f1824(z):
+    return f1823(torch.sigmoid(z))
+def f1825(z):
+    return f1824(torch.sigmoid(z))
+def f1826(z):
+    return f1825(torch.sigmoid(z))
+def f1827(z):
+    return f1826(torch.sigmoid(z))
+def f1828(z):
+    return f1827(torch.sigmoid(z))
+def f1829(z):
+    return f1828(torch.sigmoid(z))
+def f1830(z):
+    return f1829(torch.sigmoid(z))
+def f1831(z):
+    return f1830(torch.sigmoid(z))
+def f1832(z):
+    return f1831(torch.sigmoid(z))
+def f1833(z):
+    return f1832(torch.sigmoid(z))
+def f1834(z):
+    return f1833(torch.sigmoid(z))
+def f1835(z):
+    return f1834(torch.sigmoid(z))
+def f1836(z):
+    return f1835(torch.sigmoid(z))
+def f1837(z):
+    return f1836(torch.sigmoid(z))
+def f1838(z):
+    return f1837(torch.sigmoid(z))
+def f1839(z):
+    return f1838(torch.sigmoid(z))
+def f1840(z):
+    return f1839(torch.sigmoid(z))
+def f1841(z):
+    return f1840(torch.sigmoid(z))
+def f1842(z):
+    return f1841(torch.sigmoid(z))
+def f1843(z):
+    return f1842(torch.sigmoid(z))
+def f1844(z):
+    return f1843(torch.sigmoid(z))
+def f1845(z):
+    return f1844(torch.sigmoid(z))
+def f1846(z):
+    return f1845(torch.sigmoid(z))
+def f1847(z):
+    return f1846(torch.sigmoid(z))
+def f1848(z):
+    return f1847(torch.sigmoid(z))
+def f1849(z):
+    return f1848(torch.sigmoid(z))
+def f1850(z):
+    return f1849(torch.sigmoid(z))
+def f1851(z):
+    return f1850(torch.sigmoid(z))
+def f1852(z):
+    return f1851(torch.sigmoid(z))
+def f1853(z):
+    return f1852(torch.sigmoid(z))
+def f1854(z):
+    return f1853(torch.sigmoid(z))
+def f1855(z):
+    return f1854(torch.sigmoid(z))
+def f1856(z):
+    return f1855(torch.sigmoid(z))
+def f1857(z):
+    return f1856(torch.sigmoid(z))
+def f1858(z):
+    return f1857(torch.sigmoid(z))
+def f1859(z):
+    return f1858(torch.sigmoid(z))
+def f1860(z):
+    return f1859(torch.sigmoid(z))
+def f1861(z):
+    return f1860(torch.sigmoid(z))
+def f1862(z):
+    return f1861(torch.sigmoid(z))
+def f1863(z):
+    return f1862(torch.sigmoid(z))
+def f1864(z):
+    return f1863(torch.sigmoid(z))
+def f1865(z):
+    return f1864(torch.sigmoid(z))
+def f1866(z):
+    return f1865(torch.sigmoid(z))
+def f1867(z):
+    return f1866(torch.sigmoid(z))
+def f1868(z):
+    return f1867(torch.sigmoid(z))
+def f1869(z):
+    return f1868(torch.sigmoid(z))
+def f1870(z):
+    return f1869(torch.sigmoid(z))
+def f1871(z):
+    return f1870(torch.sigmoid(z))
+def f1872(z):
+    return f1871(torch.sigmoid(z))
+def f1873(z):
+    return f1872(torch.sigmoid(z))
+def f1874(z):
+    return f1873(torch.sigmoid(z))
+def f1875(z):
+    return f1874(torch.sigmoid(z))
+def f1876(z):
+    return f1875(torch.sigmoid(z))
+def f1877(z):
+    return f1876(torch.sigmoid(z))
+def f1878(z):
+    return f1877(torch.sigmoid(z))
+def f1879(z):
+    return f1878(torch.sigmoid(z))
+def f1880(z):
+    return f1879(torch.sigmoid(z))
+def f1881(z):
+    return f1880(torch.sigmoid(z))
+def f1882(z):
+    return f1881(torch.sigmoid(z))
+def f1883(z):
+    return f1882(torch.sigmoid(z))
+def f1884(z):
+    return f1883(torch.sigmoid(z))
+def f1885(z):
+    return f1884(torch.sigmoid(z))
+def f1886(z):
+    return f1885(torch.sigmoid(z))
+def f1887(z):
+    return f1886(torch.sigmoid(z))
+def f1888(z):
+    return f1887(torch.sigmoid(z))
+def f1889(z):
+    return f1888(torch.sigmoid(z))
+def f1890(z):
+    return f1889(torch.sigmoid(z))
+def f1891(z):
+    return f1890(torch.sigmoid(z))
+def f1892(z):
+    return f1891(torch.sigmoid(z))
+def f1893(z):
+    return f1892(torch.sigmoid(z))
+def f1894(z):
+    return f1893(torch.sigmoid(z))
+def f1895(z):
+    return f1894(torch.sigmoid(z))
+def f1896(z):
+    return f1895(torch.sigmoid(z))
+def f1897(z):
+    return f1896(torch.sigmoid(z))
+def f1898(z):
+    return f1897(torch.sigmoid(z))
+def f1899(z):
+    return f1898(torch.sigmoid(z))
+def f1900(z):
+    return f1899(torch.sigmoid(z))
+def f1901(z):
+    return f1900(torch.sigmoid(z))
+def f1902(z):
+    return f1901(torch.sigmoid(z))
+def f1903(z):
+    return f1902(torch.sigmoid(z))
+def f1904(z):
+    return f1903(torch.sigmoid(z))
+def f1905(z):
+    return f1904(torch.sigmoid(z))
+def f1906(z):
+    return f1905(torch.sigmoid(z))
+def f1907(z):
+    return f1906(torch.sigmoid(z))
+def f1908(z):
+    return f1907(torch.sigmoid(z))
+def f1909(z):
+    return f1908(torch.sigmoid(z))
+def f1910(z):
+    return f1909(torch.sigmoid(z))
+def f1911(z):
+    return f1910(torch.sigmoid(z))
+def f1912(z):
+    return f1911(torch.sigmoid(z))
+def f1913(z):
+    return f1912(torch.sigmoid(z))
+def f1914(z):
+    return f1913(torch.sigmoid(z))
+def f1915(z):
+    return f1914(torch.sigmoid(z))
+def f1916(z):
+    return f1915(torch.sigmoid(z))
+def f1917(z):
+    return f1916(torch.sigmoid(z))
+def f1918(z):
+    return f1917(torch.sigmoid(z))
+def f1919(z):
+    return f1918(torch.sigmoid(z))
+def f1920(z):
+    return f1919(torch.sigmoid(z))
+def f1921(z):
+    return f1920(torch.sigmoid(z))
+def f1922(z):
+    return f1921(torch.sigmoid(z))
+def f1923(z):
+    return f1922(torch.sigmoid(z))
+def f1924(z):
+    return f1923(torch.sigmoid(z))
+def f1925(z):
+    return f1924(torch.sigmoid(z))
+def f1926(z):
+    return f1925(torch.sigmoid(z))
+def f1927(z):
+    return f1926(torch.sigmoid(z))
+def f1928(z):
+    return f1927(torch.sigmoid(z))
+def f1929(z):
+    return f1928(torch.sigmoid(z))
+def f1930(z):
+    return f1929(torch.sigmoid(z))
+def f1931(z):
+    return f1930(torch.sigmoid(z))
+def f1932(z):
+    return f1931(torch.sigmoid(z))
+def f1933(z):
+    return f1932(torch.sigmoid(z))
+def f1934(z):
+    return f1933(torch.sigmoid(z))
+def f1935(z):
+    return f1934(torch.sigmoid(z))
+def f1936(z):
+    return f1935(torch.sigmoid(z))
+def f1937(z):
+    return f1936(torch.sigmoid(z))
+def f1938(z):
+    return f1937(torch.sigmoid(z))
+def f1939(z):
+    return f1938(torch.sigmoid(z))
+def f1940(z):
+    return f1939(torch.sigmoid(z))
+def f1941(z):
+    return f1940(torch.sigmoid(z))
+def f1942(z):
+    return f1941(torch.sigmoid(z))
+def f1943(z):
+    return f1942(torch.sigmoid(z))
+def f1944(z):
+    return f1943(torch.sigmoid(z))
+def f1945(z):
+    return f1944(torch.sigmoid(z))
+def f1946(z):
+    return f1945(torch.sigmoid(z))
+def f1947(z):
+    return f1946(torch.sigmoid(z))
+def f1948(z):
+    return f1947(torch.sigmoid(z))
+def f1949(z):
+    return f1948(torch.sigmoid(z))
+def f1950(z):
+    return f1949(torch.sigmoid(z))
+def f1951(z):
+    return f1950(torch.sigmoid(z))
+def f1952(z):
+    return f1951(torch.sigmoid(z))
+def f1953(z):
+    return f1952(torch.sigmoid(z))
+def f1954(z):
+    return f1953(torch.sigmoid(z))
+def f1955(z):
+    return f1954(torch.sigmoid(z))
+def f1956(z):
+    return f1955(torch.sigmoid(z))
+def f1957(z):
+    return f1956(torch.sigmoid(z))
+def f1958(z):
+    return f1957(torch.sigmoid(z))
+def f1959(z):
+    return f1958(torch.sigmoid(z))
+def f1960(z):
+    return f1959(torch.sigmoid(z))
+def f1961(z):
+    return f1960(torch.sigmoid(z))
+def f1962(z):
+    return f1961(torch.sigmoid(z))
+def f1963(z):
+    return f1962(torch.sigmoid(z))
+def f1964(z):
+    return f1963(torch.sigmoid(z))
+def f1965(z):
+    return f1964(torch.sigmoid(z))
+def f1966(z):
+    return f1965(torch.sigmoid(z))
+def f1967(z):
+    return f1966(torch.sigmoid(z))
+def f1968(z):
+    return f1967(torch.sigmoid(z))
+def f1969(z):
+    return f1968(torch.sigmoid(z))
+def f1970(z):
+    return f1969(torch.sigmoid(z))
+def f1971(z):
+    return f1970(torch.sigmoid(z))
+def f1972(z):
+    return f1971(torch.sigmoid(z))
+def f1973(z):
+    return f1972(torch.sigmoid(z))
+def f1974(z):
+    return f1973(torch.sigmoid(z))
+def f1975(z):
+    return f1974(torch.sigmoid(z))
+def f1976(z):
+    return f1975(torch.sigmoid(z))
+def f1977(z):
+    return f1976(torch.sigmoid(z))
+def f1978(z):
+    return f1977(torch.sigmoid(z))
+def f1979(z):
+    return f1978(torch.sigmoid(z))
+def f1980(z):
+    return f1979(torch.sigmoid(z))
+def f1981(z):
+    return f1980(torch.sigmoid(z))
+def f1982(z):
+    return f1981(torch.sigmoid(z))
+def f1983(z):
+    return f1982(torch.sigmoid(z))
+def f1984(z):
+    return f1983(torch.sigmoid(z))
+def f1985(z):
+    return f1984(torch.sigmoid(z))
+def f1986(z):
+    return f1985(torch.sigmoid(z))
+def f1987(z):
+    return f1986(torch.sigmoid(z))
+def f1988(z):
+    return f1987(torch.sigmoid(z))
+def f1989(z):
+    return f1988(torch.sigmoid(z))
+def f1990(z):
+    return f1989(torch.sigmoid(z))
+def f1991(z):
+    return f1990(torch.sigmoid(z))
+def f1992(z):
+    return f1991(torch.sigmoid(z))
+def f1993(z):
+    return f1992(torch.sigmoid(z))
+def f1994(z):
+    return f1993(torch.sigmoid(z))
+def f1995(z):
+    return f1994(torch.sigmoid(z))
+def f1996(z):
+    return f1995(torch.sigmoid(z))
+def f1997(z):
+    return f1996(torch.sigmoid(z))
+def f1998(z):
+    return f1997(torch.sigmoid(z))
+def f1999(z):
+    return f1998(torch.sigmoid(z))
+def f2000(z):
+    return f1999(torch.sigmoid(z))
+def f2001(z):
+    return f2000(torch.sigmoid(z))
+def f2002(z):
+    return f2001(torch.sigmoid(z))
+def f2003(z):
+    return f2002(torch.sigmoid(z))
+def f2004(z):
+    return f2003(torch.sigmoid(z))
+def f2005(z):
+    return f2004(torch.sigmoid(z))
+def f2006(z):
+    return f2005(torch.sigmoid(z))
+def f2007(z):
+    return f2006(torch.sigmoid(z))
+def f2008(z):
+    return f2007(torch.sigmoid(z))
+def f2009(z):
+    return f2008(torch.sigmoid(z))
+def f2010(z):
+    return f2009(torch.sigmoid(z))
+def f2011(z):
+    return f2010(torch.sigmoid(z))
+def f2012(z):
+    return f2011(torch.sigmoid(z))
+def f2013(z):
+    return f2012(torch.sigmoid(z))
+def f2014(z):
+    return f2013(torch.sigmoid(z))
+def f2015(z):
+    return f2014(torch.sigmoid(z))
+def f2016(z):
+    return f2015(torch.sigmoid(z))
+def f2017(z):
+    return f2016(torch.sigmoid(z))
+def f2018(z):
+    return f2017(torch.sigmoid(z))
+def f2019(z):
+    return f2018(torch.sigmoid(z))
+def f2020(z):
+    return f2019(torch.sigmoid(z))
+def f2021(z):
+    return f2020(torch.sigmoid(z))
+def f2022(z):
+    return f2021(torch.sigmoid(z))
+def f2023(z):
+    return f2022(torch.sigmoid(z))
+def f2024(z):
+    return f2023(torch.sigmoid(z))
+def f2025(z):
+    return f2024(torch.sigmoid(z))
+def f2026(z):
+    return f2025(torch.sigmoid(z))
+def f2027(z):
+    return f2026(torch.sigmoid(z))
+def f2028(z):
+    return f2027(torch.sigmoid(z))
+def f2029(z):
+    return f2028(torch.sigmoid(z))
+def f2030(z):
+    return f2029(torch.sigmoid(z))
+def f2031(z):
+    return f2030(torch.sigmoid(z))
+def f2032(z):
+    return f2031(torch.sigmoid(z))
+def f2033(z):
+    return f2032(torch.sigmoid(z))
+def f2034(z):
+    return f2033(torch.sigmoid(z))
+def f2035(z):
+    return f2034(torch.sigmoid(z))
+def f2036(z):
+    return f2035(torch.sigmoid(z))
+def f2037(z):
+    return f2036(torch.sigmoid(z))
+def f2038(z):
+    return f2037(torch.sigmoid(z))
+def f2039(z):
+    return f2038(torch.sigmoid(z))
+def f2040(z):
+    return f2039(torch.sigmoid(z))
+def f2041(z):
+    return f2040(torch.sigmoid(z))
+def f2042(z):
+    return f2041(torch.sigmoid(z))
+def f2043(z):
+    return f2042(torch.sigmoid(z))
+def f2044(z):
+    return f2043(torch.sigmoid(z))
+def f2045(z):
+    return f2044(torch.sigmoid(z))
+def f2046(z):
+    return f2045(torch.sigmoid(z))
+def f2047(z):
+    return f2046(torch.sigmoid(z))
+def f2048(z):
+    return f2047(torch.sigmoid(z))
+def f2049(z):
+    return f2048(torch.sigmoid(z))
+def f2050(z):
+    return f2049(torch.sigmoid(z))
+def f2051(z):
+    return f2050(torch.sigmoid(z))
+def f2052(z):
+    return f2051(torch.sigmoid(z))
+def f2053(z):
+    return f2052(torch.sigmoid(z))
+def f2054(z):
+    return f2053(torch.sigmoid(z))
+def f2055(z):
+    return f2054(torch.sigmoid(z))
+def f2056(z):
+    return f2055(torch.sigmoid(z))
+def f2057(z):
+    return f2056(torch.sigmoid(z))
+def f2058(z):
+    return f2057(torch.sigmoid(z))
+def f2059(z):
+    return f2058(torch.sigmoid(z))
+def f2060(z):
+    return f2059(torch.sigmoid(z))
+def f2061(z):
+    return f2060(torch.sigmoid(z))
+def f2062(z):
+    return f2061(torch.sigmoid(z))
+def f2063(z):
+    return f2062(torch.sigmoid(z))
+def f2064(z):
+    return f2063(torch.sigmoid(z))
+def f2065(z):
+    return f2064(torch.sigmoid(z))
+def f2066(z):
+    return f2065(torch.sigmoid(z))
+def f2067(z):
+    return f2066(torch.sigmoid(z))
+def f2068(z):
+    return f2067(torch.sigmoid(z))
+def f2069(z):
+    return f2068(torch.sigmoid(z))
+def f2070(z):
+    return f2069(torch.sigmoid(z))
+def f2071(z):
+    return f2070(torch.sigmoid(z))
+def f2072(z):
+    return f2071(torch.sigmoid(z))
+def f2073(z):
+    return f2072(torch.sigmoid(z))
+def f2074(z):
+    return f2073(torch.sigmoid(z))
+def f2075(z):
+    return f2074(torch.sigmoid(z))
+def f2076(z):
+    return f2075(torch.sigmoid(z))
+def f2077(z):
+    return f2076(torch.sigmoid(z))
+def f2078(z):
+    return f2077(torch.sigmoid(z))
+def f2079(z):
+    return f2078(torch.sigmoid(z))
+def f2080(z):
+    return f2079(torch.sigmoid(z))
+def f2081(z):
+    return f2080(torch.sigmoid(z))
+def f2082(z):
+    return f2081(torch.sigmoid(z))
+def f2083(z):
+    return f2082(torch.sigmoid(z))
+def f2084(z):
+    return f2083(torch.sigmoid(z))
+def f2085(z):
+    return f2084(torch.sigmoid(z))
+def f2086(z):
+    return f2085(torch.sigmoid(z))
+def f2087(z):
+    return f2086(torch.sigmoid(z))
+def f2088(z):
+    return f2087(torch.sigmoid(z))
+def f2089(z):
+    return f2088(torch.sigmoid(z))
+def f2090(z):
+    return f2089(torch.sigmoid(z))
+def f2091(z):
+    return f2090(torch.sigmoid(z))
+def f2092(z):
+    return f2091(torch.sigmoid(z))
+def f2093(z):
+    return f2092(torch.sigmoid(z))
+def f2094(z):
+    return f2093(torch.sigmoid(z))
+def f2095(z):
+    return f2094(torch.sigmoid(z))
+def f2096(z):
+    return f2095(torch.sigmoid(z))
+def f2097(z):
+    return f2096(torch.sigmoid(z))
+def f2098(z):
+    return f2097(torch.sigmoid(z))
+def f2099(z):
+    return f2098(torch.sigmoid(z))
+def f2100(z):
+    return f2099(torch.sigmoid(z))
+def f2101(z):
+    return f2100(torch.sigmoid(z))
+def f2102(z):
+    return f2101(torch.sigmoid(z))
+def f2103(z):
+    return f2102(torch.sigmoid(z))
+def f2104(z):
+    return f2103(torch.sigmoid(z))
+def f2105(z):
+    return f2104(torch.sigmoid(z))
+def f2106(z):
+    return f2105(torch.sigmoid(z))
+def f2107(z):
+    return f2106(torch.sigmoid(z))
+def f2108(z):
+    return f2107(torch.sigmoid(z))
+def f2109(z):
+    return f2108(torch.sigmoid(z))
+def f2110(z):
+    return f2109(torch.sigmoid(z))
+def f2111(z):
+    return f2110(torch.sigmoid(z))
+def f2112(z):
+    return f2111(torch.sigmoid(z))
+def f2113(z):
+    return f2112(torch.sigmoid(z))
+def f2114(z):
+    return f2113(torch.sigmoid(z))
+def f2115(z):
+    return f2114(torch.sigmoid(z))
+def f2116(z):
+    return f2115(torch.sigmoid(z))
+def f2117(z):
+    return f2116(torch.sigmoid(z))
+def f2118(z):
+    return f2117(torch.sigmoid(z))
+def f2119(z):
+    return f2118(torch.sigmoid(z))
+def f2120(z):
+    return f2119(torch.sigmoid(z))
+def f2121(z):
+    return f2120(torch.sigmoid(z))
+def f2122(z):
+    return f2121(torch.sigmoid(z))
+def f2123(z):
+    return f2122(torch.sigmoid(z))
+def f2124(z):
+    return f2123(torch.sigmoid(z))
+def f2125(z):
+    return f2124(torch.sigmoid(z))
+def f2126(z):
+    return f2125(torch.sigmoid(z))
+def f2127(z):
+    return f2126(torch.sigmoid(z))
+def f2128(z):
+    return f2127(torch.sigmoid(z))
+def f2129(z):
+    return f2128(torch.sigmoid(z))
+def f2130(z):
+    return f2129(torch.sigmoid(z))
+def f2131(z):
+    return f2130(torch.sigmoid(z))
+def f2132(z):
+    return f2131(torch.sigmoid(z))
+def f2133(z):
+    return f2132(torch.sigmoid(z))
+def f2134(z):
+    return f2133(torch.sigmoid(z))
+def f2135(z):
+    return f2134(torch.sigmoid(z))
+def f2136(z):
+    return f2135(torch.sigmoid(z))
+def f2137(z):
+    return f2136(torch.sigmoid(z))
+def f2138(z):
+    return f2137(torch.sigmoid(z))
+def f2139(z):
+    return f2138(torch.sigmoid(z))
+def f2140(z):
+    return f2139(torch.sigmoid(z))
+def f2141(z):
+    return f2140(torch.sigmoid(z))
+def f2142(z):
+    return f2141(torch.sigmoid(z))
+def f2143(z):
+    return f2142(torch.sigmoid(z))
+def f2144(z):
+    return f2143(torch.sigmoid(z))
+def f2145(z):
+    return f2144(torch.sigmoid(z))
+def f2146(z):
+    return f2145(torch.sigmoid(z))
+def f2147(z):
+    return f2146(torch.sigmoid(z))
+def f2148(z):
+    return f2147(torch.sigmoid(z))
+def f2149(z):
+    return f2148(torch.sigmoid(z))
+def f2150(z):
+    return f2149(torch.sigmoid(z))
+def f2151(z):
+    return f2150(torch.sigmoid(z))
+def f2152(z):
+    return f2151(torch.sigmoid(z))
+def f2153(z):
+    return f2152(torch.sigmoid(z))
+def f2154(z):
+    return f2153(torch.sigmoid(z))
+def f2155(z):
+    return f2154(torch.sigmoid(z))
+def f2156(z):
+    return f2155(torch.sigmoid(z))
+def f2157(z):
+    return f2156(torch.sigmoid(z))
+def f2158(z):
+    return f2157(torch.sigmoid(z))
+def f2159(z):
+    return f2158(torch.sigmoid(z))
+def f2160(z):
+    return f2159(torch.sigmoid(z))
+def f2161(z):
+    return f2160(torch.sigmoid(z))
+def f2162(z):
+    return f2161(torch.sigmoid(z))
+def f2163(z):
+    return f2162(torch.sigmoid(z))
+def f2164(z):
+    return f2163(torch.sigmoid(z))
+def f2165(z):
+    return f2164(torch.sigmoid(z))
+def f2166(z):
+    return f2165(torch.sigmoid(z))
+def f2167(z):
+    return f2166(torch.sigmoid(z))
+def f2168(z):
+    return f2167(torch.sigmoid(z))
+def f2169(z):
+    return f2168(torch.sigmoid(z))
+def f2170(z):
+    return f2169(torch.sigmoid(z))
+def f2171(z):
+    return f2170(torch.sigmoid(z))
+def f2172(z):
+    return f2171(torch.sigmoid(z))
+def f2173(z):
+    return f2172(torch.sigmoid(z))
+def f2174(z):
+    return f2173(torch.sigmoid(z))
+def f2175(z):
+    return f2174(torch.sigmoid(z))
+def f2176(z):
+    return f2175(torch.sigmoid(z))
+def f2177(z):
+    return f2176(torch.sigmoid(z))
+def f2178(z):
+    return f2177(torch.sigmoid(z))
+def f2179(z):
+    return f2178(torch.sigmoid(z))
+def f2180(z):
+    return f2179(torch.sigmoid(z))
+def f2181(z):
+    return f2180(torch.sigmoid(z))
+def f2182(z):
+    return f2181(torch.sigmoid(z))
+def f2183(z):
+    return f2182(torch.sigmoid(z))
+def f2184(z):
+    return f2183(torch.sigmoid(z))
+def f2185(z):
+    return f2184(torch.sigmoid(z))
+def f2186(z):
+    return f2185(torch.sigmoid(z))
+def f2187(z):
+    return f2186(torch.sigmoid(z))
+def f2188(z):
+    return f2187(torch.sigmoid(z))
+def f2189(z):
+    return f2188(torch.sigmoid(z))
+def f2190(z):
+    return f2189(torch.sigmoid(z))
+def f2191(z):
+    return f2190(torch.sigmoid(z))
+def f2192(z):
+    return f2191(torch.sigmoid(z))
+def f2193(z):
+    return f2192(torch.sigmoid(z))
+def f2194(z):
+    return f2193(torch.sigmoid(z))
+def f2195(z):
+    return f2194(torch.sigmoid(z))
+def f2196(z):
+    return f2195(torch.sigmoid(z))
+def f2197(z):
+    return f2196(torch.sigmoid(z))
+def f2198(z):
+    return f2197(torch.sigmoid(z))
+def f2199(z):
+    return f2198(torch.sigmoid(z))
+def f2200(z):
+    return f2199(torch.sigmoid(z))
+def f2201(z):
+    return f2200(torch.sigmoid(z))
+def f2202(z):
+    return f2201(torch.sigmoid(z))
+def f2203(z):
+    return f2202(torch.sigmoid(z))
+def f2204(z):
+    return f2203(torch.sigmoid(z))
+def f2205(z):
+    return f2204(torch.sigmoid(z))
+def f2206(z):
+    return f2205(torch.sigmoid(z))
+def f2207(z):
+    return f2206(torch.sigmoid(z))
+def f2208(z):
+    return f2207(torch.sigmoid(z))
+def f2209(z):
+    return f2208(torch.sigmoid(z))
+def f2210(z):
+    return f2209(torch.sigmoid(z))
+def f2211(z):
+    return f2210(torch.sigmoid(z))
+def f2212(z):
+    return f2211(torch.sigmoid(z))
+def f2213(z):
+    return f2212(torch.sigmoid(z))
+def f2214(z):
+    return f2213(torch.sigmoid(z))
+def f2215(z):
+    return f2214(torch.sigmoid(z))
+def f2216(z):
+    return f2215(torch.sigmoid(z))
+def f2217(z):
+    return f2216(torch.sigmoid(z))
+def f2218(z):
+    return f2217(torch.sigmoid(z))
+def f2219(z):
+    return f2218(torch.sigmoid(z))
+def f2220(z):
+    return f2219(torch.sigmoid(z))
+def f2221(z):
+    return f2220(torch.sigmoid(z))
+def f2222(z):
+    return f2221(torch.sigmoid(z))
+def f2223(z):
+    return f2222(torch.sigmoid(z))
+def f2224(z):
+    return f2223(torch.sigmoid(z))
+def f2225(z):
+    return f2224(torch.sigmoid(z))
+def f2226(z):
+    return f2225(torch.sigmoid(z))
+def f2227(z):
+    return f2226(torch.sigmoid(z))
+def f2228(z):
+    return f2227(torch.sigmoid(z))
+def f2229(z):
+    return f2228(torch.sigmoid(z))
+def f2230(z):
+    return f2229(torch.sigmoid(z))
+def f2231(z):
+    return f2230(torch.sigmoid(z))
+def f2232(z):
+    return f2231(torch.sigmoid(z))
+def f2233(z):
+    return f2232(torch.sigmoid(z))
+def f2234(z):
+    return f2233(torch.sigmoid(z))
+def f2235(z):
+    return f2234(torch.sigmoid(z))
+def f2236(z):
+    return f2235(torch.sigmoid(z))
+def f2237(z):
+    return f2236(torch.sigmoid(z))
+def f2238(z):
+    return f2237(torch.sigmoid(z))
+def f2239(z):
+    return f2238(torch.sigmoid(z))
+def f2240(z):
+    return f2239(torch.sigmoid(z))
+def f2241(z):
+    return f2240(torch.sigmoid(z))
+def f2242(z):
+    return f2241(torch.sigmoid(z))
+def f2243(z):
+    return f2242(torch.sigmoid(z))
+def f2244(z):
+    return f2243(torch.sigmoid(z))
+def f2245(z):
+    return f2244(torch.sigmoid(z))
+def f2246(z):
+    return f2245(torch.sigmoid(z))
+def f2247(z):
+    return f2246(torch.sigmoid(z))
+def f2248(z):
+    return f2247(torch.sigmoid(z))
+def f2249(z):
+    return f2248(torch.sigmoid(z))
+def f2250(z):
+    return f2249(torch.sigmoid(z))
+def f2251(z):
+    return f2250(torch.sigmoid(z))
+def f2252(z):
+    return f2251(torch.sigmoid(z))
+def f2253(z):
+    return f2252(torch.sigmoid(z))
+def f2254(z):
+    return f2253(torch.sigmoid(z))
+def f2255(z):
+    return f2254(torch.sigmoid(z))
+def f2256(z):
+    return f2255(torch.sigmoid(z))
+def f2257(z):
+    return f2256(torch.sigmoid(z))
+def f2258(z):
+    return f2257(torch.sigmoid(z))
+def f2259(z):
+    return f2258(torch.sigmoid(z))
+def f2260(z):
+    return f2259(torch.sigmoid(z))
+def f2261(z):
+    return f2260(torch.sigmoid(z))
+def f2262(z):
+    return f2261(torch.sigmoid(z))
+def f2263(z):
+    return f2262(torch.sigmoid(z))
+def f2264(z):
+    return f2263(torch.sigmoid(z))
+def f2265(z):
+    return f2264(torch.sigmoid(z))
+def f2266(z):
+    return f2265(torch.sigmoid(z))
+def f2267(z):
+    return f2266(torch.sigmoid(z))
+def f2268(z):
+    return f2267(torch.sigmoid(z))
+def f2269(z):
+    return f2268(torch.sigmoid(z))
+def f2270(z):
+    return f2269(torch.sigmoid(z))
+def f2271(z):
+    return f2270(torch.sigmoid(z))
+def f2272(z):
+    return f2271(torch.sigmoid(z))
+def f2273(z):
+    return f2272(torch.sigmoid(z))
+def f2274(z):
+    return f2273(torch.sigmoid(z))
+def f2275(z):
+    return f2274(torch.sigmoid(z))
+def f2276(z):
+    return f2275(torch.sigmoid(z))
+def f2277(z):
+    return f2276(torch.sigmoid(z))
+def f2278(z):
+    return f2277(torch.sigmoid(z))
+def f2279(z):
+    return f2278(torch.sigmoid(z))
+def f2280(z):
+    return f2279(torch.sigmoid(z))
+def f2281(z):
+    return f2280(torch.sigmoid(z))
+def f2282(z):
+    return f2281(torch.sigmoid(z))
+def f2283(z):
+    return f2282(torch.sigmoid(z))
+def f2284(z):
+    return f2283(torch.sigmoid(z))
+def f2285(z):
+    return f2284(torch.sigmoid(z))
+def f2286(z):
+    return f2285(torch.sigmoid(z))
+def f2287(z):
+    return f2286(torch.sigmoid(z))
+def f2288(z):
+    return f2287(torch.sigmoid(z))
+def f2289(z):
+    return f2288(torch.sigmoid(z))
+def f2290(z):
+    return f2289(torch.sigmoid(z))
+def f2291(z):
+    return f2290(torch.sigmoid(z))
+def f2292(z):
+    return f2291(torch.sigmoid(z))
+def f2293(z):
+    return f2292(torch.sigmoid(z))
+def f2294(z):
+    return f2293(torch.sigmoid(z))
+def f2295(z):
+    return f2294(torch.sigmoid(z))
+def f2296(z):
+    return f2295(torch.sigmoid(z))
+def f2297(z):
+    return f2296(torch.sigmoid(z))
+def f2298(z):
+    return f2297(torch.sigmoid(z))
+def f2299(z):
+    return f2298(torch.sigmoid(z))
+def f2300(z):
+    return f2299(torch.sigmoid(z))
+def f2301(z):
+    return f2300(torch.sigmoid(z))
+def f2302(z):
+    return f2301(torch.sigmoid(z))
+def f2303(z):
+    return f2302(torch.sigmoid(z))
+def f2304(z):
+    return f2303(torch.sigmoid(z))
+def f2305(z):
+    return f2304(torch.sigmoid(z))
+def f2306(z):
+    return f2305(torch.sigmoid(z))
+def f2307(z):
+    return f2306(torch.sigmoid(z))
+def f2308(z):
+    return f2307(torch.sigmoid(z))
+def f2309(z):
+    return f2308(torch.sigmoid(z))
+def f2310(z):
+    return f2309(torch.sigmoid(z))
+def f2311(z):
+    return f2310(torch.sigmoid(z))
+def f2312(z):
+    return f2311(torch.sigmoid(z))
+def f2313(z):
+    return f2312(torch.sigmoid(z))
+def f2314(z):
+    return f2313(torch.sigmoid(z))
+def f2315(z):
+    return f2314(torch.sigmoid(z))
+def f2316(z):
+    return f2315(torch.sigmoid(z))
+def f2317(z):
+    return f2316(torch.sigmoid(z))
+def f2318(z):
+    return f2317(torch.sigmoid(z))
+def f2319(z):
+    return f2318(torch.sigmoid(z))
+def f2320(z):
+    return f2319(torch.sigmoid(z))
+def f2321(z):
+    return f2320(torch.sigmoid(z))
+def f2322(z):
+    return f2321(torch.sigmoid(z))
+def f2323(z):
+    return f2322(torch.sigmoid(z))
+def f2324(z):
+    return f2323(torch.sigmoid(z))
+def f2325(z):
+    return f2324(torch.sigmoid(z))
+def f2326(z):
+    return f2325(torch.sigmoid(z))
+def f2327(z):
+    return f2326(torch.sigmoid(z))
+def f2328(z):
+    return f2327(torch.sigmoid(z))
+def f2329(z):
+    return f2328(torch.sigmoid(z))
+def f2330(z):
+    return f2329(torch.sigmoid(z))
+def f2331(z):
+    return f2330(torch.sigmoid(z))
+def f2332(z):
+    return f2331(torch.sigmoid(z))
+def f2333(z):
+    return f2332(torch.sigmoid(z))
+def f2334(z):
+    return f2333(torch.sigmoid(z))
+def f2335(z):
+    return f2334(torch.sigmoid(z))
+def f2336(z):
+    return f2335(torch.sigmoid(z))
+def f2337(z):
+    return f2336(torch.sigmoid(z))
+def f2338(z):
+    return f2337(torch.sigmoid(z))
+def f2339(z):
+    return f2338(torch.sigmoid(z))
+def f2340(z):
+    return f2339(torch.sigmoid(z))
+def f2341(z):
+    return f2340(torch.sigmoid(z))
+def f2342(z):
+    return f2341(torch.sigmoid(z))
+def f2343(z):
+    return f2342(torch.sigmoid(z))
+def f2344(z):
+    return f2343(torch.sigmoid(z))
+def f2345(z):
+    return f2344(torch.sigmoid(z))
+def f2346(z):
+    return f2345(torch.sigmoid(z))
+def f2347(z):
+    return f2346(torch.sigmoid(z))
+def f2348(z):
+    return f2347(torch.sigmoid(z))
+def f2349(z):
+    return f2348(torch.sigmoid(z))
+def f2350(z):
+    return f2349(torch.sigmoid(z))
+def f2351(z):
+    return f2350(torch.sigmoid(z))
+def f2352(z):
+    return f2351(torch.sigmoid(z))
+def f2353(z):
+    return f2352(torch.sigmoid(z))
+def f2354(z):
+    return f2353(torch.sigmoid(z))
+def f2355(z):
+    return f2354(torch.sigmoid(z))
+def f2356(z):
+    return f2355(torch.sigmoid(z))
+def f2357(z):
+    return f2356(torch.sigmoid(z))
+def f2358(z):
+    return f2357(torch.sigmoid(z))
+def f2359(z):
+    return f2358(torch.sigmoid(z))
+def f2360(z):
+    return f2359(torch.sigmoid(z))
+def f2361(z):
+    return f2360(torch.sigmoid(z))
+def f2362(z):
+    return f2361(torch.sigmoid(z))
+def f2363(z):
+    return f2362(torch.sigmoid(z))
+def f2364(z):
+    return f2363(torch.sigmoid(z))
+def f2365(z):
+    return f2364(torch.sigmoid(z))
+def f2366(z):
+    return f2365(torch.sigmoid(z))
+def f2367(z):
+    return f2366(torch.sigmoid(z))
+def f2368(z):
+    return f2367(torch.sigmoid(z))
+def f2369(z):
+    return f2368(torch.sigmoid(z))
+def f2370(z):
+    return f2369(torch.sigmoid(z))
+def f2371(z):
+    return f2370(torch.sigmoid(z))
+def f2372(z):
+    return f2371(torch.sigmoid(z))
+def f2373(z):
+    return f2372(torch.sigmoid(z))
+def f2374(z):
+    return f2373(torch.sigmoid(z))
+def f2375(z):
+    return f2374(torch.sigmoid(z))
+def f2376(z):
+    return f2375(torch.sigmoid(z))
+def f2377(z):
+    return f2376(torch.sigmoid(z))
+def f2378(z):
+    return f2377(torch.sigmoid(z))
+def f2379(z):
+    return f2378(torch.sigmoid(z))
+def f2380(z):
+    return f2379(torch.sigmoid(z))
+def f2381(z):
+    return f2380(torch.sigmoid(z))
+def f2382(z):
+    return f2381(torch.sigmoid(z))
+def f2383(z):
+    return f2382(torch.sigmoid(z))
+def f2384(z):
+    return f2383(torch.sigmoid(z))
+def f2385(z):
+    return f2384(torch.sigmoid(z))
+def f2386(z):
+    return f2385(torch.sigmoid(z))
+def f2387(z):
+    return f2386(torch.sigmoid(z))
+def f2388(z):
+    return f2387(torch.sigmoid(z))
+def f2389(z):
+    return f2388(torch.sigmoid(z))
+def f2390(z):
+    return f2389(torch.sigmoid(z))
+def f2391(z):
+    return f2390(torch.sigmoid(z))
+def f2392(z):
+    return f2391(torch.sigmoid(z))
+def f2393(z):
+    return f2392(torch.sigmoid(z))
+def f2394(z):
+    return f2393(torch.sigmoid(z))
+def f2395(z):
+    return f2394(torch.sigmoid(z))
+def f2396(z):
+    return f2395(torch.sigmoid(z))
+def f2397(z):
+    return f2396(torch.sigmoid(z))
+def f2398(z):
+    return f2397(torch.sigmoid(z))
+def f2399(z):
+    return f2398(torch.sigmoid(z))
+def f2400(z):
+    return f2399(torch.sigmoid(z))
+def f2401(z):
+    return f2400(torch.sigmoid(z))
+def f2402(z):
+    return f2401(torch.sigmoid(z))
+def f2403(z):
+    return f2402(torch.sigmoid(z))
+def f2404(z):
+    return f2403(torch.sigmoid(z))
+def f2405(z):
+    return f2404(torch.sigmoid(z))
+def f2406(z):
+    return f2405(torch.sigmoid(z))
+def f2407(z):
+    return f2406(torch.sigmoid(z))
+def f2408(z):
+    return f2407(torch.sigmoid(z))
+def f2409(z):
+    return f2408(torch.sigmoid(z))
+def f2410(z):
+    return f2409(torch.sigmoid(z))
+def f2411(z):
+    return f2410(torch.sigmoid(z))
+def f2412(z):
+    return f2411(torch.sigmoid(z))
+def f2413(z):
+    return f2412(torch.sigmoid(z))
+def f2414(z):
+    return f2413(torch.sigmoid(z))
+def f2415(z):
+    return f2414(torch.sigmoid(z))
+def f2416(z):
+    return f2415(torch.sigmoid(z))
+def f2417(z):
+    return f2416(torch.sigmoid(z))
+def f2418(z):
+    return f2417(torch.sigmoid(z))
+def f2419(z):
+    return f2418(torch.sigmoid(z))
+def f2420(z):
+    return f2419(torch.sigmoid(z))
+def f2421(z):
+    return f2420(torch.sigmoid(z))
+def f2422(z):
+    return f2421(torch.sigmoid(z))
+def f2423(z):
+    return f2422(torch.sigmoid(z))
+def f2424(z):
+    return f2423(torch.sigmoid(z))
+def f2425(z):
+    return f2424(torch.sigmoid(z))
+def f2426(z):
+    return f2425(torch.sigmoid(z))
+def f2427(z):
+    return f2426(torch.sigmoid(z))
+def f2428(z):
+    return f2427(torch.sigmoid(z))
+def f2429(z):
+    return f2428(torch.sigmoid(z))
+def f2430(z):
+    return f2429(torch.sigmoid(z))
+def f2431(z):
+    return f2430(torch.sigmoid(z))
+def f2432(z):
+    return f2431(torch.sigmoid(z))
+def f2433(z):
+    return f2432(torch.sigmoid(z))
+def f2434(z):
+    return f2433(torch.sigmoid(z))
+def f2435(z):
+    return f2434(torch.sigmoid(z))
+def f2436(z):
+    return f2435(torch.sigmoid(z))
+def f2437(z):
+    return f2436(torch.sigmoid(z))
+def f2438(z):
+    return f2437(torch.sigmoid(z))
+def f2439(z):
+    return f2438(torch.sigmoid(z))
+def f2440(z):
+    return f2439(torch.sigmoid(z))
+def f2441(z):
+    return f2440(torch.sigmoid(z))
+def f2442(z):
+    return f2441(torch.sigmoid(z))
+def f2443(z):
+    return f2442(torch.sigmoid(z))
+def f2444(z):
+    return f2443(torch.sigmoid(z))
+def f2445(z):
+    return f2444(torch.sigmoid(z))
+def f2446(z):
+    return f2445(torch.sigmoid(z))
+def f2447(z):
+    return f2446(torch.sigmoid(z))
+def f2448(z):
+    return f2447(torch.sigmoid(z))
+def f2449(z):
+    return f2448(torch.sigmoid(z))
+def f2450(z):
+    return f2449(torch.sigmoid(z))
+def f2451(z):
+    return f2450(torch.sigmoid(z))
+def f2452(z):
+    return f2451(torch.sigmoid(z))
+def f2453(z):
+    return f2452(torch.sigmoid(z))
+def f2454(z):
+    return f2453(torch.sigmoid(z))
+def f2455(z):
+    return f2454(torch.sigmoid(z))
+def f2456(z):
+    return f2455(torch.sigmoid(z))
+def f2457(z):
+    return f2456(torch.sigmoid(z))
+def f2458(z):
+    return f2457(torch.sigmoid(z))
+def f2459(z):
+    return f2458(torch.sigmoid(z))
+def f2460(z):
+    return f2459(torch.sigmoid(z))
+def f2461(z):
+    return f2460(torch.sigmoid(z))
+def f2462(z):
+    return f2461(torch.sigmoid(z))
+def f2463(z):
+    return f2462(torch.sigmoid(z))
+def f2464(z):
+    return f2463(torch.sigmoid(z))
+def f2465(z):
+    return f2464(torch.sigmoid(z))
+def f2466(z):
+    return f2465(torch.sigmoid(z))
+def f2467(z):
+    return f2466(torch.sigmoid(z))
+def f2468(z):
+    return f2467(torch.sigmoid(z))
+def f2469(z):
+    return f2468(torch.sigmoid(z))
+def f2470(z):
+    return f2469(torch.sigmoid(z))
+def f2471(z):
+    return f2470(torch.sigmoid(z))
+def f2472(z):
+    return f2471(torch.sigmoid(z))
+def f2473(z):
+    return f2472(torch.sigmoid(z))
+def f2474(z):
+    return f2473(torch.sigmoid(z))
+def f2475(z):
+    return f2474(torch.sigmoid(z))
+def f2476(z):
+    return f2475(torch.sigmoid(z))
+def f2477(z):
+    return f2476(torch.sigmoid(z))
+def f2478(z):
+    return f2477(torch.sigmoid(z))
+def f2479(z):
+    return f2478(torch.sigmoid(z))
+def f2480(z):
+    return f2479(torch.sigmoid(z))
+def f2481(z):
+    return f2480(torch.sigmoid(z))
+def f2482(z):
+    return f2481(torch.sigmoid(z))
+def f2483(z):
+    return f2482(torch.sigmoid(z))
+def f2484(z):
+    return f2483(torch.sigmoid(z))
+def f2485(z):
+    return f2484(torch.sigmoid(z))
+def f2486(z):
+    return f2485(torch.sigmoid(z))
+def f2487(z):
+    return f2486(torch.sigmoid(z))
+def f2488(z):
+    return f2487(torch.sigmoid(z))
+def f2489(z):
+    return f2488(torch.sigmoid(z))
+def f2490(z):
+    return f2489(torch.sigmoid(z))
+def f2491(z):
+    return f2490(torch.sigmoid(z))
+def f2492(z):
+    return f2491(torch.sigmoid(z))
+def f2493(z):
+    return f2492(torch.sigmoid(z))
+def f2494(z):
+    return f2493(torch.sigmoid(z))
+def f2495(z):
+    return f2494(torch.sigmoid(z))
+def f2496(z):
+    return f2495(torch.sigmoid(z))
+def f2497(z):
+    return f2496(torch.sigmoid(z))
+def f2498(z):
+    return f2497(torch.sigmoid(z))
+def f2499(z):
+    return f2498(torch.sigmoid(z))
+def f2500(z):
+    return f2499(torch.sigmoid(z))
+def f2501(z):
+    return f2500(torch.sigmoid(z))
+def f2502(z):
+    return f2501(torch.sigmoid(z))
+def f2503(z):
+    return f2502(torch.sigmoid(z))
+def f2504(z):
+    return f2503(torch.sigmoid(z))
+def f2505(z):
+    return f2504(torch.sigmoid(z))
+def f2506(z):
+    return f2505(torch.sigmoid(z))
+def f2507(z):
+    return f2506(torch.sigmoid(z))
+def f2508(z):
+    return f2507(torch.sigmoid(z))
+def f2509(z):
+    return f2508(torch.sigmoid(z))
+def f2510(z):
+    return f2509(torch.sigmoid(z))
+def f2511(z):
+    return f2510(torch.sigmoid(z))
+def f2512(z):
+    return f2511(torch.sigmoid(z))
+def f2513(z):
+    return f2512(torch.sigmoid(z))
+def f2514(z):
+    return f2513(torch.sigmoid(z))
+def f2515(z):
+    return f2514(torch.sigmoid(z))
+def f2516(z):
+    return f2515(torch.sigmoid(z))
+def f2517(z):
+    return f2516(torch.sigmoid(z))
+def f2518(z):
+    return f2517(torch.sigmoid(z))
+def f2519(z):
+    return f2518(torch.sigmoid(z))
+def f2520(z):
+    return f2519(torch.sigmoid(z))
+def f2521(z):
+    return f2520(torch.sigmoid(z))
+def f2522(z):
+    return f2521(torch.sigmoid(z))
+def f2523(z):
+    return f2522(torch.sigmoid(z))
+def f2524(z):
+    return f2523(torch.sigmoid(z))
+def f2525(z):
+    return f2524(torch.sigmoid(z))
+def f2526(z):
+    return f2525(torch.sigmoid(z))
+def f2527(z):
+    return f2526(torch.sigmoid(z))
+def f2528(z):
+    return f2527(torch.sigmoid(z))
+def f2529(z):
+    return f2528(torch.sigmoid(z))
+def f2530(z):
+    return f2529(torch.sigmoid(z))
+def f2531(z):
+    return f2530(torch.sigmoid(z))
+def f2532(z):
+    return f2531(torch.sigmoid(z))
+def f2533(z):
+    return f2532(torch.sigmoid(z))
+def f2534(z):
+    return f2533(torch.sigmoid(z))
+def f2535(z):
+    return f2534(torch.sigmoid(z))
+def f2536(z):
+    return f2535(torch.sigmoid(z))
+def f2537(z):
+    return f2536(torch.sigmoid(z))
+def f2538(z):
+    return f2537(torch.sigmoid(z))
+def f2539(z):
+    return f2538(torch.sigmoid(z))
+def f2540(z):
+    return f2539(torch.sigmoid(z))
+def f2541(z):
+    return f2540(torch.sigmoid(z))
+def f2542(z):
+    return f2541(torch.sigmoid(z))
+def f2543(z):
+    return f2542(torch.sigmoid(z))
+def f2544(z):
+    return f2543(torch.sigmoid(z))
+def f2545(z):
+    return f2544(torch.sigmoid(z))
+def f2546(z):
+    return f2545(torch.sigmoid(z))
+def f2547(z):
+    return f2546(torch.sigmoid(z))
+def f2548(z):
+    return f2547(torch.sigmoid(z))
+def f2549(z):
+    return f2548(torch.sigmoid(z))
+def f2550(z):
+    return f2549(torch.sigmoid(z))
+def f2551(z):
+    return f2550(torch.sigmoid(z))
+def f2552(z):
+    return f2551(torch.sigmoid(z))
+def f2553(z):
+    return f2552(torch.sigmoid(z))
+def f2554(z):
+    return f2553(torch.sigmoid(z))
+def f2555(z):
+    return f2554(torch.sigmoid(z))
+def f2556(z):
+    return f2555(torch.sigmoid(z))
+def f2557(z):
+    return f2556(torch.sigmoid(z))
+def f2558(z):
+    return f2557(torch.sigmoid(z))
+def f2559(z):
+    return f2558(torch.sigmoid(z))
+def f2560(z):
+    return f2559(torch.sigmoid(z))
+def f2561(z):
+    return f2560(torch.sigmoid(z))
+def f2562(z):
+    return f2561(torch.sigmoid(z))
+def f2563(z):
+    return f2562(torch.sigmoid(z))
+def f2564(z):
+    return f2563(torch.sigmoid(z))
+def f2565(z):
+    return f2564(torch.sigmoid(z))
+def f2566(z):
+    return f2565(torch.sigmoid(z))
+def f2567(z):
+    return f2566(torch.sigmoid(z))
+def f2568(z):
+    return f2567(torch.sigmoid(z))
+def f2569(z):
+    return f2568(torch.sigmoid(z))
+def f2570(z):
+    return f2569(torch.sigmoid(z))
+def f2571(z):
+    return f2570(torch.sigmoid(z))
+def f2572(z):
+    return f2571(torch.sigmoid(z))
+def f2573(z):
+    return f2572(torch.sigmoid(z))
+def f2574(z):
+    return f2573(torch.sigmoid(z))
+def f2575(z):
+    return f2574(torch.sigmoid(z))
+def f2576(z):
+    return f2575(torch.sigmoid(z))
+def f2577(z):
+    return f2576(torch.sigmoid(z))
+def f2578(z):
+    return f2577(torch.sigmoid(z))
+def f2579(z):
+    return f2578(torch.sigmoid(z))
+def f2580(z):
+    return f2579(torch.sigmoid(z))
+def f2581(z):
+    return f2580(torch.sigmoid(z))
+def f2582(z):
+    return f2581(torch.sigmoid(z))
+def f2583(z):
+    return f2582(torch.sigmoid(z))
+def f2584(z):
+    return f2583(torch.sigmoid(z))
+def f2585(z):
+    return f2584(torch.sigmoid(z))
+def f2586(z):
+    return f2585(torch.sigmoid(z))
+def f2587(z):
+    return f2586(torch.sigmoid(z))
+def f2588(z):
+    return f2587(torch.sigmoid(z))
+def f2589(z):
+    return f2588(torch.sigmoid(z))
+def f2590(z):
+    return f2589(torch.sigmoid(z))
+def f2591(z):
+    return f2590(torch.sigmoid(z))
+def f2592(z):
+    return f2591(torch.sigmoid(z))
+def f2593(z):
+    return f2592(torch.sigmoid(z))
+def f2594(z):
+    return f2593(torch.sigmoid(z))
+def f2595(z):
+    return f2594(torch.sigmoid(z))
+def f2596(z):
+    return f2595(torch.sigmoid(z))
+def f2597(z):
+    return f2596(torch.sigmoid(z))
+def f2598(z):
+    return f2597(torch.sigmoid(z))
+def f2599(z):
+    return f2598(torch.sigmoid(z))
+def f2600(z):
+    return f2599(torch.sigmoid(z))
+def f2601(z):
+    return f2600(torch.sigmoid(z))
+def f2602(z):
+    return f2601(torch.sigmoid(z))
+def f2603(z):
+    return f2602(torch.sigmoid(z))
+def f2604(z):
+    return f2603(torch.sigmoid(z))
+def f2605(z):
+    return f2604(torch.sigmoid(z))
+def f2606(z):
+    return f2605(torch.sigmoid(z))
+def f2607(z):
+    return f2606(torch.sigmoid(z))
+def f2608(z):
+    return f2607(torch.sigmoid(z))
+def f2609(z):
+    return f2608(torch.sigmoid(z))
+def f2610(z):
+    return f2609(torch.sigmoid(z))
+def f2611(z):
+    return f2610(torch.sigmoid(z))
+def f2612(z):
+    return f2611(torch.sigmoid(z))
+def f2613(z):
+    return f2612(torch.sigmoid(z))
+def f2614(z):
+    return f2613(torch.sigmoid(z))
+def f2615(z):
+    return f2614(torch.sigmoid(z))
+def f2616(z):
+    return f2615(torch.sigmoid(z))
+def f2617(z):
+    return f2616(torch.sigmoid(z))
+def f2618(z):
+    return f2617(torch.sigmoid(z))
+def f2619(z):
+    return f2618(torch.sigmoid(z))
+def f2620(z):
+    return f2619(torch.sigmoid(z))
+def f2621(z):
+    return f2620(torch.sigmoid(z))
+def f2622(z):
+    return f2621(torch.sigmoid(z))
+def f2623(z):
+    return f2622(torch.sigmoid(z))
+def f2624(z):
+    return f2623(torch.sigmoid(z))
+def f2625(z):
+    return f2624(torch.sigmoid(z))
+def f2626(z):
+    return f2625(torch.sigmoid(z))
+def f2627(z):
+    return f2626(torch.sigmoid(z))
+def f2628(z):
+    return f2627(torch.sigmoid(z))
+def f2629(z):
+    return f2628(torch.sigmoid(z))
+def f2630(z):
+    return f2629(torch.sigmoid(z))
+def f2631(z):
+    return f2630(torch.sigmoid(z))
+def f2632(z):
+    return f2631(torch.sigmoid(z))
+def f2633(z):
+    return f2632(torch.sigmoid(z))
+def f2634(z):
+    return f2633(torch.sigmoid(z))
+def f2635(z):
+    return f2634(torch.sigmoid(z))
+def f2636(z):
+    return f2635(torch.sigmoid(z))
+def f2637(z):
+    return f2636(torch.sigmoid(z))
+def f2638(z):
+    return f2637(torch.sigmoid(z))
+def f2639(z):
+    return f2638(torch.sigmoid(z))
+def f2640(z):
+    return f2639(torch.sigmoid(z))
+def f2641(z):
+    return f2640(torch.sigmoid(z))
+def f2642(z):
+    return f2641(torch.sigmoid(z))
+def f2643(z):
+    return f2642(torch.sigmoid(z))
+def f2644(z):
+    return f2643(torch.sigmoid(z))
+def f2645(z):
+    return f2644(torch.sigmoid(z))
+def f2646(z):
+    return f2645(torch.sigmoid(z))
+def f2647(z):
+    return f2646(torch.sigmoid(z))
+def f2648(z):
+    return f2647(torch.sigmoid(z))
+def f2649(z):
+    return f2648(torch.sigmoid(z))
+def f2650(z):
+    return f2649(torch.sigmoid(z))
+def f2651(z):
+    return f2650(torch.sigmoid(z))
+def f2652(z):
+    return f2651(torch.sigmoid(z))
+def f2653(z):
+    return f2652(torch.sigmoid(z))
+def f2654(z):
+    return f2653(torch.sigmoid(z))
+def f2655(z):
+    return f2654(torch.sigmoid(z))
+def f2656(z):
+    return f2655(torch.sigmoid(z))
+def f2657(z):
+    return f2656(torch.sigmoid(z))
+def f2658(z):
+    return f2657(torch.sigmoid(z))
+def f2659(z):
+    return f2658(torch.sigmoid(z))
+def f2660(z):
+    return f2659(torch.sigmoid(z))
+def f2661(z):
+    return f2660(torch.sigmoid(z))
+def f2662(z):
+    return f2661(torch.sigmoid(z))
+def f2663(z):
+    return f2662(torch.sigmoid(z))
+def f2664(z):
+    return f2663(torch.sigmoid(z))
+def f2665(z):
+    return f2664(torch.sigmoid(z))
+def f2666(z):
+    return f2665(torch.sigmoid(z))
+def f2667(z):
+    return f2666(torch.sigmoid(z))
+def f2668(z):
+    return f2667(torch.sigmoid(z))
+def f2669(z):
+    return f2668(torch.sigmoid(z))
+def f2670(z):
+    return f2669(torch.sigmoid(z))
+def f2671(z):
+    return f2670(torch.sigmoid(z))
+def f2672(z):
+    return f2671(torch.sigmoid(z))
+def f2673(z):
+    return f2672(torch.sigmoid(z))
+def f2674(z):
+    return f2673(torch.sigmoid(z))
+def f2675(z):
+    return f2674(torch.sigmoid(z))
+def f2676(z):
+    return f2675(torch.sigmoid(z))
+def f2677(z):
+    return f2676(torch.sigmoid(z))
+def f2678(z):
+    return f2677(torch.sigmoid(z))
+def f2679(z):
+    return f2678(torch.sigmoid(z))
+def f2680(z):
+    return f2679(torch.sigmoid(z))
+def f2681(z):
+    return f2680(torch.sigmoid(z))
+def f2682(z):
+    return f2681(torch.sigmoid(z))
+def f2683(z):
+    return f2682(torch.sigmoid(z))
+def f2684(z):
+    return f2683(torch.sigmoid(z))
+def f2685(z):
+    return f2684(torch.sigmoid(z))
+def f2686(z):
+    return f2685(torch.sigmoid(z))
+def f2687(z):
+    return f2686(torch.sigmoid(z))
+def f2688(z):
+    return f2687(torch.sigmoid(z))
+def f2689(z):
+    return f2688(torch.sigmoid(z))
+def f2690(z):
+    return f2689(torch.sigmoid(z))
+def f2691(z):
+    return f2690(torch.sigmoid(z))
+def f2692(z):
+    return f2691(torch.sigmoid(z))
+def f2693(z):
+    return f2692(torch.sigmoid(z))
+def f2694(z):
+    return f2693(torch.sigmoid(z))
+def f2695(z):
+    return f2694(torch.sigmoid(z))
+def f2696(z):
+    return f2695(torch.sigmoid(z))
+def f2697(z):
+    return f2696(torch.sigmoid(z))
+def f2698(z):
+    return f2697(torch.sigmoid(z))
+def f2699(z):
+    return f2698(torch.sigmoid(z))
+def f2700(z):
+    return f2699(torch.sigmoid(z))
+def f2701(z):
+    return f2700(torch.sigmoid(z))
+def f2702(z):
+    return f2701(torch.sigmoid(z))
+def f2703(z):
+    return f2702(torch.sigmoid(z))
+def f2704(z):
+    return f2703(torch.sigmoid(z))
+def f2705(z):
+    return f2704(torch.sigmoid(z))
+def f2706(z):
+    return f2705(torch.sigmoid(z))
+def f2707(z):
+    return f2706(torch.sigmoid(z))
+def f2708(z):
+    return f2707(torch.sigmoid(z))
+def f2709(z):
+    return f2708(torch.sigmoid(z))
+def f2710(z):
+    return f2709(torch.sigmoid(z))
+def f2711(z):
+    return f2710(torch.sigmoid(z))
+def f2712(z):
+    return f2711(torch.sigmoid(z))
+def f2713(z):
+    return f2712(torch.sigmoid(z))
+def f2714(z):
+    return f2713(torch.sigmoid(z))
+def f2715(z):
+    return f2714(torch.sigmoid(z))
+def f2716(z):
+    return f2715(torch.sigmoid(z))
+def f2717(z):
+    return f2716(torch.sigmoid(z))
+def f2718(z):
+    return f2717(torch.sigmoid(z))
+def f2719(z):
+    return f2718(torch.sigmoid(z))
+def f2720(z):
+    return f2719(torch.sigmoid(z))
+def f2721(z):
+    return f2720(torch.sigmoid(z))
+def f2722(z):
+    return f2721(torch.sigmoid(z))
+def f2723(z):
+    return f2722(torch.sigmoid(z))
+def f2724(z):
+    return f2723(torch.sigmoid(z))
+def f2725(z):
+    return f2724(torch.sigmoid(z))
+def f2726(z):
+    return f2725(torch.sigmoid(z))
+def f2727(z):
+    return f2726(torch.sigmoid(z))
+def f2728(z):
+    return f2727(torch.sigmoid(z))
+def f2729(z):
+    return f2728(torch.sigmoid(z))
+def f2730(z):
+    return f2729(torch.sigmoid(z))
+def f2731(z):
+    return f2730(torch.sigmoid(z))
+def f2732(z):
+    return f2731(torch.sigmoid(z))
+def f2733(z):
+    return f2732(torch.sigmoid(z))
+def f2734(z):
+    return f2733(torch.sigmoid(z))
+def f2735(z):
+    return f2734(torch.sigmoid(z))
+def f2736(z):
+    return f2735(torch.sigmoid(z))
+def f2737(z):
+    return f2736(torch.sigmoid(z))
+def f2738(z):
+    return f2737(torch.sigmoid(z))
+def f2739(z):
+    return f2738(torch.sigmoid(z))
+def f2740(z):
+    return f2739(torch.sigmoid(z))
+def f2741(z):
+    return f2740(torch.sigmoid(z))
+def f2742(z):
+    return f2741(torch.sigmoid(z))
+def f2743(z):
+    return f2742(torch.sigmoid(z))
+def f2744(z):
+    return f2743(torch.sigmoid(z))
+def f2745(z):
+    return f2744(torch.sigmoid(z))
+def f2746(z):
+    return f2745(torch.sigmoid(z))
+def f2747(z):
+    return f2746(torch.sigmoid(z))
+def f2748(z):
+    return f2747(torch.sigmoid(z))
+def f2749(z):
+    return f2748(torch.sigmoid(z))
+def f2750(z):
+    return f2749(torch.sigmoid(z))
+def f2751(z):
+    return f2750(torch.sigmoid(z))
+def f2752(z):
+    return f2751(torch.sigmoid(z))
+def f2753(z):
+    return f2752(torch.sigmoid(z))
+def f2754(z):
+    return f2753(torch.sigmoid(z))
+def f2755(z):
+    return f2754(torch.sigmoid(z))
+def f2756(z):
+    return f2755(torch.sigmoid(z))
+def f2757(z):
+    return f2756(torch.sigmoid(z))
+def f2758(z):
+    return f2757(torch.sigmoid(z))
+def f2759(z):
+    return f2758(torch.sigmoid(z))
+def f2760(z):
+    return f2759(torch.sigmoid(z))
+def f2761(z):
+    return f2760(torch.sigmoid(z))
+def f2762(z):
+    return f2761(torch.sigmoid(z))
+def f2763(z):
+    return f2762(torch.sigmoid(z))
+def f2764(z):
+    return f2763(torch.sigmoid(z))
+def f2765(z):
+    return f2764(torch.sigmoid(z))
+def f2766(z):
+    return f2765(torch.sigmoid(z))
+def f2767(z):
+    return f2766(torch.sigmoid(z))
+def f2768(z):
+    return f2767(torch.sigmoid(z))
+def f2769(z):
+    return f2768(torch.sigmoid(z))
+def f2770(z):
+    return f2769(torch.sigmoid(z))
+def f2771(z):
+    return f2770(torch.sigmoid(z))
+def f2772(z):
+    return f2771(torch.sigmoid(z))
+def f2773(z):
+    return f2772(torch.sigmoid(z))
+def f2774(z):
+    return f2773(torch.sigmoid(z))
+def f2775(z):
+    return f2774(torch.sigmoid(z))
+def f2776(z):
+    return f2775(torch.sigmoid(z))
+def f2777(z):
+    return f2776(torch.sigmoid(z))
+def f2778(z):
+    return f2777(torch.sigmoid(z))
+def f2779(z):
+    return f2778(torch.sigmoid(z))
+def f2780(z):
+    return f2779(torch.sigmoid(z))
+def f2781(z):
+    return f2780(torch.sigmoid(z))
+def f2782(z):
+    return f2781(torch.sigmoid(z))
+def f2783(z):
+    return f2782(torch.sigmoid(z))
+def f2784(z):
+    return f2783(torch.sigmoid(z))
+def f2785(z):
+    return f2784(torch.sigmoid(z))
+def f2786(z):
+    return f2785(torch.sigmoid(z))
+def f2787(z):
+    return f2786(torch.sigmoid(z))
+def f2788(z):
+    return f2787(torch.sigmoid(z))
+def f2789(z):
+    return f2788(torch.sigmoid(z))
+def f2790(z):
+    return f2789(torch.sigmoid(z))
+def f2791(z):
+    return f2790(torch.sigmoid(z))
+def f2792(z):
+    return f2791(torch.sigmoid(z))
+def f2793(z):
+    return f2792(torch.sigmoid(z))
+def f2794(z):
+    return f2793(torch.sigmoid(z))
+def f2795(z):
+    return f2794(torch.sigmoid(z))
+def f2796(z):
+    return f2795(torch.sigmoid(z))
+def f2797(z):
+    return f2796(torch.sigmoid(z))
+def f2798(z):
+    return f2797(torch.sigmoid(z))
+def f2799(z):
+    return f2798(torch.sigmoid(z))
+def f2800(z):
+    return f2799(torch.sigmoid(z))
+def f2801(z):
+    return f2800(torch.sigmoid(z))
+def f2802(z):
+    return f2801(torch.sigmoid(z))
+def f2803(z):
+    return f2802(torch.sigmoid(z))
+def f2804(z):
+    return f2803(torch.sigmoid(z))
+def f2805(z):
+    return f2804(torch.sigmoid(z))
+def f2806(z):
+    return f2805(torch.sigmoid(z))
+def f2807(z):
+    return f2806(torch.sigmoid(z))
+def f2808(z):
+    return f2807(torch.sigmoid(z))
+def f2809(z):
+    return f2808(torch.sigmoid(z))
+def f2810(z):
+    return f2809(torch.sigmoid(z))
+def f2811(z):
+    return f2810(torch.sigmoid(z))
+def f2812(z):
+    return f2811(torch.sigmoid(z))
+def f2813(z):
+    return f2812(torch.sigmoid(z))
+def f2814(z):
+    return f2813(torch.sigmoid(z))
+def f2815(z):
+    return f2814(torch.sigmoid(z))
+def f2816(z):
+    return f2815(torch.sigmoid(z))
+def f2817(z):
+    return f2816(torch.sigmoid(z))
+def f2818(z):
+    return f2817(torch.sigmoid(z))
+def f2819(z):
+    return f2818(torch.sigmoid(z))
+def f2820(z):
+    return f2819(torch.sigmoid(z))
+def f2821(z):
+    return f2820(torch.sigmoid(z))
+def f2822(z):
+    return f2821(torch.sigmoid(z))
+def f2823(z):
+    return f2822(torch.sigmoid(z))
+def f2824(z):
+    return f2823(torch.sigmoid(z))
+def f2825(z):
+    return f2824(torch.sigmoid(z))
+def f2826(z):
+    return f2825(torch.sigmoid(z))
+def f2827(z):
+    return f2826(torch.sigmoid(z))
+def f2828(z):
+    return f2827(torch.sigmoid(z))
+def f2829(z):
+    return f2828(torch.sigmoid(z))
+def f2830(z):
+    return f2829(torch.sigmoid(z))
+def f2831(z):
+    return f2830(torch.sigmoid(z))
+def f2832(z):
+    return f2831(torch.sigmoid(z))
+def f2833(z):
+    return f2832(torch.sigmoid(z))
+def f2834(z):
+    return f2833(torch.sigmoid(z))
+def f2835(z):
+    return f2834(torch.sigmoid(z))
+def f2836(z):
+    return f2835(torch.sigmoid(z))
+def f2837(z):
+    return f2836(torch.sigmoid(z))
+def f2838(z):
+    return f2837(torch.sigmoid(z))
+def f2839(z):
+    return f2838(torch.sigmoid(z))
+def f2840(z):
+    return f2839(torch.sigmoid(z))
+def f2841(z):
+    return f2840(torch.sigmoid(z))
+def f2842(z):
+    return f2841(torch.sigmoid(z))
+def f2843(z):
+    return f2842(torch.sigmoid(z))
+def f2844(z):
+    return f2843(torch.sigmoid(z))
+def f2845(z):
+    return f2844(torch.sigmoid(z))
+def f2846(z):
+    return f2845(torch.sigmoid(z))
+def f2847(z):
+    return f2846(torch.sigmoid(z))
+def f2848(z):
+    return f2847(torch.sigmoid(z))
+def f2849(z):
+    return f2848(torch.sigmoid(z))
+def f2850(z):
+    return f2849(torch.sigmoid(z))
+def f2851(z):
+    return f2850(torch.sigmoid(z))
+def f2852(z):
+    return f2851(torch.sigmoid(z))
+def f2853(z):
+    return f2852(torch.sigmoid(z))
+def f2854(z):
+    return f2853(torch.sigmoid(z))
+def f2855(z):
+    return f2854(torch.sigmoid(z))
+def f2856(z):
+    return f2855(torch.sigmoid(z))
+def f2857(z):
+    return f2856(torch.sigmoid(z))
+def f2858(z):
+    return f2857(torch.sigmoid(z))
+def f2859(z):
+    return f2858(torch.sigmoid(z))
+def f2860(z):
+    return f2859(torch.sigmoid(z))
+def f2861(z):
+    return f2860(torch.sigmoid(z))
+def f2862(z):
+    return f2861(torch.sigmoid(z))
+def f2863(z):
+    return f2862(torch.sigmoid(z))
+def f2864(z):
+    return f2863(torch.sigmoid(z))
+def f2865(z):
+    return f2864(torch.sigmoid(z))
+def f2866(z):
+    return f2865(torch.sigmoid(z))
+def f2867(z):
+    return f2866(torch.sigmoid(z))
+def f2868(z):
+    return f2867(torch.sigmoid(z))
+def f2869(z):
+    return f2868(torch.sigmoid(z))
+def f2870(z):
+    return f2869(torch.sigmoid(z))
+def f2871(z):
+    return f2870(torch.sigmoid(z))
+def f2872(z):
+    return f2871(torch.sigmoid(z))
+def f2873(z):
+    return f2872(torch.sigmoid(z))
+def f2874(z):
+    return f2873(torch.sigmoid(z))
+def f2875(z):
+    return f2874(torch.sigmoid(z))
+def f2876(z):
+    return f2875(torch.sigmoid(z))
+def f2877(z):
+    return f2876(torch.sigmoid(z))
+def f2878(z):
+    return f2877(torch.sigmoid(z))
+def f2879(z):
+    return f2878(torch.sigmoid(z))
+def f2880(z):
+    return f2879(torch.sigmoid(z))
+def f2881(z):
+    return f2880(torch.sigmoid(z))
+def f2882(z):
+    return f2881(torch.sigmoid(z))
+def f2883(z):
+    return f2882(torch.sigmoid(z))
+def f2884(z):
+    return f2883(torch.sigmoid(z))
+def f2885(z):
+    return f2884(torch.sigmoid(z))
+def f2886(z):
+    return f2885(torch.sigmoid(z))
+def f2887(z):
+    return f2886(torch.sigmoid(z))
+def f2888(z):
+    return f2887(torch.sigmoid(z))
+def f2889(z):
+    return f2888(torch.sigmoid(z))
+def f2890(z):
+    return f2889(torch.sigmoid(z))
+def f2891(z):
+    return f2890(torch.sigmoid(z))
+def f2892(z):
+    return f2891(torch.sigmoid(z))
+def f2893(z):
+    return f2892(torch.sigmoid(z))
+def f2894(z):
+    return f2893(torch.sigmoid(z))
+def f2895(z):
+    return f2894(torch.sigmoid(z))
+def f2896(z):
+    return f2895(torch.sigmoid(z))
+def f2897(z):
+    return f2896(torch.sigmoid(z))
+def f2898(z):
+    return f2897(torch.sigmoid(z))
+def f2899(z):
+    return f2898(torch.sigmoid(z))
+def f2900(z):
+    return f2899(torch.sigmoid(z))
+def f2901(z):
+    return f2900(torch.sigmoid(z))
+def f2902(z):
+    return f2901(torch.sigmoid(z))
+def f2903(z):
+    return f2902(torch.sigmoid(z))
+def f2904(z):
+    return f2903(torch.sigmoid(z))
+def f2905(z):
+    return f2904(torch.sigmoid(z))
+def f2906(z):
+    return f2905(torch.sigmoid(z))
+def f2907(z):
+    return f2906(torch.sigmoid(z))
+def f2908(z):
+    return f2907(torch.sigmoid(z))
+def f2909(z):
+    return f2908(torch.sigmoid(z))
+def f2910(z):
+    return f2909(torch.sigmoid(z))
+def f2911(z):
+    return f2910(torch.sigmoid(z))
+def f2912(z):
+    return f2911(torch.sigmoid(z))
+def f2913(z):
+    return f2912(torch.sigmoid(z))
+def f2914(z):
+    return f2913(torch.sigmoid(z))
+def f2915(z):
+    return f2914(torch.sigmoid(z))
+def f2916(z):
+    return f2915(torch.sigmoid(z))
+def f2917(z):
+    return f2916(torch.sigmoid(z))
+def f2918(z):
+    return f2917(torch.sigmoid(z))
+def f2919(z):
+    return f2918(torch.sigmoid(z))
+def f2920(z):
+    return f2919(torch.sigmoid(z))
+def f2921(z):
+    return f2920(torch.sigmoid(z))
+def f2922(z):
+    return f2921(torch.sigmoid(z))
+def f2923(z):
+    return f2922(torch.sigmoid(z))
+def f2924(z):
+    return f2923(torch.sigmoid(z))
+def f2925(z):
+    return f2924(torch.sigmoid(z))
+def f2926(z):
+    return f2925(torch.sigmoid(z))
+def f2927(z):
+    return f2926(torch.sigmoid(z))
+def f2928(z):
+    return f2927(torch.sigmoid(z))
+def f2929(z):
+    return f2928(torch.sigmoid(z))
+def f2930(z):
+    return f2929(torch.sigmoid(z))
+def f2931(z):
+    return f2930(torch.sigmoid(z))
+def f2932(z):
+    return f2931(torch.sigmoid(z))
+def f2933(z):
+    return f2932(torch.sigmoid(z))
+def f2934(z):
+    return f2933(torch.sigmoid(z))
+def f2935(z):
+    return f2934(torch.sigmoid(z))
+def f2936(z):
+    return f2935(torch.sigmoid(z))
+def f2937(z):
+    return f2936(torch.sigmoid(z))
+def f2938(z):
+    return f2937(torch.sigmoid(z))
+def f2939(z):
+    return f2938(torch.sigmoid(z))
+def f2940(z):
+    return f2939(torch.sigmoid(z))
+def f2941(z):
+    return f2940(torch.sigmoid(z))
+def f2942(z):
+    return f2941(torch.sigmoid(z))
+def f2943(z):
+    return f2942(torch.sigmoid(z))
+def f2944(z):
+    return f2943(torch.sigmoid(z))
+def f2945(z):
+    return f2944(torch.sigmoid(z))
+def f2946(z):
+    return f2945(torch.sigmoid(z))
+def f2947(z):
+    return f2946(torch.sigmoid(z))
+def f2948(z):
+    return f2947(torch.sigmoid(z))
+def f2949(z):
+    return f2948(torch.sigmoid(z))
+def f2950(z):
+    return f2949(torch.sigmoid(z))
+def f2951(z):
+    return f2950(torch.sigmoid(z))
+def f2952(z):
+    return f2951(torch.sigmoid(z))
+def f2953(z):
+    return f2952(torch.sigmoid(z))
+def f2954(z):
+    return f2953(torch.sigmoid(z))
+def f2955(z):
+    return f2954(torch.sigmoid(z))
+def f2956(z):
+    return f2955(torch.sigmoid(z))
+def f2957(z):
+    return f2956(torch.sigmoid(z))
+def f2958(z):
+    return f2957(torch.sigmoid(z))
+def f2959(z):
+    return f2958(torch.sigmoid(z))
+def f2960(z):
+    return f2959(torch.sigmoid(z))
+def f2961(z):
+    return f2960(torch.sigmoid(z))
+def f2962(z):
+    return f2961(torch.sigmoid(z))
+def f2963(z):
+    return f2962(torch.sigmoid(z))
+def f2964(z):
+    return f2963(torch.sigmoid(z))
+def f2965(z):
+    return f2964(torch.sigmoid(z))
+def f2966(z):
+    return f2965(torch.sigmoid(z))
+def f2967(z):
+    return f2966(torch.sigmoid(z))
+def f2968(z):
+    return f2967(torch.sigmoid(z))
+def f2969(z):
+    return f2968(torch.sigmoid(z))
+def f2970(z):
+    return f2969(torch.sigmoid(z))
+def f2971(z):
+    return f2970(torch.sigmoid(z))
+def f2972(z):
+    return f2971(torch.sigmoid(z))
+def f2973(z):
+    return f2972(torch.sigmoid(z))
+def f2974(z):
+    return f2973(torch.sigmoid(z))
+def f2975(z):
+    return f2974(torch.sigmoid(z))
+def f2976(z):
+    return f2975(torch.sigmoid(z))
+def f2977(z):
+    return f2976(torch.sigmoid(z))
+def f2978(z):
+    return f2977(torch.sigmoid(z))
+def f2979(z):
+    return f2978(torch.sigmoid(z))
+def f2980(z):
+    return f2979(torch.sigmoid(z))
+def f2981(z):
+    return f2980(torch.sigmoid(z))
+def f2982(z):
+    return f2981(torch.sigmoid(z))
+def f2983(z):
+    return f2982(torch.sigmoid(z))
+def f2984(z):
+    return f2983(torch.sigmoid(z))
+def f2985(z):
+    return f2984(torch.sigmoid(z))
+def f2986(z):
+    return f2985(torch.sigmoid(z))
+def f2987(z):
+    return f2986(torch.sigmoid(z))
+def f2988(z):
+    return f2987(torch.sigmoid(z))
+def f2989(z):
+    return f2988(torch.sigmoid(z))
+def f2990(z):
+    return f2989(torch.sigmoid(z))
+def f2991(z):
+    return f2990(torch.sigmoid(z))
+def f2992(z):
+    return f2991(torch.sigmoid(z))
+def f2993(z):
+    return f2992(torch.sigmoid(z))
+def f2994(z):
+    return f2993(torch.sigmoid(z))
+def f2995(z):
+    return f2994(torch.sigmoid(z))
+def f2996(z):
+    return f2995(torch.sigmoid(z))
+def f2997(z):
+    return f2996(torch.sigmoid(z))
+def f2998(z):
+    return f2997(torch.sigmoid(z))
+def f2999(z):
+    return f2998(torch.sigmoid(z))
+def sigmoid(z):
+    return f2999(z)
