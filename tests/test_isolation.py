@@ -36,7 +36,8 @@ def test_does_a_child_outside_a_process_namespace_say_so(monkeypatch, tmp_path):
     os.waitpid(pid, 0)
     assert "private /tmp (mount namespace: EPERM)" in off
     assert "process namespace (process namespace: EPERM)" in off
-    assert "separate user (the grader is not running as root)" in off
+    assert "own IPC namespace (IPC namespace: EPERM)" in off
+    assert "no capabilities (the grader is not root, and nested user namespace: EPERM)" in off
 
 
 class FakeSandbox:

@@ -220,8 +220,9 @@ class FrameSplitter:
     a malformed stream raises WireError, which the zygote treats as a crash.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_header: int = MAX_HEADER) -> None:
         self._buffer = bytearray()
+        self.max_header = max_header
 
     def feed(self, data: bytes) -> list[tuple[dict, bytes]]:
         self._buffer += data
@@ -230,7 +231,7 @@ class FrameSplitter:
             if self._buffer[:4] != MAGIC:
                 raise WireError("frame does not start with the magic bytes")
             (hlen,) = struct.unpack(">I", self._buffer[4:8])
-            if hlen > MAX_HEADER:
+            if hlen > self.max_header:
                 raise WireError("frame header too large")
             if len(self._buffer) < 16 + hlen:
                 break
