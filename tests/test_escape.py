@@ -1,0 +1,113 @@
+"""The child cannot undo its sandbox or read what it must not, whoever runs the grader.
+
+tests/escape_probe.py attacks the sandbox directly (no grading rules in the way) and reports
+what it saw; it runs once as root and once as an ordinary user (built here with
+tests/as_user.py: CI runs as root). Canaries - an environment variable of the grader and a
+string in another student's source, graded first by the same worker - must never be found.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+UNPRIVILEGED_UID = 4242
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="builds the ordinary user's case as root")
+
+
+def probe(as_user: bool) -> dict:
+    base = Path(tempfile.mkdtemp(prefix="kit-escape-", dir="/tmp"))
+    try:
+        os.chmod(base, 0o755)
+        env_canary, student_canary = f"env-canary-{secrets.token_hex(8)}", f"student-canary-{secrets.token_hex(8)}"
+        other, out = base / "subs" / "other_student.py", base / "out"
+        other.parent.mkdir()
+        out.mkdir()
+        other.write_text(f"# {student_canary}\n")
+        if as_user:
+            for path in (base, other.parent, other, out):
+                os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+        fill = {"{ROOT}": str(ROOT), "{OTHER}": str(other), "{OUT}": str(out),
+                "{HIDE}": json.dumps([str(other.parent), str(out)]),
+                "{CANARY_STUDENT}": student_canary,
+                "{CANARIES}": json.dumps([env_canary.encode().hex(), student_canary.encode().hex()])}
+        command = [sys.executable, str(ROOT / "tests" / "escape_probe.py"), json.dumps(fill)]
+        if as_user:
+            command = [sys.executable, str(ROOT / "tests" / "as_user.py"), str(UNPRIVILEGED_UID), str(ROOT), "--",
+                       *command]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base), "KIT_GRADER_TOKEN": env_canary}
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env, cwd=str(base))
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        for text in (proc.stdout, proc.stderr):
+            assert env_canary not in text and student_canary not in text.replace(f'"first student": "{student_canary}"', "")
+        report = json.loads(proc.stdout)
+        assert report["first student"] == student_canary  # it ran, in the same worker, before the attacks
+        return report
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", params=["root", "ordinary user"])
+def report(request):
+    if request.param == "ordinary user":
+        if os.geteuid() != 0:
+            pytest.skip("builds the ordinary user's case as root")
+        return probe(as_user=True)
+    if os.geteuid() != 0:
+        pytest.skip("the root case needs root")
+    return probe(as_user=False)
+
+
+def test_are_all_protections_on(report):
+    assert report["protections_off"] == []
+
+
+def test_has_the_child_no_capabilities(report):
+    undo = report["undo"]
+    assert {k: undo[k] for k in ("CapEff", "CapPrm", "CapBnd", "CapAmb")} == dict.fromkeys(
+        ("CapEff", "CapPrm", "CapBnd", "CapAmb"), "0000000000000000")
+
+
+def test_can_the_child_unmount_or_remount_nothing(report):
+    undo = report["undo"]
+    assert [k for k, v in undo.items() if k.startswith(("umount", "remount")) and v] == []
+    # In a user namespace of its own it is root again, yet every mount stays locked.
+    assert undo["nested namespace"] in (0, 1)
+
+
+def test_does_the_child_see_only_its_own_processes_and_files(report):
+    undo = report["undo"]
+    assert len(undo["processes"]) <= 3
+    assert undo["secrets"] == []
+    assert set(undo["kit"]) <= {".venv"}  # a venv inside the kit is the one thing of it shown
+    assert all(name.startswith("kit-") for name in undo["tmp"])  # a private, empty /tmp
+
+
+def test_is_no_canary_in_the_childs_memory_or_environment(report):
+    assert report["scanner control"] == [0]  # the scan does find what is there (its own source)
+    assert report["secrets in memory"] == []
+    assert "KIT_GRADER_TOKEN" not in report["environment"]
+    assert "escape_probe" not in report["environment"]  # not the grader's command line either
+
+
+def test_does_the_child_hold_no_input_of_a_case_not_yet_running(report):
+    markers = [1111.5, 2222.5, 3333.5]
+    for index, seen in enumerate(report["other cases seen"]):
+        assert isinstance(seen, list), seen
+        assert [m for m in seen if markers.index(m) > index] == []
+
+
+def test_does_a_tripwire_count_even_when_the_child_erases_it_and_exits(report):
+    outcome = report["tripwire"]
+    assert outcome["status"] == "crashed"
+    assert outcome["banned"] == ["torch.sigmoid"]
