@@ -407,6 +407,84 @@ def capabilities() -> dict[str, int]:
     return out
 
 
+class Cgroups:
+    """A memory (swap off) and a pids cgroup per child, below the grader's own (cgroup v1).
+
+    RLIMIT_AS bounds each process; this bounds the child and everything it starts,
+    together. Opened before the worker's root is replaced: it keeps folder fds.
+    """
+
+    def __init__(self, folders: dict[str, int], swap_limit: bool) -> None:
+        self.folders, self.swap_limit = folders, swap_limit
+        self.stale: list[str] = []
+
+    @classmethod
+    def open(cls) -> tuple["Cgroups | None", str | None]:
+        """The cgroups, or None and why not."""
+        own = {}
+        try:
+            with open("/proc/self/cgroup") as f:
+                for line in f:
+                    _, controllers, path = line.rstrip("\n").split(":", 2)
+                    for c in controllers.split(","):
+                        own[c] = path
+        except OSError as e:
+            return None, f"per-submission cgroup (cannot read /proc/self/cgroup: {e.strerror})"
+        if "memory" not in own or "pids" not in own:
+            return None, "per-submission cgroup (no cgroup v1 memory and pids controllers; cgroup v2 is not used)"
+        folders: dict[str, int] = {}
+        try:
+            for c in ("memory", "pids"):
+                folders[c] = os.open(f"/sys/fs/cgroup/{c}{own[c]}", os.O_RDONLY | os.O_DIRECTORY)
+                probe = f"kit-probe-{os.getpid()}"
+                os.mkdir(probe, dir_fd=folders[c])
+                os.rmdir(probe, dir_fd=folders[c])
+            swap = os.path.exists(f"/sys/fs/cgroup/memory{own['memory']}/memory.memsw.limit_in_bytes")
+        except OSError as e:
+            for fd in folders.values():
+                os.close(fd)
+            return None, f"per-submission cgroup (cannot create one: {e.strerror})"
+        return cls(folders, swap), None if swap else "swap off for the child (no memory.memsw in this kernel)"
+
+    def _write(self, controller: str, name: str, value: str) -> None:
+        fd = os.open(f"{name}/{value.split('=')[0]}", os.O_WRONLY, dir_fd=self.folders[controller])
+        try:
+            os.write(fd, value.split("=", 1)[1].encode())
+        finally:
+            os.close(fd)
+
+    def add(self, pid: int, name: str, memory_bytes: int, processes: int) -> None:
+        """Put pid (just forked, not yet running student code) into fresh cgroups called name."""
+        self.clean()
+        for c in ("memory", "pids"):
+            os.mkdir(name, dir_fd=self.folders[c])
+        self._write("memory", name, f"memory.limit_in_bytes={memory_bytes}")
+        if self.swap_limit:
+            self._write("memory", name, f"memory.memsw.limit_in_bytes={memory_bytes}")
+        else:
+            self._write("memory", name, "memory.swappiness=0")
+        self._write("pids", name, f"pids.max={processes}")
+        for c in ("memory", "pids"):
+            self._write(c, name, f"cgroup.procs={pid}")
+
+    def remove(self, name: str) -> None:
+        self.stale.append(name)
+        self.clean()
+
+    def clean(self) -> None:
+        """Remove the cgroups of children that are gone (a process namespace is torn down asynchronously)."""
+        left = []
+        for name in self.stale:
+            for c in ("memory", "pids"):
+                try:
+                    os.rmdir(name, dir_fd=self.folders[c])
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    left.append(name)
+        self.stale = sorted(set(left))
+
+
 _own_pid_namespace: int | None = None
 
 

@@ -31,6 +31,8 @@ from . import child, isolation, wire
 
 MAX_MESSAGE = 64 * 1024
 _UID = 0  # this worker's sandbox user, claimed at start (see isolation.claim_uid)
+_CGROUPS: isolation.Cgroups | None = None
+_IN_CGROUP: dict[int, str] = {}  # child pid -> its cgroups' name
 
 
 def _kill_group(pid: int) -> None:
@@ -55,6 +57,14 @@ def fork_child(limits: dict, fds: list[int], counter: int) -> int:
         child.run({**limits, "uid": _UID}, fds[0], fds[1], fds[2], f"kit-{os.getppid()}-{counter}")
     for fd in fds:
         os.close(fd)
+    if _CGROUPS is not None:
+        name = f"kit-{os.getpid()}-{counter}"
+        try:
+            _CGROUPS.add(pid, name, int(limits.get("address_space_bytes", 4 << 30)) + (512 << 20),
+                         int(limits.get("processes", 64)))
+            _IN_CGROUP[pid] = name
+        except OSError:
+            _kill_group(pid)  # never run a child outside the limits the probe promised
     return pid
 
 
@@ -79,6 +89,8 @@ def finish(pid: int) -> tuple[int | None, int | None]:
             exit_code, sig = _decode_wait(code)
         except ChildProcessError:
             pass
+    if pid in _IN_CGROUP and _CGROUPS is not None:
+        _CGROUPS.remove(_IN_CGROUP.pop(pid))
     return exit_code, sig
 
 
@@ -127,14 +139,15 @@ def _send(sock: socket.socket, message: dict) -> None:
 
 def main() -> None:
     """Serve control messages on fd 0 until it closes."""
-    global _UID
+    global _UID, _CGROUPS
     sock = socket.socket(fileno=0)
     data, _, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 0)
     config = json.loads(data) if data else {}
     slot, hide = int(config.get("slot", 0)), [str(h) for h in config.get("hide", [])]
     _warm_up()
     _UID = isolation.claim_uid(slot)  # before the namespaces: the lock folder is on the real disk
-    worker_off = isolation.isolate_worker(paths.ROOT, hide)
+    _CGROUPS, cgroup_off = isolation.Cgroups.open()  # likewise: /sys is not in the child's root
+    worker_off = isolation.isolate_worker(paths.ROOT, hide) + ([cgroup_off] if cgroup_off else [])
     _send(sock, {"event": "ready", "pid": os.getpid(), "protections_off": sorted(set(worker_off + _probe()))})
     counter = 0
     while True:

@@ -17,6 +17,8 @@ def observe():
     seen["secrets"] = [p for p in ("{ROOT}/solutions", "{ROOT}/assignments", "{OTHER}", "{OUT}", "/home",
                                    "/root/.bash_history", "/etc/shadow", "/run") if os.path.exists(p)]
     seen["tmp"] = sorted(os.listdir("/tmp"))
+    seen["cgroups"] = sorted(line.split(":", 2)[2].rsplit("/", 1)[-1] for line in open("/proc/self/cgroup")
+                             if line.split(":")[1] in ("memory", "pids"))
     pid = os.fork()
     if pid == 0:  # a user namespace of its own, where it would be root again
         code = 0
