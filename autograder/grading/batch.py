@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..sandbox.client import Sandbox
+from ..sandbox.client import Sandbox, start_group
 from ..spec import load_spec
 from . import regrade
 from .collect import SUBMISSION_SUFFIXES, Submission, collect_submissions, find_submissions  # noqa: F401 (re-exported)
@@ -91,8 +91,7 @@ def start_workers(count: int, hide: tuple[str, ...]) -> list[Sandbox]:
     students): a worker forked then carries none of it in its memory.
     """
     workers = [Sandbox(slot=i, hide=hide) for i in range(max(1, count))]
-    for worker in workers:
-        worker.start()
+    start_group(workers)  # one fresh zygote for all of them
     return workers
 
 

@@ -94,29 +94,15 @@ class Sandbox:
         self.protections_off: list[str] = []
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
+        self._group: _Group | None = None
         self._ready = False
         self._pending = 0  # "finish" requests whose answer is not read yet
 
     def start(self) -> None:
-        """Start the zygote without waiting for it to be ready: a fresh interpreter, not a fork of ours.
-
-        Its command line names only the kit; its environment is clean_env(); its settings
-        come over the control socket. So nothing of the grader is in its memory.
-        """
-        if self._proc is not None and self._proc.poll() is None:
+        """Start the zygote without waiting for it to be ready (see start_group)."""
+        if self._sock is not None and self._proc is not None and self._proc.poll() is None:
             return
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        bootstrap = (f"import sys; sys.path.insert(0, {str(paths.ROOT)!r}); "
-                     "from autograder.sandbox import zygote; zygote.main()")
-        debug = None if os.environ.get("KIT_SANDBOX_DEBUG") else subprocess.DEVNULL
-        try:
-            self._proc = subprocess.Popen([sys.executable, "-I", "-c", bootstrap], stdin=theirs.fileno(),
-                                          stdout=subprocess.DEVNULL, stderr=debug, env=clean_env(), cwd="/")
-        finally:
-            theirs.close()
-        self._sock = ours
-        self._sock.send(json.dumps({"op": "config", "slot": int(self.slot), "hide": self.hide}).encode())
-        self._ready, self._pending = False, 0
+        start_group([self])
 
     def wait_ready(self) -> None:
         """Block until the worker has started (and probed which protections it has)."""
@@ -161,13 +147,15 @@ class Sandbox:
                 pass
             self._sock.close()
             self._sock = None
-        if self._proc is not None:
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-            self._proc = None
+        if self._group is not None:
+            self._group.users -= 1
+            if self._group.users == 0:  # the last slot of the zygote: it ends now
+                try:
+                    self._group.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self._group.proc.kill()
+                    self._group.proc.wait()
+        self._proc, self._group = None, None
 
     def __enter__(self) -> "Sandbox":
         self.start()
@@ -200,16 +188,47 @@ class Sandbox:
         return self.run_submission(source, [(driver, calls, wall_s)], limits=limits, tripwires=tripwires)[0]
 
     def _restart(self) -> None:
-        if self._proc is not None:
+        """Leave a zygote that failed us (killing it if no other slot uses it) and start one of our own."""
+        if self._group is not None and self._group.users == 1:
             try:
-                self._proc.kill()
+                self._group.proc.kill()
             except OSError:
                 pass
-            self._proc.wait()
-        if self._sock is not None:
-            self._sock.close()
-        self._proc, self._sock = None, None
+        self._pending = 0
+        self.close()
         self.start()
+
+
+class _Group:
+    """One zygote process and how many Sandboxes (job slots) still use it."""
+
+    def __init__(self, proc: subprocess.Popen, users: int) -> None:
+        self.proc, self.users = proc, users
+
+
+def start_group(sandboxes: list[Sandbox]) -> None:
+    """Start one zygote serving every given sandbox (one control socket and sandbox user each).
+
+    A fresh interpreter, not a fork of ours: its command line names only the kit, its
+    environment is clean_env(), its settings come over the first socket. So nothing of
+    the grader is in its memory, and the batch pays for one torch import, not one a slot.
+    """
+    pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in sandboxes]
+    bootstrap = (f"import sys; sys.path.insert(0, {str(paths.ROOT)!r}); "
+                 "from autograder.sandbox import zygote; zygote.main()")
+    debug = None if os.environ.get("KIT_SANDBOX_DEBUG") else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen([sys.executable, "-I", "-c", bootstrap], stdin=pairs[0][1].fileno(),
+                                stdout=subprocess.DEVNULL, stderr=debug, env=clean_env(), cwd="/")
+        config = {"op": "config", "slots": [int(sb.slot) for sb in sandboxes],
+                  "hide": sorted({h for sb in sandboxes for h in sb.hide})}
+        socket.send_fds(pairs[0][0], [json.dumps(config).encode()], [theirs.fileno() for _, theirs in pairs[1:]])
+    finally:
+        for _, theirs in pairs:
+            theirs.close()
+    group = _Group(proc, len(sandboxes))
+    for sb, (ours, _) in zip(sandboxes, pairs):
+        sb._proc, sb._sock, sb._group, sb._ready, sb._pending = proc, ours, group, False, 0
 
 
 class _Child:
@@ -232,6 +251,7 @@ class _Child:
         self.splitter = wire.FrameSplitter(max_header=MAX_CHILD_HEADER)
         self.frames: list[tuple[dict, bytes]] = []
         self.open = {self.res_r, self.out_r}
+        self.exited = False
 
     def finish(self, wait: bool) -> tuple[int | None, int | None]:
         """Close our ends and have the zygote kill and reap the child; its exit status when wait."""
@@ -241,10 +261,12 @@ class _Child:
             except OSError:
                 pass
         if not wait:  # the answer is read before the next request to the zygote
-            self.sandbox._sock.send(json.dumps({"op": "finish", "pid": self.pid}).encode())
+            self.sandbox._sock.send(json.dumps({"op": "finish", "pid": self.pid, "grace": 0.2}).encode())
             self.sandbox._pending += 1
             return None, None
-        answer = self.sandbox._call({"op": "finish", "pid": self.pid})
+        # A child that stopped on its own keeps its exit status; one we gave up on is killed at once.
+        grace = 0.2 if self.exited else 0.0
+        answer = self.sandbox._call({"op": "finish", "pid": self.pid, "grace": grace})
         return answer.get("exit_code"), answer.get("signal")
 
 
@@ -300,6 +322,7 @@ class _Run:
                 self._drain(child)
                 child.finish(wait=False)  # answer first; the zygote reaps it before the next request
                 break
+            child.exited = failure == "exited"
             exit_code, sig = child.finish(wait=True)
             # What fired before the case stopped was reported the moment it fired: it counts.
             fates[part] = {"status": failure, "exit_code": exit_code, "signal": sig, "banned": sorted(banned)}

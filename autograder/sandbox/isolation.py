@@ -91,7 +91,7 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
 
 UID_COUNT = 256
 _LOCK_DIR = "/run/kit-sandbox"
-_claimed: tuple[int, int] | None = None  # (uid, the open lock file that holds it)
+_claimed: dict[int, tuple[int, int]] = {}  # slot -> (uid, the open lock file that holds it)
 
 
 def slot_uid(slot: int) -> int:
@@ -105,9 +105,8 @@ def claim_uid(preferred_slot: int = 0) -> int:
     uid: cleaning up kills every process of the uid. The claim is an flock on a file
     per uid, released by the kernel when the worker exits, however it exits.
     """
-    global _claimed
-    if _claimed is not None:
-        return _claimed[0]
+    if preferred_slot in _claimed:
+        return _claimed[preferred_slot][0]
     if os.geteuid() != 0:
         return os.geteuid()
     os.makedirs(_LOCK_DIR, mode=0o700, exist_ok=True)
@@ -115,11 +114,11 @@ def claim_uid(preferred_slot: int = 0) -> int:
         uid = UID_BASE + (int(preferred_slot) + offset) % UID_COUNT
         fd = os.open(os.path.join(_LOCK_DIR, f"{uid}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a second flock of ours on one file conflicts too
         except BlockingIOError:
             os.close(fd)
             continue
-        _claimed = (uid, fd)
+        _claimed[preferred_slot] = (uid, fd)
         return uid
     raise Refused(f"all {UID_COUNT} sandbox users are in use")
 

@@ -1,5 +1,8 @@
 """The fork server: exec'd fresh (``python -I``, a scrubbed environment), imports torch once, forks children.
 
+One zygote serves every job slot of a grader (one control socket each, its own
+sandbox user each), so the batch pays for one extra torch import, not one a slot.
+
 It never holds a student's code, inputs or results: the grader hands it, with
 each request, the ends of three pipes (request, result, output) that only the
 child uses; the zygote forks, closes them and never reads one. So nothing of
@@ -7,11 +10,11 @@ one student can be in the memory a later child is forked from, and nothing of
 the grader's (environment, command line, other students) was ever in it.
 
 Control protocol on fd 0, a SOCK_SEQPACKET socket (one JSON message each, fds as SCM_RIGHTS):
-  grader -> zygote  {"op": "config", "slot", "hide"}                 once, first
-  zygote -> grader  {"event": "ready", "pid", "protections_off"}
+  grader -> zygote  {"op": "config", "slots", "hide"} + the other slots' sockets    once, first
+  zygote -> grader  {"event": "ready", "pid", "protections_off"}     on every socket
   grader -> zygote  {"op": "fork", "limits"} + [request_r, result_w, output_w]
   zygote -> grader  {"event": "forked", "pid"}
-  grader -> zygote  {"op": "finish", "pid"}    kill the child's processes, reap it
+  grader -> zygote  {"op": "finish", "pid", "grace"}    kill the child's processes (after grace s), reap it
   zygote -> grader  {"event": "finished", "pid", "exit_code", "signal"}
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import time
@@ -30,9 +34,10 @@ from .. import paths
 from . import child, isolation, wire
 
 MAX_MESSAGE = 64 * 1024
-_UID = 0  # this worker's sandbox user, claimed at start (see isolation.claim_uid)
+_UID = 0  # the first slot's sandbox user (the probe's)
 _CGROUPS: isolation.Cgroups | None = None
 _IN_CGROUP: dict[int, str] = {}  # child pid -> its cgroups' name
+_CHILD_UID: dict[int, int] = {}  # child pid -> the sandbox user of its slot
 
 
 def _kill_group(pid: int) -> None:
@@ -49,14 +54,15 @@ def _decode_wait(code: int) -> tuple[int | None, int | None]:
     return os.WEXITSTATUS(code), None
 
 
-def fork_child(limits: dict, fds: list[int], counter: int) -> int:
+def fork_child(limits: dict, fds: list[int], counter: int, uid: int) -> int:
     """Fork one child on the given pipe ends; the zygote keeps none of them."""
     isolation.next_child_in_new_pid_namespace()  # refused: the child reports it as a protection off
     pid = os.fork()
     if pid == 0:
-        child.run({**limits, "uid": _UID}, fds[0], fds[1], fds[2], f"kit-{os.getppid()}-{counter}")
+        child.run({**limits, "uid": uid}, fds[0], fds[1], fds[2], f"kit-{os.getppid()}-{counter}")
     for fd in fds:
         os.close(fd)
+    _CHILD_UID[pid] = uid
     if _CGROUPS is not None:
         name = f"kit-{os.getpid()}-{counter}"
         try:
@@ -68,10 +74,13 @@ def fork_child(limits: dict, fds: list[int], counter: int) -> int:
     return pid
 
 
-def finish(pid: int) -> tuple[int | None, int | None]:
+def finish(pid: int, grace: float = 0.2) -> tuple[int | None, int | None]:
     """Kill the child's whole process group and its user's processes; reap it."""
+    if pid not in _CHILD_UID:
+        return None, None  # not one of ours
+    uid = _CHILD_UID.pop(pid)
     exit_code = sig = None
-    deadline = time.monotonic() + 0.2
+    deadline = time.monotonic() + max(0.0, min(float(grace), 0.5))
     while time.monotonic() < deadline:  # a child that is exiting on its own keeps its own status
         try:
             done, code = os.waitpid(pid, os.WNOHANG)
@@ -82,7 +91,7 @@ def finish(pid: int) -> tuple[int | None, int | None]:
             break
         time.sleep(0.002)
     _kill_group(pid)
-    isolation.kill_uid(_UID)  # also what left the group with setsid
+    isolation.kill_uid(uid)  # also what left the group with setsid
     if exit_code is None and sig is None:
         try:
             _, code = os.waitpid(pid, 0)
@@ -133,39 +142,55 @@ def _probe() -> list[str]:
 def _send(sock: socket.socket, message: dict) -> None:
     try:
         sock.send(json.dumps(message).encode())
-    except OSError:  # the grader is gone: so are we
-        os._exit(0)
+    except OSError:
+        pass  # that slot's grader end is gone: its socket reads as closed next
 
 
 def main() -> None:
-    """Serve control messages on fd 0 until it closes."""
+    """Serve control messages on fd 0 (and the other slots' sockets) until every one closes."""
     global _UID, _CGROUPS
-    sock = socket.socket(fileno=0)
-    data, _, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 0)
+    first = socket.socket(fileno=0)
+    data, extra, _, _ = socket.recv_fds(first, MAX_MESSAGE, 64)
     config = json.loads(data) if data else {}
-    slot, hide = int(config.get("slot", 0)), [str(h) for h in config.get("hide", [])]
+    slots = [int(s) for s in config.get("slots", [config.get("slot", 0)])]
+    hide = [str(h) for h in config.get("hide", [])]
+    sockets = [first] + [socket.socket(fileno=fd) for fd in extra]
     _warm_up()
-    _UID = isolation.claim_uid(slot)  # before the namespaces: the lock folder is on the real disk
-    _CGROUPS, cgroup_off = isolation.Cgroups.open()  # likewise: /sys is not in the child's root
+    # Before the namespaces: the lock folder and /sys are on the real disk, not in the child's root.
+    uids = {sock.fileno(): isolation.claim_uid(slot) for sock, slot in zip(sockets, slots)}
+    _UID = uids[first.fileno()]
+    _CGROUPS, cgroup_off = isolation.Cgroups.open()
     worker_off = isolation.isolate_worker(paths.ROOT, hide) + ([cgroup_off] if cgroup_off else [])
-    _send(sock, {"event": "ready", "pid": os.getpid(), "protections_off": sorted(set(worker_off + _probe()))})
+    ready = {"event": "ready", "pid": os.getpid(), "protections_off": sorted(set(worker_off + _probe()))}
+    for sock in sockets:
+        _send(sock, ready)
     counter = 0
-    while True:
-        data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
-        if not data:
-            return
-        message = json.loads(data)
-        if message.get("op") == "fork" and len(fds) == 3:
-            counter += 1
-            _send(sock, {"event": "forked", "pid": fork_child(dict(message.get("limits", {})), fds, counter)})
-        elif message.get("op") == "finish":
-            pid = int(message["pid"])
-            exit_code, sig = finish(pid)
-            _send(sock, {"event": "finished", "pid": pid, "exit_code": exit_code, "signal": sig})
-        else:
-            for fd in fds:
-                os.close(fd)
-            _send(sock, {"event": "error", "message": "unknown request"})
+    live = {sock.fileno(): sock for sock in sockets[:len(slots)]}
+    while live:
+        readable, _, _ = select.select(list(live), [], [])
+        for fd in readable:
+            sock = live[fd]
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                del live[fd]
+                sock.close()
+                continue
+            message = json.loads(data)
+            if message.get("op") == "fork" and len(fds) == 3:
+                counter += 1
+                pid = fork_child(dict(message.get("limits", {})), fds, counter, uids[fd])
+                _send(sock, {"event": "forked", "pid": pid})
+            elif message.get("op") == "finish":
+                pid = int(message["pid"])
+                exit_code, sig = finish(pid, float(message.get("grace", 0.2)))
+                _send(sock, {"event": "finished", "pid": pid, "exit_code": exit_code, "signal": sig})
+            else:
+                for extra_fd in fds:
+                    os.close(extra_fd)
+                _send(sock, {"event": "error", "message": "unknown request"})
 
 
 if __name__ == "__main__":

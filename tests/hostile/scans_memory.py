@@ -62,12 +62,19 @@ def future_cases(X, markers):
     return [others[i] for i in sorted(_scan(needles))]
 
 
+_VERDICT = []  # scanned once per process: every case raises the same
+
+
 def cost_gradients(X, t, w, b):
     # {CANARIES}: filled by the test with hex strings, so that this source does not hold the secrets.
     canaries = {CANARIES}
-    if secrets(canaries):  # first: decoding the canaries below leaves copies in freed memory
-        raise RuntimeError("LEAKED a canary from memory")
-    text = environment()
-    if any(bytes.fromhex(h).decode() in text for h in canaries):
-        raise RuntimeError("LEAKED a canary from the environment or command line")
-    raise PermissionError("no secret in memory")
+    if not _VERDICT:
+        if secrets(canaries):  # first: decoding the canaries below leaves copies in freed memory
+            _VERDICT.append("LEAKED a canary from memory")
+        elif any(bytes.fromhex(h).decode() in environment() for h in canaries):
+            _VERDICT.append("LEAKED a canary from the environment or command line")
+        else:
+            _VERDICT.append("no secret in memory")
+    if _VERDICT[0].startswith("LEAKED"):
+        raise RuntimeError(_VERDICT[0])
+    raise PermissionError(_VERDICT[0])
