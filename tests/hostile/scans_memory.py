@@ -2,12 +2,11 @@ import ctypes
 import os
 import struct
 
-# Changing user made this process undumpable (/proc/self/mem unreadable): undo that first.
-ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)
 
 
 def _scan(needles):
     """Which needles occur anywhere in this process's writable memory (the needles' own copies skipped)."""
+    ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)  # changing user made us undumpable (/proc/self/mem unreadable)
     buffer = bytearray(8 << 20)
     skip = [(id(n) + 32, id(n) + 32 + len(n)) for n in needles]
     found = set()
@@ -38,6 +37,7 @@ def _scan(needles):
 
 def environment():
     """The environment and command line this process started with, as its memory still holds them."""
+    ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)
     fields = open("/proc/self/stat").read().rsplit(")", 1)[1].split()
     arg_start, arg_end, env_start, env_end = (int(fields[i]) for i in (45, 46, 47, 48))
     with open("/proc/self/mem", "rb") as mem:
