@@ -118,3 +118,58 @@ def test_does_a_tripwire_count_even_when_the_child_erases_it_and_exits(report):
     outcome = report["tripwire"]
     assert outcome["status"] == "crashed"
     assert outcome["banned"] == ["torch.sigmoid"]
+
+
+_WHERE_PROBE = r'''
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+from autograder.sandbox.client import Sandbox
+SOURCE = """
+import os
+def look(base, token):
+    seen = {}
+    for name in ("scipy.special", "sklearn.linear_model"):
+        try:
+            __import__(name)
+            seen[name] = True
+        except Exception as e:
+            seen[name] = repr(e)[:200]
+    seen["visible"] = [p for p in (base + "/kit/solutions", base + "/kit/assignments", base + "/other/solutions",
+                                   base + "/host-marker") if os.path.exists(p)]
+    try:
+        with open("/tmp/escaped-" + token, "w") as f:
+            f.write("x" * 1000)
+    except OSError:
+        pass
+    return seen
+"""
+with Sandbox() as sandbox:
+    sandbox.wait_ready()
+    run = sandbox.run_part(SOURCE, {"kind": "call", "function": "look"}, [((sys.argv[1], sys.argv[2]), {})], wall_s=120)
+    print(json.dumps({"off": sandbox.protections_off, "seen": run.outcomes[0].get("result", run.outcomes[0])},
+                     default=repr))
+'''
+
+
+@needs_root
+def test_does_a_kit_under_tmp_with_a_symlinked_venv_get_its_packages_and_nothing_else(tmp_path):
+    base = Path(tempfile.mkdtemp(prefix="kit-where-", dir="/tmp"))
+    try:
+        kit = base / "kit"
+        shutil.copytree(ROOT, kit, symlinks=True, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "dist",
+                                                                                 ".pytest_cache"))
+        (kit / ".venv").symlink_to(Path(sys.prefix).resolve())  # a venv kept elsewhere, linked in
+        (base / "other" / "solutions").mkdir(parents=True)  # another kit copy beside it
+        (base / "other" / "solutions" / "secret.py").write_text("SECRET = 1\n")
+        (base / "host-marker").write_text("on the host's /tmp\n")
+        token = secrets.token_hex(6)
+        proc = subprocess.run([str(kit / ".venv" / "bin" / "python"), "-c", _WHERE_PROBE, str(base), token],
+                              cwd=kit, capture_output=True, text=True, timeout=600,
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        report = json.loads(proc.stdout)
+        assert [p for p in report["off"] if not p.startswith("per-submission cgroup")] == []
+        assert report["seen"] == {"scipy.special": True, "sklearn.linear_model": True, "visible": []}
+        assert not Path(f"/tmp/escaped-{token}").exists()  # its /tmp was its own
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

@@ -149,7 +149,8 @@ def allowlist(kit_root: Path) -> list[Path]:
     what it needs before building the root, and students must not read the kit.
     """
     kit = kit_root.resolve()
-    inside_interpreter = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    inside_interpreter = {f(p) for p in (sys.prefix, sys.base_prefix)
+                          for f in (lambda q: Path(q).resolve(), lambda q: Path(os.path.abspath(q)))}
     keep = [p for p in interpreter_paths()
             if not _is_inside(p, kit) or any(_is_inside(p, i) and not _is_inside(kit, i) for i in inside_interpreter)]
     return [Path(p) for p in SYSTEM_PATHS + ETC_FILES if os.path.lexists(p)] + keep
@@ -171,6 +172,11 @@ def _bind_ro(source: str, target: str) -> None:
     _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _mount_flags(source))
 
 
+# What build_root put into the new root, in order: (path, symlink target or None for a read-only bind).
+# A child re-creates those under /tmp on its private /tmp (an interpreter or venv that lives there).
+_GRAFTS: list[tuple[str, str | None]] = []
+
+
 def _graft(new_root: str, path: str, done: set[str], depth: int = 0) -> None:
     """Make path exist in new_root as on the host: symlinks on the way recreated, the folder or file bound read-only."""
     if depth > 16:
@@ -186,6 +192,7 @@ def _graft(new_root: str, path: str, done: set[str], depth: int = 0) -> None:
             target = os.readlink(host)
             if not os.path.lexists(inside):
                 os.symlink(target, inside)
+                _GRAFTS.append((host, target))
             rest = parts[i + 1:]
             resolved = os.path.normpath(os.path.join(os.path.dirname(host), target, *rest))
             _graft(new_root, resolved, done, depth + 1)
@@ -199,6 +206,7 @@ def _graft(new_root: str, path: str, done: set[str], depth: int = 0) -> None:
                 return
             _bind_ro(host, inside)
             done.add(host)
+            _GRAFTS.append((host, None))
             return
         if not os.path.isdir(inside):
             os.mkdir(inside, 0o755)
@@ -299,9 +307,12 @@ def isolate_child(limits: dict, workdir_name: str) -> tuple[str, list[str]]:
     workdir = os.path.join("/tmp", workdir_name)
     try:
         _unshare(CLONE_NEWNS, "mount namespace")  # our mounts must not outlive us in the zygote's
+        under_tmp = [(path, target) for path, target in _GRAFTS if path.startswith("/tmp/")]
+        kept = {path: os.open(path, os.O_PATH) for path, target in under_tmp if target is None}
         for tmp in ("/tmp", "/dev/shm"):
             if os.path.isdir(tmp):
                 _mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+        _regraft(under_tmp, kept)
         os.makedirs(workdir, exist_ok=True)
     except (Refused, OSError) as e:
         off.append(f"private /tmp ({e})")
@@ -338,6 +349,30 @@ def isolate_child(limits: dict, workdir_name: str) -> tuple[str, list[str]]:
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         off.append("no_new_privs")
     return workdir, off
+
+
+def _regraft(grafts: list[tuple[str, str | None]], kept: dict[str, int]) -> None:
+    """Put the interpreter's paths under /tmp back on the child's fresh /tmp, read-only as before."""
+    for path, target in grafts:
+        parent = os.path.dirname(path)
+        os.makedirs(parent, mode=0o755, exist_ok=True)
+        if target is not None:
+            os.symlink(target, path)
+            continue
+        if os.path.isdir(f"/proc/self/fd/{kept[path]}"):
+            os.makedirs(path, exist_ok=True)
+        else:
+            open(path, "a").close()
+        _mount(f"/proc/self/fd/{kept[path]}", path, None, MS_BIND | MS_REC)
+        try:
+            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _mount_flags(path))
+        except Refused:
+            pass  # a bind keeps its source's read-only flag anyway
+        os.close(kept[path])
+    for folder in {os.path.dirname(p) for p, _ in grafts}:  # only the sticky /tmp itself is writable
+        while folder.startswith("/tmp/"):
+            os.chmod(folder, 0o755)
+            folder = os.path.dirname(folder)
 
 
 def _drop_in_nested_namespace(own_proc: bool) -> list[str]:
