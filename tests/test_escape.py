@@ -173,3 +173,19 @@ def test_does_a_kit_under_tmp_with_a_symlinked_venv_get_its_packages_and_nothing
         assert not Path(f"/tmp/escaped-{token}").exists()  # its /tmp was its own
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _segments(size: int) -> int:
+    lines = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    return sum(1 for line in lines if int(line.split()[3]) == size)
+
+
+def test_does_system_v_shared_memory_die_with_the_child(sandbox):
+    size = 96 * 1024 * 1024 + 4096  # an odd size, to tell its segments from anything else's
+    source = (f"import ctypes\ndef make():\n    libc = ctypes.CDLL(None, use_errno=True)\n"
+              f"    return [libc.shmget(0, {size}, 0o1000 | 0o600) for _ in range(4)]\n")
+    before = _segments(size)
+    run = sandbox.run_part(source, {"kind": "call", "function": "make"}, [((), {})], wall_s=20, tripwires=False)
+    ids = run.outcomes[0]["result"]
+    assert len(ids) == 4 and all(i >= 0 for i in ids)  # it made them, in its own IPC namespace
+    assert _segments(size) == before
