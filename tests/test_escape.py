@@ -189,3 +189,46 @@ def test_does_system_v_shared_memory_die_with_the_child(sandbox):
     ids = run.outcomes[0]["result"]
     assert len(ids) == 4 and all(i >= 0 for i in ids)  # it made them, in its own IPC namespace
     assert _segments(size) == before
+
+
+@needs_root
+def test_does_an_ordinary_user_grade_attacks_beside_correct_work():
+    """The whole grader as a TA's account: attacks fail, correct work gets full marks, no canary leaks."""
+    correct = (ROOT / "examples" / "linear_regression" / "alice_correct.py").read_text()
+    base = Path(tempfile.mkdtemp(prefix="kit-as-user-", dir="/tmp"))
+    try:
+        subs, out = base / "subs", base / "out"
+        subs.mkdir()
+        out.mkdir()
+        env_canary, student_canary = f"env-canary-{secrets.token_hex(8)}", f"student-canary-{secrets.token_hex(8)}"
+        fill = {"{ROOT}": str(ROOT), "{OTHER}": str(subs / "alice.py"), "{OUT}": str(out),
+                "{CANARIES}": repr([env_canary.encode().hex(), student_canary.encode().hex()])}
+        (subs / "alice.py").write_text(f"# {student_canary}\n" + correct)
+        for attack in ("undo_sandbox", "scans_memory"):
+            text = (ROOT / "tests" / "hostile" / f"{attack}.py").read_text()
+            for key, value in fill.items():
+                text = text.replace(key, value)
+            (subs / f"{attack}.py").write_text(correct + "\n\n" + text)
+        for path in (base, subs, out, *subs.iterdir()):
+            os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+        os.chmod(base, 0o755)
+        proc = subprocess.run([sys.executable, str(ROOT / "tests" / "as_user.py"), str(UNPRIVILEGED_UID), str(ROOT),
+                               "--", sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs),
+                               "--out", str(out), "--jobs", "2", "--quiet"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=600,
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base),
+                                   "KIT_GRADER_TOKEN": env_canary})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        results = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/results.json")}
+        assert results["alice"]["score"] == 17
+        for attack, says in (("undo_sandbox", "raised PermissionError: the sandbox held"),
+                             ("scans_memory", "raised PermissionError: no secret in memory")):
+            part = next(t for t in results[attack]["tests"] if t["name"] == "cost_gradients")
+            assert part["score"] == 0 and says in part["output"], part["output"]
+        texts = [p.read_text(errors="replace") for p in out.rglob("*") if p.is_file() and p.parent.name != "alice"]
+        assert [t for t in texts + [proc.stdout, proc.stderr] if env_canary in t or student_canary in t] == []
+        # The one protection line names only what an ordinary user cannot have here.
+        off = [line for line in proc.stderr.splitlines() if line.startswith("sandbox:")]
+        assert len(off) <= 1 and all("per-submission cgroup" in line and line.count(";") == 0 for line in off)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
