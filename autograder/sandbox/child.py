@@ -42,10 +42,10 @@ class _TripwireReport:
 
     def __init__(self) -> None:
         self._sent: set[str] = set()
-        self._armed = False
+        self._zygote = os.getpid()  # calls in the zygote itself (its warm-up) are not a child's
 
     def append(self, label: str) -> None:
-        if not self._armed or label in self._sent:
+        if os.getpid() == self._zygote or label in self._sent:
             return
         self._sent.add(label)
         try:
@@ -55,7 +55,6 @@ class _TripwireReport:
 
     def new_case(self) -> None:
         self._sent = set()
-        self._armed = True
 
 
 _REPORT = _TripwireReport()
@@ -66,7 +65,8 @@ class MissingFunction(Exception):
 
 
 def warm_up() -> None:
-    """In the zygote: install the tripwires once (children inherit them), unarmed."""
+    """In the zygote: install the tripwires once (children inherit them)."""
+    _REPORT._zygote = os.getpid()
     tripwires.install(_REPORT)
 
 

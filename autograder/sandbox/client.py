@@ -32,7 +32,8 @@ _SIGNALS = {9: "it was killed (SIGKILL) - out of memory or over a limit?", 24: "
 MAX_RESULT_BYTES = 64 * 1024 * 1024   # everything one submission's children send back, together
 MAX_OUTPUT_BYTES = 16 * 1024          # printed output kept (the rest is read and dropped)
 MAX_CHILD_HEADER = 1024 * 1024        # one frame's JSON header from a child
-MAX_FRAMES_PER_CASE = 64              # tripwire frames and forged ones before the case counts as corrupt
+MAX_FRAMES_PER_CASE = 64              # stray (forged) frames before the case counts as corrupt
+MAX_TRIPWIRE_FRAMES = 1024            # tripwire frames in one case (each name is sent once)
 MAX_NOTES, MAX_NOTE_CHARS, MAX_BANNED = 20, 400, 20
 
 
@@ -286,7 +287,7 @@ class _Run:
         fates: list[dict] = [{"status": "not_run"} for _ in counts]
         elapsed = [0.0] * len(counts)
         notes: list[str] = []
-        part, started = 0, time.monotonic()
+        part = 0
         while part < len(counts):
             child = _Child(self.sandbox, self.limits)
             part_start = time.monotonic()
@@ -337,7 +338,6 @@ class _Run:
                      for i, o in enumerate(cases)]
             runs.append(PartRun(cases, notes if index == 0 else [],
                                 output if index == 0 else "", elapsed[index]))
-        del started
         return runs
 
     def _send(self, child: _Child, data: bytes, deadline: float) -> str | None:
@@ -367,14 +367,18 @@ class _Run:
         Tripwire frames on the way are collected into banned; any other frame is ignored, but
         only so many: a child that floods frames is corrupt.
         """
-        others = 0
+        others = tripwire_frames = 0
         while True:
             while child.frames:
                 header, data = child.frames.pop(0)
                 if header.get("event") == "tripwire":
+                    tripwire_frames += 1  # one per name and case from an honest child
                     if len(banned) < MAX_BANNED:
                         banned.add(str(header.get("name"))[:80])
-                elif wanted(header):
+                    if tripwire_frames > MAX_TRIPWIRE_FRAMES:
+                        return "corrupt"
+                    continue
+                if wanted(header):
                     return (header, data) if raw else header
                 others += 1
                 if others > MAX_FRAMES_PER_CASE:
