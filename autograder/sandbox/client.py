@@ -12,6 +12,7 @@ only itself.
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import select
@@ -250,7 +251,7 @@ class _Child:
         self.sandbox = sandbox
         os.set_blocking(self.req_w, False)
         self.splitter = wire.FrameSplitter(max_header=MAX_CHILD_HEADER)
-        self.frames: list[tuple[dict, bytes]] = []
+        self.frames: collections.deque[tuple[dict, bytes]] = collections.deque()
         self.open = {self.res_r, self.out_r}
         self.exited = False
 
@@ -370,7 +371,7 @@ class _Run:
         others = tripwire_frames = 0
         while True:
             while child.frames:
-                header, data = child.frames.pop(0)
+                header, data = child.frames.popleft()
                 if header.get("event") == "tripwire":
                     tripwire_frames += 1  # one per name and case from an honest child
                     if len(banned) < MAX_BANNED:
@@ -407,7 +408,7 @@ class _Run:
         if self.received > MAX_RESULT_BYTES:
             return "result_too_large"
         try:
-            child.frames += child.splitter.feed(chunk)
+            child.frames.extend(child.splitter.feed(chunk))
         except wire.WireError:
             return "corrupt"
         return None
