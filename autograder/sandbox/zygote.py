@@ -71,6 +71,7 @@ def fork_child(limits: dict, fds: list[int], counter: int, uid: int) -> int:
             _IN_CGROUP[pid] = name
         except OSError:
             _kill_group(pid)  # never run a child outside the limits the probe promised
+            _CGROUPS.remove(name)
     return pid
 
 
@@ -191,6 +192,11 @@ def main() -> None:
                 for extra_fd in fds:
                     os.close(extra_fd)
                 _send(sock, {"event": "error", "message": "unknown request"})
+    for _ in range(100):  # the last children's cgroups, once the kernel has let their processes go
+        if _CGROUPS is None or not _CGROUPS.stale:
+            break
+        time.sleep(0.02)
+        _CGROUPS.clean()
 
 
 if __name__ == "__main__":
