@@ -232,3 +232,19 @@ def test_does_an_ordinary_user_grade_attacks_beside_correct_work():
         assert len(off) <= 1 and all("per-submission cgroup" in line and line.count(";") == 0 for line in off)
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_is_a_submissions_total_memory_bounded_not_each_process(sandbox):
+    sandbox.wait_ready()
+    if any(p.startswith("per-submission cgroup") for p in sandbox.protections_off):
+        pytest.skip("no cgroups on this machine (reported in the protections line)")
+    # Each process stays under its own address-space limit (256 MiB more than torch's mappings);
+    # together they need 4 x 200 MiB, over the child's cgroup (256 + 512 MiB).
+    source = ("import os\ndef spread():\n    pids = []\n    for _ in range(4):\n        pid = os.fork()\n"
+              "        if pid == 0:\n            block = b'x' * (200 << 20)\n            import time\n"
+              "            time.sleep(2)\n            os._exit(0)\n        pids.append(pid)\n"
+              "    return [os.waitpid(p, 0)[1] for p in pids]\n")
+    run = sandbox.run_part(source, {"kind": "call", "function": "spread"}, [((), {})], wall_s=30,
+                           limits={"address_space_bytes": 256 << 20}, tripwires=False)
+    statuses = run.outcomes[0]["result"]
+    assert len(statuses) == 4 and 9 in [os.WTERMSIG(s) for s in statuses if os.WIFSIGNALED(s)]
