@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,29 @@ def test_is_a_submissions_total_memory_bounded_not_each_process(sandbox):
                            limits={"address_space_bytes": 256 << 20}, tripwires=False)
     statuses = run.outcomes[0]["result"]
     assert len(statuses) == 4 and 9 in [os.WTERMSIG(s) for s in statuses if os.WIFSIGNALED(s)]
+
+
+def test_do_hidden_cases_run_only_after_every_public_case(sandbox):
+    """A public case's message is shown at once: it must never run where a hidden case's inputs have been."""
+    import torch
+    source = "SEEN = []\ndef mark(x):\n    SEEN.append(float(x))\n    return list(SEEN)\n"
+    driver = {"kind": "call", "function": "mark"}
+    parts = [(driver, [((torch.tensor(1.0),), {}, False), ((torch.tensor(2.0),), {}, True)], 10.0),
+             (driver, [((torch.tensor(3.0),), {}, False), ((torch.tensor(4.0),), {}, True)], 10.0)]
+    runs = sandbox.run_submission(source, parts, tripwires=False)
+    assert [[o["result"] for o in run.outcomes] for run in runs] == [[[1.0], [1.0, 3.0, 2.0]],
+                                                                    [[1.0, 3.0], [1.0, 3.0, 2.0, 4.0]]]
+
+
+def test_does_a_part_that_fails_on_a_public_case_skip_its_hidden_ones(sandbox):
+    import torch
+    source = "import time\ndef slow(x):\n    time.sleep(60)\ndef quick(x):\n    return x + 1\n"
+    parts = [({"kind": "call", "function": "slow"}, [((torch.tensor(1.0),), {}, False),
+                                                   ((torch.tensor(2.0),), {}, True)], 1.0),
+             ({"kind": "call", "function": "quick"}, [((torch.tensor(3.0),), {}, False),
+                                                    ((torch.tensor(4.0),), {}, True)], 10.0)]
+    start = time.monotonic()
+    runs = sandbox.run_submission(source, parts, tripwires=False)
+    assert time.monotonic() - start < 8
+    assert [o["status"] for o in runs[0].outcomes] == ["timeout", "timeout"]
+    assert [float(o["result"]) for o in runs[1].outcomes] == [4.0, 5.0]

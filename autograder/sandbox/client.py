@@ -56,23 +56,37 @@ class Prepared:
     blob: bytes                # unused; kept for callers that read it
     case_counts: list[int]
     walls: list[float]
+    hidden: list[list[bool]] = field(default_factory=list)  # per part, per case
+
+    def order(self) -> list[tuple[int, int]]:
+        """(part, case) in the order they run: every public case of every part, then the hidden ones.
+
+        So no public case, whose messages the student sees at once, ever runs in a process that
+        has held a hidden case's inputs (even freed memory could give them away).
+        """
+        flags = self.hidden or [[False] * n for n in self.case_counts]
+        cases = [(p, c) for p, n in enumerate(self.case_counts) for c in range(n)]
+        return [pc for pc in cases if not flags[pc[0]][pc[1]]] + [pc for pc in cases if flags[pc[0]][pc[1]]]
 
     @property
     def budget(self) -> float:
         return sum(self.walls)
 
 
-def prepare(parts: list[tuple[dict, list[tuple[tuple, dict]], float]]) -> Prepared:
-    request_parts = []
+def prepare(parts: list[tuple[dict, list[tuple], float]]) -> Prepared:
+    """Each part's (driver, calls, wall_s); a call is (args, kwargs) or (args, kwargs, hidden)."""
+    request_parts, hidden = [], []
     for p, (driver, calls, wall_s) in enumerate(parts):
         frames = []
-        for c, (a, k) in enumerate(calls):
+        hidden.append([bool(call[2]) if len(call) > 2 else False for call in calls])
+        for c, (a, k, *_) in enumerate(calls):
             encoder = wire.Encoder()
             encoded = encoder.encode((tuple(a), dict(k)))
             frames.append(wire.pack_raw({"op": "case", "part": p, "case": c, "driver": driver, "args": encoded},
                                         wire.st_save(encoder.tensors) if encoder.tensors else b""))
         request_parts.append({"wall_s": float(wall_s), "cases": frames})
-    return Prepared(request_parts, b"", [len(calls) for _, calls, _ in parts], [float(w) for _, _, w in parts])
+    return Prepared(request_parts, b"", [len(calls) for _, calls, _ in parts], [float(w) for _, _, w in parts],
+                    hidden)
 
 
 def clean_env() -> dict[str, str]:
@@ -283,43 +297,53 @@ class _Run:
         self.received = 0
 
     def go(self) -> list[PartRun]:
+        """Run every case in order; a part that fails is skipped from then on, the rest go on in a new child.
+
+        Each part has wall_s in all: the time of its own cases, plus loading the source when
+        it is the first part a child runs.
+        """
         counts, walls = self.prepared.case_counts, self.prepared.walls
         outcomes: list[list[dict | None]] = [[None] * n for n in counts]
-        fates: list[dict] = [{"status": "not_run"} for _ in counts]
-        elapsed = [0.0] * len(counts)
+        fates: list[dict] = [{"status": "ok"} for _ in counts]
+        used = [0.0] * len(counts)
         notes: list[str] = []
-        part = 0
-        while part < len(counts):
+        order, i, first_child = self.prepared.order(), 0, True
+
+        def skip_failed(i: int) -> int:  # a failed part's other cases are not run
+            while i < len(order) and fates[order[i][0]]["status"] != "ok":
+                i += 1
+            return i
+
+        while (i := skip_failed(i)) < len(order):
             child = _Child(self.sandbox, self.limits)
-            part_start = time.monotonic()
-            deadline = part_start + walls[part]
+            part = order[i][0]
+            start = time.monotonic()
+            deadline = start + walls[part] - used[part]
+            banned: set[str] = set()
             failure = self._send(child, self.load, deadline)
             loaded = None if failure else self._expect(child, deadline, lambda h: h.get("event") == "loaded", set())
             if isinstance(loaded, str):
                 failure = loaded
-            elif loaded is not None and part == 0:
+            elif loaded is not None and first_child:
                 raw = loaded.get("notes") if isinstance(loaded.get("notes"), list) else []
                 notes = [str(n)[:MAX_NOTE_CHARS] for n in raw[:MAX_NOTES]]
-            banned: set[str] = set()
-            while failure is None and part < len(counts):
-                for case, frame in enumerate(self.prepared.parts[part]["cases"]):
-                    banned = set()
-                    failure = self._send(child, frame, deadline)
-                    if failure:
-                        break
-                    got = self._expect(child, deadline, lambda h, p=part, c=case: h.get("event") == "case"
-                                       and h.get("part") == p and h.get("case") == c, banned, raw=True)
-                    if isinstance(got, str):
-                        failure = got
-                        break
+            first_child = False
+            used[part] += time.monotonic() - start
+            while failure is None and (i := skip_failed(i)) < len(order):
+                part, case = order[i]
+                start = time.monotonic()
+                deadline = start + walls[part] - used[part]
+                banned = set()
+                failure = self._send(child, self.prepared.parts[part]["cases"][case], deadline)
+                got = None if failure else self._expect(
+                    child, deadline, lambda h, p=part, c=case: h.get("event") == "case" and h.get("part") == p
+                    and h.get("case") == c, banned, raw=True)
+                used[part] += time.monotonic() - start
+                if isinstance(got, str):
+                    failure = got
+                if failure is None:
                     outcomes[part][case] = _decode_case(got, sorted(banned))
-                if failure:
-                    break
-                fates[part] = {"status": "ok"}
-                elapsed[part] = time.monotonic() - part_start
-                part, part_start = part + 1, time.monotonic()
-                if part < len(counts):
-                    deadline = part_start + walls[part]
+                    i += 1
             if failure is None:
                 self._drain(child)
                 child.finish(wait=False)  # answer first; the zygote reaps it before the next request
@@ -328,17 +352,14 @@ class _Run:
             exit_code, sig = child.finish(wait=True)
             # What fired before the case stopped was reported the moment it fired: it counts.
             fates[part] = {"status": failure, "exit_code": exit_code, "signal": sig, "banned": sorted(banned)}
-            elapsed[part] = time.monotonic() - part_start
-            part += 1
         output = self.output.decode("utf-8", "replace")
         runs = []
         for index, cases in enumerate(outcomes):
             why = _why_stopped(fates[index], walls[index])
-            stopped_at = next((i for i, o in enumerate(cases) if o is None), None)
-            cases = [o if o is not None else dict(why, banned=fates[index].get("banned", []) if i == stopped_at else [])
-                     for i, o in enumerate(cases)]
-            runs.append(PartRun(cases, notes if index == 0 else [],
-                                output if index == 0 else "", elapsed[index]))
+            stopped_at = next((c for p, c in order if p == index and cases[c] is None), None)
+            cases = [o if o is not None else dict(why, banned=fates[index].get("banned", []) if c == stopped_at else [])
+                     for c, o in enumerate(cases)]
+            runs.append(PartRun(cases, notes if index == 0 else [], output if index == 0 else "", used[index]))
         return runs
 
     def _send(self, child: _Child, data: bytes, deadline: float) -> str | None:
