@@ -446,11 +446,11 @@ class _Run:
 
 def _decode_case(got: tuple[dict, bytes], banned: list[str]) -> dict[str, Any]:
     header, data = got
+    hlen = int.from_bytes(data[4:8], "big")  # the splitter checked the frame: its blob follows the header
     try:
-        frames = wire.unpack_all(data)
+        tensors = wire.load_tensors(data[16 + hlen:])
     except wire.WireError as e:
         return {"status": "invalid", "message": f"returned something the grader cannot read ({e})", "banned": banned}
-    tensors = frames[0][1] if frames else {}
     return _outcome(header, tensors, banned)
 
 
