@@ -111,9 +111,12 @@ def differences(a: dict, b: dict) -> str:
     return "\n".join(out)
 
 
+UID_BASE = 64000  # this module's own sandbox users: other graders on the machine use the default range
+
+
 def sandbox_processes() -> list[int]:
-    """Processes still alive (not zombies) as one of the sandbox users."""
-    uids = {isolation.slot_uid(i) for i in range(32)}
+    """Processes still alive (not zombies) as one of this module's sandbox users."""
+    uids = set(range(UID_BASE, UID_BASE + isolation.UID_COUNT))
     found = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -152,7 +155,8 @@ def batch(tmp_path_factory):
         proc = subprocess.run([sys.executable, "-c", _PEAK, sys.executable, "-m", "autograder", "grade",
                                "linear_regression", str(subs),
                                "--out", str(out), "--jobs", "2", "--quiet"], cwd=ROOT, capture_output=True,
-                              text=True, timeout=900, env={**os.environ, "KIT_GRADER_TOKEN": ENV_CANARY})
+                              text=True, timeout=900, env={**os.environ, "KIT_GRADER_TOKEN": ENV_CANARY,
+                                                             "KIT_SANDBOX_UID_BASE": str(UID_BASE)})
         found = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/results.json")}
         return proc, found
 
@@ -162,10 +166,12 @@ def batch(tmp_path_factory):
     second_proc, second = grade_batch()
     plan = make_plan("linear_regression")
     os.environ["KIT_GRADER_TOKEN"] = ENV_CANARY  # this process is the grader now
+    saved_base, isolation.UID_BASE = isolation.UID_BASE, UID_BASE  # what the zygote is told to use
     with Sandbox(hide=(str(subs), str(out))) as sandbox:
         alone = {path.stem: results_json(grade_submission(plan, path, sandbox))
                  for path in sorted(subs.iterdir())}
     del os.environ["KIT_GRADER_TOKEN"]
+    isolation.UID_BASE = saved_base
     listener.close()
     yield {"first": first, "second": second, "alone": alone, "procs": (first_proc, second_proc), "out": out,
            "after_wait": after_wait, "guarded": guarded, "listener": listener}

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
-from . import wire
+from . import isolation, wire
 
 _SIGNALS = {9: "it was killed (SIGKILL) - out of memory or over a limit?", 24: "it used more than its CPU-time limit",
             6: "it aborted (SIGABRT) - often an allocation that exceeded the memory limit", 11: "it crashed (SIGSEGV)",
@@ -93,7 +93,8 @@ def clean_env() -> dict[str, str]:
     """The zygote's whole environment: nothing from the grader's (no tokens, no paths)."""
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
-            "CUDA_VISIBLE_DEVICES": os.environ.get("KIT_SANDBOX_CUDA", "")}
+            "CUDA_VISIBLE_DEVICES": os.environ.get("KIT_SANDBOX_CUDA", ""),
+            "KIT_SANDBOX_UID_BASE": str(isolation.UID_BASE)}
 
 
 class WorkerDied(Exception):
