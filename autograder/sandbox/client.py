@@ -93,8 +93,7 @@ def clean_env() -> dict[str, str]:
     """The zygote's whole environment: nothing from the grader's (no tokens, no paths)."""
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
-            "CUDA_VISIBLE_DEVICES": os.environ.get("KIT_SANDBOX_CUDA", ""),
-            "KIT_SANDBOX_UID_BASE": str(isolation.UID_BASE)}
+            "CUDA_VISIBLE_DEVICES": os.environ.get("KIT_SANDBOX_CUDA", "")}
 
 
 class WorkerDied(Exception):
@@ -237,7 +236,7 @@ def start_group(sandboxes: list[Sandbox]) -> None:
     try:
         proc = subprocess.Popen([sys.executable, "-I", "-c", bootstrap], stdin=pairs[0][1].fileno(),
                                 stdout=subprocess.DEVNULL, stderr=debug, env=clean_env(), cwd="/")
-        config = {"op": "config", "slots": [int(sb.slot) for sb in sandboxes],
+        config = {"op": "config", "slots": [int(sb.slot) for sb in sandboxes], "uid_base": isolation.UID_BASE,
                   "hide": sorted({h for sb in sandboxes for h in sb.hide})}
         socket.send_fds(pairs[0][0], [json.dumps(config).encode()], [theirs.fileno() for _, theirs in pairs[1:]])
     finally:

@@ -57,7 +57,7 @@ PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 MNT_DETACH = 2
-UID_BASE = int(os.environ.get("KIT_SANDBOX_UID_BASE", "61000"))  # the grader's setting, passed to its zygote
+UID_BASE = int(os.environ.get("KIT_SANDBOX_UID_BASE", "61000"))  # the grader's setting; its zygote is told it
 NOBODY = 65534  # the child's uid and gid inside its nested user namespace (grader not root)
 # The system's own folders, shown read-only (merged-/usr symlinks such as /bin -> usr/bin are kept as links).
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")

@@ -10,7 +10,7 @@ one student can be in the memory a later child is forked from, and nothing of
 the grader's (environment, command line, other students) was ever in it.
 
 Control protocol on fd 0, a SOCK_SEQPACKET socket (one JSON message each, fds as SCM_RIGHTS):
-  grader -> zygote  {"op": "config", "slots", "hide"} + the other slots' sockets    once, first
+  grader -> zygote  {"op": "config", "slots", "uid_base", "hide"} + the other slots' sockets    once, first
   zygote -> grader  {"event": "ready", "pid", "protections_off"}     on every socket
   grader -> zygote  {"op": "fork", "limits"} + [request_r, result_w, output_w]
   zygote -> grader  {"event": "forked", "pid"}
@@ -155,6 +155,7 @@ def main() -> None:
     config = json.loads(data) if data else {}
     slots = [int(s) for s in config.get("slots", [config.get("slot", 0)])]
     hide = [str(h) for h in config.get("hide", [])]
+    isolation.UID_BASE = int(config.get("uid_base", isolation.UID_BASE))  # the grader's range of sandbox users
     sockets = [first] + [socket.socket(fileno=fd) for fd in extra]
     _warm_up()
     # Before the namespaces: the lock folder and /sys are on the real disk, not in the child's root.
