@@ -11,8 +11,10 @@ of 0 with that message.
 from __future__ import annotations
 
 import ast
+import io
 import json
 import re
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from .errors import KitError
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_CELL_CHARS = 1_000_000
 MAX_CELLS = 5_000
+MAX_NOTES = 50
 _MAGIC = re.compile(r"^\s*[%!]")
 _TAKEN_CALL_FREE = (ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.UnaryOp, ast.BinOp,
                     ast.Name, ast.Attribute, ast.Load, ast.operator, ast.unaryop)
@@ -69,6 +72,8 @@ def ingest(path: Path) -> Ingested:
         raise SubmissionError(f"the file is {size // 1024 // 1024} MB; submissions may be at most "
                               f"{MAX_FILE_BYTES // 1024 // 1024} MB", path=path)
     data = path.read_bytes()
+    if path.suffix == ".py":
+        return take_cells([("code", 0, python_text(data, path), [])], path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -76,9 +81,29 @@ def ingest(path: Path) -> Ingested:
     if path.suffix == ".ipynb":
         cells = notebook_cells(text, path)
         return take_cells(cells, path)
-    if path.suffix == ".py":
-        return take_cells([("code", 0, text, [])], path)
     raise SubmissionError("a submission must be a .py file or a .ipynb notebook", path=path)
+
+
+def python_text(data: bytes, path: Path) -> str:
+    """A .py file's text as Python reads it: its coding declaration (UTF-8 without one), universal newlines."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as e:
+        if "invalid or missing encoding declaration" in str(e):
+            encoding = "utf-8"  # the first lines are not UTF-8 and declare nothing: said below with the byte
+        else:
+            raise SubmissionError(f"the file's coding declaration cannot be used ({e})", path=path) from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as e:
+        label = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding
+        raise SubmissionError(f"the file is not {label} text (byte {e.start})", path=path) from None
+    return text
+
+
+def _universal_newlines(text: str) -> str:
+    """\r\n and a lone \r end a line, as when Python reads a file; the grader's line numbers then match."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def notebook_cells(text: str, path: Path) -> list[tuple[str, int, str, list[str]]]:
@@ -114,17 +139,72 @@ def notebook_cells(text: str, path: Path) -> list[tuple[str, int, str, list[str]
 
 
 def _strip_magics(source: str) -> tuple[str | None, int]:
-    """Blank out IPython magics and shell lines, keeping line numbers; None for a cell magic."""
+    """Blank out IPython magics and shell lines, keeping line numbers; None for a cell magic.
+
+    A line is a magic only where a statement may start: not inside brackets, a string
+    or after a backslash (the second line of ``"%d" % (a,\n    % b)`` is Python).
+    """
     lines = source.split("\n")
     if lines and lines[0].lstrip().startswith("%%"):
         return None, 0
     count = 0
+    state = _Continuation()
     for i, line in enumerate(lines):
-        if _MAGIC.match(line):
+        if state.at_statement_start() and _MAGIC.match(line):
             indent = line[:len(line) - len(line.lstrip())]
             lines[i] = indent + "pass" if indent else ""
             count += 1
+            continue
+        state.feed(line)
     return "\n".join(lines), count
+
+
+class _Continuation:
+    """Just enough of Python's tokenizer to know, line by line, whether a new statement may start.
+
+    One pass over the text (no re-tokenizing), so a cell costs time linear in its size.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0            # open brackets
+        self.quote: str | None = None  # the open string's quote (' " \'\'\' \"\"\"), if any
+        self.backslash = False    # the last line ended in a backslash outside a string
+
+    def at_statement_start(self) -> bool:
+        return self.depth == 0 and self.quote is None and not self.backslash
+
+    def feed(self, line: str) -> None:
+        self.backslash = False
+        i, n = 0, len(line)
+        while i < n:
+            c = line[i]
+            if self.quote is not None:
+                if c == "\\":
+                    i += 2
+                    continue
+                if line.startswith(self.quote, i):
+                    i += len(self.quote)
+                    self.quote = None
+                    continue
+                i += 1
+                continue
+            if c == "#":
+                break
+            if c in "\"'":
+                triple = line[i:i + 3]
+                self.quote = triple if triple in ('"""', "\'\'\'") else c
+                i += len(self.quote)
+                continue
+            if c in "([{":
+                self.depth += 1
+            elif c in ")]}":
+                self.depth = max(0, self.depth - 1)
+            elif c == "\\" and i == n - 1:
+                self.backslash = True
+            i += 1
+        if self.quote is not None and len(self.quote) == 1:
+            if not line.endswith("\\"):
+                self.quote = None  # an unterminated one-line string ends with its line (a syntax error anyway)
 
 
 def _is_simple_constant(node: ast.AST) -> bool:
@@ -166,6 +246,7 @@ def take_cells(cells: list[tuple[str, int, str, list[str]]], path: Path) -> Inge
             result.answers.append((index, source))
         if cell_type != "code":
             continue  # markdown and raw cells never run, whatever they contain
+        source = _universal_newlines(source)
         if len(source) > MAX_CELL_CHARS:
             result.notes.append(f"{_place(cell, None)}: skipped - the cell has more than {MAX_CELL_CHARS} characters")
             continue
@@ -207,6 +288,9 @@ def take_cells(cells: list[tuple[str, int, str, list[str]]], path: Path) -> Inge
             for name in _assigned_names(stmt):
                 result.skipped_names.pop(name, None)
     result.source = "\n".join(out_lines) + "\n"
+    if len(result.notes) > MAX_NOTES:
+        more = len(result.notes) - MAX_NOTES
+        result.notes[MAX_NOTES:] = [f"... and {more} more notes like these"]
     if not result.defined:
         what = "notebook" if is_notebook else "file"
         raise SubmissionError(f"no function definitions were found in this {what}", path=path)

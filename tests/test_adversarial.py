@@ -51,7 +51,17 @@ VERDICTS = {
     "obfuscated_autograd": ("cost_gradients", 0, "it uses importlib.import_module (line"),
     "nan_inf_zero": ("cost_gradients", 0, "got nan - use a numerically stable form"),
     "code_at_import": ("cost_gradients", 4, "6/6 cases passed"),
+    "floods_frames": ("cost_gradients", 0, "wrote garbage where its results go"),
+    "nested_frames": ("cost_gradients", 0, "wrote garbage where its results go"),
+    "scans_memory": ("cost_gradients", 0, "raised PermissionError: no secret in memory"),
+    "undo_sandbox": ("cost_gradients", 0, "raised PermissionError: the sandbox held"),
 }
+ENV_CANARY = "grader-env-canary-" + os.urandom(6).hex()
+STUDENT_CANARY = "student-canary-" + os.urandom(6).hex()
+PEAK_MEMORY_MB = 1000  # the grader's (or a worker's) largest resident size for this whole batch
+_PEAK = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+         "print('peak', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024, file=sys.stderr); "
+         "sys.exit(code)")
 
 
 class Listener:
@@ -101,9 +111,12 @@ def differences(a: dict, b: dict) -> str:
     return "\n".join(out)
 
 
+UID_BASE = 64000  # this module's own sandbox users: other graders on the machine use the default range
+
+
 def sandbox_processes() -> list[int]:
-    """Processes still alive (not zombies) as one of the sandbox users."""
-    uids = {isolation.slot_uid(i) for i in range(32)}
+    """Processes still alive (not zombies) as one of this module's sandbox users."""
+    uids = set(range(UID_BASE, UID_BASE + isolation.UID_COUNT))
     found = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -123,9 +136,10 @@ def batch(tmp_path_factory):
     subs = tmp_path_factory.mktemp("subs")
     out = tmp_path_factory.mktemp("out")
     other = subs / "zz_other_student.py"
-    shutil.copy(CORRECT, other)
+    other.write_text(f"# {STUDENT_CANARY}\n" + CORRECT.read_text() + f"\nNOTE = {STUDENT_CANARY!r}\n")
     listener = Listener()
-    fill = {"{ROOT}": str(ROOT), "{OTHER}": str(other), "{OUT}": str(out), "{PORT}": str(listener.port)}
+    fill = {"{ROOT}": str(ROOT), "{OTHER}": str(other), "{OUT}": str(out), "{PORT}": str(listener.port),
+            "{CANARIES}": repr([ENV_CANARY.encode().hex(), STUDENT_CANARY.encode().hex()])}
     for attack in VERDICTS:
         text = (HOSTILE / f"{attack}.py").read_text()
         for key, value in fill.items():
@@ -138,9 +152,11 @@ def batch(tmp_path_factory):
                if p.exists()}
 
     def grade_batch() -> tuple[subprocess.CompletedProcess, dict[str, dict]]:
-        proc = subprocess.run([sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs),
+        proc = subprocess.run([sys.executable, "-c", _PEAK, sys.executable, "-m", "autograder", "grade",
+                               "linear_regression", str(subs),
                                "--out", str(out), "--jobs", "2", "--quiet"], cwd=ROOT, capture_output=True,
-                              text=True, timeout=900)
+                              text=True, timeout=900, env={**os.environ, "KIT_GRADER_TOKEN": ENV_CANARY,
+                                                             "KIT_SANDBOX_UID_BASE": str(UID_BASE)})
         found = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/results.json")}
         return proc, found
 
@@ -149,9 +165,13 @@ def batch(tmp_path_factory):
     after_wait = {p.parent.name: p.read_text() for p in out.glob("*/results.json")}
     second_proc, second = grade_batch()
     plan = make_plan("linear_regression")
+    os.environ["KIT_GRADER_TOKEN"] = ENV_CANARY  # this process is the grader now
+    saved_base, isolation.UID_BASE = isolation.UID_BASE, UID_BASE  # what the zygote is told to use
     with Sandbox(hide=(str(subs), str(out))) as sandbox:
         alone = {path.stem: results_json(grade_submission(plan, path, sandbox))
                  for path in sorted(subs.iterdir())}
+    del os.environ["KIT_GRADER_TOKEN"]
+    isolation.UID_BASE = saved_base
     listener.close()
     yield {"first": first, "second": second, "alone": alone, "procs": (first_proc, second_proc), "out": out,
            "after_wait": after_wait, "guarded": guarded, "listener": listener}
@@ -216,6 +236,23 @@ def test_is_no_sandbox_process_left_running(batch):
     while sandbox_processes() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert sandbox_processes() == []
+
+
+def test_does_no_canary_reach_any_output(batch):
+    texts = [p.read_bytes().decode("utf-8", "replace") for p in batch["out"].rglob("*") if p.is_file()
+             and p.parent.name != "zz_other_student"]  # that student's own feedback may quote its own file
+    texts += [text for proc in batch["procs"] for text in (proc.stdout, proc.stderr)]
+    texts += [json.dumps(r) for name, r in batch["alone"].items() if name != "zz_other_student"]
+    assert len(texts) > 40
+    assert [t for t in texts if ENV_CANARY in t or STUDENT_CANARY in t] == []
+
+
+def test_does_the_batch_stay_within_its_memory_and_time(batch):
+    for proc in batch["procs"]:
+        peak = int(proc.stderr.rsplit("peak ", 1)[1].split()[0])
+        assert peak < PEAK_MEMORY_MB, proc.stderr[-2000:]
+    for attack in ("floods_frames", "nested_frames"):
+        assert (batch["out"] / attack / "results.json").stat().st_size < 100_000
 
 
 def test_does_a_flood_of_output_keep_results_small(batch):

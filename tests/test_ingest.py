@@ -119,3 +119,48 @@ def test_are_only_simple_constants_taken(write):
     for kept in ("A = 3", "B = (1, 2.5, 'x')", "C = -A * 2", "D = torch.float64"):
         assert kept in got.source
     assert "E =" not in got.source and "E" in got.skipped_names
+
+
+# --- Valid Python is graded as Python (issue 9, finding 9) ---------------------------------
+
+def test_is_a_continuation_line_starting_with_percent_python_not_a_magic(write):
+    cell = ('def label(a, b):\n    return ("%d, %d"\n            % (a, b))\n\n'
+            'def shout(x):\n    return ("%s!"\n% x)\n\n%time label(1, 2)\n!ls\n')
+    got = ingest(write("s.ipynb", notebook_json(("code", cell))))
+    assert got.defined == ["label", "shout"]
+    assert "            % (a, b))" in got.source and "\n% x)" in got.source
+    assert "%time" not in got.source and "!ls" not in got.source
+
+
+def test_is_a_percent_line_inside_a_string_or_after_a_backslash_kept(write):
+    cell = 'TEXT = """\n%not a magic\n"""\n\ndef f(x):\n    return x \\\n% 2\n'
+    got = ingest(write("s.ipynb", notebook_json(("code", cell))))
+    assert got.defined == ["f"] and "%not a magic" in got.source and "\n% 2" in got.source
+
+
+def test_does_a_lone_carriage_return_end_a_line_as_in_python(write, tmp_path):
+    path = tmp_path / "s.py"
+    path.write_bytes(b"import torch\n# a comment\rdef f():\n    return 1\n\ndef g():\n    return 2\n")
+    got = ingest(path)
+    assert got.defined == ["f", "g"]
+    assert got.where(2) == "line 3"  # Python counts the \r as a line end too
+
+
+def test_is_a_latin1_coding_declaration_honoured(tmp_path):
+    path = tmp_path / "s.py"
+    path.write_bytes('# -*- coding: latin-1 -*-\ndef f():\n    return "Müller"\n'.encode("latin-1"))
+    assert 'return "Müller"' in ingest(path).source
+
+
+def test_is_an_unknown_coding_declaration_one_clear_line(tmp_path):
+    path = tmp_path / "s.py"
+    path.write_bytes(b"# coding: klingon\ndef f():\n    pass\n")
+    with pytest.raises(SubmissionError) as e:
+        ingest(path)
+    assert str(e.value) == f"{path}: the file's coding declaration cannot be used (unknown encoding: klingon)"
+
+
+def test_are_notes_capped(write):
+    cells = [("code", "def f():\n    pass")] + [("code", "%%time\nx = 1")] * 200
+    got = ingest(write("s.ipynb", notebook_json(*cells)))
+    assert len(got.notes) == 51 and got.notes[-1] == "... and 150 more notes like these"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..sandbox.client import Sandbox
+from ..sandbox.client import Sandbox, start_group
 from ..spec import load_spec
 from . import regrade
 from .collect import SUBMISSION_SUFFIXES, Submission, collect_submissions, find_submissions  # noqa: F401 (re-exported)
@@ -39,8 +39,8 @@ def grade_many(assignment: str, submissions: list[tuple[str, Path]] | list[Submi
     subs = [s if isinstance(s, Submission) else Submission(s[0], Path(s[1])) for s in submissions]
     slots = max(1, min(jobs, len(subs)))
     sandboxes: queue.Queue[Sandbox] = queue.Queue()
-    # The children must not see the submissions (other students' work) or where results are written.
-    # Started before anything of the assignment is read: a worker forked now holds no secrets.
+    # The worker is a fresh interpreter whatever this process holds; started first, its torch
+    # import overlaps with reading the assignment. Its children see an allowlisted root only.
     started = list(workers) if workers else start_workers(slots, _hidden(subs, out))
     for sb in started:
         sandboxes.put(sb)
@@ -86,14 +86,12 @@ def grade_many(assignment: str, submissions: list[tuple[str, Path]] | list[Submi
 
 
 def start_workers(count: int, hide: tuple[str, ...]) -> list[Sandbox]:
-    """Start count sandbox workers that will not see the folders in hide.
+    """Start count sandbox workers (one fresh zygote serving them all) that will not see the folders in hide.
 
-    Call it before reading anything secret or personal (the assignment, the list of
-    students): a worker forked then carries none of it in its memory.
+    Call it early: the zygote imports torch while the grader reads the assignment.
     """
     workers = [Sandbox(slot=i, hide=hide) for i in range(max(1, count))]
-    for worker in workers:
-        worker.start()
+    start_group(workers)  # one fresh zygote for all of them
     return workers
 
 

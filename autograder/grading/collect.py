@@ -19,7 +19,10 @@ autograder's rule (a notebook wins) and a note says which, and which were not.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +30,8 @@ from ..errors import KitError
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb")
 GRADESCOPE_METADATA = "submission_metadata.yml"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^\w.-]+")  # \w: the letters and digits of every script, and _
+_MAX_NAME_BYTES = 120
 _SKIPPED_FOLDERS = {"__MACOSX", "__pycache__"}
 
 
@@ -46,8 +50,22 @@ class Submission:
 
 
 def safe_name(text: str) -> str:
-    """A folder name made of [A-Za-z0-9._-] that cannot climb out of the results folder."""
-    return _UNSAFE.sub("_", str(text)).lstrip(".") or "submission"
+    """A readable folder name that cannot climb out of the results folder, the same for the same text.
+
+    Letters and digits of any script are kept (Müller stays Müller); other ASCII characters
+    become _ (so "alice smith" and "alice_smith" still clash, and that is an error). Where
+    characters outside ASCII had to go (emoji, undecodable bytes) or the name is cut short,
+    a short hash of the whole text is added, so that two such names never meet.
+    """
+    text = unicodedata.normalize("NFC", str(text))
+    cleaned = _UNSAFE.sub("_", text).lstrip(".")
+    lost = any(not c.isascii() for c in "".join(_UNSAFE.findall(text)))
+    if len(cleaned.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
+        cleaned, lost = cleaned[:40], True
+    if not lost:
+        return cleaned or "submission"
+    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{cleaned.strip('_') or 'submission'}-{digest}"
 
 
 def collect_submissions(inputs: list[Path]) -> list[tuple[str, Path]]:
@@ -123,12 +141,28 @@ def _one_per_name(name: str, subs: list[Submission]) -> Submission:
     return chosen
 
 
-def _submission_files(folder: Path) -> list[Path]:
-    """.py/.ipynb files under folder, skipping hidden ones, checkpoints and archive debris."""
-    return sorted(p for p in folder.rglob("*")
-                  if p.suffix in SUBMISSION_SUFFIXES and p.is_file()
-                  and not any(part.startswith(".") or part in _SKIPPED_FOLDERS
-                              for part in p.relative_to(folder).parts))
+def _submission_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """.py/.ipynb files under folder (skipping hidden ones, checkpoints and archive debris), and the
+    symbolic links met on the way, which are never followed: a link may point at anything on the machine."""
+    files, links = [], []
+    for dirpath, dirnames, filenames in os.walk(folder):  # os.walk does not follow linked folders
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in _SKIPPED_FOLDERS)
+        for name in [*dirnames, *filenames]:
+            path = here / name
+            if path.is_symlink() and not name.startswith("."):
+                links.append(path)
+        for name in filenames:
+            path = here / name
+            if path.suffix in SUBMISSION_SUFFIXES and not name.startswith(".") and not path.is_symlink():
+                files.append(path)
+    return sorted(files), sorted(links)
+
+
+def _link_note(links: list[Path], folder: Path) -> str:
+    shown = ", ".join(p.relative_to(folder).as_posix() for p in links[:5])
+    more = f" and {len(links) - 5} more" if len(links) > 5 else ""
+    return f"not followed: {shown}{more} (a symbolic link; hand in the file itself)"
 
 
 def _visible(folder: Path) -> list[Path]:
@@ -142,7 +176,14 @@ def _from_folder(folder: Path, assignment: str | None) -> list[Submission]:
     exports = [d for d in entries if d.is_dir() and (d / GRADESCOPE_METADATA).is_file()]
     if exports and len(exports) == len([d for d in entries if d.is_dir()]):
         return [s for export in exports for s in _from_gradescope_export(export, assignment)]
-    found = [Submission(safe_name(f.stem), f) for f in entries if f.is_file() and f.suffix in SUBMISSION_SUFFIXES]
+    found = []
+    for link in (e for e in entries if e.is_symlink()):  # never followed: it may point anywhere
+        if link.suffix in SUBMISSION_SUFFIXES or link.is_dir():
+            name = safe_name(link.stem if link.suffix in SUBMISSION_SUFFIXES else link.name)
+            found.append(Submission(name, link, problem=f"{link.name} is a symbolic link; it was not followed - "
+                                    "hand in the file itself"))
+    entries = [e for e in entries if not e.is_symlink()]
+    found += [Submission(safe_name(f.stem), f) for f in entries if f.is_file() and f.suffix in SUBMISSION_SUFFIXES]
     for student in (d for d in entries if d.is_dir()):
         found.append(_from_student_folder(student, safe_name(student.name), assignment, origin="folder"))
     if not found:
@@ -151,14 +192,17 @@ def _from_folder(folder: Path, assignment: str | None) -> list[Submission]:
 
 
 def _from_student_folder(folder: Path, name: str, assignment: str | None, **extra) -> Submission:
-    files = _submission_files(folder)
+    if folder.is_symlink():
+        return Submission(name, folder, problem=f"{folder.name} is a symbolic link; it was not followed", **extra)
+    files, links = _submission_files(folder)
+    link_notes = [_link_note(links, folder)] if links else []
     if not files:
-        others = [p.name for p in folder.rglob("*") if p.is_file()][:5]
+        others = [p.name for p in folder.rglob("*") if p.is_file() and not p.is_symlink()][:5]
         what = f" (found: {', '.join(others)})" if others else " (the folder is empty)"
-        return Submission(name, folder, problem=f"no .py or .ipynb file was handed in{what}", folder=folder,
-                          **extra)
+        return Submission(name, folder, notes=link_notes, problem=f"no .py or .ipynb file was handed in{what}",
+                          folder=folder, **extra)
     path, note = choose_file(files, folder, assignment)
-    return Submission(name, path, notes=[note] if note else [], folder=folder, **extra)
+    return Submission(name, path, notes=([note] if note else []) + link_notes, folder=folder, **extra)
 
 
 # --- Gradescope bulk export -----------------------------------------------------------------

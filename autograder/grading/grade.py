@@ -50,7 +50,8 @@ class GradingPlan:
 
     def prepared(self) -> Prepared:
         if self.request is None:
-            self.request = prepare([(p.part.driver, [(c.call.args, c.call.kwargs) for c in p.cases],
+            # Each case says whether it is hidden: the sandbox runs every public case before any hidden one.
+            self.request = prepare([(p.part.driver, [(c.call.args, c.call.kwargs, c.hidden) for c in p.cases],
                                      p.spec.time_limit_s) for p in self.parts])
         return self.request
 

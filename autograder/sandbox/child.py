@@ -1,8 +1,14 @@
-"""What runs inside the forked child: isolate, load the student's code, run one part's cases.
+"""What runs inside the forked child: isolate, load the student's code, run cases one at a time.
 
-The child only ever receives inputs. It writes one frame per case to its result
-pipe (plain data: JSON + safetensors) and exits; the parent, which the child
-cannot touch, decides every verdict. Anything the child sends is untrusted.
+The child reads requests from its own request pipe, which the zygote never
+reads: first the student's taken source, then one case at a time, the next
+only after the grader has the last result (so it never holds the inputs of a
+case that is not running). It writes one frame per case to its result pipe
+(plain data: JSON + safetensors); the grader, which the child cannot touch,
+decides every verdict. A tripwire that fires writes its own frame at once, so
+the record is the grader's, not something kept in the child's memory.
+
+Its descriptors: 0 /dev/null, 1 and 2 the output pipe, 3 results, 4 requests.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import __future__
 import ast
 import importlib
+import json
 import os
 import resource
 import sys
@@ -26,22 +33,50 @@ from .. import paths
 from . import isolation, tripwires, wire
 
 SUBMISSION_FILENAME = "submission.py"
+RESULT_FD = 3
+REQUEST_FD = 4
+MAX_REQUEST_HEADER = 16 * 1024 * 1024
 
 
-# Filled by the tripwires (installed once in the zygote, copied into each child by fork).
-TRIPWIRE_HITS: list[str] = []
+class _TripwireReport:
+    """What the tripwires append to: each name is written to the result pipe the first time in a case."""
+
+    def __init__(self) -> None:
+        self._sent: set[str] = set()
+        self._zygote = os.getpid()  # calls in the zygote itself (its warm-up) are not a child's
+
+    def append(self, label: str) -> None:
+        if os.getpid() == self._zygote or label in self._sent:
+            return
+        self._sent.add(label)
+        try:
+            _write(RESULT_FD, wire.pack({"event": "tripwire", "name": label}))
+        except OSError:
+            pass  # the pipe is gone: the case cannot report anything either
+
+    def new_case(self) -> None:
+        self._sent = set()
+
+
+_REPORT = _TripwireReport()
 
 
 class MissingFunction(Exception):
     pass
 
 
-def run(request: dict, blob: bytes, result_fd: int, output_fd: int, workdir_name: str) -> NoReturn:
+def warm_up() -> None:
+    """In the zygote: install the tripwires once (children inherit them)."""
+    _REPORT._zygote = os.getpid()
+    tripwires.install(_REPORT)
+
+
+def run(limits: dict, request_fd: int, result_fd: int, output_fd: int, workdir_name: str) -> NoReturn:
     """Entry point after fork; never returns."""
     code = 0
     try:
-        _isolate(request.get("limits", {}), result_fd, output_fd, workdir_name)
-        _run_parts(request, blob, result_fd)
+        _isolate(limits, request_fd, result_fd, output_fd, workdir_name)
+        _serve()
     except BaseException:  # the child must never fall back into the zygote's loop
         code = 3
     finally:
@@ -65,6 +100,12 @@ def probe(result_fd: int, uid: int) -> NoReturn:
             off.append("network isolation (network interfaces are visible)")
         if os.access(paths.ROOT / "assignments", os.R_OK):
             off.append("hidden files (the kit's assignments are readable)")
+        caps = isolation.capabilities()
+        if caps.get("CapEff", 1) or caps.get("CapPrm", 1) or caps.get("CapBnd", 1):
+            off.append("no capabilities (the child still holds some)")
+        for mount_point in ("/proc", "/tmp"):
+            if isolation._libc.umount2(mount_point.encode(), isolation.MNT_DETACH) == 0:
+                off.append(f"locked mounts ({mount_point} could be unmounted)")
     except BaseException as e:
         off.append(f"isolation failed: {e}")
     finally:
@@ -72,19 +113,22 @@ def probe(result_fd: int, uid: int) -> NoReturn:
         os._exit(0)
 
 
-def _isolate(limits: dict, result_fd: int, output_fd: int, workdir_name: str) -> None:
+def _isolate(limits: dict, request_fd: int, result_fd: int, output_fd: int, workdir_name: str) -> None:
     os.setsid()  # our own process group, so the zygote can kill everything we start
+    # Fixed descriptors, whatever the zygote had: the tripwires write to RESULT_FD.
+    moved = [os.dup(fd) for fd in (request_fd, result_fd, output_fd)]
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    os.dup2(output_fd, 1)
-    os.dup2(output_fd, 2)
+    os.dup2(moved[2], 1)
+    os.dup2(moved[2], 2)
+    os.dup2(moved[1], RESULT_FD)
+    os.dup2(moved[0], REQUEST_FD)
+    # Close everything else we inherited (the zygote's control socket above all).
+    os.closerange(REQUEST_FD + 1, 65536)
     # Fresh text streams on the new fds, whatever the process we were forked from had there.
     sys.stdin = open(0, "r", closefd=False)
     sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)
     sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
-    # Close everything else we inherited (the zygote's protocol pipes above all).
-    os.closerange(3, result_fd)
-    os.closerange(result_fd + 1, 65536)
     workdir, _ = isolation.isolate_child(limits, workdir_name)
     for name, value in _rlimits(limits).items():
         try:
@@ -227,18 +271,38 @@ def _where(exc: BaseException) -> str | None:
     return None
 
 
-def _run_parts(request: dict, blob: bytes, result_fd: int) -> None:
-    """Load the module once, then run each part from start_part on, announcing each part first."""
-    tensors = wire.load_tensors(blob)
-    hits = TRIPWIRE_HITS
-    tripwires.install(hits)  # a no-op when the zygote already did it
-    if not request.get("tripwires", True):
-        tripwires.uninstall()
-    module, notes = _load_module(request["source"])
-    start_part = int(request.get("start_part", 0))
-    if start_part == 0:
-        _write(result_fd, wire.pack({"event": "loaded", "notes": notes}))
-    namespace = module.__dict__
+def _read_exact(fd: int, n: int) -> bytes | None:
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_request() -> tuple[dict, bytes] | None:
+    """The next request from the grader; None when it closed the pipe (we are done)."""
+    prefix = _read_exact(REQUEST_FD, 8)
+    if prefix is None or prefix[:4] != wire.MAGIC:
+        return None
+    hlen = int.from_bytes(prefix[4:], "big")
+    if hlen > MAX_REQUEST_HEADER:
+        return None
+    head = _read_exact(REQUEST_FD, hlen)
+    size = _read_exact(REQUEST_FD, 8)
+    if head is None or size is None:
+        return None
+    blob = _read_exact(REQUEST_FD, int.from_bytes(size, "big"))
+    if blob is None:
+        return None
+    return json.loads(head), blob
+
+
+def _serve() -> None:
+    """Answer requests until the grader closes the pipe: "load" once, then "case" after "case"."""
+    namespace: dict[str, Any] = {}
 
     def lookup(name: str) -> Any:
         fn = namespace.get(name)
@@ -246,22 +310,30 @@ def _run_parts(request: dict, blob: bytes, result_fd: int) -> None:
             raise MissingFunction(name)
         return fn
 
-    for part_index in range(start_part, len(request["parts"])):
-        part = request["parts"][part_index]
-        _write(result_fd, wire.pack({"event": "part", "part": part_index}))
-        for case_index, encoded in enumerate(part["cases"]):
-            args, kwargs = wire.decode(encoded, tensors)
-            _write(result_fd, _run_case(part["driver"], lookup, args, kwargs, part_index, case_index, hits))
-    for stream in (sys.stdout, sys.stderr):  # all output is in its pipe before "end" arrives
-        stream.flush()
-    _write(result_fd, wire.pack({"event": "end"}))
+    while (request := _read_request()) is not None:
+        header, blob = request
+        if header.get("op") == "load":
+            if not header.get("tripwires", True):
+                tripwires.uninstall()
+            module, notes = _load_module(header["source"])
+            namespace = module.__dict__
+            reply = wire.pack({"event": "loaded", "notes": notes})
+        elif header.get("op") == "case":
+            args, kwargs = wire.decode(header["args"], wire.load_tensors(blob))
+            del blob  # this case's inputs live in args and kwargs only
+            reply = _run_case(header["driver"], lookup, args, kwargs, int(header["part"]), int(header["case"]))
+            del args, kwargs
+        else:
+            return
+        for stream in (sys.stdout, sys.stderr):  # its output is in the pipe before its result arrives
+            stream.flush()
+        _write(RESULT_FD, reply)
 
 
-def _run_case(driver: dict, lookup: Any, args: tuple, kwargs: dict, part_index: int, case_index: int,
-              hits: list[str]) -> bytes:
-    hits.clear()
+def _run_case(driver: dict, lookup: Any, args: tuple, kwargs: dict, part_index: int, case_index: int) -> bytes:
     header: dict[str, Any] = {"event": "case", "part": part_index, "case": case_index}
     out_tensors: dict[str, torch.Tensor] = {}
+    _REPORT.new_case()
     start = time.perf_counter()
     try:
         result = run_driver(driver, lookup, Call(*args, **kwargs))
@@ -277,10 +349,8 @@ def _run_case(driver: dict, lookup: Any, args: tuple, kwargs: dict, part_index: 
         if isinstance(e, NameError):
             header["name"] = getattr(e, "name", None)
     header["seconds"] = time.perf_counter() - start
-    header["banned"] = sorted(set(hits))
     try:
         return wire.pack(header, out_tensors)
     except Exception as e:  # e.g. a result safetensors cannot hold
         return wire.pack({"event": "case", "part": part_index, "case": case_index, "status": "invalid",
-                          "message": f"the result could not be sent back: {_short(str(e))}",
-                          "banned": header["banned"]})
+                          "message": f"the result could not be sent back: {_short(str(e))}"})

@@ -1,26 +1,41 @@
-"""The grader's side of the sandbox: start the zygote, send a part, read back outcomes.
+"""The grader's side of the sandbox: start the zygote, talk to each child, read back outcomes.
 
-Everything that comes back is untrusted: frames are decoded with caps, every
-case without a valid frame gets an outcome that says why (timeout, crash, exit),
-and a zygote that died is restarted so one hostile part costs only itself.
+The zygote only forks and reaps; the grader talks to each child directly over
+pipes the zygote never reads: it sends the student's source, then one case at
+a time, the next only once the last result is in, and enforces each part's
+time limit itself. Everything that comes back is untrusted: frames are decoded
+with caps, every case without a valid frame gets an outcome that says why
+(timeout, crash, exit), a tripwire's own frame is what marks a case as using a
+banned call, and a zygote that died is restarted so one hostile part costs
+only itself.
 """
 
 from __future__ import annotations
 
+import collections
+import json
 import os
+import select
+import socket
 import subprocess
 import sys
-import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import paths
-from . import wire
+from . import isolation, wire
 
 _SIGNALS = {9: "it was killed (SIGKILL) - out of memory or over a limit?", 24: "it used more than its CPU-time limit",
             6: "it aborted (SIGABRT) - often an allocation that exceeded the memory limit", 11: "it crashed (SIGSEGV)",
             25: "it wrote more than the file-size limit"}
+MAX_RESULT_BYTES = 64 * 1024 * 1024   # everything one submission's children send back, together
+MAX_OUTPUT_BYTES = 16 * 1024          # printed output kept (the rest is read and dropped)
+MAX_CHILD_HEADER = 1024 * 1024        # one frame's JSON header from a child
+MAX_FRAMES_PER_CASE = 64              # stray (forged) frames before the case counts as corrupt
+MAX_TRIPWIRE_FRAMES = 1024            # tripwire frames in one case (each name is sent once)
+MAX_NOTES, MAX_NOTE_CHARS, MAX_BANNED = 20, 400, 20
 
 
 @dataclass
@@ -35,36 +50,58 @@ class PartRun:
 
 @dataclass
 class Prepared:
-    """The inputs of a set of parts, encoded once (every submission of a batch gets the same)."""
+    """The inputs of a set of parts, each case packed once as its own request frame (shared by a batch)."""
 
-    parts: list[dict]
-    blob: bytes
+    parts: list[dict]          # {"wall_s", "cases": [frame bytes]}
+    blob: bytes                # unused; kept for callers that read it
     case_counts: list[int]
     walls: list[float]
+    hidden: list[list[bool]] = field(default_factory=list)  # per part, per case
+
+    def order(self) -> list[tuple[int, int]]:
+        """(part, case) in the order they run: every public case of every part, then the hidden ones.
+
+        So no public case, whose messages the student sees at once, ever runs in a process that
+        has held a hidden case's inputs (even freed memory could give them away).
+        """
+        flags = self.hidden or [[False] * n for n in self.case_counts]
+        cases = [(p, c) for p, n in enumerate(self.case_counts) for c in range(n)]
+        return [pc for pc in cases if not flags[pc[0]][pc[1]]] + [pc for pc in cases if flags[pc[0]][pc[1]]]
 
     @property
     def budget(self) -> float:
         return sum(self.walls)
 
 
-def prepare(parts: list[tuple[dict, list[tuple[tuple, dict]], float]]) -> Prepared:
-    encoder = wire.Encoder()
-    request_parts = [{"driver": driver, "wall_s": float(wall_s),
-                      "cases": [encoder.encode((tuple(a), dict(k))) for a, k in calls]}
-                     for driver, calls, wall_s in parts]
-    blob = wire.st_save(encoder.tensors) if encoder.tensors else b""
-    return Prepared(request_parts, blob, [len(calls) for _, calls, _ in parts], [float(w) for _, _, w in parts])
+def prepare(parts: list[tuple[dict, list[tuple], float]]) -> Prepared:
+    """Each part's (driver, calls, wall_s); a call is (args, kwargs) or (args, kwargs, hidden)."""
+    request_parts, hidden = [], []
+    for p, (driver, calls, wall_s) in enumerate(parts):
+        frames = []
+        hidden.append([bool(call[2]) if len(call) > 2 else False for call in calls])
+        for c, (a, k, *_) in enumerate(calls):
+            encoder = wire.Encoder()
+            encoded = encoder.encode((tuple(a), dict(k)))
+            frames.append(wire.pack_raw({"op": "case", "part": p, "case": c, "driver": driver, "args": encoded},
+                                        wire.st_save(encoder.tensors) if encoder.tensors else b""))
+        request_parts.append({"wall_s": float(wall_s), "cases": frames})
+    return Prepared(request_parts, b"", [len(calls) for _, calls, _ in parts], [float(w) for _, _, w in parts],
+                    hidden)
 
 
 def clean_env() -> dict[str, str]:
     """The zygote's whole environment: nothing from the grader's (no tokens, no paths)."""
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": tempfile.gettempdir(),
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
             "CUDA_VISIBLE_DEVICES": os.environ.get("KIT_SANDBOX_CUDA", "")}
 
 
+class WorkerDied(Exception):
+    """The zygote stopped answering."""
+
+
 class Sandbox:
-    """One zygote (a warm worker). Not thread-safe: one part at a time."""
+    """One zygote (a warm worker). Not thread-safe: one submission at a time."""
 
     def __init__(self, slot: int = 0, hide: tuple[str, ...] = ()) -> None:
         """slot: this worker's number (its own unprivileged user); hide: more folders the child must not see."""
@@ -74,21 +111,16 @@ class Sandbox:
         self.hide = [str(Path(h).resolve()) for h in hide] + sorted(course)
         self.protections_off: list[str] = []
         self._proc: subprocess.Popen | None = None
+        self._sock: socket.socket | None = None
+        self._group: _Group | None = None
         self._ready = False
+        self._pending = 0  # "finish" requests whose answer is not read yet
 
     def start(self) -> None:
-        """Start the zygote without waiting for it to be ready.
-
-        Forked from this process when it holds no secrets yet (torch already
-        imported: the expensive part is paid once for the grader and all its
-        workers); otherwise a fresh interpreter, which imports torch itself.
-        """
-        if self._proc is not None and self._proc.poll() is None:
+        """Start the zygote without waiting for it to be ready (see start_group)."""
+        if self._sock is not None and self._proc is not None and self._proc.poll() is None:
             return
-        from .. import spec
-        self._proc = (_fork_zygote(self.slot, self.hide) if not spec.secrets_loaded()
-                      else _spawn_zygote(self.slot, self.hide))
-        self._ready = False
+        start_group([self])
 
     def wait_ready(self) -> None:
         """Block until the worker has started (and probed which protections it has)."""
@@ -97,24 +129,51 @@ class Sandbox:
     def _ensure_ready(self) -> None:
         self.start()
         if not self._ready:
-            frame = wire.read_frame(self._proc.stdout)
-            if frame is None or frame[0].get("event") != "ready":
+            try:
+                message = self._receive()
+            except WorkerDied:
+                message = {}
+            if message.get("event") != "ready":
                 raise RuntimeError("the sandbox worker failed to start")
-            self.protections_off = list(frame[0].get("protections_off", []))
+            self.protections_off = [str(p) for p in message.get("protections_off", [])]
             self._ready = True
 
+    def _receive(self) -> dict:
+        data = self._sock.recv(65536)
+        if not data:
+            raise WorkerDied("the sandbox worker exited")
+        return json.loads(data)
+
+    def _call(self, message: dict, fds: list[int] | None = None) -> dict:
+        """Send one control message and return its answer (after any answers still owed)."""
+        while self._pending:
+            self._receive()
+            self._pending -= 1
+        if fds:
+            socket.send_fds(self._sock, [json.dumps(message).encode()], fds)
+        else:
+            self._sock.send(json.dumps(message).encode())
+        return self._receive()
+
     def close(self) -> None:
-        if self._proc is not None:
+        if self._sock is not None:
             try:
-                self._proc.stdin.close()
-            except OSError:
+                while self._pending:  # let the zygote reap the last child before it goes
+                    self._receive()
+                    self._pending -= 1
+            except (OSError, WorkerDied, ValueError):
                 pass
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-            self._proc = None
+            self._sock.close()
+            self._sock = None
+        if self._group is not None:
+            self._group.users -= 1
+            if self._group.users == 0:  # the last slot of the zygote: it ends now
+                try:
+                    self._group.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self._group.proc.kill()
+                    self._group.proc.wait()
+        self._proc, self._group = None, None
 
     def __enter__(self) -> "Sandbox":
         self.start()
@@ -125,28 +184,21 @@ class Sandbox:
 
     def run_submission(self, source: str, parts: "list[tuple[dict, list[tuple[tuple, dict]], float]] | Prepared", *,
                        limits: dict | None = None, tripwires: bool = True) -> list[PartRun]:
-        """Run the student's code on every (driver, calls, wall_s) part in one child; one PartRun each.
+        """Run the student's code on every (driver, calls, wall_s) part; one PartRun each.
 
         parts may be prepared once with prepare() when many submissions share them.
         """
         prepared = parts if isinstance(parts, Prepared) else prepare(parts)
-        request = {"source": source, "parts": prepared.parts, "tripwires": tripwires,
-                   "limits": {"cpu_s": prepared.budget, "address_space_bytes": 4 * 1024 ** 3, "processes": 64,
-                              "slot": self.slot, **(limits or {})}}
+        all_limits = {"cpu_s": prepared.budget, "address_space_bytes": 4 * 1024 ** 3, "processes": 64,
+                      "slot": self.slot, **(limits or {})}
         try:
             self._ensure_ready()
-            self._proc.stdin.write(wire.pack_raw(request, prepared.blob))
-            self._proc.stdin.flush()
-            frame = wire.read_frame(self._proc.stdout)
-            if frame is None:
-                raise wire.WireError("the sandbox worker exited")
-        except (OSError, wire.WireError, RuntimeError, ValueError):
+            return _Run(self, source, prepared, all_limits, tripwires).go()
+        except (OSError, WorkerDied, RuntimeError, ValueError):
             # The zygote itself died (something killed it): restart for the next submission.
             self._restart()
             return [PartRun([_crash("the grader's worker process was killed while running this submission")
                              for _ in range(n)]) for n in prepared.case_counts]
-        status, payload = frame
-        return _outcomes(status, payload, prepared.case_counts, prepared.walls)
 
     def run_part(self, source: str, driver: dict, calls: list[tuple[tuple, dict]], *,
                  wall_s: float, limits: dict | None = None, tripwires: bool = True) -> PartRun:
@@ -154,115 +206,262 @@ class Sandbox:
         return self.run_submission(source, [(driver, calls, wall_s)], limits=limits, tripwires=tripwires)[0]
 
     def _restart(self) -> None:
-        if self._proc is not None:
+        """Leave a zygote that failed us (killing it if no other slot uses it) and start one of our own."""
+        if self._group is not None and self._group.users == 1:
             try:
-                self._proc.kill()
+                self._group.proc.kill()
             except OSError:
                 pass
-            self._proc.wait()
-        self._proc = None
+        self._pending = 0
+        self.close()
         self.start()
 
 
-class _ForkedZygote:
-    """The zygote as a forked child, with the small part of Popen's interface we use."""
+class _Group:
+    """One zygote process and how many Sandboxes (job slots) still use it."""
 
-    def __init__(self, pid: int, stdin: Any, stdout: Any) -> None:
-        self.pid, self.stdin, self.stdout = pid, stdin, stdout
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            done, code = os.waitpid(self.pid, os.WNOHANG)
-            if done:
-                self.returncode = code
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        import time
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired("zygote", timeout)
-            time.sleep(0.01)
-        return self.returncode
-
-    def kill(self) -> None:
-        try:
-            os.kill(self.pid, 9)
-        except ProcessLookupError:
-            pass
+    def __init__(self, proc: subprocess.Popen, users: int) -> None:
+        self.proc, self.users = proc, users
 
 
-def _spawn_zygote(slot: int, hide: list[str]) -> subprocess.Popen:
+def start_group(sandboxes: list[Sandbox]) -> None:
+    """Start one zygote serving every given sandbox (one control socket and sandbox user each).
+
+    A fresh interpreter, not a fork of ours: its command line names only the kit, its
+    environment is clean_env(), its settings come over the first socket. So nothing of
+    the grader is in its memory, and the batch pays for one torch import, not one a slot.
+    """
+    pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in sandboxes]
     bootstrap = (f"import sys; sys.path.insert(0, {str(paths.PACKAGE.parent)!r}); "
-                 f"from autograder.sandbox import zygote; zygote.main(slot={int(slot)}, hide={tuple(hide)!r})")
-    return subprocess.Popen([sys.executable, "-I", "-c", bootstrap], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            env=clean_env(), cwd=tempfile.gettempdir())
+                 "from autograder.sandbox import zygote; zygote.main()")
+    debug = None if os.environ.get("KIT_SANDBOX_DEBUG") else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen([sys.executable, "-I", "-c", bootstrap], stdin=pairs[0][1].fileno(),
+                                stdout=subprocess.DEVNULL, stderr=debug, env=clean_env(), cwd="/")
+        config = {"op": "config", "slots": [int(sb.slot) for sb in sandboxes], "uid_base": isolation.UID_BASE,
+                  "hide": sorted({h for sb in sandboxes for h in sb.hide})}
+        socket.send_fds(pairs[0][0], [json.dumps(config).encode()], [theirs.fileno() for _, theirs in pairs[1:]])
+    finally:
+        for _, theirs in pairs:
+            theirs.close()
+    group = _Group(proc, len(sandboxes))
+    for sb, (ours, _) in zip(sandboxes, pairs):
+        sb._proc, sb._sock, sb._group, sb._ready, sb._pending = proc, ours, group, False, 0
 
 
-def _fork_zygote(slot: int, hide: list[str]) -> _ForkedZygote:
-    import torch  # noqa: F401  (imported before the fork, so the zygote starts warm)
-    from . import zygote
-    to_zygote_r, to_zygote_w = os.pipe()
-    from_zygote_r, from_zygote_w = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # the zygote: its own stdio, a clean environment, none of our files
+class _Child:
+    """The grader's ends of one child's pipes."""
+
+    def __init__(self, sandbox: Sandbox, limits: dict) -> None:
+        req_r, self.req_w = os.pipe()
+        self.res_r, res_w = os.pipe()
+        self.out_r, out_w = os.pipe()
         try:
-            os.dup2(to_zygote_r, 0)
-            os.dup2(from_zygote_w, 1)
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 2)
-            os.closerange(3, 65536)
-            os.environ.clear()
-            os.environ.update(clean_env())
-            os.chdir(tempfile.gettempdir())
-            zygote.main(stdin=open(0, "rb", closefd=False), stdout=open(1, "wb", closefd=False), slot=slot,
-                        hide=tuple(hide))
+            answer = sandbox._call({"op": "fork", "limits": limits}, [req_r, res_w, out_w])
         finally:
-            os._exit(0)
-    os.close(to_zygote_r)
-    os.close(from_zygote_w)
-    return _ForkedZygote(pid, os.fdopen(to_zygote_w, "wb"), os.fdopen(from_zygote_r, "rb"))
+            for fd in (req_r, res_w, out_w):
+                os.close(fd)
+        if answer.get("event") != "forked":
+            raise WorkerDied("the sandbox worker did not fork")
+        self.pid = int(answer["pid"])
+        self.sandbox = sandbox
+        os.set_blocking(self.req_w, False)
+        self.splitter = wire.FrameSplitter(max_header=MAX_CHILD_HEADER)
+        self.frames: collections.deque[tuple[dict, bytes]] = collections.deque()
+        self.open = {self.res_r, self.out_r}
+        self.exited = False
+
+    def finish(self, wait: bool) -> tuple[int | None, int | None]:
+        """Close our ends and have the zygote kill and reap the child; its exit status when wait."""
+        for fd in (self.req_w, self.res_r, self.out_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if not wait:  # the answer is read before the next request to the zygote
+            self.sandbox._sock.send(json.dumps({"op": "finish", "pid": self.pid, "grace": 0.2}).encode())
+            self.sandbox._pending += 1
+            return None, None
+        # A child that stopped on its own keeps its exit status; one we gave up on is killed at once.
+        grace = 0.2 if self.exited else 0.0
+        answer = self.sandbox._call({"op": "finish", "pid": self.pid, "grace": grace})
+        return answer.get("exit_code"), answer.get("signal")
+
+
+class _Run:
+    """One submission: children forked as needed, cases sent one at a time, deadlines kept here."""
+
+    def __init__(self, sandbox: Sandbox, source: str, prepared: Prepared, limits: dict, tripwires: bool) -> None:
+        self.sandbox, self.prepared, self.limits = sandbox, prepared, limits
+        self.load = wire.pack_raw({"op": "load", "source": source, "tripwires": bool(tripwires)}, b"")
+        self.output = bytearray()
+        self.output_seen = 0
+        self.received = 0
+
+    def go(self) -> list[PartRun]:
+        """Run every case in order; a part that fails is skipped from then on, the rest go on in a new child.
+
+        Each part has wall_s in all: the time of its own cases, plus loading the source when
+        it is the first part a child runs.
+        """
+        counts, walls = self.prepared.case_counts, self.prepared.walls
+        outcomes: list[list[dict | None]] = [[None] * n for n in counts]
+        fates: list[dict] = [{"status": "ok"} for _ in counts]
+        used = [0.0] * len(counts)
+        notes: list[str] = []
+        order, i, first_child = self.prepared.order(), 0, True
+
+        def skip_failed(i: int) -> int:  # a failed part's other cases are not run
+            while i < len(order) and fates[order[i][0]]["status"] != "ok":
+                i += 1
+            return i
+
+        while (i := skip_failed(i)) < len(order):
+            child = _Child(self.sandbox, self.limits)
+            part = order[i][0]
+            start = time.monotonic()
+            deadline = start + walls[part] - used[part]
+            banned: set[str] = set()
+            failure = self._send(child, self.load, deadline)
+            loaded = None if failure else self._expect(child, deadline, lambda h: h.get("event") == "loaded", set())
+            if isinstance(loaded, str):
+                failure = loaded
+            elif loaded is not None and first_child:
+                raw = loaded.get("notes") if isinstance(loaded.get("notes"), list) else []
+                notes = [str(n)[:MAX_NOTE_CHARS] for n in raw[:MAX_NOTES]]
+            first_child = False
+            used[part] += time.monotonic() - start
+            while failure is None and (i := skip_failed(i)) < len(order):
+                part, case = order[i]
+                start = time.monotonic()
+                deadline = start + walls[part] - used[part]
+                banned = set()
+                failure = self._send(child, self.prepared.parts[part]["cases"][case], deadline)
+                got = None if failure else self._expect(
+                    child, deadline, lambda h, p=part, c=case: h.get("event") == "case" and h.get("part") == p
+                    and h.get("case") == c, banned, raw=True)
+                used[part] += time.monotonic() - start
+                if isinstance(got, str):
+                    failure = got
+                if failure is None:
+                    outcomes[part][case] = _decode_case(got, sorted(banned))
+                    i += 1
+            if failure is None:
+                self._drain(child)
+                child.finish(wait=False)  # answer first; the zygote reaps it before the next request
+                break
+            child.exited = failure == "exited"
+            exit_code, sig = child.finish(wait=True)
+            # What fired before the case stopped was reported the moment it fired: it counts.
+            fates[part] = {"status": failure, "exit_code": exit_code, "signal": sig, "banned": sorted(banned)}
+        output = self.output.decode("utf-8", "replace")
+        runs = []
+        for index, cases in enumerate(outcomes):
+            why = _why_stopped(fates[index], walls[index])
+            stopped_at = next((c for p, c in order if p == index and cases[c] is None), None)
+            cases = [o if o is not None else dict(why, banned=fates[index].get("banned", []) if c == stopped_at else [])
+                     for c, o in enumerate(cases)]
+            runs.append(PartRun(cases, notes if index == 0 else [], output if index == 0 else "", used[index]))
+        return runs
+
+    def _send(self, child: _Child, data: bytes, deadline: float) -> str | None:
+        """Write one request while still reading what the child writes; a failure's name or None."""
+        view = memoryview(data)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout"
+            readable, writable, _ = select.select(list(child.open), [child.req_w], [], left)
+            for fd in readable:
+                failure = self._read(child, fd)
+                if failure:
+                    return failure
+            if writable:
+                try:
+                    view = view[os.write(child.req_w, view):]
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    return "exited"  # the child is gone (EPIPE)
+        return None
+
+    def _expect(self, child: _Child, deadline: float, wanted: Any, banned: set[str], raw: bool = False) -> Any:
+        """The first frame that wanted() accepts (its header, or (header, raw bytes)); else a failure's name.
+
+        Tripwire frames on the way are collected into banned; any other frame is ignored, but
+        only so many: a child that floods frames is corrupt.
+        """
+        others = tripwire_frames = 0
+        while True:
+            while child.frames:
+                header, data = child.frames.popleft()
+                if header.get("event") == "tripwire":
+                    tripwire_frames += 1  # one per name and case from an honest child
+                    if len(banned) < MAX_BANNED:
+                        banned.add(str(header.get("name"))[:80])
+                    if tripwire_frames > MAX_TRIPWIRE_FRAMES:
+                        return "corrupt"
+                    continue
+                if wanted(header):
+                    return (header, data) if raw else header
+                others += 1
+                if others > MAX_FRAMES_PER_CASE:
+                    return "corrupt"
+            if child.res_r not in child.open:
+                return "exited"
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout"
+            readable, _, _ = select.select(list(child.open), [], [], left)
+            for fd in readable:
+                failure = self._read(child, fd)
+                if failure:
+                    return failure
+
+    def _read(self, child: _Child, fd: int) -> str | None:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            child.open.discard(fd)
+            return None
+        if fd == child.out_r:
+            self.output += chunk[:max(0, MAX_OUTPUT_BYTES - len(self.output))]
+            self.output_seen += len(chunk)
+            return None
+        self.received += len(chunk)
+        if self.received > MAX_RESULT_BYTES:
+            return "result_too_large"
+        try:
+            child.frames.extend(child.splitter.feed(chunk))
+        except wire.WireError:
+            return "corrupt"
+        return None
+
+    def _drain(self, child: _Child) -> None:
+        """Output already in the pipe (flushed before the last result): read without waiting."""
+        for _ in range(64):
+            if child.out_r not in child.open or not select.select([child.out_r], [], [], 0)[0]:
+                return
+            self._read(child, child.out_r)
+            if self.output_seen > MAX_OUTPUT_BYTES + (1 << 20):
+                return
+
+
+def _decode_case(got: tuple[dict, bytes], banned: list[str]) -> dict[str, Any]:
+    header, data = got
+    hlen = int.from_bytes(data[4:8], "big")  # the splitter checked the frame: its blob follows the header
+    try:
+        tensors = wire.load_tensors(data[16 + hlen:])
+    except wire.WireError as e:
+        return {"status": "invalid", "message": f"returned something the grader cannot read ({e})", "banned": banned}
+    return _outcome(header, tensors, banned)
 
 
 def _crash(message: str) -> dict[str, Any]:
     return {"status": "crashed", "message": message}
 
 
-def _outcomes(status: dict, payload: bytes, n_cases: list[int], walls: list[float]) -> list[PartRun]:
-    notes: list[str] = []
-    outcomes: list[list[dict[str, Any] | None]] = [[None] * n for n in n_cases]
-    try:
-        frames = wire.unpack_all(payload)
-    except wire.WireError as e:
-        frames = []
-        notes.append(f"the process running your code sent back corrupt data ({e})")
-    for header, tensors in frames:
-        if header.get("event") == "loaded":
-            notes += [str(n)[:400] for n in header.get("notes", [])][:20]
-            continue
-        part, case = header.get("part"), header.get("case")
-        if not isinstance(part, int) or not 0 <= part < len(n_cases):
-            continue
-        if not isinstance(case, int) or not 0 <= case < n_cases[part] or outcomes[part][case] is not None:
-            continue  # forged or repeated frames are ignored: the first one for a case counts
-        outcomes[part][case] = _outcome(header, tensors)
-    part_status = status.get("parts") if isinstance(status.get("parts"), list) else []
-    runs = []
-    for index, cases in enumerate(outcomes):
-        fate = part_status[index] if index < len(part_status) and isinstance(part_status[index], dict) else {}
-        why = _why_stopped(fate, walls[index])
-        runs.append(PartRun([o if o is not None else why for o in cases], notes if index == 0 else [],
-                            status.get("output", "") if index == 0 else "", float(fate.get("elapsed", 0.0))))
-    return runs
-
-
-def _outcome(header: dict, tensors: dict) -> dict[str, Any]:
-    banned = [str(b)[:80] for b in header.get("banned", []) if isinstance(b, str)][:20]
+def _outcome(header: dict, tensors: dict, banned: list[str]) -> dict[str, Any]:
+    """A case's outcome; banned comes from the tripwire frames the grader read, never from this header."""
     status = header.get("status")
     try:
         if status == "ok":
@@ -275,8 +474,8 @@ def _outcome(header: dict, tensors: dict) -> dict[str, Any]:
         return {"status": "missing", "name": str(header.get("name"))[:80], "banned": banned}
     if status == "error":
         return {"status": "error", "error_type": str(header.get("error_type"))[:80],
-                "message": str(header.get("message", ""))[:400], "where": header.get("where"),
-                "name": header.get("name"), "banned": banned}
+                "message": str(header.get("message", ""))[:400], "where": _text(header.get("where"), 200),
+                "name": _text(header.get("name"), 80), "banned": banned}
     return {"status": "invalid", "message": str(header.get("message", "returned no readable result"))[:400],
             "banned": banned}
 
@@ -299,3 +498,7 @@ def _why_stopped(status: dict, wall_s: float) -> dict[str, Any]:
         return _crash(f"the process running your code exited early (exit code {code}) - "
                       "sys.exit, os._exit or a fatal error")
     return _crash("the process running your code stopped before it finished this case (did it call os._exit?)")
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) else None

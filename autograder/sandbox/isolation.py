@@ -1,15 +1,23 @@
 """OS-level isolation of the child that runs student code (Linux).
 
-Applied in the forked child before any student code runs:
+The worker (zygote) does this once, before it serves any request:
 
-- a private mount namespace in which the kit's repository (all but the
-  interpreter's own files), the grader's home, the submissions, the output
-  folder and the shared temporary folders are covered by empty tmpfs mounts;
-- a network namespace with no interfaces, so no connection can be made;
-- an unprivileged user of its own (one per worker slot) when the grader runs
-  as root: it owns nothing of ours, cannot signal or trace the grader, and
-  RLIMIT_NPROC bounds how many processes it can start;
-- no_new_privs, so no setuid program can give root back.
+- a mount namespace whose root is a fresh tmpfs holding only an allowlist,
+  read-only: the system's /usr and libraries, a few files of /etc, the
+  interpreter's prefixes and site-packages (wherever they live: /tmp, /root,
+  /opt, a symlinked venv), a minimal /dev. Nothing else of the machine exists
+  there: not the kit, not the submissions, not the results, not /home;
+- a network namespace with no interfaces;
+- when the grader is not root, a user namespace of its own for the above.
+
+Each child then adds, before any student code runs:
+
+- its own mount, IPC and process namespaces: an empty private /tmp and /dev/shm,
+  a /proc showing only its own processes (an empty folder where the OS refuses);
+- an unprivileged identity: the worker slot's sandbox user when the grader is root,
+  otherwise a nested user namespace in which every mount above is locked (it can
+  neither be unmounted nor made writable);
+- an empty capability bounding set and no capabilities; no_new_privs.
 
 Each step that the OS refuses is reported by name; grading goes on without it
 and the grader prints one line saying which protections are off.
@@ -18,33 +26,46 @@ and the grader prints one line saying which protections are off.
 from __future__ import annotations
 
 import ctypes
-import fcntl
 import ctypes.util
 import errno
+import fcntl
 import os
-import pwd
 import signal
-import stat
 import site
 import sys
 import tempfile
 from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWPID = 0x20000000
 MS_RDONLY = 0x1
 MS_NOSUID = 0x2
 MS_NODEV = 0x4
+MS_NOEXEC = 0x8
+MS_REMOUNT = 0x20
+MS_NOATIME = 0x400
+MS_NODIRATIME = 0x800
 MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_PRIVATE = 0x40000
+MS_RELATIME = 0x200000
+PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
 MNT_DETACH = 2
-SYSTEM_FOLDERS = {"/", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev", "/run",
-                  "/var", "/opt", "/boot", "/snap", "/nix"}
-UID_BASE = int(os.environ.get("KIT_SANDBOX_UID_BASE", "61000"))
+UID_BASE = int(os.environ.get("KIT_SANDBOX_UID_BASE", "61000"))  # the grader's setting; its zygote is told it
+NOBODY = 65534  # the child's uid and gid inside its nested user namespace (grader not root)
+# The system's own folders, shown read-only (merged-/usr symlinks such as /bin -> usr/bin are kept as links).
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# From /etc only what the loader and the C library read; never the whole folder.
+ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/passwd",
+             "/etc/group", "/etc/nsswitch.conf", "/etc/alternatives", "/etc/fonts", "/etc/os-release",
+             "/etc/mime.types")
+DEVICES = ("null", "zero", "full", "random", "urandom")
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
@@ -63,14 +84,14 @@ def _unshare(flags: int, what: str) -> None:
     _check(_libc.unshare(ctypes.c_int(flags)), what)
 
 
-def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    _check(_libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    _check(_libc.mount(source.encode() if source else None, target.encode(), fstype.encode() if fstype else None,
                        ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
 
 
 UID_COUNT = 256
 _LOCK_DIR = "/run/kit-sandbox"
-_claimed: tuple[int, int] | None = None  # (uid, the open lock file that holds it)
+_claimed: dict[int, tuple[int, int]] = {}  # slot -> (uid, the open lock file that holds it)
 
 
 def slot_uid(slot: int) -> int:
@@ -84,9 +105,8 @@ def claim_uid(preferred_slot: int = 0) -> int:
     uid: cleaning up kills every process of the uid. The claim is an flock on a file
     per uid, released by the kernel when the worker exits, however it exits.
     """
-    global _claimed
-    if _claimed is not None:
-        return _claimed[0]
+    if preferred_slot in _claimed:
+        return _claimed[preferred_slot][0]
     if os.geteuid() != 0:
         return os.geteuid()
     os.makedirs(_LOCK_DIR, mode=0o700, exist_ok=True)
@@ -94,11 +114,11 @@ def claim_uid(preferred_slot: int = 0) -> int:
         uid = UID_BASE + (int(preferred_slot) + offset) % UID_COUNT
         fd = os.open(os.path.join(_LOCK_DIR, f"{uid}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a second flock of ours on one file conflicts too
         except BlockingIOError:
             os.close(fd)
             continue
-        _claimed = (uid, fd)
+        _claimed[preferred_slot] = (uid, fd)
         return uid
     raise Refused(f"all {UID_COUNT} sandbox users are in use")
 
@@ -107,67 +127,158 @@ def _is_inside(path: Path, other: Path) -> bool:
     return path == other or other in path.parents
 
 
-def _cover(root: Path, keep: list[Path]) -> None:
-    """Replace root by an empty tmpfs in which only the kept paths below it reappear.
-
-    Kept paths are bind-mounted aside, the tmpfs goes on, and they are bound
-    back at their old places: the interpreter stays importable even when it
-    lives inside a folder we hide (a venv in the repository, pyenv in /root).
-    """
-    if any(_is_inside(root, k) for k in keep):
-        return  # root is part of what the child needs
-    inner = [k for k in keep if _is_inside(k, root)]
-    inner = [k for k in inner if not any(o != k and _is_inside(k, o) for o in inner)]
-    if root.is_symlink() or not root.exists():
-        return
-    if not root.is_dir():
-        _mount("/dev/null", str(root), None, MS_BIND)
-        return
-    stashes = []
-    for k in inner:
-        stash = tempfile.mkdtemp(prefix="kit-stash-", dir="/tmp")
-        _mount(str(k), stash, None, MS_BIND | MS_REC)
-        stashes.append((k, stash))
-    _mount("tmpfs", str(root), "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-    for k, stash in stashes:
-        os.makedirs(k, mode=0o755, exist_ok=True)
-        _mount(stash, str(k), None, MS_BIND | MS_REC)
-        _libc.umount2(stash.encode(), MNT_DETACH)
-        os.rmdir(stash)
-
-
-def secret_roots(kit_root: Path, extra: list[str]) -> list[Path]:
-    """Folders to hide: the kit and its siblings (shared/, other checkouts), home, extra paths from the grader."""
-    roots = [kit_root]
-    parent = kit_root.parent
-    if str(parent) not in SYSTEM_FOLDERS:  # never cover a folder the system itself lives in
-        roots = [parent]
-    home = Path(pwd.getpwuid(os.getuid()).pw_dir)  # HOME itself is rewritten for the sandbox
-    roots += [home, *(Path(p) for p in extra)]
-    # A folder the sandbox user could not pass through (/root is 0700) would cut it off from
-    # the interpreter below it: covering it puts a traversable tmpfs there instead.
-    for kept in interpreter_paths():
-        for folder in kept.parents:
-            if str(folder) not in SYSTEM_FOLDERS and not os.stat(folder).st_mode & stat.S_IXOTH:
-                roots.append(folder)
-    return sorted({r.resolve() for r in roots if r.exists()})
-
-
 def interpreter_paths() -> list[Path]:
-    """What the child still needs: the interpreter's prefixes (standard library, venv, site-packages)."""
-    keep = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.base_exec_prefix)}
-    keep |= {Path(p) for p in site.getsitepackages()}
-    return sorted({k.resolve() for k in keep if k.exists()})
+    """What the child needs of the interpreter: its prefixes, site-packages and every sys.path folder.
+
+    Both the path as Python names it and where it really is (a symlinked venv) are kept.
+    """
+    named = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *site.getsitepackages(),
+             os.path.dirname(sys.executable), *(p for p in sys.path if p and os.path.isabs(p))}
+    out = set()
+    for p in named:
+        path = Path(os.path.abspath(p))
+        if path.exists():
+            out |= {path, path.resolve()}
+    return sorted(out)
+
+
+def allowlist(kit_root: Path) -> list[Path]:
+    """Every path the child's root holds (read-only): system folders, a few /etc files, the interpreter.
+
+    sys.path entries inside the kit itself (its own packages) are left out: the worker imported
+    what it needs before building the root, and students must not read the kit.
+    """
+    kit = kit_root.resolve()
+    inside_interpreter = {f(p) for p in (sys.prefix, sys.base_prefix)
+                          for f in (lambda q: Path(q).resolve(), lambda q: Path(os.path.abspath(q)))}
+    keep = [p for p in interpreter_paths()
+            if not _is_inside(p, kit) or any(_is_inside(p, i) and not _is_inside(kit, i) for i in inside_interpreter)]
+    return [Path(p) for p in SYSTEM_PATHS + ETC_FILES if os.path.lexists(p)] + keep
+
+
+def _mount_flags(path: str) -> int:
+    """The flags of the mount holding path that a read-only remount must repeat (locked in a user namespace)."""
+    f = os.statvfs(path).f_flag
+    flags = 0
+    for st, ms in ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+                   (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME)):
+        if f & st:
+            flags |= ms
+    return flags
+
+
+def _bind_ro(source: str, target: str) -> None:
+    _mount(source, target, None, MS_BIND | MS_REC)
+    _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _mount_flags(source))
+
+
+# What build_root put into the new root, in order: (path, symlink target or None for a read-only bind).
+# A child re-creates those under /tmp on its private /tmp (an interpreter or venv that lives there).
+_GRAFTS: list[tuple[str, str | None]] = []
+
+
+def _graft(new_root: str, path: str, done: set[str], depth: int = 0) -> None:
+    """Make path exist in new_root as on the host: symlinks on the way recreated, the folder or file bound read-only."""
+    if depth > 16:
+        return  # a symlink loop: leave it out
+    parts = Path(path).parts[1:]
+    host = "/"
+    for i, name in enumerate(parts):
+        host = os.path.join(host, name)
+        if host in done:
+            return  # already bound (a folder above it)
+        inside = new_root + host
+        if os.path.islink(host):
+            target = os.readlink(host)
+            if not os.path.lexists(inside):
+                os.symlink(target, inside)
+                _GRAFTS.append((host, target))
+            rest = parts[i + 1:]
+            resolved = os.path.normpath(os.path.join(os.path.dirname(host), target, *rest))
+            _graft(new_root, resolved, done, depth + 1)
+            return
+        if i == len(parts) - 1:
+            if os.path.isdir(host):
+                os.makedirs(inside, exist_ok=True)
+            elif os.path.exists(host):
+                open(inside, "a").close()
+            else:
+                return
+            _bind_ro(host, inside)
+            done.add(host)
+            _GRAFTS.append((host, None))
+            return
+        if not os.path.isdir(inside):
+            os.mkdir(inside, 0o755)
+
+
+def _minimal_dev(new_root: str) -> None:
+    dev = new_root + "/dev"
+    os.makedirs(dev, exist_ok=True)
+    _mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
+    for name in DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            open(f"{dev}/{name}", "a").close()
+            _mount(f"/dev/{name}", f"{dev}/{name}", None, MS_BIND)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{dev}/{name}")
+    os.mkdir(f"{dev}/shm", 0o1777)
+
+
+_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41, "ppc64le": 203, "s390x": 217}
+
+
+def _pivot(new_root: str) -> None:
+    """Make new_root the root; the old one is detached, and the folder that staged the new one removed."""
+    import platform
+    number = _PIVOT_ROOT.get(platform.machine())
+    if number is None:
+        raise Refused(f"pivot_root: unknown system call number on {platform.machine()}")
+    old = new_root + "/.old-root"
+    os.mkdir(old, 0o700)
+    _check(_libc.syscall(ctypes.c_long(number), new_root.encode(), old.encode()), "pivot_root")
+    os.chdir("/")
+    try:
+        os.rmdir("/.old-root" + new_root)  # the host's empty staging folder, no longer a mount point
+    except OSError:
+        pass
+    _check(_libc.umount2(b"/.old-root", MNT_DETACH), "umount the old root")
+    os.rmdir("/.old-root")
+
+
+def build_root(kit_root: Path, hide: list[str]) -> None:
+    """Replace this process's root by a tmpfs holding only the allowlist (inside a private mount namespace)."""
+    staging = tempfile.mkdtemp(prefix="kit-root-", dir="/tmp")
+    try:
+        _mount("tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0755")
+        done: set[str] = set()
+        for path in sorted(str(p) for p in allowlist(kit_root)):
+            _graft(staging, path, done)
+        # A folder the grader named, or the kit, that lies inside an allowed one is covered again.
+        for secret in [str(kit_root.resolve()), *hide]:
+            inside = staging + secret
+            if any(secret.startswith(d + os.sep) for d in done) and os.path.isdir(inside):
+                _mount("tmpfs", inside, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0755")
+        _minimal_dev(staging)
+        for name, mode in (("tmp", 0o1777), ("proc", 0o555)):
+            os.makedirs(staging + "/" + name, mode=mode, exist_ok=True)
+        os.chmod(staging + "/tmp", 0o1777)
+        _mount("/proc", staging + "/proc", None, MS_BIND | MS_REC)  # the worker's own view, for its bookkeeping
+    except BaseException:
+        _libc.umount2(staging.encode(), MNT_DETACH)
+        os.rmdir(staging)
+        raise
+    _pivot(staging)
 
 
 def isolate_worker(kit_root: Path, hide: list[str]) -> list[str]:
-    """Once per zygote: its own network and mount namespaces with every secret folder covered.
+    """Once per zygote: its own network and mount namespaces, and a root holding only the allowlist.
 
     The zygote imported everything it needs before this, and its children
     inherit both namespaces, so the expensive part is paid once per worker.
     Returns the protections that are off.
     """
-    off: list[str] = []
     try:
         if os.geteuid() != 0:
             # An unprivileged user may still get namespaces inside a user namespace of its own.
@@ -180,39 +291,43 @@ def isolate_worker(kit_root: Path, hide: list[str]) -> list[str]:
         _mount("none", "/", None, MS_REC | MS_PRIVATE)
     except (Refused, OSError) as e:
         return [f"network isolation ({e})", "hidden files", "private /tmp"]
-    keep = interpreter_paths()
     try:
-        for root in secret_roots(kit_root, hide):
-            _cover(root, keep)
+        build_root(kit_root, hide)
     except (Refused, OSError) as e:
-        off.append(f"hidden files ({e})")
-    return off
+        return [f"hidden files (a root of allowed files only: {e})"]
+    return []
 
 
 def isolate_child(limits: dict, workdir_name: str) -> tuple[str, list[str]]:
-    """In each child: a private /tmp and /proc, then its slot's unprivileged user.
+    """In each child: private /tmp, /dev/shm and /proc, own IPC namespace, then no privileges at all.
 
     Returns (its working directory, the protections that are off).
     """
     off: list[str] = []
     workdir = os.path.join("/tmp", workdir_name)
-    keep = interpreter_paths()
     try:
         _unshare(CLONE_NEWNS, "mount namespace")  # our mounts must not outlive us in the zygote's
-        for tmp in ("/tmp", "/var/tmp", "/dev/shm"):
-            if os.path.isdir(tmp) and not any(_is_inside(k, Path(tmp)) for k in keep):
+        under_tmp = [(path, target) for path, target in _GRAFTS if path.startswith("/tmp/")]
+        kept = {path: os.open(path, os.O_PATH) for path, target in under_tmp if target is None}
+        for tmp in ("/tmp", "/dev/shm"):
+            if os.path.isdir(tmp):
                 _mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+        _regraft(under_tmp, kept)
         os.makedirs(workdir, exist_ok=True)
-        # The working folder is a tmpfs of its own, even where /tmp itself could not be covered.
-        _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=0755")
     except (Refused, OSError) as e:
         off.append(f"private /tmp ({e})")
     try:
+        _unshare(CLONE_NEWIPC, "IPC namespace")  # System V segments die with the child
+    except Refused as e:
+        off.append(f"own IPC namespace ({e})")
+    own_proc = True
+    try:
         if os.getpid() != 1:  # the zygote could not fork us into a process namespace of our own
             _become_init()
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV)  # only our own processes are visible
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)  # only our own processes are visible
     except (Refused, OSError) as e:
         off.append(f"process namespace ({e})")
+        own_proc = False
     try:
         os.makedirs(workdir, exist_ok=True)
     except OSError:  # not even /tmp is writable: work where we are
@@ -221,24 +336,187 @@ def isolate_child(limits: dict, workdir_name: str) -> tuple[str, list[str]]:
     # Root inside a user namespace of our own (an unprivileged grader) has euid 0 too, but no
     # sandbox user to become: only a uid claimed from the sandbox range is ever switched to.
     switch = os.geteuid() == 0 and UID_BASE <= uid < UID_BASE + UID_COUNT and not limits.get("same_user")
-    if not switch:
-        off.append("separate user (the grader is not running as root)")
-    else:
+    if switch:
         try:
             os.chown(workdir, uid, uid)
         except OSError:
             pass  # the folder stays root's; the student's code can still read its inputs
     os.chdir(workdir)
     if switch:
-        try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
-        except OSError as e:
-            off.append(f"separate user ({e.strerror})")
+        off += _drop_to(uid, uid)
+    else:
+        off += _drop_in_nested_namespace(own_proc)
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         off.append("no_new_privs")
     return workdir, off
+
+
+def _regraft(grafts: list[tuple[str, str | None]], kept: dict[str, int]) -> None:
+    """Put the interpreter's paths under /tmp back on the child's fresh /tmp, read-only as before."""
+    for path, target in grafts:
+        parent = os.path.dirname(path)
+        os.makedirs(parent, mode=0o755, exist_ok=True)
+        if target is not None:
+            os.symlink(target, path)
+            continue
+        if os.path.isdir(f"/proc/self/fd/{kept[path]}"):
+            os.makedirs(path, exist_ok=True)
+        else:
+            open(path, "a").close()
+        _mount(f"/proc/self/fd/{kept[path]}", path, None, MS_BIND | MS_REC)
+        try:
+            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _mount_flags(path))
+        except Refused:
+            pass  # a bind keeps its source's read-only flag anyway
+        os.close(kept[path])
+    for folder in {os.path.dirname(p) for p, _ in grafts}:  # only the sticky /tmp itself is writable
+        while folder.startswith("/tmp/"):
+            os.chmod(folder, 0o755)
+            folder = os.path.dirname(folder)
+
+
+def _drop_in_nested_namespace(own_proc: bool) -> list[str]:
+    """A user namespace inside ours whose mount namespace locks every mount we made; then no capabilities.
+
+    Mounts copied into a namespace owned by a less privileged user namespace are locked:
+    the child cannot unmount the covers or its /proc, nor remount them writable.
+    """
+    try:
+        uid, gid = os.geteuid(), os.getegid()
+        _unshare(CLONE_NEWUSER, "nested user namespace")
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"{NOBODY} {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"{NOBODY} {gid} 1")
+        _unshare(CLONE_NEWNS, "locked mount namespace")
+        if not own_proc:  # the host's processes must not show through
+            _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=0555")
+    except (Refused, OSError) as e:
+        return [f"no capabilities (the grader is not root, and {e})"]
+    return _drop_to(NOBODY, NOBODY)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _drop_to(uid: int, gid: int) -> list[str]:
+    """Empty the bounding and ambient sets, become uid/gid, and clear every capability that is left."""
+    off = []
+    cap = 0
+    while _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:  # until EINVAL: past the last capability
+        cap += 1
+    if cap == 0:
+        off.append("capability bounding set emptied")
+    _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    try:
+        os.setgroups([])
+    except OSError:
+        pass  # setgroups is denied in a nested user namespace, where we have no groups anyway
+    try:
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    except OSError as e:
+        off.append(f"separate user ({e.strerror})")
+    data = (_CapData * 2)()
+    if _libc.capset(ctypes.byref(_CapHeader(0x20080522, 0)), data) != 0:
+        off.append("no capabilities (capset refused)")
+    return off
+
+
+def capabilities() -> dict[str, int]:
+    """CapEff, CapPrm, CapBnd... of this process, from /proc (what the probe checks)."""
+    out = {}
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Cap"):
+                    key, value = line.split(":")
+                    out[key] = int(value.strip(), 16)
+    except OSError:
+        pass
+    return out
+
+
+class Cgroups:
+    """A memory (swap off) and a pids cgroup per child, below the grader's own (cgroup v1).
+
+    RLIMIT_AS bounds each process; this bounds the child and everything it starts,
+    together. Opened before the worker's root is replaced: it keeps folder fds.
+    """
+
+    def __init__(self, folders: dict[str, int], swap_limit: bool) -> None:
+        self.folders, self.swap_limit = folders, swap_limit
+        self.stale: list[str] = []
+
+    @classmethod
+    def open(cls) -> tuple["Cgroups | None", str | None]:
+        """The cgroups, or None and why not."""
+        own = {}
+        try:
+            with open("/proc/self/cgroup") as f:
+                for line in f:
+                    _, controllers, path = line.rstrip("\n").split(":", 2)
+                    for c in controllers.split(","):
+                        own[c] = path
+        except OSError as e:
+            return None, f"per-submission cgroup (cannot read /proc/self/cgroup: {e.strerror})"
+        if "memory" not in own or "pids" not in own:
+            return None, "per-submission cgroup (no cgroup v1 memory and pids controllers; cgroup v2 is not used)"
+        folders: dict[str, int] = {}
+        try:
+            for c in ("memory", "pids"):
+                folders[c] = os.open(f"/sys/fs/cgroup/{c}{own[c]}", os.O_RDONLY | os.O_DIRECTORY)
+                probe = f"kit-probe-{os.getpid()}"
+                os.mkdir(probe, dir_fd=folders[c])
+                os.rmdir(probe, dir_fd=folders[c])
+            swap = os.path.exists(f"/sys/fs/cgroup/memory{own['memory']}/memory.memsw.limit_in_bytes")
+        except OSError as e:
+            for fd in folders.values():
+                os.close(fd)
+            return None, f"per-submission cgroup (cannot create one: {e.strerror})"
+        return cls(folders, swap), None if swap else "swap off for the child (no memory.memsw in this kernel)"
+
+    def _write(self, controller: str, name: str, value: str) -> None:
+        fd = os.open(f"{name}/{value.split('=')[0]}", os.O_WRONLY, dir_fd=self.folders[controller])
+        try:
+            os.write(fd, value.split("=", 1)[1].encode())
+        finally:
+            os.close(fd)
+
+    def add(self, pid: int, name: str, memory_bytes: int, processes: int) -> None:
+        """Put pid (just forked, not yet running student code) into fresh cgroups called name."""
+        self.clean()
+        for c in ("memory", "pids"):
+            os.mkdir(name, dir_fd=self.folders[c])
+        self._write("memory", name, f"memory.limit_in_bytes={memory_bytes}")
+        if self.swap_limit:
+            self._write("memory", name, f"memory.memsw.limit_in_bytes={memory_bytes}")
+        else:
+            self._write("memory", name, "memory.swappiness=0")
+        self._write("pids", name, f"pids.max={processes}")
+        for c in ("memory", "pids"):
+            self._write(c, name, f"cgroup.procs={pid}")
+
+    def remove(self, name: str) -> None:
+        self.stale.append(name)
+        self.clean()
+
+    def clean(self) -> None:
+        """Remove the cgroups of children that are gone (a process namespace is torn down asynchronously)."""
+        left = []
+        for name in self.stale:
+            for c in ("memory", "pids"):
+                try:
+                    os.rmdir(name, dir_fd=self.folders[c])
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    left.append(name)
+        self.stale = sorted(set(left))
 
 
 _own_pid_namespace: int | None = None

@@ -68,6 +68,7 @@ def _wrap(fn: Callable, label: str, hits: list[str]) -> Callable:
     def tripwire(*args: Any, **kwargs: Any) -> Any:
         hits.append(label)
         return fn(*args, **kwargs)
+    del tripwire.__wrapped__  # wraps() would leave the real callable one attribute away
     return tripwire
 
 

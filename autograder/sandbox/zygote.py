@@ -1,25 +1,31 @@
-"""The fork server: imports torch once, then forks one child per graded part.
+"""The fork server: exec'd fresh (``python -I``, a scrubbed environment), imports torch once, forks children.
 
-Started by the grader with a stripped environment. It holds no secrets: it never
-imports the assignment checks, the hidden cases or the solutions; it only
-receives a request (the student's taken source, a driver, the case inputs),
-forks, and relays what the child wrote, within the part's time and size limits.
+One zygote serves every job slot of a grader (one control socket each, its own
+sandbox user each), so the batch pays for one extra torch import, not one a slot.
 
-Protocol on stdin/stdout, one frame each way per submission (see wire.py):
-  request  header {"source", "parts": [{"driver", "cases", "wall_s"}], "limits", "tripwires"} + inputs blob
-  response header {"parts": [{"status", "exit_code", "signal", "elapsed"}], "output", ...} + the child's frames
+It never holds a student's code, inputs or results: the grader hands it, with
+each request, the ends of three pipes (request, result, output) that only the
+child uses; the zygote forks, closes them and never reads one. So nothing of
+one student can be in the memory a later child is forked from, and nothing of
+the grader's (environment, command line, other students) was ever in it.
+
+Control protocol on fd 0, a SOCK_SEQPACKET socket (one JSON message each, fds as SCM_RIGHTS):
+  grader -> zygote  {"op": "config", "slots", "uid_base", "hide"} + the other slots' sockets    once, first
+  zygote -> grader  {"event": "ready", "pid", "protections_off"}     on every socket
+  grader -> zygote  {"op": "fork", "limits"} + [request_r, result_w, output_w]
+  zygote -> grader  {"event": "forked", "pid"}
+  grader -> zygote  {"op": "finish", "pid", "grace"}    kill the child's processes (after grace s), reap it
+  zygote -> grader  {"event": "finished", "pid", "exit_code", "signal"}
 """
 
 from __future__ import annotations
 
+import json
 import os
 import select
-import shutil
 import signal
-import sys
-import tempfile
+import socket
 import time
-from typing import BinaryIO
 
 import numpy  # noqa: F401  (preloaded: graded code may use it, and children share it)
 import torch  # noqa: F401  (the point of the zygote: pay this import once)
@@ -27,9 +33,11 @@ import torch  # noqa: F401  (the point of the zygote: pay this import once)
 from .. import paths
 from . import child, isolation, wire
 
-MAX_RESULT_BYTES = 64 * 1024 * 1024
-MAX_OUTPUT_BYTES = 16 * 1024
-_UID = 0  # this worker's sandbox user, claimed at start (see isolation.claim_uid)
+MAX_MESSAGE = 64 * 1024
+_UID = 0  # the first slot's sandbox user (the probe's)
+_CGROUPS: isolation.Cgroups | None = None
+_IN_CGROUP: dict[int, str] = {}  # child pid -> its cgroups' name
+_CHILD_UID: dict[int, int] = {}  # child pid -> the sandbox user of its slot
 
 
 def _kill_group(pid: int) -> None:
@@ -40,148 +48,60 @@ def _kill_group(pid: int) -> None:
             pass
 
 
-class _Child:
-    """One forked child running parts start_part.. of a submission."""
-
-    counter = 0
-
-    def __init__(self, header: dict, blob: bytes, start_part: int) -> None:
-        _Child.counter += 1
-        self.workdir_name = f"kit-{os.getpid()}-{_Child.counter}"
-        self.uid = _UID
-        result_r, result_w = os.pipe()
-        output_r, output_w = os.pipe()
-        isolation.next_child_in_new_pid_namespace()  # refused: the child reports it as a protection off
-        self.pid = os.fork()
-        if self.pid == 0:
-            os.close(result_r)
-            os.close(output_r)
-            limits = {**header.get("limits", {}), "uid": _UID}
-            child.run({**header, "limits": limits, "start_part": start_part}, blob, result_w, output_w,
-                      self.workdir_name)
-        os.close(result_w)
-        os.close(output_w)
-        self.result_r, self.output_r = result_r, output_r
-        self.splitter = wire.FrameSplitter()
-
-    def finish(self) -> tuple[int | None, int | None]:
-        """Kill the child's whole process group and its user's processes, reap it, clean up."""
-        exit_code = sig = None
-        deadline = time.monotonic() + 0.2
-        while time.monotonic() < deadline:  # a child that is exiting on its own keeps its own status
-            done, code = os.waitpid(self.pid, os.WNOHANG)
-            if done:
-                exit_code, sig = _decode_wait(code)
-                break
-            time.sleep(0.002)
-        _kill_group(self.pid)
-        isolation.kill_uid(self.uid)  # also what left the group with setsid
-        if exit_code is None and sig is None:
-            try:
-                _, code = os.waitpid(self.pid, 0)
-                exit_code, sig = _decode_wait(code)
-            except ChildProcessError:
-                pass
-        for fd in (self.result_r, self.output_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        # Only where no private /tmp could be mounted does the folder exist on the real disk.
-        shutil.rmtree(os.path.join(tempfile.gettempdir(), self.workdir_name), ignore_errors=True)
-        return exit_code, sig
-
-
-def run_submission(header: dict, blob: bytes, cleanups: list) -> tuple[dict, bytes]:
-    """Run every part of one submission; a part that hangs or crashes costs only itself.
-
-    One child runs the parts in order and announces each one; the deadline of
-    the part under way is enforced here. When a child dies or is killed, a new
-    one is forked for the parts after the one that failed. Work that can wait
-    until the answer is sent (killing and reaping a child that finished) goes
-    into cleanups.
-    """
-    parts = header["parts"]
-    statuses: list[dict] = [{"status": "not_run"} for _ in parts]
-    frames, output = bytearray(), bytearray()
-    total_bytes, start_part, started = 0, 0, time.monotonic()
-    while start_part < len(parts):
-        proc = _Child(header, blob, start_part)
-        current, part_start = start_part, time.monotonic()
-        ended, failure = False, None
-        open_fds = {proc.result_r, proc.output_r}
-        while open_fds:
-            left = part_start + float(parts[current]["wall_s"]) - time.monotonic()
-            if left <= 0:
-                failure = "timeout"
-                break
-            ready, _, _ = select.select(list(open_fds), [], [], left)
-            for fd in ready:
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    open_fds.discard(fd)
-                    continue
-                if fd == proc.output_r:
-                    output += chunk[:max(0, MAX_OUTPUT_BYTES - len(output))]
-                    continue
-                total_bytes += len(chunk)
-                if total_bytes > MAX_RESULT_BYTES:
-                    failure = "result_too_large"
-                    break
-                try:
-                    new_frames = proc.splitter.feed(chunk)
-                except wire.WireError:
-                    failure = "corrupt"
-                    break
-                for frame_header, raw in new_frames:
-                    event = frame_header.get("event")
-                    if event == "part" and frame_header.get("part") == current + 1 and current + 1 < len(parts):
-                        statuses[current] = {"status": "ok", "elapsed": time.monotonic() - part_start}
-                        current, part_start = current + 1, time.monotonic()
-                    elif event == "end":
-                        ended = True  # everything is in: do not wait for pipes a grandchild may hold
-                    elif event == "loaded" or (event == "case" and frame_header.get("part") == current):
-                        frames += raw  # frames for any other part are forged and dropped
-            if failure or ended:
-                break
-        if ended and failure is None:
-            # Everything is in: answer first, clean up while the grader judges the results.
-            output += _drain(proc.output_r, MAX_OUTPUT_BYTES - len(output), grace_s=0.0)
-            statuses[current] = {"status": "ok", "elapsed": time.monotonic() - part_start}
-            cleanups.append(proc.finish)
-            break
-        exit_code, sig = proc.finish()
-        statuses[current] = {"status": failure or "exited", "exit_code": exit_code, "signal": sig,
-                             "elapsed": time.monotonic() - part_start}
-        start_part = current + 1
-    return {
-        "parts": statuses,
-        "elapsed": time.monotonic() - started,
-        "output": output.decode("utf-8", "replace"),
-        "output_truncated": len(output) >= MAX_OUTPUT_BYTES,
-    }, bytes(frames)
-
-
-def _drain(fd: int, room: int, grace_s: float = 0.5) -> bytes:
-    """What is left in the child's output pipe (waiting up to grace_s for more)."""
-    data, deadline, total = bytearray(), time.monotonic() + grace_s, 0
-    # Bounded in bytes and time: something left behind may keep writing forever.
-    while total < room + (1 << 20) and time.monotonic() <= deadline + 0.05:
-        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            break
-        total += len(chunk)
-        data += chunk[:max(0, room - len(data))]
-    return bytes(data)
-
-
 def _decode_wait(code: int) -> tuple[int | None, int | None]:
     if os.WIFSIGNALED(code):
         return None, os.WTERMSIG(code)
     return os.WEXITSTATUS(code), None
+
+
+def fork_child(limits: dict, fds: list[int], counter: int, uid: int) -> int:
+    """Fork one child on the given pipe ends; the zygote keeps none of them."""
+    isolation.next_child_in_new_pid_namespace()  # refused: the child reports it as a protection off
+    pid = os.fork()
+    if pid == 0:
+        child.run({**limits, "uid": uid}, fds[0], fds[1], fds[2], f"kit-{os.getppid()}-{counter}")
+    for fd in fds:
+        os.close(fd)
+    _CHILD_UID[pid] = uid
+    if _CGROUPS is not None:
+        name = f"kit-{os.getpid()}-{counter}"
+        try:
+            _CGROUPS.add(pid, name, int(limits.get("address_space_bytes", 4 << 30)) + (512 << 20),
+                         int(limits.get("processes", 64)))
+            _IN_CGROUP[pid] = name
+        except OSError:
+            _kill_group(pid)  # never run a child outside the limits the probe promised
+            _CGROUPS.remove(name)
+    return pid
+
+
+def finish(pid: int, grace: float = 0.2) -> tuple[int | None, int | None]:
+    """Kill the child's whole process group and its user's processes; reap it."""
+    if pid not in _CHILD_UID:
+        return None, None  # not one of ours
+    uid = _CHILD_UID.pop(pid)
+    exit_code = sig = None
+    deadline = time.monotonic() + max(0.0, min(float(grace), 0.5))
+    while time.monotonic() < deadline:  # a child that is exiting on its own keeps its own status
+        try:
+            done, code = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return None, None
+        if done:
+            exit_code, sig = _decode_wait(code)
+            break
+        time.sleep(0.002)
+    _kill_group(pid)
+    isolation.kill_uid(uid)  # also what left the group with setsid
+    if exit_code is None and sig is None:
+        try:
+            _, code = os.waitpid(pid, 0)
+            exit_code, sig = _decode_wait(code)
+        except ChildProcessError:
+            pass
+    if pid in _IN_CGROUP and _CGROUPS is not None:
+        _CGROUPS.remove(_IN_CGROUP.pop(pid))
+    return exit_code, sig
 
 
 def _warm_up() -> None:
@@ -198,11 +118,11 @@ def _warm_up() -> None:
         torch.randperm(4, generator=torch.Generator().manual_seed(0))
     frame = wire.pack({}, {"t": x})
     wire.unpack_all(frame)
-    child.tripwires.install(child.TRIPWIRE_HITS)
+    child.warm_up()
 
 
-def _probe(slot: int) -> list[str]:
-    """Fork once to see which protections this machine allows."""
+def _probe() -> list[str]:
+    """Fork once, isolated as a child is, to see which protections this machine allows."""
     read_fd, write_fd = os.pipe()
     isolation.next_child_in_new_pid_namespace()
     pid = os.fork()
@@ -220,29 +140,64 @@ def _probe(slot: int) -> list[str]:
     return frames[0][0].get("off", []) if frames else ["isolation probe failed"]
 
 
-def main(stdin: BinaryIO | None = None, stdout: BinaryIO | None = None, slot: int = 0,
-         hide: tuple[str, ...] = ()) -> None:
-    """Serve requests from stdin until it closes."""
-    global _UID
+def _send(sock: socket.socket, message: dict) -> None:
+    try:
+        sock.send(json.dumps(message).encode())
+    except OSError:
+        pass  # that slot's grader end is gone: its socket reads as closed next
+
+
+def main() -> None:
+    """Serve control messages on fd 0 (and the other slots' sockets) until every one closes."""
+    global _UID, _CGROUPS
+    first = socket.socket(fileno=0)
+    data, extra, _, _ = socket.recv_fds(first, MAX_MESSAGE, 64)
+    config = json.loads(data) if data else {}
+    slots = [int(s) for s in config.get("slots", [config.get("slot", 0)])]
+    hide = [str(h) for h in config.get("hide", [])]
+    isolation.UID_BASE = int(config.get("uid_base", isolation.UID_BASE))  # the grader's range of sandbox users
+    sockets = [first] + [socket.socket(fileno=fd) for fd in extra]
     _warm_up()
-    _UID = isolation.claim_uid(slot)  # before the namespaces: the lock folder is on the real disk
-    worker_off = isolation.isolate_worker(paths.ROOT, list(hide))
-    stdin = stdin or sys.stdin.buffer
-    stdout = stdout or sys.stdout.buffer
-    # Children must not inherit the zygote's stdio as anything but what child.py sets up.
-    stdout.write(wire.pack({"event": "ready", "pid": os.getpid(), "protections_off": sorted(set(worker_off + _probe(slot)))}))
-    stdout.flush()
-    while True:
-        frame = wire.read_frame(stdin)
-        if frame is None:
-            return
-        header, blob = frame
-        cleanups: list = []
-        response, payload = run_submission(header, blob, cleanups)
-        stdout.write(wire.pack_raw(response, payload))
-        stdout.flush()
-        for cleanup in cleanups:
-            cleanup()
+    # Before the namespaces: the lock folder and /sys are on the real disk, not in the child's root.
+    uids = {sock.fileno(): isolation.claim_uid(slot) for sock, slot in zip(sockets, slots)}
+    _UID = uids[first.fileno()]
+    _CGROUPS, cgroup_off = isolation.Cgroups.open()
+    worker_off = isolation.isolate_worker(paths.ROOT, hide) + ([cgroup_off] if cgroup_off else [])
+    ready = {"event": "ready", "pid": os.getpid(), "protections_off": sorted(set(worker_off + _probe()))}
+    for sock in sockets:
+        _send(sock, ready)
+    counter = 0
+    live = {sock.fileno(): sock for sock in sockets[:len(slots)]}
+    while live:
+        readable, _, _ = select.select(list(live), [], [])
+        for fd in readable:
+            sock = live[fd]
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                del live[fd]
+                sock.close()
+                continue
+            message = json.loads(data)
+            if message.get("op") == "fork" and len(fds) == 3:
+                counter += 1
+                pid = fork_child(dict(message.get("limits", {})), fds, counter, uids[fd])
+                _send(sock, {"event": "forked", "pid": pid})
+            elif message.get("op") == "finish":
+                pid = int(message["pid"])
+                exit_code, sig = finish(pid, float(message.get("grace", 0.2)))
+                _send(sock, {"event": "finished", "pid": pid, "exit_code": exit_code, "signal": sig})
+            else:
+                for extra_fd in fds:
+                    os.close(extra_fd)
+                _send(sock, {"event": "error", "message": "unknown request"})
+    for _ in range(100):  # the last children's cgroups, once the kernel has let their processes go
+        if _CGROUPS is None or not _CGROUPS.stale:
+            break
+        time.sleep(0.02)
+        _CGROUPS.clean()
 
 
 if __name__ == "__main__":

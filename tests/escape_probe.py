@@ -1,0 +1,64 @@
+"""Attack the sandbox directly (no grading rules in the way) and print what each attack saw, as JSON.
+
+    python tests/escape_probe.py FILL_JSON      (run by tests/test_escape.py, as root or as an ordinary user)
+
+FILL_JSON maps the placeholders of tests/hostile/*.py to values. Before the attacks, a first
+"student" whose source holds the student canary is graded by the same worker, and this process's
+environment holds the environment canary (the grader's secret): neither may be found.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from autograder.sandbox.client import Sandbox  # noqa: E402
+
+CALL = {"kind": "call", "function": "observe"}
+
+
+def attack(name: str, fill: dict[str, str]) -> str:
+    text = (ROOT / "tests" / "hostile" / f"{name}.py").read_text()
+    for key, value in fill.items():
+        text = text.replace(key, value)
+    return text
+
+
+def main() -> None:
+    fill = json.loads(sys.argv[1])
+    report: dict = {}
+    with Sandbox(hide=tuple(json.loads(fill["{HIDE}"]))) as sandbox:
+        sandbox.wait_ready()
+        report["protections_off"] = sandbox.protections_off
+        first = f"# {fill['{CANARY_STUDENT}']}\ndef observe():\n    return '{fill['{CANARY_STUDENT}']}'\n"
+        report["first student"] = sandbox.run_part(first, CALL, [((), {})], wall_s=10).outcomes[0].get("result")
+        run = sandbox.run_part(attack("undo_sandbox", fill), CALL, [((), {})], wall_s=20, tripwires=False)
+        report["undo"] = run.outcomes[0].get("result", run.outcomes[0])
+        memory = attack("scans_memory", fill)
+        run = sandbox.run_part(memory, {"kind": "call", "function": "secrets"},
+                               [((json.loads(fill["{CANARIES}"]),), {})], wall_s=60)
+        report["secrets in memory"] = run.outcomes[0].get("result", run.outcomes[0])
+        run = sandbox.run_part(memory, {"kind": "call", "function": "secrets"},
+                               [((["inputs are in our memory".encode().hex()],), {})], wall_s=60)
+        report["scanner control"] = run.outcomes[0].get("result", run.outcomes[0])  # a docstring of its own: found
+        run = sandbox.run_part(memory, {"kind": "call", "function": "environment"}, [((), {})], wall_s=10)
+        report["environment"] = run.outcomes[0].get("result", run.outcomes[0])
+        markers = [1111.5, 2222.5, 3333.5]
+        run = sandbox.run_part(memory, {"kind": "call", "function": "future_cases"},
+                               [((torch.full((3,), m, dtype=torch.float64), markers), {}) for m in markers],
+                               wall_s=120)
+        report["other cases seen"] = [o.get("result", o) for o in run.outcomes]
+        run = sandbox.run_part(attack("tripwire_then_exit", fill), {"kind": "call", "function": "cost_gradients"},
+                               [((torch.ones(2), None, None, None), {})], wall_s=10)
+        report["tripwire"] = run.outcomes[0]
+    print(json.dumps(report, default=repr))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+"""The child cannot undo its sandbox or read what it must not, whoever runs the grader.
+
+tests/escape_probe.py attacks the sandbox directly (no grading rules in the way) and reports
+what it saw; it runs once as root and once as an ordinary user (built here with
+tests/as_user.py: CI runs as root). Canaries - an environment variable of the grader and a
+string in another student's source, graded first by the same worker - must never be found.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+UNPRIVILEGED_UID = 4242
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="builds the ordinary user's case as root")
+
+
+def probe(as_user: bool) -> dict:
+    base = Path(tempfile.mkdtemp(prefix="kit-escape-", dir="/tmp"))
+    try:
+        os.chmod(base, 0o755)
+        env_canary, student_canary = f"env-canary-{secrets.token_hex(8)}", f"student-canary-{secrets.token_hex(8)}"
+        other, out = base / "subs" / "other_student.py", base / "out"
+        other.parent.mkdir()
+        out.mkdir()
+        other.write_text(f"# {student_canary}\n")
+        if as_user:
+            for path in (base, other.parent, other, out):
+                os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+        fill = {"{ROOT}": str(ROOT), "{OTHER}": str(other), "{OUT}": str(out),
+                "{HIDE}": json.dumps([str(other.parent), str(out)]),
+                "{CANARY_STUDENT}": student_canary,
+                "{CANARIES}": json.dumps([env_canary.encode().hex(), student_canary.encode().hex()])}
+        command = [sys.executable, str(ROOT / "tests" / "escape_probe.py"), json.dumps(fill)]
+        if as_user:
+            command = [sys.executable, str(ROOT / "tests" / "as_user.py"), str(UNPRIVILEGED_UID), str(ROOT), "--",
+                       *command]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base), "KIT_GRADER_TOKEN": env_canary}
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env, cwd=str(base))
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        for text in (proc.stdout, proc.stderr):
+            assert env_canary not in text and student_canary not in text.replace(f'"first student": "{student_canary}"', "")
+        report = json.loads(proc.stdout)
+        assert report["first student"] == student_canary  # it ran, in the same worker, before the attacks
+        return report
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", params=["root", "ordinary user"])
+def report(request):
+    if request.param == "ordinary user":
+        if os.geteuid() != 0:
+            pytest.skip("builds the ordinary user's case as root")
+        return probe(as_user=True)
+    if os.geteuid() != 0:
+        pytest.skip("the root case needs root")
+    return probe(as_user=False)
+
+
+def test_are_all_protections_on(report):
+    # Cgroups are the machine's to give: v1 memory and pids for root here; an ordinary user gets none.
+    assert [p for p in report["protections_off"] if not p.startswith("per-submission cgroup")] == []
+
+
+def test_is_the_child_in_cgroups_of_its_own_where_the_machine_allows(report):
+    if any(p.startswith("per-submission cgroup") for p in report["protections_off"]):
+        pytest.skip("this machine or user gives no cgroups (reported in the protections line)")
+    assert [name.startswith("kit-") for name in report["undo"]["cgroups"]] == [True, True]
+
+
+def test_has_the_child_no_capabilities(report):
+    undo = report["undo"]
+    assert {k: undo[k] for k in ("CapEff", "CapPrm", "CapBnd", "CapAmb")} == dict.fromkeys(
+        ("CapEff", "CapPrm", "CapBnd", "CapAmb"), "0000000000000000")
+
+
+def test_can_the_child_unmount_or_remount_nothing(report):
+    undo = report["undo"]
+    assert [k for k, v in undo.items() if k.startswith(("umount", "remount")) and v] == []
+    # In a user namespace of its own it is root again, yet every mount stays locked.
+    assert undo["nested namespace"] in (0, 1)
+
+
+def test_does_the_child_see_only_its_own_processes_and_files(report):
+    undo = report["undo"]
+    assert len(undo["processes"]) <= 3
+    assert undo["secrets"] == []
+    assert set(undo["kit"]) <= {".venv"}  # a venv inside the kit is the one thing of it shown
+    assert all(name.startswith("kit-") for name in undo["tmp"])  # a private, empty /tmp
+
+
+def test_is_no_canary_in_the_childs_memory_or_environment(report):
+    assert report["scanner control"] == [0]  # the scan does find what is there (its own source)
+    assert report["secrets in memory"] == []
+    assert "KIT_GRADER_TOKEN" not in report["environment"]
+    assert "escape_probe" not in report["environment"]  # not the grader's command line either
+
+
+def test_does_the_child_hold_no_input_of_a_case_not_yet_running(report):
+    markers = [1111.5, 2222.5, 3333.5]
+    for index, seen in enumerate(report["other cases seen"]):
+        assert isinstance(seen, list), seen
+        assert [m for m in seen if markers.index(m) > index] == []
+
+
+def test_does_a_tripwire_count_even_when_the_child_erases_it_and_exits(report):
+    outcome = report["tripwire"]
+    assert outcome["status"] == "crashed"
+    assert outcome["banned"] == ["torch.sigmoid"]
+
+
+_WHERE_PROBE = r'''
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+from autograder.sandbox.client import Sandbox
+SOURCE = """
+import os
+def look(base, token):
+    seen = {}
+    for name in ("scipy.special", "sklearn.linear_model"):
+        try:
+            __import__(name)
+            seen[name] = True
+        except Exception as e:
+            seen[name] = repr(e)[:200]
+    seen["visible"] = [p for p in (base + "/kit/solutions", base + "/kit/assignments", base + "/other/solutions",
+                                   base + "/host-marker") if os.path.exists(p)]
+    try:
+        with open("/tmp/escaped-" + token, "w") as f:
+            f.write("x" * 1000)
+    except OSError:
+        pass
+    return seen
+"""
+with Sandbox() as sandbox:
+    sandbox.wait_ready()
+    run = sandbox.run_part(SOURCE, {"kind": "call", "function": "look"}, [((sys.argv[1], sys.argv[2]), {})], wall_s=120)
+    print(json.dumps({"off": sandbox.protections_off, "seen": run.outcomes[0].get("result", run.outcomes[0])},
+                     default=repr))
+'''
+
+
+@needs_root
+def test_does_a_kit_under_tmp_with_a_symlinked_venv_get_its_packages_and_nothing_else(tmp_path):
+    base = Path(tempfile.mkdtemp(prefix="kit-where-", dir="/tmp"))
+    try:
+        kit = base / "kit"
+        shutil.copytree(ROOT, kit, symlinks=True, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "dist",
+                                                                                 ".pytest_cache"))
+        (kit / ".venv").symlink_to(Path(sys.prefix).resolve())  # a venv kept elsewhere, linked in
+        (base / "other" / "solutions").mkdir(parents=True)  # another kit copy beside it
+        (base / "other" / "solutions" / "secret.py").write_text("SECRET = 1\n")
+        (base / "host-marker").write_text("on the host's /tmp\n")
+        token = secrets.token_hex(6)
+        proc = subprocess.run([str(kit / ".venv" / "bin" / "python"), "-c", _WHERE_PROBE, str(base), token],
+                              cwd=kit, capture_output=True, text=True, timeout=600,
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        report = json.loads(proc.stdout)
+        assert [p for p in report["off"] if not p.startswith("per-submission cgroup")] == []
+        assert report["seen"] == {"scipy.special": True, "sklearn.linear_model": True, "visible": []}
+        assert not Path(f"/tmp/escaped-{token}").exists()  # its /tmp was its own
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _segments(size: int) -> int:
+    lines = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    return sum(1 for line in lines if int(line.split()[3]) == size)
+
+
+def test_does_system_v_shared_memory_die_with_the_child(sandbox):
+    size = 96 * 1024 * 1024 + 4096  # an odd size, to tell its segments from anything else's
+    source = (f"import ctypes\ndef make():\n    libc = ctypes.CDLL(None, use_errno=True)\n"
+              f"    return [libc.shmget(0, {size}, 0o1000 | 0o600) for _ in range(4)]\n")
+    before = _segments(size)
+    run = sandbox.run_part(source, {"kind": "call", "function": "make"}, [((), {})], wall_s=20, tripwires=False)
+    ids = run.outcomes[0]["result"]
+    assert len(ids) == 4 and all(i >= 0 for i in ids)  # it made them, in its own IPC namespace
+    assert _segments(size) == before
+
+
+@needs_root
+def test_does_an_ordinary_user_grade_attacks_beside_correct_work():
+    """The whole grader as a TA's account: attacks fail, correct work gets full marks, no canary leaks."""
+    correct = (ROOT / "examples" / "linear_regression" / "alice_correct.py").read_text()
+    base = Path(tempfile.mkdtemp(prefix="kit-as-user-", dir="/tmp"))
+    try:
+        subs, out = base / "subs", base / "out"
+        subs.mkdir()
+        out.mkdir()
+        env_canary, student_canary = f"env-canary-{secrets.token_hex(8)}", f"student-canary-{secrets.token_hex(8)}"
+        fill = {"{ROOT}": str(ROOT), "{OTHER}": str(subs / "alice.py"), "{OUT}": str(out),
+                "{CANARIES}": repr([env_canary.encode().hex(), student_canary.encode().hex()])}
+        (subs / "alice.py").write_text(f"# {student_canary}\n" + correct)
+        for attack in ("undo_sandbox", "scans_memory"):
+            text = (ROOT / "tests" / "hostile" / f"{attack}.py").read_text()
+            for key, value in fill.items():
+                text = text.replace(key, value)
+            (subs / f"{attack}.py").write_text(correct + "\n\n" + text)
+        for path in (base, subs, out, *subs.iterdir()):
+            os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+        os.chmod(base, 0o755)
+        proc = subprocess.run([sys.executable, str(ROOT / "tests" / "as_user.py"), str(UNPRIVILEGED_UID), str(ROOT),
+                               "--", sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs),
+                               "--out", str(out), "--jobs", "2", "--quiet"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=600,
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base),
+                                   "KIT_GRADER_TOKEN": env_canary})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        results = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/results.json")}
+        assert results["alice"]["score"] == 17
+        for attack, says in (("undo_sandbox", "raised PermissionError: the sandbox held"),
+                             ("scans_memory", "raised PermissionError: no secret in memory")):
+            part = next(t for t in results[attack]["tests"] if t["name"] == "cost_gradients")
+            assert part["score"] == 0 and says in part["output"], part["output"]
+        texts = [p.read_text(errors="replace") for p in out.rglob("*") if p.is_file() and p.parent.name != "alice"]
+        assert [t for t in texts + [proc.stdout, proc.stderr] if env_canary in t or student_canary in t] == []
+        # The one protection line names only what an ordinary user cannot have here.
+        off = [line for line in proc.stderr.splitlines() if line.startswith("sandbox:")]
+        assert len(off) <= 1 and all("per-submission cgroup" in line and line.count(";") == 0 for line in off)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_is_a_submissions_total_memory_bounded_not_each_process(sandbox):
+    sandbox.wait_ready()
+    if any(p.startswith("per-submission cgroup") for p in sandbox.protections_off):
+        pytest.skip("no cgroups on this machine (reported in the protections line)")
+    # Each process stays under its own address-space limit (256 MiB more than torch's mappings);
+    # together they need 4 x 200 MiB, over the child's cgroup (256 + 512 MiB).
+    source = ("import os\ndef spread():\n    pids = []\n    for _ in range(4):\n        pid = os.fork()\n"
+              "        if pid == 0:\n            block = b'x' * (200 << 20)\n            import time\n"
+              "            time.sleep(2)\n            os._exit(0)\n        pids.append(pid)\n"
+              "    return [os.waitpid(p, 0)[1] for p in pids]\n")
+    run = sandbox.run_part(source, {"kind": "call", "function": "spread"}, [((), {})], wall_s=30,
+                           limits={"address_space_bytes": 256 << 20}, tripwires=False)
+    statuses = run.outcomes[0]["result"]
+    assert len(statuses) == 4 and 9 in [os.WTERMSIG(s) for s in statuses if os.WIFSIGNALED(s)]
+
+
+def test_do_hidden_cases_run_only_after_every_public_case(sandbox):
+    """A public case's message is shown at once: it must never run where a hidden case's inputs have been."""
+    import torch
+    source = "SEEN = []\ndef mark(x):\n    SEEN.append(float(x))\n    return list(SEEN)\n"
+    driver = {"kind": "call", "function": "mark"}
+    parts = [(driver, [((torch.tensor(1.0),), {}, False), ((torch.tensor(2.0),), {}, True)], 10.0),
+             (driver, [((torch.tensor(3.0),), {}, False), ((torch.tensor(4.0),), {}, True)], 10.0)]
+    runs = sandbox.run_submission(source, parts, tripwires=False)
+    assert [[o["result"] for o in run.outcomes] for run in runs] == [[[1.0], [1.0, 3.0, 2.0]],
+                                                                    [[1.0, 3.0], [1.0, 3.0, 2.0, 4.0]]]
+
+
+def test_does_a_part_that_fails_on_a_public_case_skip_its_hidden_ones(sandbox):
+    import torch
+    source = "import time\ndef slow(x):\n    time.sleep(60)\ndef quick(x):\n    return x + 1\n"
+    parts = [({"kind": "call", "function": "slow"}, [((torch.tensor(1.0),), {}, False),
+                                                   ((torch.tensor(2.0),), {}, True)], 1.0),
+             ({"kind": "call", "function": "quick"}, [((torch.tensor(3.0),), {}, False),
+                                                    ((torch.tensor(4.0),), {}, True)], 10.0)]
+    start = time.monotonic()
+    runs = sandbox.run_submission(source, parts, tripwires=False)
+    assert time.monotonic() - start < 8
+    assert [o["status"] for o in runs[0].outcomes] == ["timeout", "timeout"]
+    assert [float(o["result"]) for o in runs[1].outcomes] == [4.0, 5.0]

@@ -1,0 +1,32 @@
+"""What a child writes is cut into frames with caps: no frame too large, no nesting bomb, linear time."""
+
+from __future__ import annotations
+
+import struct
+import time
+
+import pytest
+
+from autograder.sandbox import wire
+from autograder.sandbox.client import MAX_CHILD_HEADER
+
+
+def test_are_many_small_frames_split_in_linear_time():
+    data = wire.pack({"event": "x"}) * 50_000
+    splitter, found, start = wire.FrameSplitter(), 0, time.perf_counter()
+    for i in range(0, len(data), 1 << 16):
+        found += len(splitter.feed(data[i:i + (1 << 16)]))
+    assert found == 50_000 and time.perf_counter() - start < 2.0
+
+
+def test_is_a_header_over_the_childs_cap_refused_before_it_is_read():
+    splitter = wire.FrameSplitter(max_header=MAX_CHILD_HEADER)
+    with pytest.raises(wire.WireError, match="frame header too large"):
+        splitter.feed(b"KIT1" + struct.pack(">I", MAX_CHILD_HEADER + 1))
+
+
+def test_is_a_nesting_bomb_within_the_cap_a_wire_error():
+    head = b"[" * 400_000 + b"]" * 400_000
+    with pytest.raises(wire.WireError, match="frame header is not JSON"):
+        wire.FrameSplitter(max_header=MAX_CHILD_HEADER).feed(
+            b"KIT1" + struct.pack(">I", len(head)) + head + struct.pack(">Q", 0))
