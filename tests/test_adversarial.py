@@ -48,7 +48,7 @@ VERDICTS = {
     "network": ("cost_gradients", 0, "raised ConnectionError: no network"),
     "modifies_inputs": ("cost_gradients", 0, "modified one of its inputs in place"),
     "uses_autograd": ("cost_gradients", 0, "uses torch.autograd.grad (line"),
-    "obfuscated_autograd": ("cost_gradients", 0, "it uses importlib.import_module (line"),
+    "obfuscated_autograd": ("cost_gradients", 0, "uses importlib.import_module (line"),
     "nan_inf_zero": ("cost_gradients", 0, "got nan - use a numerically stable form"),
     "code_at_import": ("cost_gradients", 4, "6/6 cases passed"),
     "floods_frames": ("cost_gradients", 0, "wrote garbage where its results go"),

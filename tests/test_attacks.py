@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-import shutil
+import re
 from pathlib import Path
 
 import pytest
@@ -64,7 +64,7 @@ def test_does_the_feedback_never_echo_what_the_child_reported(sandbox, tmp_path)
     result = grade_submission(plan("logistic_regression"), ATTACKS / "a10_leak_hidden_inputs.py", sandbox)
     from autograder.grading.results import results_json
     text = json.dumps(results_json(result))
-    assert "float32:" not in text and "float64:" not in text and "|" not in text
+    assert "float32:" not in text and "float64:" not in text and not re.search(r"\d{3}\.\d{2}\|", text)
 
 
 def test_does_the_parent_accept_only_names_the_tripwires_can_report():

@@ -86,7 +86,11 @@ BANNED: tuple[Ban, ...] = (
     Ban("torch.ops", "namespace", ESCAPE, wired=False),
     Ban("torch.library", "namespace", ESCAPE, wired=False),
     Ban("torch.utils", "namespace", ESCAPE, wired=False),
-    Ban("sys", "namespace", ESCAPE, wired=False),
+    # sys: only what reaches other modules, frames or the import system (sys.stderr.write is fine).
+    *(Ban(f"sys.{name}", "namespace", ESCAPE, wired=False) for name in (
+        "modules", "meta_path", "path_hooks", "path_importer_cache", "path", "settrace", "setprofile",
+        "exc_info", "exception", "last_traceback", "last_value", "last_exc", "excepthook", "unraisablehook",
+        "addaudithook", "audit", "getrefcount", "setrecursionlimit", "breakpointhook", "displayhook")),
     Ban("importlib", "namespace", ESCAPE, wired=False),
     Ban("ctypes", "namespace", ESCAPE, wired=False),
     Ban("gc", "namespace", ESCAPE, wired=False),

@@ -216,7 +216,10 @@ def _minimal_dev(new_root: str) -> None:
     dev = new_root + "/dev"
     os.makedirs(dev, exist_ok=True)
     _mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
-    for name in DEVICES:
+    wanted = list(DEVICES)
+    if os.environ.get("CUDA_VISIBLE_DEVICES"):  # grade --device cuda: the GPU's device nodes too
+        wanted += sorted(n for n in os.listdir("/dev") if n.startswith("nvidia") and not os.path.isdir(f"/dev/{n}"))
+    for name in wanted:
         if os.path.exists(f"/dev/{name}"):
             open(f"{dev}/{name}", "a").close()
             _mount(f"/dev/{name}", f"{dev}/{name}", None, MS_BIND)
