@@ -147,6 +147,8 @@ def _strip_magics(source: str) -> tuple[str | None, int]:
     lines = source.split("\n")
     if lines and lines[0].lstrip().startswith("%%"):
         return None, 0
+    if not any(_MAGIC.match(line) for line in lines):  # the common case: nothing to blank, no need to tokenize
+        return source, 0
     count = 0
     state = _Continuation()
     for i, line in enumerate(lines):
