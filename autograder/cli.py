@@ -93,7 +93,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     out = Path(args.out)
     regrading = bool(args.only or args.parts)
     rows, failures = grade_many(args.assignment, submissions, out, jobs=args.jobs, progress=not args.quiet,
-                                parts=args.parts, keep_others=regrading, workers=workers, device=args.device)
+                                parts=args.parts, keep_others=regrading, workers=workers, device=args.device,
+                                hidden_details=args.details)
     part_names = [p.name for p in rows[0][1].parts] if rows else []
     if rows:
         print(score_table(rows, part_names))
@@ -199,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None,
                    help="parallel workers (default: course.toml's jobs, \"auto\" being one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--details", action="store_true",
+                   help="after the due date: results.json and feedback pages also show the hidden cases' details")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                    help="where the cases' inputs live while student code runs (cuda: the GPU, hidden cases too)")
     p.add_argument("--only", nargs="+", metavar="NAME",

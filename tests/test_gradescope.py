@@ -153,12 +153,13 @@ def metadata(created_at: str, due: str = DUE, **extra) -> str:
                        "previous_submissions": []})
 
 
-def gradescope_run(zip_path: Path, base: Path, files: list[Path], created_at: str) -> tuple[dict, str]:
+def gradescope_run(zip_path: Path, base: Path, files: list[Path], created_at: str,
+                   due: str = DUE) -> tuple[dict, str]:
     root = unpack(zip_path, base)
     (root / "submission").mkdir()
     for f in files:
         shutil.copy(f, root / "submission" / f.name)
-    (root / "submission_metadata.json").write_text(metadata(created_at))
+    (root / "submission_metadata.json").write_text(metadata(created_at, due))
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "KIT_PYTHON": sys.executable}
     proc = subprocess.run([str(root / "run_autograder")], cwd=base, env=env, capture_output=True, text=True,
                           timeout=300)
@@ -178,10 +179,10 @@ def local(tmp_path_factory) -> dict[str, dict]:
 
 def same_as_local(gradescope: dict, local: dict, graded_line: str, lateness_line: str) -> None:
     """Equal but for the execution time and the two lines only Gradescope's output has."""
-    *output, graded, late = gradescope["output"].split("\n")
+    *output, graded, late = gradescope["output"].split("\n\n")
     assert graded == graded_line and late == lateness_line
     strip = lambda d: {k: v for k, v in d.items() if k != "execution_time"}  # noqa: E731
-    assert strip({**gradescope, "output": "\n".join(output)}) == strip(local)
+    assert strip({**gradescope, "output": "\n\n".join(output)}) == strip(local)
 
 
 def test_does_a_correct_py_get_what_local_grading_gives(built, local, tmp_path):
@@ -209,25 +210,34 @@ def test_is_the_notebook_graded_when_a_py_comes_with_it(built, local, tmp_path):
                   "submitted on time (less than a minute before the due date)")
 
 
-def test_are_hidden_case_details_shown_only_after_the_due_date(built, local, tmp_path):
-    data, _ = gradescope_run(built, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00")
-    same_as_local(data, local["bob_forgot_mean.py"], "graded bob_forgot_mean.py",
-                  "submitted 31 minutes after the due date; the course's late policy is applied in the gradebook")
-    assert [t["name"] for t in scored(data)] == PARTS
+def test_does_a_student_see_every_test_and_the_total_before_the_due_date(built, local, tmp_path):
+    data, _ = gradescope_run(built, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
+                             due="2100-01-01T00:00:00+00:00")
+    assert [t["name"] for t in data["tests"]] == PARTS  # no details test: nothing Gradescope would hold back
+    assert all(t["visibility"] == "visible" for t in data["tests"])
+    assert [t["number"] for t in data["tests"]] == [str(i) for i in range(1, len(PARTS) + 1)]
+    assert data["output_format"] == "md" and all(t["output_format"] == "text" for t in data["tests"])
+    tests = {t["name"]: t for t in data["tests"]}
+    assert "hidden case " not in tests["cost_gradients"]["output"]
+    assert "hidden cases: 1/4 passed; details after the due date" in tests["cost_gradients"]["output"]
+    assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
+    assert data["execution_time"] > 1.0  # the whole run, torch's import included, not the grading alone
+    cases = tmp_path / "autograder" / "source" / "assignments" / ASSIGNMENT / "cases.toml"
+    assert stat.S_IMODE(cases.stat().st_mode) & 0o077 == 0  # unreadable to the sandbox's users
+
+
+def test_does_a_run_after_the_due_date_show_the_hidden_details(built, tmp_path):
+    data, _ = gradescope_run(built, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
+                             due="2020-01-01T00:00:00+00:00")
     tests = {t["name"]: t for t in data["tests"]}
     assert [n for n in tests if n.endswith(HIDDEN_DETAILS_SUFFIX)] == [
         "cost_gradients (hidden case details)", "gradient_descent (hidden case details)"]
-    for part in ("cost_gradients", "gradient_descent"):
-        visible, details = tests[part], tests[part + HIDDEN_DETAILS_SUFFIX]
-        assert visible["visibility"] == "visible" and visible["score"] < visible["max_score"]
-        assert "hidden case " not in visible["output"] and "  case float64" in visible["output"]
-        assert "passed; details after the due date" in visible["output"].split("\n")[-1]
-        assert details["visibility"] == "after_due_date" and details["score"] == details["max_score"] == 0
+    for part, number in (("cost_gradients", "3.1"), ("gradient_descent", "4.1")):
+        details = tests[part + HIDDEN_DETAILS_SUFFIX]
+        assert details["visibility"] == "visible" and details["number"] == number
+        assert details["score"] == details["max_score"] == 0
         assert details["output"].split("\n")[1].startswith("  hidden case ")
-    assert "hidden cases: 1/4 passed; details after the due date" in tests["cost_gradients"]["output"]
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
-    cases = tmp_path / "autograder" / "source" / "assignments" / ASSIGNMENT / "cases.toml"
-    assert stat.S_IMODE(cases.stat().st_mode) & 0o077 == 0  # unreadable to the sandbox's users
 
 
 def test_does_an_empty_submission_get_zero_with_the_reason(built, tmp_path):
@@ -290,11 +300,12 @@ def test_does_a_forged_case_line_in_a_hidden_error_stay_hidden():
         CaseVerdict("float64 N=12 D=2", False, Status.OK),
         CaseVerdict("float64 N=1 D=1", True, Status.ERROR, message=forged, hints=("look",)),
         CaseVerdict("float64 N=40 D=5", True, Status.OK)))
-    visible, hidden = results_json(SubmissionResult(Path("s.py"), [part]))["tests"]
+    (before,) = results_json(SubmissionResult(Path("s.py"), [part]))["tests"]
+    visible, hidden = results_json(SubmissionResult(Path("s.py"), [part]), hidden_details=True)["tests"]
+    assert before == visible
     assert "0.25" not in visible["output"] and "look" not in visible["output"] and "0.25" in hidden["output"]
     assert visible["output"].endswith("  hidden cases: 1/2 passed; details after the due date")
     assert hidden["output"].startswith("cost_gradients: failed hidden cases\n  hidden case float64 N=1 D=1")
-    assert hidden["visibility"] == "after_due_date" and visible["visibility"] == "visible"
 
 
 def test_is_a_part_without_cases_reported_as_it_is():

@@ -12,6 +12,10 @@ the score itself never depends on the time (the course's late policy is applied 
 
 from __future__ import annotations
 
+import time
+
+_STARTED = time.monotonic()  # the run's execution_time counts from here, imports and all
+
 import argparse
 import datetime as dt
 import json
@@ -137,10 +141,22 @@ def grade_gradescope(assignment: str, root: Path) -> tuple[dict, list[str]]:
         with tempfile.TemporaryDirectory(prefix="kit-gradescope-") as out:
             rows, failures = grade_many(assignment, collect_submissions([choice.path]), Path(out), jobs=1,
                                         progress=False)
-        data = results_json(rows[0][1])
+        data = results_json(rows[0][1], hidden_details=past_due(root / "submission_metadata.json"))
     extra = [choice.why] if choice.path is not None else []
-    data["output"] = "\n".join([data["output"], *extra, lateness(root / "submission_metadata.json")])
+    data["output"] = "\n\n".join([data["output"], *extra, lateness(root / "submission_metadata.json")])
+    data["execution_time"] = round(time.monotonic() - _STARTED, 3)
     return data, failures
+
+
+def past_due(metadata_path: Path, now: dt.datetime | None = None) -> bool:
+    """Is the assignment's due date (as Gradescope's metadata gives it) behind us? Then a (re)run shows
+    the hidden cases' details; before it, and whenever the date is unknown, it does not."""
+    try:
+        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+        due = _parse_time(metadata["assignment"]["due_date"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return due is not None and (now or dt.datetime.now(dt.timezone.utc)) > due
 
 
 def write_results(data: dict, root: Path) -> Path:

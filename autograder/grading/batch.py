@@ -27,7 +27,7 @@ from .results import write_grades, write_submission
 def grade_many(assignment: str, submissions: list[tuple[str, Path]] | list[Submission], out: Path, jobs: int,
                progress: bool = True, *, parts: list[str] | None = None,
                keep_others: bool = False, workers: list[Sandbox] | None = None, device: str = "cpu",
-               ) -> tuple[list[tuple[str, SubmissionResult]], list[str]]:
+               hidden_details: bool = False) -> tuple[list[tuple[str, SubmissionResult]], list[str]]:
     """Grade every submission; return the results and the grader's own failures (one line each).
 
     parts: rerun only these parts, keeping the others from each submission's earlier result in out
@@ -35,6 +35,7 @@ def grade_many(assignment: str, submissions: list[tuple[str, Path]] | list[Submi
     keep_others: grades.csv lists every result in out, not only this run's (implied by parts).
     workers: sandboxes started earlier with start_workers (they are closed here); default: new ones.
     device: where every case's inputs and expected values live ("cuda": the children compute on the GPU).
+    hidden_details: results.json and the feedback pages show the hidden cases' details (after the due date).
     """
     subs = [s if isinstance(s, Submission) else Submission(s[0], Path(s[1])) for s in submissions]
     slots = max(1, min(jobs, len(subs)))
@@ -72,7 +73,7 @@ def grade_many(assignment: str, submissions: list[tuple[str, Path]] | list[Submi
                     failures.append(f"{sub.path}: {failure}")
                 if parts and earlier.get(sub.name) is not None:
                     result = regrade.merge_parts(earlier[sub.name], result, parts, part_names)
-                write_submission(result, out / sub.name)
+                write_submission(result, out / sub.name, hidden_details)
                 regrade.write_record(result, out / sub.name)
                 rows.append((sub.name, result))
                 bar.update()

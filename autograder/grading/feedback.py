@@ -2,16 +2,14 @@
 
 The page has the score, a table of the parts, the hints, notes, each part's report (the same
 lines as in results.json, in a monospace block) and the written answers. The HTML is plain
-styled HTML, readable offline; MathJax, loaded from a CDN when the page is opened online,
-typesets any ``$...$`` math (written answers are Markdown, rendered by markdown-it-py with
-raw HTML turned off). Everything the student wrote or the grader quotes back is escaped,
-and a Content-Security-Policy lets only MathJax's own script run.
+styled HTML that needs no network: written answers are Markdown (markdown-it-py, raw HTML
+shown as text) with their ``$...$`` math turned into MathML here (answers_page.markdown_html),
+which browsers draw themselves. Everything the student wrote or the grader quotes back is
+escaped, and a Content-Security-Policy forbids loading or running anything.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import os
 import re
@@ -20,11 +18,6 @@ from pathlib import Path
 from ..checks import report
 from ..checks.verdict import PartVerdict
 from .grade import SubmissionResult
-
-MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml.js"
-MATHJAX_SRI = "sha384-AHAnt9ZhGeHIrydA1Kp1L7FN+2UosbF7RQg6C+9Is/a7kDpQ1684C2iH2VWil6r4"  # of that exact file
-MATHJAX_CONFIG = ("window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], "
-                  "displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']]}, options: {enableMenu: false}};")
 
 
 def write_feedback(result: SubmissionResult, folder: Path, show_hidden: bool = False) -> None:
@@ -145,7 +138,7 @@ def _report_block(output: str) -> str:
 
 
 def _answers_html(answers: list[tuple[int, str]]) -> list[str]:
-    render = _markdown_renderer()
+    from .answers_page import markdown_html as render  # math as MathML: drawn by the browser, nothing loaded
     out = []
     for cell, text in answers:
         body = render(text.strip()) if text.strip() else "<p><em>(empty)</em></p>"
@@ -153,33 +146,7 @@ def _answers_html(answers: list[tuple[int, str]]) -> list[str]:
     return out
 
 
-def _markdown_renderer():
-    """Markdown -> HTML with raw HTML shown as text, unsafe links refused, and $...$ kept for MathJax."""
-    from markdown_it import MarkdownIt
-    from markdown_it.common.utils import escapeHtml
-
-    from mdit_py_plugins.dollarmath import dollarmath_plugin
-
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    # The math's TeX, escaped, between \( \) or \[ \]: markdown never sees its _ and *, MathJax typesets it.
-    md.use(dollarmath_plugin, double_inline=True, renderer=lambda tex, opts: escapeHtml(
-        f"\\[{tex}\\]" if opts.get("display_mode") else f"\\({tex}\\)"))
-    return lambda text: md.render(_BRACKET_MATH.sub(_as_dollars, text))
-
-
-# \( \) and \[ \] are math in Jupyter and Colab, but Markdown reads \( as an escaped "(": use $ and $$.
-_BRACKET_MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
-
-
-def _as_dollars(m: re.Match) -> str:
-    return f"${m[1]}$" if m[1] is not None else f"$${m[2]}$$"
-
-
-def _csp() -> str:
-    digest = base64.b64encode(hashlib.sha256(MATHJAX_CONFIG.encode()).digest()).decode()
-    return ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-            f"script-src 'sha256-{digest}' https://cdn.jsdelivr.net; "
-            "font-src https://cdn.jsdelivr.net data:; connect-src https://cdn.jsdelivr.net")
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"  # the page loads and runs nothing
 
 
 def feedback_html(result: SubmissionResult, show_hidden: bool = False) -> str:
@@ -215,11 +182,9 @@ def feedback_html(result: SubmissionResult, show_hidden: bool = False) -> str:
     head = [
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta http-equiv="Content-Security-Policy" content="{e(_csp())}">',
+        f'<meta http-equiv="Content-Security-Policy" content="{e(_CSP)}">',
         f"<title>Feedback: {name} ({result.score:g} / {result.max_score:g})</title>",
         f"<style>{_CSS}</style>",
-        f"<script>{MATHJAX_CONFIG}</script>",
-        f'<script defer src="{MATHJAX_URL}" integrity="{MATHJAX_SRI}" crossorigin="anonymous"></script>',
     ]
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n" + "\n".join(head) + "\n</head>\n<body>\n" +
             "\n".join(body) + "\n</body>\n</html>\n")

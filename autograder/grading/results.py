@@ -15,45 +15,57 @@ MAX_OUTPUT_CHARS = 20_000  # per part: results.json stays far below 1 MB
 HIDDEN_DETAILS_SUFFIX = " (hidden case details)"  # the zero-point test with a part's hidden-case lines
 
 
-def results_json(result: SubmissionResult) -> dict:
+def results_json(result: SubmissionResult, hidden_details: bool = False) -> dict:
     """The Gradescope results.json object.
 
-    One scored test per graded part, named after the function and visible at once: its score,
-    its public cases' details and one line of counts for its hidden cases. A part with failed
-    hidden cases also gets a zero-point test named ``<function> (hidden case details)``, which
-    Gradescope shows only after the due date. Which lines are hidden comes from each case's
-    ``hidden`` field (report.py), never from the wording of a line.
+    One scored test per graded part, named after the function, numbered in the assignment's
+    order and visible at once (so the student's total shows before the due date): its score,
+    its public cases' details and one line of counts for its hidden cases. With hidden_details
+    (a run after the due date, or ``grade --details``), each part with failed hidden cases also
+    gets a visible zero-point test ``<function> (hidden case details)`` numbered ``N.1``. Which
+    lines are hidden comes from each case's ``hidden`` field (report.py), never from wording.
     """
     summary = [f"{result.path.name}: {result.score:g} / {result.max_score:g}"]
     if result.error:
         summary.append(f"This submission could not be graded: {result.error}")
-    summary += [f"note: {n}" for n in result.notes[:50]]
+    summary += [f"note: {markdown_line(n)}" for n in result.notes[:50]]  # the student's own words, escaped
     tests = []
-    for p in result.parts:
+    for number, p in enumerate(result.parts, start=1):
         tests.append({
             "name": p.name,
+            "number": str(number),
             "score": p.score,
             "max_score": p.points,
             "status": "passed" if p.full_marks else "failed",
             "output": "\n".join(report.part_report(p))[:MAX_OUTPUT_CHARS],
+            "output_format": "text",
             "visibility": "visible",
         })
-        hidden = report.hidden_details(p)
+        hidden = report.hidden_details(p) if hidden_details else None
         if hidden is not None:
             tests.append({
                 "name": p.name + HIDDEN_DETAILS_SUFFIX,
+                "number": f"{number}.1",
                 "score": 0.0,
                 "max_score": 0.0,
                 "status": "failed",
                 "output": "\n".join(hidden)[:MAX_OUTPUT_CHARS],
-                "visibility": "after_due_date",
+                "output_format": "text",
+                "visibility": "visible",
             })
     return {
         "score": result.score,
         "execution_time": round(result.elapsed, 3),
-        "output": "\n".join(summary),
+        "output": "\n\n".join(summary),  # Markdown: one paragraph a line
+        "output_format": "md",
         "tests": tests,
     }
+
+
+def markdown_line(text: str) -> str:
+    """A line of the top-level output as Markdown that shows it as written."""
+    from .feedback import markdown_escape
+    return markdown_escape(text)
 
 
 def answers_markdown(result: SubmissionResult) -> str:
@@ -71,14 +83,15 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_submission(result: SubmissionResult, folder: Path) -> None:
-    _atomic_write(folder / "results.json", json.dumps(results_json(result), indent=2) + "\n")
+def write_submission(result: SubmissionResult, folder: Path, hidden_details: bool = False) -> None:
+    """results.json, feedback pages and written answers; hidden-case details only when asked (after the due date)."""
+    _atomic_write(folder / "results.json", json.dumps(results_json(result, hidden_details), indent=2) + "\n")
     if result.answers:
         _atomic_write(folder / "answers.md", answers_markdown(result))
         from .answers_page import write_answers_page  # answers.html: one printable page per question
         write_answers_page(result, folder)
     from .feedback import write_feedback  # feedback.md and feedback.html, the pages for the student
-    write_feedback(result, folder)
+    write_feedback(result, folder, show_hidden=hidden_details)
 
 
 def grades_csv(rows: list[tuple[str, SubmissionResult]], part_names: list[str]) -> str:
