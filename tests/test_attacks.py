@@ -143,3 +143,16 @@ def test_does_check_pass_correct_code_whatever_else_the_notebook_holds(source):
     ns = session("logistic_regression")
     run_cell(ns, source)
     assert check_output(ns, "sigmoid").startswith("sigmoid: all 2 public cases pass")
+
+
+def test_does_no_student_read_what_an_earlier_one_printed(tmp_path):
+    """a17: four victims print a private line, then an attacker searches its worker's memory for it."""
+    import subprocess
+    import sys
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", "logistic_regression",
+                           str(ATTACKS / "a17_cross_student"), "--out", str(out), "--quiet", "--jobs", "1"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    attacker = (out / "z_attacker" / "results.json").read_text() + (out / "z_attacker" / "feedback.md").read_text()
+    assert "VICTIM" not in attacker and "12345678" not in attacker
