@@ -76,10 +76,15 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         _require_cuda("grade --device cuda")
         # The children see the GPU (the grader's own visible devices); the zygote never touches it.
         os.environ["KIT_SANDBOX_CUDA"] = os.environ.get("CUDA_VISIBLE_DEVICES", "0")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise KitError(f"--out {out} is a file, not a folder: give a folder for the results (it is created "
+                       "when missing)")
     # The workers start before the list of students is read: they must not carry it.
     workers = start_workers(args.jobs, folders_to_hide(inputs, Path(args.out)))
     try:
-        submissions = find_submissions(inputs, args.assignment)
+        skipped: list[str] = []
+        submissions = find_submissions(inputs, args.assignment, skipped)
     except BaseException:
         for worker in workers:
             worker.close()
@@ -87,10 +92,11 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     if args.only:
         check_only(args.only, [s.name for s in submissions])
         submissions = [s for s in submissions if s.name in args.only]
+    for line in skipped:
+        print(line, file=sys.stderr)
     for sub in submissions:
         for note in sub.notes:
             print(f"{sub.name}: {note}")
-    out = Path(args.out)
     regrading = bool(args.only or args.parts)
     rows, failures = grade_many(args.assignment, submissions, out, jobs=args.jobs, progress=not args.quiet,
                                 parts=args.parts, keep_others=regrading, workers=workers, device=args.device,

@@ -73,10 +73,12 @@ def collect_submissions(inputs: list[Path]) -> list[tuple[str, Path]]:
     return [(s.name, s.path) for s in find_submissions(inputs)]
 
 
-def find_submissions(inputs: list[Path], assignment: str | None = None) -> list[Submission]:
+def find_submissions(inputs: list[Path], assignment: str | None = None,
+                     skipped: list[str] | None = None) -> list[Submission]:
     """Every submission in the given files and folders, sorted by name; clashing names are a KitError.
 
     assignment: in a student's folder with several files, the one named after it is graded first.
+    skipped: receives one line for each input that is no submission (a .txt given by name).
     """
     candidates: list[Submission] = []
     for item in inputs:
@@ -85,6 +87,10 @@ def find_submissions(inputs: list[Path], assignment: str | None = None) -> list[
         elif item.is_file():
             if item.suffix.lower() == ".zip":
                 raise KitError(f"{item} is a zip archive; unzip it and give the folder instead")
+            if item.suffix not in SUBMISSION_SUFFIXES:  # an instructor's slip, not a student scoring 0
+                if skipped is not None:
+                    skipped.append(f"{item}: not graded - not a submission (only .py and .ipynb files are graded)")
+                continue
             candidates.append(Submission(safe_name(item.stem), item))
         else:
             raise KitError(f"no such file or folder: {item}")
@@ -194,6 +200,16 @@ def _from_folder(folder: Path, assignment: str | None) -> list[Submission]:
 def _from_student_folder(folder: Path, name: str, assignment: str | None, **extra) -> Submission:
     if folder.is_symlink():
         return Submission(name, folder, problem=f"{folder.name} is a symbolic link; it was not followed", **extra)
+    try:
+        return _read_student_folder(folder, name, assignment, **extra)
+    except OSError as e:  # one unreadable folder must not cost the batch
+        return Submission(name, folder, problem=f"the folder {folder.name} could not be read ({e.strerror or e}); "
+                                                "nothing in it was graded", folder=folder, **extra)
+
+
+def _read_student_folder(folder: Path, name: str, assignment: str | None, **extra) -> Submission:
+    if not os.access(folder, os.R_OK | os.X_OK):
+        raise PermissionError(13, "Permission denied")
     files, links = _submission_files(folder)
     link_notes = [_link_note(links, folder)] if links else []
     if not files:

@@ -121,7 +121,9 @@ def grade_submission(plan: GradingPlan, path: Path, sandbox: Sandbox) -> Submiss
     try:
         ingested = ingest(path)
     except SubmissionError as e:
-        result = unreadable(plan, path, e.message, str(e))
+        # Named by the file's own name: the instructor's folders never reach the student's pages.
+        result = unreadable(plan, path, e.message, str(SubmissionError(e.message, path=path.name, line=e.line,
+                                                                          cell=e.cell)))
         result.elapsed = time.perf_counter() - start
         return result
     try:
