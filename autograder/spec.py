@@ -189,18 +189,8 @@ def _check_every_part_has_cases(f: _File, public: CaseSet, hidden: CaseSet, part
                           else None)
 
 
-_secrets_loaded = False
-
-
-def secrets_loaded() -> bool:
-    """Whether this process has read any hidden cases (a forked sandbox worker must not inherit them)."""
-    return _secrets_loaded
-
-
 def load_spec(assignment: str) -> AssignmentSpec:
     """Load and validate one assignment's spec.toml and cases.toml; SpecError naming file, line and key."""
-    global _secrets_loaded
-    _secrets_loaded = True
     directory = paths.assignment_dir(assignment)
     if not (directory / "spec.toml").is_file():
         raise KitError(f"unknown assignment {assignment!r} (known: {', '.join(paths.assignment_ids())})")

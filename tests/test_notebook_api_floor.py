@@ -2,9 +2,9 @@
 
 Colab runs Python 3.12/3.13 with torch 2.11 and offers 2.8 to 2.10 as pinned older runtimes;
 the kit pins torch 2.14.1. Everything a student runs must therefore work on torch 2.8 too:
-every code cell of the student notebooks (the setup cell with the check engine included) and
+every code cell of the student notebooks (the setup cell with the check modules included) and
 the reference solutions, which are the solution notebooks' function cells. The setup cell
-carries the check engine and the checks as strings that it executes; those are scanned too.
+carries the check modules as strings that it executes; those are scanned too.
 
 Method. Each source is parsed with ``ast`` (IPython ``!``/``%`` lines blanked first), and every
 name bound to torch or one of its modules by an import (``import torch``, ``import
