@@ -18,7 +18,6 @@ from autograder.checks import report, rules
 from autograder.checks.compare import Tolerance
 from autograder.checks.judges import judge_from_data
 from autograder.checks.judging import MistakeOutput
-from autograder.checks.loading import load_checks
 from autograder.checks.public import run_here
 from autograder.checks.values import Call, map_tensors, moved, tensors_in
 from autograder.checks.verdict import CaseVerdict, Finding, PartVerdict, Status

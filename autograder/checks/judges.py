@@ -16,7 +16,7 @@ import torch
 
 from .compare import Tolerance, compare, compare_tensor, host64
 from .hints import generic_hints
-from .values import Call, batch_size_of, dtype_name, type_name
+from .values import Call, batch_size_of, type_name
 from .verdict import Finding, Status
 
 

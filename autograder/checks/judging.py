@@ -5,7 +5,7 @@ The same function judges a public case in the notebook and every case in the gra
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import torch
@@ -13,7 +13,7 @@ import torch
 from .compare import Tolerance, matches
 from .judges import Judge
 from .values import Call, tensors_in
-from .verdict import CaseVerdict, Finding, Status
+from .verdict import CaseVerdict, Status
 
 MODIFIED_INPUT_HINT = ("never change an input: avoid in-place ops like +=, -=, [...] = on arguments; work on a copy "
                        "(x = x.clone()) if you must")

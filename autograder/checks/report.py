@@ -58,10 +58,10 @@ def hidden_summary(part: PartVerdict) -> str | None:
     """One line on the hidden cases: counts only (none for a part that broke the rules: it earns nothing)."""
     if part.status is Status.RULE_BROKEN:
         return None
-    total = len(part.hidden) if part.cases else part.hidden_total
+    total = len(part.hidden)
     if not total:
         return None
-    passed = sum(c.passed for c in part.hidden) if part.cases else (part.hidden_passed or 0)
+    passed = sum(c.passed for c in part.hidden)
     if passed == total:
         return "  hidden cases: all passed"
     return f"  hidden cases: {passed}/{total} passed; details after the due date"

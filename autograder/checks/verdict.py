@@ -8,7 +8,7 @@ Standard library only: the notebook's setup cell ships this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -101,8 +101,6 @@ class PartVerdict:
     cases: tuple[CaseVerdict, ...] = ()
     problem: str | None = None
     status: Status | None = None         # set with problem: ERROR, NOT_IMPLEMENTED or RULE_BROKEN
-    hidden_total: int | None = None      # hidden cases run, when known without case verdicts
-    hidden_passed: int | None = None
 
     @property
     def passed(self) -> int:
@@ -136,16 +134,14 @@ class PartVerdict:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "points": self.points, "score": self.score,
                 "cases": [c.to_dict() for c in self.cases], "problem": self.problem,
-                "status": self.status.value if self.status is not None else None,
-                "hidden_total": self.hidden_total, "hidden_passed": self.hidden_passed}
+                "status": self.status.value if self.status is not None else None}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "PartVerdict":
         status = data.get("status")
         return cls(str(data["name"]), float(data["points"]), float(data["score"]),
                    tuple(CaseVerdict.from_dict(c) for c in data.get("cases", [])), data.get("problem"),
-                   Status(status) if status is not None else None, data.get("hidden_total"),
-                   data.get("hidden_passed"))
+                   Status(status) if status is not None else None)
 
 
 def score_part(name: str, points: float, cases: list[CaseVerdict] | tuple[CaseVerdict, ...],
