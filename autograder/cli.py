@@ -64,63 +64,61 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from .grading.batch import find_submissions, folders_to_hide, grade_many, start_workers
-    from .grading.regrade import check_only, results_in
     from .grading.results import score_table
-    from .grading.summary import summary_text, write_summary
+    from .grading.session import GradingOptions, GradingSession, check_out_folder, describe_protections
+    from .grading.shards import parse_shard
+    from .grading.summary import summary_text
     inputs = [Path(s) for s in args.submissions]
     for path in inputs:
         if not path.exists():
             raise KitError(f"no such file or folder: {path}")
-    if args.device == "cuda":
-        _require_cuda("grade --device cuda")
-        # The children see the GPU (the grader's own visible devices); the zygote never touches it.
-        os.environ["KIT_SANDBOX_CUDA"] = os.environ.get("CUDA_VISIBLE_DEVICES", "0")
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise KitError(f"--out {out} is a file, not a folder: give a folder for the results (it is created "
-                       "when missing)")
-    # The workers start before the list of students is read: they must not carry it.
-    workers = start_workers(args.jobs, folders_to_hide(inputs, Path(args.out)))
-    try:
-        skipped: list[str] = []
-        submissions = find_submissions(inputs, args.assignment, skipped)
-    except BaseException:
-        for worker in workers:
-            worker.close()
-        raise
-    if args.only:
-        check_only(args.only, [s.name for s in submissions])
-        submissions = [s for s in submissions if s.name in args.only]
-    for line in skipped:
+    check_out_folder(out)
+    shard = parse_shard(args.shard) if args.shard else None
+    if shard is not None and shard.source:
+        print(f"shard {shard} (K from {shard.source})", file=sys.stderr)
+    options = GradingOptions(jobs=args.jobs, device=args.device, hidden_details=args.details,
+                             only=tuple(args.only or ()), parts=tuple(args.parts or ()), shard=shard,
+                             progress=not args.quiet)
+    with GradingSession(args.assignment, out, options, inputs=inputs) as session:
+        session.start()
+        for line in session.skipped:
+            print(line, file=sys.stderr)
+        for sub in session.submissions:
+            for note in sub.notes:
+                print(f"{sub.name}: {note}")
+        if (line := describe_protections(session.protections_off)):
+            print(line, file=sys.stderr)
+        outcome = session.run()
+    for line in outcome.notes:
         print(line, file=sys.stderr)
-    for sub in submissions:
-        for note in sub.notes:
-            print(f"{sub.name}: {note}")
-    regrading = bool(args.only or args.parts)
-    rows, failures = grade_many(args.assignment, submissions, out, jobs=args.jobs, progress=not args.quiet,
-                                parts=args.parts, keep_others=regrading, workers=workers, device=args.device,
-                                hidden_details=args.details)
-    part_names = [p.name for p in rows[0][1].parts] if rows else []
-    if rows:
-        print(score_table(rows, part_names))
-    batch = sorted(results_in(out, part_names).items()) if regrading else rows
-    if len(batch) > 1:
-        summary = write_summary(batch, part_names, out / "summary.md", f"Grading summary: {args.assignment}")
-        print("\n" + summary_text(summary))
+    if outcome.rows:
+        print(score_table(outcome.rows, outcome.part_names))
+    elif shard is not None:
+        print(f"shard {shard} has no submissions to grade (of {session.total})")
+    if outcome.summary is not None:
+        print("\n" + summary_text(outcome.summary))
     print(f"results in {out}/<submission>/results.json (feedback for the student: feedback.html), "
-          f"grades in {out / 'grades.csv'}" + (f", summary in {out / 'summary.md'}" if len(batch) > 1 else ""))
-    if failures:
-        print(f"the grader failed on {len(failures)} submission(s): {failures[0]}", file=sys.stderr)
+          f"grades in {out / 'grades.csv'}" + (f", summary in {out / 'summary.md'}" if outcome.summary else "")
+          + (f", shard manifest in {out / 'shard.json'} (put the shards together with 'merge')" if shard else ""))
+    if outcome.failures:
+        print(f"the grader failed on {len(outcome.failures)} submission(s): {outcome.failures[0]}", file=sys.stderr)
         return 1
     return 0
 
 
-def _require_cuda(what: str) -> None:
-    import torch
-    if not torch.cuda.is_available():
-        raise KitError(f"{what}: no CUDA device is available on this machine (torch {torch.__version__}, "
-                       f"built for CUDA {torch.version.cuda or 'none'})")
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from .grading.merge import merge_shards
+    from .grading.results import score_table
+    from .grading.summary import summary_text
+    out = Path(args.out)
+    merged = merge_shards([Path(f) for f in args.shards], out)
+    print(score_table(merged.rows, merged.part_names))
+    if merged.summary is not None:
+        print("\n" + summary_text(merged.summary))
+    print(f"merged {merged.shards} shard(s) of {merged.assignment}: {len(merged.rows)} submission(s) in {out}, "
+          f"grades in {out / 'grades.csv'}")
+    return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -128,7 +126,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if args.device is not None:
         from .validate_device import device_table
         if args.device == "cuda":
-            _require_cuda("validate --device cuda")
+            from .devices import require_cuda
+            require_cuda("validate --device cuda")
         return 0 if device_table(args.assignments or paths.assignment_ids(), args.device,
                                  notebooks=not args.skip_notebooks) else 1
     ok = True
@@ -214,7 +213,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="regrade only these submissions (names as in grades.csv); other results in DIR stay")
     p.add_argument("--parts", nargs="+", metavar="PART",
                    help="rerun only these parts, keeping the other parts from the earlier results in DIR")
+    p.add_argument("--shard", metavar="K/N",
+                   help="grade only shard K (0 to N-1) of N: a stable share of the submissions, the same on every "
+                        "machine; auto/N takes K from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or "
+                        "AWS_BATCH_JOB_ARRAY_INDEX (docs/scale.md)")
     p.set_defaults(run=_cmd_grade)
+
+    p = sub.add_parser("merge", help="put the --out folders of 'grade --shard K/N' together, as one run would have "
+                                     "written them")
+    p.add_argument("shards", nargs="+", metavar="SHARD_OUT", help="every shard's --out folder, N in all")
+    p.add_argument("--out", required=True, metavar="DIR", help="where the merged results go")
+    p.set_defaults(run=_cmd_merge)
 
     p = sub.add_parser("validate", help="check an assignment end to end (full marks, zero marks, notebooks, leaks)")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")

@@ -221,11 +221,11 @@ def result(scores: dict[str, float], hints: dict[str, list[str]] | None = None, 
 
 
 def test_are_means_and_medians_over_graded_submissions_with_losses_and_hints_counted():
-    rows = [("a", result({"predict": 2, "cost_gradients": 4})),
-            ("b", result({"predict": 2, "cost_gradients": 1}, {"cost_gradients": ["1/N?", "sign?"]})),
-            ("c", result({"predict": 1, "cost_gradients": 0}, {"cost_gradients": ["1/N?"], "predict": ["shape?"]})),
-            ("d", result({"predict": 0, "cost_gradients": 0}, error="the notebook is not valid JSON")),
-            ("e", result({"predict": 0, "cost_gradients": 0}, error="grader failure: RuntimeError: boom"))]
+    rows = [result({"predict": 2, "cost_gradients": 4}).row("a"),
+            result({"predict": 2, "cost_gradients": 1}, {"cost_gradients": ["1/N?", "sign?"]}).row("b"),
+            result({"predict": 1, "cost_gradients": 0}, {"cost_gradients": ["1/N?"], "predict": ["shape?"]}).row("c"),
+            result({"predict": 0, "cost_gradients": 0}, error="the notebook is not valid JSON").row("d"),
+            result({"predict": 0, "cost_gradients": 0}, error="grader failure: RuntimeError: boom").row("e")]
     s = summarise(rows, ["predict", "cost_gradients"])
     assert (s.submissions, s.graded, s.unreadable, s.grader_failures) == (5, ["a", "b", "c"], ["d"], ["e"])
     predict, grads = s.parts
@@ -385,7 +385,8 @@ def test_does_grading_an_export_write_each_students_results_under_their_name(exp
     assert score("1001")["score"] == 17 and "note: graded hw.ipynb; not graded: hw.py" in score("1001")["output"]
     assert score("1004")["score"] == score("bob.byrne")["score"] == 10.67
     assert score("1005")["score"] == 0
-    assert "no .py or .ipynb file was handed in (found: report.pdf)" in score("1005")["output"]
+    assert ("no .py or .ipynb file was handed in (expected linear_regression.ipynb or linear_regression.py; "
+            "found: report.pdf)") in score("1005")["output"]
     rows = [r["submission"] for r in csv.DictReader((out / "grades.csv").open())]
     assert rows == ["1001", "1004", "1005", "bob.byrne"]
     assert "summary: 4 submission(s): 3 graded, 1 failed to grade (could not be read: 1005)" in proc.stdout

@@ -243,7 +243,8 @@ def test_does_a_run_after_the_due_date_show_the_hidden_details(built, tmp_path):
 def test_does_an_empty_submission_get_zero_with_the_reason(built, tmp_path):
     data, _ = gradescope_run(built, tmp_path, [], "2027-02-01T00:00:00-05:00")
     assert data["score"] == 0 and [t["name"] for t in data["tests"]] == PARTS
-    assert "no .ipynb or .py file was found in the submission (expected linear_regression.ipynb" in data["output"]
+    assert ("no .py or .ipynb file was handed in (expected linear_regression.ipynb or linear_regression.py; "
+            "the folder is empty)") in data["output"]
 
 
 # ---------------------------------------------------------------- the pieces, alone

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from autograder.grading.batch import report_protections
+from autograder.grading.session import describe_protections
 from autograder.sandbox import isolation
 
 
@@ -40,23 +40,13 @@ def test_does_a_child_outside_a_process_namespace_say_so(monkeypatch, tmp_path):
     assert "no capabilities (the grader is not root, and nested user namespace: EPERM)" in off
 
 
-class FakeSandbox:
-    def __init__(self, off):
-        self.protections_off = off
-
-    def wait_ready(self):
-        pass
+def test_is_a_missing_protection_reported_in_one_line():
+    line = describe_protections(["network isolation (EPERM)", "hidden files"])
+    assert line == "sandbox: these protections are off on this machine: network isolation (EPERM); hidden files"
 
 
-def test_is_a_missing_protection_reported_in_one_line(capsys):
-    report_protections(FakeSandbox(["network isolation (EPERM)", "hidden files"]))
-    err = capsys.readouterr().err
-    assert err == "sandbox: these protections are off on this machine: network isolation (EPERM); hidden files\n"
-
-
-def test_is_nothing_printed_when_every_protection_is_on(capsys):
-    report_protections(FakeSandbox([]))
-    assert capsys.readouterr().err == ""
+def test_is_nothing_said_when_every_protection_is_on():
+    assert describe_protections([]) is None
 
 
 def test_are_all_protections_on_here_as_root(sandbox):

@@ -18,7 +18,7 @@ import torch
 
 from .judges import Judge
 from .judging import MistakeOutput
-from .values import Call, fresh
+from .values import Call, fresh, map_tensors, moved
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
@@ -69,6 +69,19 @@ class Case:
         """The reference's value on a copy of the inputs."""
         again = fresh(self.call)
         return self.part.reference(*again.args, **again.kwargs)
+
+    def compute_mistakes(self) -> None:
+        """Every known mistake's output on this case, now (a grader does it once, before its workers fork)."""
+        for output in self.mistake_outputs():
+            try:
+                output.output()
+            except Exception:  # noqa: S110 - kept in the cache: this mistake does not apply here
+                pass
+
+    def move(self, move: Callable[[Any], Any]) -> None:
+        """Inputs and every computed mistake output through move (a tensor -> the same on another device)."""
+        self.call = moved(self.call, move)
+        self._alternatives = {i: (ok, map_tensors(v, move) if ok else v) for i, (ok, v) in self._alternatives.items()}
 
     def mistake_outputs(self) -> list[MistakeOutput]:
         """The part's known mistakes on this case, each computed once on first use."""

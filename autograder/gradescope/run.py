@@ -5,7 +5,7 @@
 Gradescope's layout under the root: ``source/`` (the unpacked zip, where this runs from),
 ``submission/`` (the student's files), ``submission_metadata.json``, and ``results/``, where
 ``results.json`` goes. Grading is the very code of ``python -m autograder grade`` (the same
-batch function, the same results.json writer), so a submission gets the same results here as
+grading session, the same results.json writer), so a submission gets the same results here as
 in a local run. The top-level output then says which file was graded and how late it came;
 the score itself never depends on the time (the course's late policy is applied in the gradebook).
 """
@@ -26,11 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import KitError
-from ..grading.batch import SUBMISSION_SUFFIXES, collect_submissions, grade_many
-from ..grading.collect import choose_file
-from ..grading.grade import unreadable
-from ..grading.results import results_json
-from ..spec import load_spec
+from ..grading.collect import Submission, student_submission
+from ..grading.session import GradingOptions, GradingSession
 
 DEFAULT_ROOT = "/autograder"
 ROOT_ENV = "AUTOGRADER_ROOT"
@@ -43,19 +40,7 @@ class Choice:
 
     path: Path | None
     why: str
-
-
-def _candidates(folder: Path) -> list[Path]:
-    """Every .py/.ipynb below ``folder``, skipping hidden folders (.ipynb_checkpoints) and macOS debris."""
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in folder.rglob("*"):
-        rel = path.relative_to(folder)
-        if (path.is_file() and path.suffix in SUBMISSION_SUFFIXES
-                and not any(p.startswith(".") or p == "__MACOSX" for p in rel.parts)):
-            found.append(path)
-    return sorted(found, key=lambda p: (len(p.relative_to(folder).parts), str(p.relative_to(folder))))
+    submission: Submission
 
 
 def choose_submission(folder: Path, assignment: str) -> Choice:
@@ -63,14 +48,16 @@ def choose_submission(folder: Path, assignment: str) -> Choice:
 
     A student working in Colab submits the notebook; one who also uploads an exported .py
     has the notebook graded, since it is what they ran. The output names the file graded
-    and the files that were not, so nobody wonders which one counted.
+    and the files that were not, so nobody wonders which one counted. The rule and the search
+    are local grading's own (collect.student_submission), so a regrade of an export agrees.
     """
-    files = _candidates(folder)
-    if not files:
-        return Choice(None, f"no .ipynb or .py file was found in the submission (expected {assignment}.ipynb "
-                            f"or {assignment}.py)")
-    chosen, note = choose_file(files, folder, assignment)  # the same rule as local grading of an export
-    return Choice(chosen, note or f"graded {chosen.relative_to(folder).as_posix()}")
+    sub = student_submission(folder, "submission", assignment)
+    if sub.problem:
+        return Choice(None, sub.problem, sub)
+    chosen = next((n for n in sub.notes if n.startswith("graded ")), None)
+    if chosen is not None:
+        sub.notes.remove(chosen)  # said once, as its own line of the output
+    return Choice(sub.path, chosen or f"graded {sub.path.relative_to(folder).as_posix()}", sub)
 
 
 def _parse_time(value: object) -> dt.datetime | None:
@@ -125,27 +112,20 @@ def lateness(metadata_path: Path) -> str:
     return f"submitted {_span(submitted - due)} after {deadline}; {LATE_POLICY}"
 
 
-def _not_graded(assignment: str, folder: Path, why: str) -> dict:
-    """results.json for a submission with nothing to grade: every part 0, with the reason."""
-    return results_json(unreadable(load_spec(assignment), folder, why))
-
-
 def grade_gradescope(assignment: str, root: Path) -> tuple[dict, list[str]]:
     """(the results.json object, the grader's own failures) for the submission under ``root``."""
-    folder = root / "submission"
-    choice = choose_submission(folder, assignment)
-    if choice.path is None:
-        data, failures = _not_graded(assignment, folder, choice.why), []
-    else:
-        # The temporary folder only receives grade_many's own copy of the results.
-        with tempfile.TemporaryDirectory(prefix="kit-gradescope-") as out:
-            rows, failures = grade_many(assignment, collect_submissions([choice.path]), Path(out), jobs=1,
-                                        progress=False)
-        data = results_json(rows[0][1], hidden_details=past_due(root / "submission_metadata.json"))
+    choice = choose_submission(root / "submission", assignment)
+    options = GradingOptions(jobs=1, hidden_details=past_due(root / "submission_metadata.json"), progress=False)
+    # The temporary folder only receives the session's own copy of the student's files.
+    with tempfile.TemporaryDirectory(prefix="kit-gradescope-") as out:
+        with GradingSession(assignment, Path(out), options, submissions=[choice.submission]) as session:
+            session.start()
+            outcome = session.run()
+        data = json.loads((Path(out) / choice.submission.name / "results.json").read_text(encoding="utf-8"))
     extra = [choice.why] if choice.path is not None else []
     data["output"] = "\n\n".join([data["output"], *extra, lateness(root / "submission_metadata.json")])
     data["execution_time"] = round(time.monotonic() - _STARTED, 3)
-    return data, failures
+    return data, outcome.failures
 
 
 def past_due(metadata_path: Path, now: dt.datetime | None = None) -> bool:

@@ -52,5 +52,5 @@ done
 
 # Fail the image build, not every submission, when the grader cannot even start.
 cd "$SOURCE"
-"$VENV/bin/python" -c "import torch, safetensors, autograder.grading.batch, autograder.gradescope.run"
+"$VENV/bin/python" -c "import torch, safetensors, autograder.gradescope.run"
 echo "setup.sh: the autograder is ready (torch $("$VENV/bin/python" -c 'import torch; print(torch.__version__)'))"

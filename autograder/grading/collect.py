@@ -191,13 +191,15 @@ def _from_folder(folder: Path, assignment: str | None) -> list[Submission]:
     entries = [e for e in entries if not e.is_symlink()]
     found += [Submission(safe_name(f.stem), f) for f in entries if f.is_file() and f.suffix in SUBMISSION_SUFFIXES]
     for student in (d for d in entries if d.is_dir()):
-        found.append(_from_student_folder(student, safe_name(student.name), assignment, origin="folder"))
+        found.append(student_submission(student, safe_name(student.name), assignment, origin="folder"))
     if not found:
         raise KitError(f"no .py or .ipynb submissions in folder {folder}")
     return found
 
 
-def _from_student_folder(folder: Path, name: str, assignment: str | None, **extra) -> Submission:
+def student_submission(folder: Path, name: str, assignment: str | None, **extra) -> Submission:
+    """The one file to grade in a student's folder (a Gradescope upload, an export entry, a folder of
+    per-student folders), or a Submission whose problem says why there is none."""
     if folder.is_symlink():
         return Submission(name, folder, problem=f"{folder.name} is a symbolic link; it was not followed", **extra)
     try:
@@ -214,7 +216,8 @@ def _read_student_folder(folder: Path, name: str, assignment: str | None, **extr
     link_notes = [_link_note(links, folder)] if links else []
     if not files:
         others = [p.name for p in folder.rglob("*") if p.is_file() and not p.is_symlink()][:5]
-        what = f" (found: {', '.join(others)})" if others else " (the folder is empty)"
+        expected = f"expected {assignment}.ipynb or {assignment}.py; " if assignment else ""
+        what = f" ({expected}found: {', '.join(others)})" if others else f" ({expected}the folder is empty)"
         return Submission(name, folder, notes=link_notes, problem=f"no .py or .ipynb file was handed in{what}",
                           folder=folder, **extra)
     path, note = choose_file(files, folder, assignment)
@@ -239,7 +242,7 @@ def _from_gradescope_export(export: Path, assignment: str | None) -> list[Submis
         for person in submitters:
             student = {k: str(person.get(f":{k}") or "").strip() for k in ("name", "email", "sid")}
             name = gradescope_name(student) or safe_name(folder_name)
-            sub = _from_student_folder(folder, name, assignment, student=student, origin="gradescope",
+            sub = student_submission(folder, name, assignment, student=student, origin="gradescope",
                                        submitted_at=_timestamp(entry.get(":created_at")))
             found.append(sub)
     listed = set(metadata)

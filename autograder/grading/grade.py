@@ -21,11 +21,12 @@ from ..checks.drivers import driver_functions
 from ..checks.judging import Outcome, judge_case
 from ..checks.loading import load_checks
 from ..checks.parts import Case, Part, build_cases
-from ..checks.values import map_tensors, moved
+from ..checks.values import map_tensors
 from ..checks.verdict import PartVerdict, Status, score_part, zero_part
 from ..ingest import Ingested, SubmissionError, ingest
 from ..sandbox.client import PartRun, Prepared, Sandbox, prepare
 from ..spec import AssignmentSpec, PartSpec, load_spec
+from .scores import ScoreRow
 
 CASE_SETS = ("public", "hidden")
 
@@ -60,16 +61,36 @@ class GradingPlan:
         """Every student function some part calls."""
         return {f for p in self.parts for f in driver_functions(p.part.driver)}
 
+    def to(self, device: str) -> "GradingPlan":
+        """Move every case's inputs and expected values to device, in place (a worker does it after it forks:
+        the grader itself never touches the GPU, which a forked process could not use)."""
+        if device != self.device:
+            move = lambda t: t.to(device)  # noqa: E731
+            for planned in self.parts:
+                for case in planned.cases:
+                    case.move(move)
+                planned.expected = [map_tensors(e, move) for e in planned.expected]
+            self.device, self.request = device, None
+        return self
+
+    def compute_everything(self) -> "GradingPlan":
+        """Every known mistake's output and the sandbox's encoded requests, now: a batch's workers are forked
+        after this and share the values instead of each computing them."""
+        for planned in self.parts:
+            for case in planned.cases:
+                case.compute_mistakes()
+        self.prepared()
+        return self
+
     def only(self, names: list[str]) -> "GradingPlan":
         """The same plan narrowed to some parts (regrading)."""
         return GradingPlan(self.spec, self.checks, [p for p in self.parts if p.spec.name in names], self.device)
 
 
 def make_plan(assignment: str, case_sets: tuple[str, ...] = CASE_SETS, device: str = "cpu") -> GradingPlan:
-    """Build every case and its expected value; with device "cuda", inputs and expected values live there."""
+    """Build every case and its expected value (on the CPU, then moved to device)."""
     spec = load_spec(assignment)
     checks = load_checks(assignment)
-    move = (lambda t: t.to(device)) if device != "cpu" else None
     planned = []
     for part_spec in spec.parts:
         part = checks.PARTS[part_spec.name]
@@ -78,13 +99,8 @@ def make_plan(assignment: str, case_sets: tuple[str, ...] = CASE_SETS, device: s
             case_set = getattr(spec, set_name)
             cases += build_cases(part, case_set.cases.get(part_spec.name, []), case_set.seed,
                                  hidden=set_name == "hidden")
-        expected = [case.expected() for case in cases]
-        if move is not None:
-            for case in cases:
-                case.call = moved(case.call, move)
-            expected = [map_tensors(e, move) for e in expected]
-        planned.append(PlannedPart(part_spec, part, cases, expected))
-    return GradingPlan(spec, checks, planned, device)
+        planned.append(PlannedPart(part_spec, part, cases, [case.expected() for case in cases]))
+    return GradingPlan(spec, checks, planned).to(device)
 
 
 @dataclass
@@ -104,6 +120,10 @@ class SubmissionResult:
     @property
     def max_score(self) -> float:
         return sum(p.points for p in self.parts)
+
+    def row(self, name: str) -> ScoreRow:
+        """What the batch keeps of this result once the student's files are written."""
+        return ScoreRow.of(name, self.parts, self.error, self.grader_failed)
 
 
 def unreadable(plan_or_spec: GradingPlan | AssignmentSpec, path: Path, message: str,

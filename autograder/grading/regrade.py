@@ -16,6 +16,7 @@ from pathlib import Path
 from ..errors import KitError
 from ..checks.verdict import PartVerdict
 from .grade import SubmissionResult
+from .scores import PartScore, ScoreRow
 
 RECORD = "record.json"
 RECORD_VERSION = 2
@@ -63,29 +64,33 @@ def read_record(folder: Path) -> SubmissionResult | None:
                        "submission again without --parts", path=folder / RECORD) from None
 
 
-def read_results_json(folder: Path, part_names: list[str]) -> SubmissionResult | None:
+def read_results_json(folder: Path, part_names: list[str]) -> ScoreRow | None:
     """Scores only, from a results.json without a record beside it: enough for a row of grades.csv."""
     try:
         data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
         tests = {t["name"]: t for t in data["tests"]}
         output = str(data.get("output", ""))
-        parts = [PartVerdict(name, float(tests[name]["max_score"]), float(tests[name]["score"]))
-                 for name in part_names if name in tests]
+        parts = tuple(PartScore(name, float(tests[name]["max_score"]), float(tests[name]["score"]))
+                      for name in part_names if name in tests)
     except (OSError, ValueError, KeyError, TypeError):
         return None
     error = next((line[len(_UNGRADED):] for line in output.splitlines() if line.startswith(_UNGRADED)), None)
-    return SubmissionResult(folder, parts, error=error)
+    return ScoreRow(folder.name, parts, error)
 
 
-def results_in(out: Path, part_names: list[str]) -> dict[str, SubmissionResult]:
-    """name -> result for every submission folder in out (the batch as it now stands on disk)."""
-    found = {}
+def rows_in(out: Path, part_names: list[str]) -> list[ScoreRow]:
+    """A row for every submission folder in out (the batch as it now stands on disk), by name."""
     if not out.is_dir():
-        return found
+        return []
+    found = []
     for folder in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        result = read_record(folder) if (folder / RECORD).exists() else read_results_json(folder, part_names)
-        if result is not None:
-            found[folder.name] = result
+        if (folder / RECORD).exists():
+            result = read_record(folder)
+            row = result.row(folder.name) if result is not None else None
+        else:
+            row = read_results_json(folder, part_names)
+        if row is not None:
+            found.append(row)
     return found
 
 
@@ -106,10 +111,3 @@ def check_parts(parts: list[str], part_names: list[str], assignment: str) -> Non
     if unknown:
         raise KitError(f"--parts: {assignment} has no part named {unknown[0]!r} (its parts: "
                        f"{', '.join(part_names)})")
-
-
-def check_only(only: list[str], names: list[str]) -> None:
-    unknown = [n for n in only if n not in names]
-    if unknown:
-        shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
-        raise KitError(f"--only: no submission named {unknown[0]!r} among the submissions given (they are: {shown})")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..checks import report
 from .grade import SubmissionResult
+from .scores import ScoreRow
 
 MAX_OUTPUT_CHARS = 20_000  # per part: results.json stays far below 1 MB
 HIDDEN_DETAILS_SUFFIX = " (hidden case details)"  # the zero-point test with a part's hidden-case lines
@@ -94,30 +95,30 @@ def write_submission(result: SubmissionResult, folder: Path, hidden_details: boo
     write_feedback(result, folder, show_hidden=hidden_details)
 
 
-def grades_csv(rows: list[tuple[str, SubmissionResult]], part_names: list[str]) -> str:
+def grades_csv(rows: list[ScoreRow], part_names: list[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["submission", "score", "max_score", *part_names, "status"])
-    for stem, r in sorted(rows, key=lambda x: x[0]):
+    for r in sorted(rows, key=lambda x: x.name):
         scores = {p.name: p.score for p in r.parts}
-        writer.writerow([stem, f"{r.score:g}", f"{r.max_score:g}", *[f"{scores.get(n, 0):g}" for n in part_names],
+        writer.writerow([r.name, f"{r.score:g}", f"{r.max_score:g}", *[f"{scores.get(n, 0):g}" for n in part_names],
                          "not graded: " + r.error if r.error else "graded"])
     return buffer.getvalue()
 
 
-def write_grades(rows: list[tuple[str, SubmissionResult]], part_names: list[str], path: Path) -> None:
+def write_grades(rows: list[ScoreRow], part_names: list[str], path: Path) -> None:
     _atomic_write(path, grades_csv(rows, part_names))
 
 
-def score_table(rows: list[tuple[str, SubmissionResult]], part_names: list[str]) -> str:
+def score_table(rows: list[ScoreRow], part_names: list[str]) -> str:
     """A plain-text table: one row per submission, one column per part."""
-    width = max([len("submission")] + [len(stem) for stem, _ in rows])
+    width = max([len("submission")] + [len(r.name) for r in rows])
     cols = [max(len(n), 6) for n in part_names]
     head = f"{'submission':<{width}}  {'total':>11}  " + "  ".join(f"{n:>{w}}" for n, w in zip(part_names, cols))
     lines = [head, "-" * len(head)]
-    for stem, r in sorted(rows, key=lambda x: x[0]):
+    for r in sorted(rows, key=lambda x: x.name):
         scores = {p.name: p for p in r.parts}
         cells = [f"{scores[n].score:g}/{scores[n].points:g}" if n in scores else "-" for n in part_names]
         total = f"{r.score:g}/{r.max_score:g}"
-        lines.append(f"{stem:<{width}}  {total:>11}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cells, cols)))
+        lines.append(f"{r.name:<{width}}  {total:>11}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cells, cols)))
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .feedback import markdown_escape
-from .grade import SubmissionResult
+from .scores import ScoreRow
 
 TOP_HINTS = 5
 
@@ -42,24 +42,24 @@ class BatchSummary:
         return sorted((p for p in self.parts if p.lost_by), key=lambda p: -p.lost_by)
 
 
-def summarise(rows: list[tuple[str, SubmissionResult]], part_names: list[str]) -> BatchSummary:
-    rows = sorted(rows, key=lambda r: r[0])
-    graded = [(n, r) for n, r in rows if not r.error]
-    failures = [n for n, r in rows if r.error and r.grader_failed]
-    unreadable = [n for n, r in rows if r.error and not r.grader_failed]
+def summarise(rows: list[ScoreRow], part_names: list[str]) -> BatchSummary:
+    rows = sorted(rows, key=lambda r: r.name)
+    graded = [r for r in rows if not r.error]
+    failures = [r.name for r in rows if r.error and r.grader_failed]
+    unreadable = [r.name for r in rows if r.error and not r.grader_failed]
     parts = []
     for name in part_names:
-        entries = [p for _, r in graded for p in r.parts if p.name == name]
-        points = max([p.points for _, r in rows for p in r.parts if p.name == name] or [0.0])
+        entries = [p for r in graded for p in r.parts if p.name == name]
+        points = max([p.points for r in rows for p in r.parts if p.name == name] or [0.0])
         parts.append(_part(name, points, [p.score for p in entries], sum(p.score < p.points for p in entries)))
-    total = _part("total", max([r.max_score for _, r in rows] or [0.0]), [r.score for _, r in graded],
-                  sum(r.score < r.max_score for _, r in graded))
+    total = _part("total", max([r.max_score for r in rows] or [0.0]), [r.score for r in graded],
+                  sum(r.score < r.max_score for r in graded))
     hints: Counter[tuple[str, str]] = Counter()
-    for _, r in graded:
+    for r in graded:
         hints.update({(p.name, h) for p in r.parts for h in p.hints})
     top = sorted(hints.items(), key=lambda kv: (-kv[1], part_names.index(kv[0][0]) if kv[0][0] in part_names
                                                  else len(part_names), kv[0][1]))[:TOP_HINTS]
-    return BatchSummary(len(rows), [n for n, _ in graded], unreadable, failures, parts, total,
+    return BatchSummary(len(rows), [r.name for r in graded], unreadable, failures, parts, total,
                         [(count, part, hint) for (part, hint), count in top])
 
 
@@ -126,7 +126,7 @@ def summary_markdown(s: BatchSummary, title: str = "Grading summary") -> str:
     return "\n".join(lines)
 
 
-def write_summary(rows: list[tuple[str, SubmissionResult]], part_names: list[str], path: Path,
+def write_summary(rows: list[ScoreRow], part_names: list[str], path: Path,
                   title: str = "Grading summary") -> BatchSummary:
     """Summarise rows, write the Markdown to path, and return the summary (to print)."""
     summary = summarise(rows, part_names)

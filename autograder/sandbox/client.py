@@ -18,14 +18,12 @@ import os
 import select
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from .. import paths
-from . import isolation, wire
+from . import wire
+from .launch import Zygote, folders_to_hide, launch
 
 _SIGNALS = {9: "it was killed (SIGKILL) - out of memory or over a limit?", 24: "it used more than its CPU-time limit",
             6: "it aborted (SIGABRT) - often an allocation that exceeded the memory limit", 11: "it crashed (SIGSEGV)",
@@ -89,13 +87,6 @@ def prepare(parts: list[tuple[dict, list[tuple], float]]) -> Prepared:
                     hidden)
 
 
-def clean_env() -> dict[str, str]:
-    """The zygote's whole environment: nothing from the grader's (no tokens, no paths)."""
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
-            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
-            "CUDA_VISIBLE_DEVICES": os.environ.get("KIT_SANDBOX_CUDA", "")}
-
-
 class WorkerDied(Exception):
     """The zygote stopped answering."""
 
@@ -106,21 +97,35 @@ class Sandbox:
     def __init__(self, slot: int = 0, hide: tuple[str, ...] = ()) -> None:
         """slot: this worker's number (its own unprivileged user); hide: more folders the child must not see."""
         self.slot = slot
-        # A course outside the kit's own folder (course.toml found elsewhere) is covered as well.
-        course = {str(paths.ROOT.resolve()), str(paths.PACKAGE.parent)} if paths.ROOT.resolve() != paths.PACKAGE.parent else set()
-        self.hide = [str(Path(h).resolve()) for h in hide] + sorted(course)
+        self.hide = folders_to_hide(hide)
         self.protections_off: list[str] = []
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
-        self._group: _Group | None = None
+        self._group: Zygote | None = None
         self._ready = False
         self._pending = 0  # "finish" requests whose answer is not read yet
 
     def start(self) -> None:
         """Start the zygote without waiting for it to be ready (see start_group)."""
-        if self._sock is not None and self._proc is not None and self._proc.poll() is None:
-            return
+        if self._sock is not None and (self._proc is None or self._proc.poll() is None):
+            return  # running (an adopted slot's zygote is not ours to poll: a dead one reads as closed)
         start_group([self])
+
+    def adopt(self) -> None:
+        """Take this slot over in a process forked from the one that started the zygote.
+
+        The zygote is the other process's child: this one never waits for it or kills it; should
+        it die, a restart starts a zygote of this process's own.
+        """
+        self._proc, self._group = None, None
+
+    def release(self) -> None:
+        """Close this process's copy of the slot's socket without a word to the zygote: another
+        process (a worker forked from this one) uses the slot."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        self._proc, self._group = None, None
 
     def wait_ready(self) -> None:
         """Block until the worker has started (and probed which protections it has)."""
@@ -217,36 +222,15 @@ class Sandbox:
         self.start()
 
 
-class _Group:
-    """One zygote process and how many Sandboxes (job slots) still use it."""
-
-    def __init__(self, proc: subprocess.Popen, users: int) -> None:
-        self.proc, self.users = proc, users
-
-
-def start_group(sandboxes: list[Sandbox]) -> None:
-    """Start one zygote serving every given sandbox (one control socket and sandbox user each).
-
-    A fresh interpreter, not a fork of ours: its command line names only the kit, its
-    environment is clean_env(), its settings come over the first socket. So nothing of
-    the grader is in its memory, and the batch pays for one torch import, not one a slot.
-    """
-    pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in sandboxes]
-    bootstrap = (f"import sys; sys.path.insert(0, {str(paths.PACKAGE.parent)!r}); "
-                 "from autograder.sandbox import zygote; zygote.main()")
-    debug = None if os.environ.get("KIT_SANDBOX_DEBUG") else subprocess.DEVNULL
-    try:
-        proc = subprocess.Popen([sys.executable, "-I", "-c", bootstrap], stdin=pairs[0][1].fileno(),
-                                stdout=subprocess.DEVNULL, stderr=debug, env=clean_env(), cwd="/")
-        config = {"op": "config", "slots": [int(sb.slot) for sb in sandboxes], "uid_base": isolation.UID_BASE,
-                  "hide": sorted({h for sb in sandboxes for h in sb.hide})}
-        socket.send_fds(pairs[0][0], [json.dumps(config).encode()], [theirs.fileno() for _, theirs in pairs[1:]])
-    finally:
-        for _, theirs in pairs:
-            theirs.close()
-    group = _Group(proc, len(sandboxes))
-    for sb, (ours, _) in zip(sandboxes, pairs):
-        sb._proc, sb._sock, sb._group, sb._ready, sb._pending = proc, ours, group, False, 0
+def start_group(sandboxes: list[Sandbox], zygote: Zygote | None = None) -> None:
+    """Give every sandbox a slot of one zygote: the one given (launched earlier with their slots and
+    folders to hide), or a new one."""
+    if zygote is None:
+        zygote = launch([sb.slot for sb in sandboxes], sorted({h for sb in sandboxes for h in sb.hide}))
+    if len(zygote.sockets) != len(sandboxes):
+        raise ValueError("one sandbox for each of the zygote's slots")
+    for sb, ours in zip(sandboxes, zygote.sockets):
+        sb._proc, sb._sock, sb._group, sb._ready, sb._pending = zygote.proc, ours, zygote, False, 0
 
 
 class _Child:

@@ -1,0 +1,98 @@
+"""Put the results of ``grade --shard K/N`` back together, as one unsharded run would have written them.
+
+Each shard's folder holds its students' folders and a shard.json (shards.py). The merge refuses
+shards that do not make one whole: another assignment, another list of submissions, a shard
+given twice or missing, a student in two shards, a student's folder missing. Only then does it
+copy the students' folders and write grades.csv and the summary from their records.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import KitError
+from . import regrade
+from .results import write_grades
+from .scores import ScoreRow
+from .shards import ShardManifest
+from .summary import BatchSummary, write_summary
+
+
+@dataclass
+class MergeOutcome:
+    assignment: str
+    shards: int
+    rows: list[ScoreRow]
+    part_names: list[str]
+    summary: BatchSummary | None
+
+
+def merge_shards(folders: list[Path], out: Path) -> MergeOutcome:
+    manifests = [ShardManifest.read(f) for f in folders]
+    _check_whole(folders, manifests, out)
+    first = manifests[0]
+    rows = []
+    for folder, manifest in zip(folders, manifests):
+        for name in manifest.names:
+            source = folder / name
+            record = regrade.read_record(source)
+            if record is None:
+                raise KitError(f"shard {manifest.index}/{manifest.count} lists {name} but has no {regrade.RECORD} "
+                               f"for it", path=source)
+            rows.append(record.row(name))
+    out.mkdir(parents=True, exist_ok=True)
+    for folder, manifest in zip(folders, manifests):  # only once every shard has been read
+        for name in manifest.names:
+            target = out / name
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(folder / name, target, symlinks=True)
+    rows.sort(key=lambda r: r.name)
+    write_grades(rows, first.parts, out / "grades.csv")
+    summary = None
+    if len(rows) > 1:
+        summary = write_summary(rows, first.parts, out / "summary.md", f"Grading summary: {first.assignment}")
+    return MergeOutcome(first.assignment, first.count, rows, first.parts, summary)
+
+
+def _check_whole(folders: list[Path], manifests: list[ShardManifest], out: Path) -> None:
+    first, where = manifests[0], folders[0]
+    for folder, m in zip(folders[1:], manifests[1:]):
+        if m.assignment != first.assignment:
+            raise KitError(f"{folder} holds shards of {m.assignment}, {where} of {first.assignment}: merge the "
+                           "shards of one assignment")
+        if m.count != first.count:
+            raise KitError(f"{folder} is shard {m.index}/{m.count}, {where} is {first.index}/{first.count}: "
+                           "every shard of one batch has the same N")
+        if m.listing != first.listing or m.submissions != first.submissions:
+            raise KitError(f"{folder} and {where} were graded from different lists of submissions ({m.submissions} "
+                           f"and {first.submissions}): grade every shard from the same submissions")
+        if m.parts != first.parts:
+            raise KitError(f"{folder} graded the parts {', '.join(m.parts)}, {where} graded {', '.join(first.parts)}")
+    resolved = [f.resolve() for f in folders]
+    if out.resolve() in resolved:
+        raise KitError(f"--out {out} is one of the shards' folders: give a new folder for the merged results")
+    given = Counter(m.index for m in manifests)
+    for index, times in given.items():
+        if times > 1:
+            twice = [str(f) for f, m in zip(folders, manifests) if m.index == index]
+            raise KitError(f"shard {index}/{first.count} is given {times} times: {', '.join(twice)}")
+    missing = [i for i in range(first.count) if i not in given]
+    if missing:
+        raise KitError(f"shard{'s' if len(missing) > 1 else ''} {', '.join(f'{i}/{first.count}' for i in missing)} "
+                       f"{'are' if len(missing) > 1 else 'is'} missing: {len(manifests)} of {first.count} shards given")
+    owner: dict[str, Path] = {}
+    for folder, m in zip(folders, manifests):
+        for name in m.names:
+            if name in owner:
+                raise KitError(f"{name} was graded in two shards, {owner[name]} and {folder}: grade each shard "
+                               "into its own empty folder")
+            owner[name] = folder
+            if not (folder / name).is_dir():
+                raise KitError(f"shard {m.index}/{m.count} lists {name} but has no folder for it", path=folder)
+    if len(owner) != first.submissions:
+        raise KitError(f"the shards hold {len(owner)} of the {first.submissions} submissions listed: some shard "
+                       "was graded with --only, or its folder was changed since")

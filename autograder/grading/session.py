@@ -1,0 +1,194 @@
+"""One grading run over a batch: the single home of `grade`, the Gradescope run and each shard.
+
+``start()`` does, in this order, what must happen before any student's code runs:
+
+1. the sandbox's zygote starts: a fresh interpreter that knows only the folders it must hide
+   (the submissions' and the results'), so nothing the grader reads later is in its memory;
+   its torch import overlaps with the next steps;
+2. the plan: the assignment's checks and hidden cases are read and every expected value computed,
+   once, in this (trusted) process;
+3. the submissions are found, and narrowed by ``--only`` and ``--shard``;
+4. (in ``run()``) the trusted workers are forked, one per sandbox slot: each starts with the plan
+   and the list, grades whole submissions and writes each student's files itself.
+
+The grader's own process then only hands out submission numbers and keeps a ScoreRow of each;
+when all are in, it writes what spans the batch (grades.csv, summary.md, shard.json).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import tqdm as tqdm_module
+from tqdm import tqdm
+
+from ..errors import KitError
+from ..sandbox.launch import Zygote, folders_to_hide, launch
+from .collect import Submission, find_submissions
+from .scores import Graded, ScoreRow
+from .shards import Shard, ShardManifest, listing_digest
+from .workers import WorkerPool
+
+# Nothing above imports torch: the zygote starts first, and its torch import overlaps with ours
+# (task.py, which needs torch, is imported once the zygote is on its way).
+if TYPE_CHECKING:
+    from ..sandbox.client import Sandbox
+    from .summary import BatchSummary
+    from .task import SubmissionTask
+
+# tqdm's monitor is a thread; a worker forked to replace a dead one must come from a process without threads.
+tqdm_module.tqdm.monitor_interval = 0
+
+
+@dataclass(frozen=True)
+class GradingOptions:
+    jobs: int = 1
+    device: str = "cpu"            # where the cases' inputs and expected values live ("cuda": on the GPU)
+    hidden_details: bool = False   # results.json and feedback pages show hidden cases' details (after the due date)
+    only: tuple[str, ...] = ()     # regrade only these submissions (the other results in out stay)
+    parts: tuple[str, ...] = ()    # rerun only these parts, keeping the others from each earlier result
+    shard: Shard | None = None     # grade only this shard's share of the submissions
+    progress: bool = True
+
+    @property
+    def regrading(self) -> bool:
+        """grades.csv lists every result in out, not only this run's."""
+        return bool(self.only or self.parts)
+
+
+@dataclass
+class BatchOutcome:
+    part_names: list[str]
+    rows: list[ScoreRow]                 # this run's, by name
+    failures: list[str]                  # the grader's own failures, one line each
+    batch: list[ScoreRow]                # every result in out now: what grades.csv lists
+    summary: BatchSummary | None         # when the batch has more than one submission
+    notes: list[str] = field(default_factory=list)  # lines for the instructor (regrading decisions)
+
+
+class GradingSession:
+    """Grade a batch: ``with GradingSession(...) as s: s.start(); outcome = s.run()``."""
+
+    def __init__(self, assignment: str, out: Path, options: GradingOptions, *,
+                 inputs: list[Path] | None = None, submissions: list[Submission] | None = None) -> None:
+        """inputs: files and folders as given on the command line; or submissions, found already."""
+        if (inputs is None) == (submissions is None):
+            raise ValueError("give inputs or submissions")
+        self.assignment, self.out, self.options = assignment, out, options
+        self.inputs, self.submissions = inputs, submissions or []
+        self.skipped: list[str] = []        # inputs that are no submission, one line each
+        self.protections_off: list[str] = []
+        self.total = 0                      # submissions found, before --only and --shard
+        self.task: SubmissionTask | None = None
+        self._hide: tuple[str, ...] = ()
+        self._zygote: Zygote | None = None
+        self._sandboxes: list[Sandbox] = []
+
+    def start(self) -> None:
+        """Everything before the first submission, in the order that keeps the sandbox clean."""
+        try:
+            # 1. The zygote: a fresh interpreter told only which folders to hide.
+            if self.options.device == "cuda":  # the children see the grader's GPUs; the zygote never touches them
+                os.environ["KIT_SANDBOX_CUDA"] = os.environ.get("CUDA_VISIBLE_DEVICES", "0")
+            given = self.inputs if self.inputs is not None else [s.folder or s.path for s in self.submissions]
+            self._hide = _outermost({(p if p.is_dir() else p.parent) for p in given} | {self.out})
+            self._zygote = launch(list(range(max(1, self.options.jobs))), folders_to_hide(self._hide))
+            # 2. The plan: checks, hidden cases and every expected value, in this trusted process.
+            from .task import SubmissionTask
+            self.task = SubmissionTask.plan(self.assignment, self.out, self.options)
+            # 3. The submissions.
+            self._find_submissions()
+            self.task.take(self.submissions)
+            # The slots: sandboxes on the zygote's sockets; the first says which protections hold here.
+            from ..sandbox.client import Sandbox, start_group
+            self._sandboxes = [Sandbox(slot=i, hide=self._hide) for i in range(len(self._zygote.sockets))]
+            start_group(self._sandboxes, self._zygote)
+            self._sandboxes[0].wait_ready()
+            self.protections_off = list(self._sandboxes[0].protections_off)
+        except BaseException:
+            self.close()
+            raise
+
+    def _find_submissions(self) -> None:
+        if self.inputs is not None:
+            self.submissions = find_submissions(self.inputs, self.assignment, self.skipped)
+        self._listing = listing_digest([s.name for s in self.submissions])
+        self.total = len(self.submissions)
+        if self.options.only:
+            check_only(list(self.options.only), [s.name for s in self.submissions])
+            self.submissions = [s for s in self.submissions if s.name in self.options.only]
+        if self.options.shard is not None:
+            self.submissions = [s for s in self.submissions if self.options.shard.takes(s.name)]
+
+    def run(self) -> BatchOutcome:
+        """4. The workers, forked now with the plan and the list; the batch's own files once all are in."""
+        from ..sandbox.client import Sandbox
+        rows: list[ScoreRow] = []
+        failures: list[str] = []
+        slots = self._sandboxes[:max(1, min(len(self._sandboxes), len(self.submissions)))]
+        pool = WorkerPool(self.task, slots, self.task.setup, lambda slot: Sandbox(slot=slot, hide=self._hide))
+        bar = tqdm(total=len(self.submissions), unit="sub", file=sys.stderr, dynamic_ncols=True,
+                   disable=not self.options.progress or len(self.submissions) < 2, desc=f"grading {self.assignment}")
+
+        def done(report: Graded) -> None:
+            rows.append(report.row)
+            if report.failure:
+                failures.append(f"{self.submissions[report.index].path}: {report.failure}")
+            bar.update()
+
+        try:
+            pool.run(list(range(len(self.submissions))), done, lambda index, why: done(self.task.lost(index, why)))
+        finally:
+            bar.close()
+        rows.sort(key=lambda r: r.name)
+        batch, summary = self.task.write_batch(rows)
+        if self.options.shard is not None:
+            shard = self.options.shard
+            ShardManifest(self.assignment, shard.index, shard.count, self._listing, self.total,
+                          [r.name for r in batch], self.task.part_names).write(self.out)
+        return BatchOutcome(self.task.part_names, rows, failures, batch, summary, self.task.notes)
+
+    def close(self) -> None:
+        for sandbox in self._sandboxes:
+            sandbox.close()
+        if self._zygote is not None and not self._sandboxes:  # stopped before any sandbox took a slot
+            for sock in self._zygote.sockets:
+                sock.close()
+            self._zygote.proc.wait()
+        self._sandboxes, self._zygote = [], None
+
+    def __enter__(self) -> "GradingSession":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _outermost(folders: set[Path]) -> tuple[str, ...]:
+    """The folders, resolved, without any that lies inside another (covering the outer one covers it)."""
+    resolved = {f.resolve() for f in folders}
+    return tuple(sorted(str(f) for f in resolved if not any(o != f and o in f.parents for o in resolved)))
+
+
+def check_only(only: list[str], names: list[str]) -> None:
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+        raise KitError(f"--only: no submission named {unknown[0]!r} among the submissions given (they are: {shown})")
+
+
+def describe_protections(protections_off: list[str]) -> str | None:
+    """One line for the instructor when the OS did not allow some protection; grading goes on regardless."""
+    if not protections_off:
+        return None
+    return "sandbox: these protections are off on this machine: " + "; ".join(protections_off)
+
+
+def check_out_folder(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise KitError(f"--out {out} is a file, not a folder: give a folder for the results (it is created "
+                       "when missing)")

@@ -1,0 +1,122 @@
+"""The work a grading session does on submissions: the plan, one submission start to finish, the batch's files.
+
+A SubmissionTask is built once in the grader (the plan: checks, hidden cases, every expected
+value and known mistake's output), then forked with the workers, in which it is called once per
+submission: ingest, run in the sandbox, judge, write the student's files, hand back a row.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import answers_page, feedback, regrade  # noqa: F401 (the page writers: imported before the workers fork)
+from .collect import Submission
+from .grade import GradingPlan, SubmissionResult, grade_submission, make_plan, unreadable
+from .results import write_grades, write_submission
+from .scores import Graded, ScoreRow
+from .summary import BatchSummary, write_summary
+
+if TYPE_CHECKING:
+    from ..sandbox.client import Sandbox
+    from .session import GradingOptions
+
+GRADER_FAILED = "the grader failed on this submission; your instructor has been told"
+
+
+class SubmissionTask:
+    """Grade submission number i of a batch and write its files: ``task(i, sandbox) -> Graded``."""
+
+    def __init__(self, assignment: str, out: Path, options: "GradingOptions", plan: GradingPlan) -> None:
+        self.assignment, self.out, self.options, self.plan = assignment, out, options, plan
+        self.submissions: list[Submission] = []
+        self.notes: list[str] = []  # for the instructor: regrading decisions
+        self._earlier: dict[str, SubmissionResult | None] = {}
+        self._partial: GradingPlan | None = None
+
+    @classmethod
+    def plan(cls, assignment: str, out: Path, options: "GradingOptions") -> "SubmissionTask":
+        """Everything that does not depend on a submission, computed once; a KitError for a bad --parts."""
+        import torch
+        torch.set_num_threads(1)  # one thread a worker: the workers are the parallelism (and fork cleanly)
+        task = cls(assignment, out, options, make_plan(assignment).compute_everything())
+        if options.parts:
+            regrade.check_parts(list(options.parts), task.part_names, assignment)
+        return task
+
+    @property
+    def part_names(self) -> list[str]:
+        return [p.spec.name for p in self.plan.parts]
+
+    def take(self, submissions: list[Submission]) -> None:
+        """The batch; for a --parts rerun, each one's earlier result too (read now: the workers inherit them)."""
+        self.submissions = submissions
+        if self.options.parts:
+            self._earlier = {s.name: regrade.read_record(self.out / s.name) for s in submissions}
+            self.notes = [f"{name}: every part graded ({'no earlier result' if r is None else 'it was not graded before'}"
+                          " to keep parts from)" for name, r in sorted(self._earlier.items()) if r is None or r.error]
+
+    def setup(self) -> None:
+        """In each worker, before its first submission: the plan on the batch's device."""
+        if self.options.device != "cpu":
+            from ..devices import require_cuda
+            require_cuda(f"grade --device {self.options.device}")
+            self.plan.to(self.options.device)
+        if self.options.parts:
+            self._partial = self.plan.only(list(self.options.parts))
+
+    def __call__(self, index: int, sandbox: "Sandbox") -> Graded:
+        sub = self.submissions[index]
+        earlier = self._earlier.get(sub.name)
+        partial = self._partial is not None and earlier is not None and not earlier.error
+        result, failure = grade_one(self._partial if partial else self.plan, sub, sandbox)
+        if self.options.parts and earlier is not None:
+            result = regrade.merge_parts(earlier, result, list(self.options.parts), self.part_names)
+        self._write(sub, result)
+        return Graded(index, result.row(sub.name), failure)
+
+    def lost(self, index: int, why: str) -> Graded:
+        """A submission whose worker died, or whose task failed: all zero, and the grader's failure said."""
+        sub = self.submissions[index]
+        failure = f"grader failure: {why}" if not why.startswith("grader failure") else why
+        result = unreadable(self.plan, sub.path, GRADER_FAILED, failure)
+        result.grader_failed = True
+        self._write(sub, result)
+        return Graded(index, result.row(sub.name), failure)
+
+    def _write(self, sub: Submission, result: SubmissionResult) -> None:
+        folder = self.out / sub.name
+        write_submission(result, folder, self.options.hidden_details)
+        regrade.write_record(result, folder)
+
+    def write_batch(self, rows: list[ScoreRow]) -> tuple[list[ScoreRow], BatchSummary | None]:
+        """grades.csv and (for more than one) summary.md: of this run, or of everyone in out when regrading."""
+        batch = rows
+        if self.options.regrading:  # everyone in out, this run's rows replacing what was there
+            fresh = {r.name: r for r in rows}
+            batch = sorted({**{r.name: r for r in regrade.rows_in(self.out, self.part_names)}, **fresh}.values(),
+                           key=lambda r: r.name)
+        self.out.mkdir(parents=True, exist_ok=True)
+        write_grades(batch, self.part_names, self.out / "grades.csv")
+        summary = None
+        if len(batch) > 1:
+            summary = write_summary(batch, self.part_names, self.out / "summary.md",
+                                    f"Grading summary: {self.assignment}")
+        return batch, summary
+
+
+def grade_one(plan: GradingPlan, sub: Submission, sandbox: "Sandbox") -> tuple[SubmissionResult, str | None]:
+    """A submission's result, and the grader's own failure on it (one line) if there was one."""
+    failure = None
+    if sub.problem:  # nothing to run: no sandbox needed
+        result = unreadable(plan, sub.path, sub.problem)
+    else:
+        try:
+            result = grade_submission(plan, sub.path, sandbox)
+        except Exception as e:  # a bug of ours must not cost the rest of the batch
+            failure = "grader failure: " + traceback.format_exception_only(type(e), e)[-1].strip()
+            result = unreadable(plan, sub.path, GRADER_FAILED, failure)
+            result.grader_failed = True
+    result.notes[:0] = [n for n in sub.notes if n not in result.notes]
+    return result, failure

@@ -1,0 +1,186 @@
+"""Trusted worker processes: each grades whole submissions, start to finish, with one sandbox slot.
+
+The grader forks its workers once it holds everything that does not depend on a submission
+(the plan with its expected values, the list of submissions): each worker starts with all of it,
+shared copy-on-write, and the grader's own work per submission is to hand out its number and
+take back a ScoreRow. Ingesting, the sandbox run, judging and writing the student's files all
+happen in the worker, so the grader's serial share stays small and the batch scales with cores.
+
+Workers are the grader's own code: they hold the hidden cases, and they never run a student's
+code themselves (their sandbox slot's children do, forked from a zygote that was never forked
+from the grader). A worker that dies costs the submission it was grading (it gets a grader
+failure) and is replaced; one that cannot start (no CUDA, say) stops the batch with its message.
+
+With one slot there is nothing to parallelise: the same task runs in the grader's own process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import signal
+import sys
+import traceback
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import KitError
+
+if TYPE_CHECKING:
+    from ..sandbox.client import Sandbox
+
+IN_FLIGHT = 2        # submissions queued at a worker: the next is there the moment one is done
+MAX_REPLACEMENTS = 8  # workers that may die in one batch before it stops
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A worker's report that the task itself raised (a bug of ours), for the submission it was on."""
+
+    index: int
+    failure: str
+
+
+Task = Callable[[int, "Sandbox"], Any]      # submission number, the worker's sandbox -> its report
+Setup = Callable[[], None]                # run once in each worker before its first task
+OnDone = Callable[[Any], None]
+OnLost = Callable[[int, str], None]       # submission number, why (the worker running it died)
+
+
+class WorkerPool:
+    """Run task(i, sandbox) for every submission number i, each in one of len(sandboxes) workers."""
+
+    def __init__(self, task: Task, sandboxes: list[Sandbox], setup: Setup,
+                 spare_sandbox: Callable[[int], Sandbox]) -> None:
+        """sandboxes: started slots, one per worker; spare_sandbox(slot): a new, unstarted one for a replacement."""
+        self.task, self.sandboxes, self.setup, self.spare_sandbox = task, sandboxes, setup, spare_sandbox
+        self._workers: list[_Worker] = []
+        self.replaced = 0
+
+    def run(self, indices: list[int], on_done: OnDone, on_lost: OnLost) -> None:
+        if len(self.sandboxes) == 1:
+            self.setup()
+            for i in indices:
+                _deliver(_attempt(self.task, i, self.sandboxes[0]), on_done, on_lost)
+            return
+        self._workers = [self._fork(slot, sb) for slot, sb in enumerate(self.sandboxes)]
+        try:
+            self._dispatch(deque(indices), on_done, on_lost)
+        finally:
+            self.stop()
+
+    def _dispatch(self, waiting: deque[int], on_done: OnDone, on_lost: OnLost) -> None:
+        watched = lambda: [w for w in self._workers if w.jobs or w.broken]  # noqa: E731
+        while waiting or watched():
+            for worker in self._workers:
+                while waiting and not worker.broken and len(worker.jobs) < IN_FLIGHT:
+                    worker.give(waiting)
+            ready = multiprocessing.connection.wait([w.conn for w in watched()])
+            for worker in [w for w in self._workers if w.conn in ready]:
+                try:
+                    message = worker.conn.recv()
+                except (EOFError, OSError):
+                    self._replace(worker, waiting, on_lost)
+                    continue
+                if isinstance(message, _SetupFailed):
+                    raise KitError(message.message)
+                worker.jobs.popleft()
+                _deliver(message, on_done, on_lost)
+
+    def _replace(self, worker: "_Worker", waiting: deque[int], on_lost: OnLost) -> None:
+        """The worker died: the submission it was on is lost, the ones queued behind it go back in line."""
+        worker.process.join(timeout=5)
+        code = worker.process.exitcode
+        if worker.jobs:
+            on_lost(worker.jobs.popleft(), f"the grading worker died (exit code {code}) while grading it")
+        waiting.extendleft(reversed(worker.jobs))
+        self.replaced += 1
+        if self.replaced > MAX_REPLACEMENTS:
+            raise RuntimeError(f"{self.replaced} grading workers died in this batch; the last exit code was {code}")
+        slot = self._workers.index(worker)
+        self._workers[slot] = self._fork(slot, self.spare_sandbox(slot))
+
+    def _fork(self, slot: int, sandbox: Sandbox) -> "_Worker":
+        ours, theirs = multiprocessing.Pipe()
+        others = [sb for sb in self.sandboxes if sb is not sandbox]
+        # What is buffered now would be written twice, once by each process.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        process = multiprocessing.get_context("fork").Process(
+            target=_serve, args=(theirs, self.task, self.setup, sandbox, others), name=f"grading-worker-{slot}",
+            daemon=True)
+        process.start()
+        theirs.close()
+        return _Worker(process, ours)
+
+    def stop(self) -> None:
+        """Tell every worker there is no more work and wait for it (killing one that does not end)."""
+        for worker in self._workers:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+        for worker in self._workers:
+            worker.process.join(timeout=10)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        self._workers = []
+
+
+class _Worker:
+    def __init__(self, process: multiprocessing.process.BaseProcess, conn: Any) -> None:
+        self.process, self.conn = process, conn
+        self.jobs: deque[int] = deque()  # submission numbers sent and not yet answered, in order
+        self.broken = False  # it stopped taking work: what it sent before is read, then it is replaced
+
+    def give(self, waiting: deque[int]) -> None:
+        """Send it the next waiting number (which stays waiting when the worker is gone)."""
+        try:
+            self.conn.send(waiting[0])
+        except OSError:
+            self.broken = True
+            return
+        self.jobs.append(waiting.popleft())
+
+
+@dataclass(frozen=True)
+class _SetupFailed:
+    message: str
+
+
+def _attempt(task: Task, index: int, sandbox: Sandbox) -> Any:
+    try:
+        return task(index, sandbox)
+    except Exception as e:  # a bug of ours in this submission's task: it alone is lost
+        return Failed(index, "grader failure: " + traceback.format_exception_only(type(e), e)[-1].strip())
+
+
+def _deliver(report: Any, on_done: OnDone, on_lost: OnLost) -> None:
+    if isinstance(report, Failed):
+        on_lost(report.index, report.failure)
+    else:
+        on_done(report)
+
+
+def _serve(conn: Any, task: Task, setup: Setup, sandbox: Sandbox, others: list[Sandbox]) -> None:
+    """A worker's life: take over its slot, set up, then grade each number it is sent until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's to handle: it stops the workers
+    for other in others:
+        other.release()
+    sandbox.adopt()
+    try:
+        setup()
+    except KitError as e:
+        conn.send(_SetupFailed(str(e)))
+        return
+    try:
+        while (index := conn.recv()) is not None:
+            conn.send(_attempt(task, index, sandbox))
+    except (EOFError, OSError):
+        pass  # the grader is gone
+    finally:
+        sandbox.close()

@@ -1,0 +1,140 @@
+"""Does grading scale with cores? The grader process's serial share, from CPU time, and what it predicts.
+
+Grades N linear_regression submissions (the mix of grading_throughput.py) with `grade --jobs J`
+for each J given, twice: N/2 and N submissions. From the difference of the two runs (so that
+startup, the same in both, drops out) it prints, per submission:
+
+- the CPU time of the grader's own process while the batch runs (getrusage of that process
+  alone, from the first submission handed out to the last file written, over N) and of every
+  process of the run together (the grader, its workers, the sandbox's zygote and children);
+- the grader's share of it: the serial fraction s of Amdahl's law, since the workers run in
+  parallel and the grader does its part for every submission in turn (startup is fixed: it
+  does not grow with N, and the table shows it in the wall time);
+- the speed-up that s predicts for 16 workers, 1 / (s + (1 - s) / 16), and the wall time it
+  predicts for 10,000 submissions on a 16-core machine;
+- the measured throughput (submissions a second, marginal and overall) for each J, and the
+  N-submission wall time as a ratio to one bare `import torch` measured in the same run;
+- the grader process's peak resident memory (VmHWM).
+
+    python benchmarks/grading_scaling.py [--count 100] [--jobs 1,2] [--no-halves]
+
+With --no-halves only the N run is made (to measure memory at N = 10000, say).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from grading_throughput import ROOT, bare_torch_import, make_submissions  # noqa: E402
+
+# Runs the grade command and, as it exits, writes its own CPU time (in all, and while the batch ran:
+# handing out submissions and taking back rows, after startup) and its peak memory to a file.
+WRAPPER = """
+import atexit, json, os, resource, sys
+from autograder.grading import session
+cpu = lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+during = []
+run = session.GradingSession.run
+def timed_run(self):
+    start = cpu()
+    try:
+        return run(self)
+    finally:
+        during.append(cpu() - start)
+session.GradingSession.run = timed_run
+def report():
+    with open(os.environ["KIT_BENCH_REPORT"], "w") as f:
+        json.dump({"cpu": cpu(), "run_cpu": sum(during),
+                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}, f)
+atexit.register(report)
+from autograder.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@dataclass
+class Run:
+    count: int
+    jobs: int
+    wall: float
+    grader_cpu: float      # the grader process, in all
+    grader_run_cpu: float  # the grader process while the batch ran (after startup)
+    total_cpu: float       # every process of the run
+    grader_peak_mb: float
+
+
+def grade(folder: Path, out: Path, jobs: int, count: int) -> Run:
+    report = out.parent / f"{out.name}.report.json"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", WRAPPER, "grade", "linear_regression", str(folder), "--out", str(out),
+                           "--jobs", str(jobs), "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True, env={**os.environ, "KIT_BENCH_REPORT": str(report)})
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"grade failed: {proc.stderr.strip()[-2000:]}")
+    own = json.loads(report.read_text())
+    total = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return Run(count, jobs, wall, own["cpu"], own["run_cpu"], total, own["peak_mb"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=100)
+    parser.add_argument("--jobs", default="1,2", help="comma-separated worker counts (e.g. 1,2,4,8,16)")
+    parser.add_argument("--no-halves", action="store_true", help="only the N run (no marginal figures)")
+    args = parser.parse_args()
+    jobs_list = [int(j) for j in args.jobs.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="kit-scale-"))
+    try:
+        full, half = work / "full", work / "half"
+        full.mkdir()
+        half.mkdir()
+        make_submissions(full, args.count)
+        for path in sorted(full.iterdir())[:args.count // 2]:
+            shutil.copy(path, half / path.name)
+        baseline = bare_torch_import()
+        print(f"machine: {os.cpu_count()} cores; bare 'import torch': {baseline:.2f} s; {args.count} submissions")
+        print(f"{'jobs':>4}  {'wall N':>8}  {'x import':>8}  {'subs/s':>7}  {'marginal subs/s':>15}  "
+              f"{'grader ms/sub':>13}  {'all ms/sub':>10}  {'serial share':>12}  {'grader peak':>11}")
+        for jobs in jobs_list:
+            n = grade(full, work / f"out-{jobs}-n", jobs, args.count)
+            line = (f"{jobs:>4}  {n.wall:>7.2f}s  {n.wall / baseline:>8.2f}  {n.count / n.wall:>7.1f}  ")
+            if args.no_halves:
+                line += f"{'-':>15}  {n.grader_run_cpu / n.count * 1000:>13.2f}  {n.total_cpu / n.count * 1000:>10.1f}  "
+                line += f"{'-':>12}  {n.grader_peak_mb:>9.0f}MB"
+                print(line, flush=True)
+                continue
+            h = grade(half, work / f"out-{jobs}-h", jobs, args.count // 2)
+            extra = n.count - h.count
+            grader = n.grader_run_cpu / n.count
+            total = (n.total_cpu - h.total_cpu) / extra
+            share = grader / total
+            marginal = extra / (n.wall - h.wall) if n.wall > h.wall else float("inf")
+            line += (f"{marginal:>15.1f}  {grader * 1000:>13.2f}  {total * 1000:>10.1f}  {share:>11.1%}  "
+                     f"{n.grader_peak_mb:>9.0f}MB")
+            print(line, flush=True)
+            if jobs > 1:  # with forked workers the grader's own work is what stays serial
+                speedup = 1 / (share + (1 - share) / 16)
+                predicted = 10_000 * total / speedup
+                print(f"      Amdahl with serial share {share:.2%}: {speedup:.1f}x on 16 workers; 10,000 submissions "
+                      f"in about {predicted:.0f} s of grading on 16 cores (+ startup)")
+        print(f"target on 2 cores: {args.count} in <= 3 x bare import = {3 * baseline * args.count / 100:.2f} s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
