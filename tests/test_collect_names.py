@@ -50,3 +50,12 @@ def test_are_symbolic_links_not_followed_and_noted(tmp_path):
     assert found["trudy"].problem == "trudy is a symbolic link; it was not followed - hand in the file itself"
     assert found["bob"].path.name == "hw.py"
     assert found["bob"].notes == ["not followed: extra.py (a symbolic link; hand in the file itself)"]
+
+
+def test_can_a_submission_not_take_the_name_of_a_file_the_batch_writes(tmp_path):
+    """A student's folder named grades.csv would stop the batch from writing grades.csv."""
+    for name in ("grades.csv.py", "summary.md.ipynb", "SHARD.JSON.py"):
+        put(tmp_path / name, "{}" if name.endswith(".ipynb") else "def f():\n    pass\n")
+    names = sorted(s.name for s in find_submissions([tmp_path]))
+    assert [n.rsplit("-", 1)[0] for n in names] == ["SHARD.JSON", "grades.csv", "summary.md"]
+    assert not {n.lower() for n in names} & {"grades.csv", "summary.md", "shard.json"}

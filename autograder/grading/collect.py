@@ -33,6 +33,8 @@ GRADESCOPE_METADATA = "submission_metadata.yml"
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: the letters and digits of every script, and _
 _MAX_NAME_BYTES = 120
 _SKIPPED_FOLDERS = {"__MACOSX", "__pycache__"}
+# What a batch writes beside the students' folders: no student's folder may take one of these names.
+BATCH_FILES = ("grades.csv", "summary.md", "shard.json")
 
 
 @dataclass
@@ -55,13 +57,15 @@ def safe_name(text: str) -> str:
     Letters and digits of any script are kept (Müller stays Müller); other ASCII characters
     become _ (so "alice smith" and "alice_smith" still clash, and that is an error). Where
     characters outside ASCII had to go (emoji, undecodable bytes) or the name is cut short,
-    a short hash of the whole text is added, so that two such names never meet.
+    a short hash of the whole text is added, so that two such names never meet; so too when the
+    name is one of the files a batch writes beside the students' folders (grades.csv ...).
     """
     text = unicodedata.normalize("NFC", str(text))
     cleaned = _UNSAFE.sub("_", text).lstrip(".")
     lost = any(not c.isascii() for c in "".join(_UNSAFE.findall(text)))
     if len(cleaned.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
         cleaned, lost = cleaned[:40], True
+    lost = lost or cleaned.lower() in BATCH_FILES
     if not lost:
         return cleaned or "submission"
     digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]

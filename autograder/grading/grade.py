@@ -26,7 +26,7 @@ from ..checks.verdict import PartVerdict, Status, score_part, zero_part
 from ..ingest import Ingested, SubmissionError, ingest
 from ..sandbox.client import PartRun, Prepared, Sandbox, prepare
 from ..spec import AssignmentSpec, PartSpec, load_spec
-from .scores import ScoreRow
+from .scores import ScoreRow, Totals
 
 CASE_SETS = ("public", "hidden")
 
@@ -104,7 +104,7 @@ def make_plan(assignment: str, case_sets: tuple[str, ...] = CASE_SETS, device: s
 
 
 @dataclass
-class SubmissionResult:
+class SubmissionResult(Totals):
     path: Path
     parts: list[PartVerdict]
     notes: list[str] = field(default_factory=list)
@@ -112,14 +112,6 @@ class SubmissionResult:
     error: str | None = None     # the submission could not be graded at all ...
     grader_failed: bool = False  # ... because the grader itself failed (ours to fix), not the file
     elapsed: float = 0.0
-
-    @property
-    def score(self) -> float:
-        return round(sum(p.score for p in self.parts), 4)
-
-    @property
-    def max_score(self) -> float:
-        return sum(p.points for p in self.parts)
 
     def row(self, name: str) -> ScoreRow:
         """What the batch keeps of this result once the student's files are written."""

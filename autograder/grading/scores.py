@@ -24,14 +24,10 @@ class PartScore:
         return cls(part.name, float(part.points), float(part.score), tuple(part.hints))
 
 
-@dataclass(frozen=True)
-class ScoreRow:
-    """A submission's name (its results folder and grades.csv row), its parts' scores, and whether it was graded."""
+class Totals:
+    """A submission's total and its most, from its parts (each with a score and points)."""
 
-    name: str
-    parts: tuple[PartScore, ...]
-    error: str | None = None       # not graded at all, and why
-    grader_failed: bool = False    # ... because the grader failed (ours to fix), not the file
+    parts: "tuple[PartScore, ...] | list[PartVerdict]"
 
     @property
     def score(self) -> float:
@@ -40,6 +36,16 @@ class ScoreRow:
     @property
     def max_score(self) -> float:
         return sum(p.points for p in self.parts)
+
+
+@dataclass(frozen=True)
+class ScoreRow(Totals):
+    """A submission's name (its results folder and grades.csv row), its parts' scores, and whether it was graded."""
+
+    name: str
+    parts: tuple[PartScore, ...]
+    error: str | None = None       # not graded at all, and why
+    grader_failed: bool = False    # ... because the grader failed (ours to fix), not the file
 
     @classmethod
     def of(cls, name: str, parts: list[PartVerdict], error: str | None, grader_failed: bool) -> "ScoreRow":

@@ -31,8 +31,8 @@ from ..errors import KitError
 if TYPE_CHECKING:
     from ..sandbox.client import Sandbox
 
-IN_FLIGHT = 2        # submissions queued at a worker: the next is there the moment one is done
-MAX_REPLACEMENTS = 8  # workers that may die in one batch before it stops
+IN_FLIGHT = 2          # submissions queued at a worker: the next is there the moment one is done
+MAX_IDLE_DEATHS = 3    # workers that die before taking any work: something is broken, the batch stops
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class WorkerPool:
         self.task, self.sandboxes, self.setup, self.spare_sandbox = task, sandboxes, setup, spare_sandbox
         self._workers: list[_Worker] = []
         self.replaced = 0
+        self._idle_deaths = 0
 
     def run(self, indices: list[int], on_done: OnDone, on_lost: OnLost) -> None:
         if len(self.sandboxes) == 1:
@@ -68,8 +69,10 @@ class WorkerPool:
         self._workers = [self._fork(slot, sb) for slot, sb in enumerate(self.sandboxes)]
         try:
             self._dispatch(deque(indices), on_done, on_lost)
-        finally:
-            self.stop()
+        except BaseException:  # Ctrl-C, or a worker that could not start: no submission is waited for
+            self.stop(kill=True)
+            raise
+        self.stop()
 
     def _dispatch(self, waiting: deque[int], on_done: OnDone, on_lost: OnLost) -> None:
         watched = lambda: [w for w in self._workers if w.jobs or w.broken]  # noqa: E731
@@ -93,12 +96,15 @@ class WorkerPool:
         """The worker died: the submission it was on is lost, the ones queued behind it go back in line."""
         worker.process.join(timeout=5)
         code = worker.process.exitcode
-        if worker.jobs:
+        if worker.jobs:  # each such death costs one submission, so the batch always gets through
             on_lost(worker.jobs.popleft(), f"the grading worker died (exit code {code}) while grading it")
+        else:
+            self._idle_deaths += 1
+            if self._idle_deaths > MAX_IDLE_DEATHS:
+                raise RuntimeError(f"{self._idle_deaths} grading workers died before taking any work "
+                                   f"(the last with exit code {code})")
         waiting.extendleft(reversed(worker.jobs))
         self.replaced += 1
-        if self.replaced > MAX_REPLACEMENTS:
-            raise RuntimeError(f"{self.replaced} grading workers died in this batch; the last exit code was {code}")
         slot = self._workers.index(worker)
         self._workers[slot] = self._fork(slot, self.spare_sandbox(slot))
 
@@ -115,15 +121,16 @@ class WorkerPool:
         theirs.close()
         return _Worker(process, ours)
 
-    def stop(self) -> None:
-        """Tell every worker there is no more work and wait for it (killing one that does not end)."""
+    def stop(self, kill: bool = False) -> None:
+        """Tell every worker there is no more work and wait for it (killing one that does not end), or kill
+        them all at once."""
         for worker in self._workers:
             try:
                 worker.conn.send(None)
             except OSError:
                 pass
         for worker in self._workers:
-            worker.process.join(timeout=10)
+            worker.process.join(timeout=0 if kill else 10)
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join()
