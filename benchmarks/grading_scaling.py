@@ -4,9 +4,10 @@ Grades N linear_regression submissions (the mix of grading_throughput.py) with `
 for each J given, twice: N/2 and N submissions. From the difference of the two runs (so that
 startup, the same in both, drops out) it prints, per submission:
 
-- the CPU time of the grader's own process while the batch runs (getrusage of that process
-  alone, from the first submission handed out to the last file written, over N) and of every
-  process of the run together (the grader, its workers, the sandbox's zygote and children);
+- the CPU time of the grader's own process in the steps it does for every submission (getrusage
+  of that process alone, over N: handing out numbers and taking back rows, then writing
+  grades.csv and the summary) and of every process of the run together (the grader, its
+  workers, the sandbox's zygote and children);
 - the grader's share of it: the serial fraction s of Amdahl's law, since the workers run in
   parallel and the grader does its part for every submission in turn (startup is fixed: it
   does not grow with N, and the table shows it in the wall time);
@@ -38,21 +39,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from grading_throughput import ROOT, bare_torch_import, make_submissions  # noqa: E402
 
-# Runs the grade command and, as it exits, writes its own CPU time (in all, and while the batch ran:
-# handing out submissions and taking back rows, after startup) and its peak memory to a file.
+# Runs the grade command and, as it exits, writes its own CPU time (in all, and in the steps done
+# for every submission: handing out numbers and taking back rows, then writing grades.csv and the
+# summary from them) and its peak memory to a file.
 WRAPPER = """
 import atexit, json, os, resource, sys
-from autograder.grading import session
+from autograder.grading import task, workers
 cpu = lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
 during = []
-run = session.GradingSession.run
-def timed_run(self):
-    start = cpu()
-    try:
-        return run(self)
-    finally:
-        during.append(cpu() - start)
-session.GradingSession.run = timed_run
+def timed(method):
+    def run(*args, **kwargs):
+        start = cpu()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            during.append(cpu() - start)
+    return run
+workers.WorkerPool.run = timed(workers.WorkerPool.run)
+task.SubmissionTask.write_batch = timed(task.SubmissionTask.write_batch)
 def report():
     with open(os.environ["KIT_BENCH_REPORT"], "w") as f:
         json.dump({"cpu": cpu(), "run_cpu": sum(during),

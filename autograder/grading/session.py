@@ -130,6 +130,8 @@ class GradingSession:
         rows: list[ScoreRow] = []
         failures: list[str] = []
         slots = self._sandboxes[:max(1, min(len(self._sandboxes), len(self.submissions)))]
+        if len(slots) > 1:  # workers will fork: what they would each compute on demand, once here
+            self.task.plan.compute_everything()
         pool = WorkerPool(self.task, slots, self.task.setup, lambda slot: Sandbox(slot=slot, hide=self._hide))
         bar = tqdm(total=len(self.submissions), unit="sub", file=sys.stderr, dynamic_ncols=True,
                    disable=not self.options.progress or len(self.submissions) < 2, desc=f"grading {self.assignment}")

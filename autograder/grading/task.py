@@ -40,7 +40,7 @@ class SubmissionTask:
         """Everything that does not depend on a submission, computed once; a KitError for a bad --parts."""
         import torch
         torch.set_num_threads(1)  # one thread a worker: the workers are the parallelism (and fork cleanly)
-        task = cls(assignment, out, options, make_plan(assignment).compute_everything())
+        task = cls(assignment, out, options, make_plan(assignment))
         if options.parts:
             regrade.check_parts(list(options.parts), task.part_names, assignment)
         return task
