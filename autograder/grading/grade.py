@@ -118,13 +118,12 @@ class SubmissionResult(Totals):
         return ScoreRow.of(name, self.parts, self.error, self.grader_failed)
 
 
-def unreadable(plan_or_spec: GradingPlan | AssignmentSpec, path: Path, message: str,
-               error: str | None = None) -> SubmissionResult:
-    """The all-zero result of a submission that could not be graded (every part carries the message)."""
-    spec = plan_or_spec.spec if isinstance(plan_or_spec, GradingPlan) else plan_or_spec
-    names = [p.spec.name for p in plan_or_spec.parts] if isinstance(plan_or_spec, GradingPlan) else None
-    parts = [zero_part(p.name, p.points, message) for p in spec.parts if names is None or p.name in names]
-    return SubmissionResult(path, parts, error=error or message)
+def unreadable(plan: GradingPlan, path: Path, message: str, error: str | None = None,
+               grader_failed: bool = False) -> SubmissionResult:
+    """The all-zero result of a submission that could not be graded (every part carries the message);
+    grader_failed: because the grader itself failed (error says how), not because of the file."""
+    parts = [zero_part(p.spec.name, p.spec.points, message) for p in plan.parts]
+    return SubmissionResult(path, parts, error=error or message, grader_failed=grader_failed)
 
 
 def grade_submission(plan: GradingPlan, path: Path, sandbox: Sandbox) -> SubmissionResult:

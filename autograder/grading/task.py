@@ -80,8 +80,7 @@ class SubmissionTask:
         """A submission whose worker died, or whose task failed: all zero, and the grader's failure said."""
         sub = self.submissions[index]
         failure = f"grader failure: {why}" if not why.startswith("grader failure") else why
-        result = unreadable(self.plan, sub.path, GRADER_FAILED, failure)
-        result.grader_failed = True
+        result = unreadable(self.plan, sub.path, GRADER_FAILED, failure, grader_failed=True)
         self._write(sub, result)
         return Graded(index, result.row(sub.name), failure)
 
@@ -116,7 +115,6 @@ def grade_one(plan: GradingPlan, sub: Submission, sandbox: "Sandbox") -> tuple[S
             result = grade_submission(plan, sub.path, sandbox)
         except Exception as e:  # a bug of ours must not cost the rest of the batch
             failure = "grader failure: " + traceback.format_exception_only(type(e), e)[-1].strip()
-            result = unreadable(plan, sub.path, GRADER_FAILED, failure)
-            result.grader_failed = True
+            result = unreadable(plan, sub.path, GRADER_FAILED, failure, grader_failed=True)
     result.notes[:0] = [n for n in sub.notes if n not in result.notes]
     return result, failure
