@@ -56,7 +56,8 @@ def did_you_mean(value: object, choices: Sequence[str]) -> str:
     """`` - did you mean 'x'?`` when ``value`` looks like a misspelt choice; else ''."""
     if not isinstance(value, str):
         return ""
-    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    same = [c for c in choices if c.lower() == value.lower()]  # 'n' for 'N': too short for difflib
+    close = same or difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
     return f" - did you mean {close[0]!r}?" if close else ""
 
 
