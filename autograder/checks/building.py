@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from ..errors import ChecksError
 from ..spec import AssignmentSpec, PartSpec, load_spec
-from ..tomlfile import did_you_mean, line_of
+from ..tomlfile import did_you_mean, line_of, line_of_item
 from .loading import checks_path, failure, line_in, load_checks, shown
 from .parts import Case, Part, build_case, describe
 from .values import Call
@@ -95,7 +95,7 @@ class _CaseWhere:
         return f"[{self.table}] {self.part}[{self.index}]" + (f" ({self.label})" if self.label else "")
 
     def cases_line(self) -> int | None:
-        return line_of(self.cases_file.read_text(encoding="utf-8"), self.table, self.part)
+        return line_of_item(self.cases_file.read_text(encoding="utf-8"), self.table, self.part, self.index)
 
     def key_error(self, message: str) -> ChecksError:
         return ChecksError(message, path=shown(self.cases_file), line=self.cases_line())
