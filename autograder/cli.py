@@ -40,6 +40,17 @@ def _cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .course import load_course
+    from .scaffold import new_assignment
+    made = new_assignment(args.id, title=args.title, due=args.due, timezone=load_course().timezone)
+    for path in made.written:
+        print(f"wrote {_rel(path)}")
+    print(f"next: '{_prog()} release {made.id}' builds its notebook and starter code, "
+          f"'{_prog()} validate {made.id}' proves it works; docs/authoring.md says how to add parts")
+    return 0
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from .checks import report
     from .grading.grade import grade_submission, make_plan
@@ -192,6 +203,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
     p.add_argument("--check", action="store_true", help="write nothing; fail if a committed generated file is stale")
     p.set_defaults(run=_cmd_release)
+
+    p = sub.add_parser("new", help="start a new assignment: assignments/ID/ and solutions/ID.py with one "
+                                   "example part that release and validate pass (see docs/authoring.md)")
+    p.add_argument("id", metavar="ID", help="lowercase letters, digits and underscores, e.g. ridge_regression")
+    p.add_argument("--title", help='default: the id as words, e.g. "Ridge regression"')
+    p.add_argument("--due", metavar="DATE",
+                   help="YYYY-MM-DD (23:59 in course.toml's time zone) or an ISO date-time with its UTC offset; "
+                        "default: four weeks from today")
+    p.set_defaults(run=_cmd_new)
 
     p = sub.add_parser("check", help="run the public checks on a local .py or .ipynb")
     p.add_argument("assignment", metavar="ASSIGNMENT")

@@ -48,3 +48,7 @@ class LeakError(KitError):
 
 class SpecError(KitError):
     """An assignment's spec.toml or cases.toml is missing a key or has a bad value."""
+
+
+class ChecksError(KitError):
+    """An assignment's checks.py disagrees with its spec or cases, or fails on a case."""

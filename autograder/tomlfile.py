@@ -52,11 +52,43 @@ def line_of(text: str, table: str = "", key: str | None = None, nth: int = 0) ->
     return header_line
 
 
+def line_of_item(text: str, table: str, key: str, index: int) -> int | None:
+    """The line where entry ``index`` of the list ``key = [...]`` in ``[table]`` starts (a list of
+    inline tables, one a line or several), else the key's own line."""
+    start = line_of(text, table, key)
+    if start is None:
+        return None
+    lines = text.splitlines()
+    depth, seen, quote = 0, -1, ""
+    for number in range(start, len(lines) + 1):
+        line = lines[number - 1]
+        column = line.index("=") + 1 if number == start else 0
+        for char in line[column:]:
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char == "#":
+                break
+            elif char in "[{":
+                depth += 1
+                if depth == 2:
+                    seen += 1
+                    if seen == index:
+                        return number
+            elif char in "]}":
+                depth -= 1
+                if depth == 0:
+                    return start
+    return start
+
+
 def did_you_mean(value: object, choices: Sequence[str]) -> str:
     """`` - did you mean 'x'?`` when ``value`` looks like a misspelt choice; else ''."""
     if not isinstance(value, str):
         return ""
-    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    same = [c for c in choices if c.lower() == value.lower()]  # 'n' for 'N': too short for difflib
+    close = same or difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
     return f" - did you mean {close[0]!r}?" if close else ""
 
 

@@ -1,4 +1,4 @@
-"""A TA's mistakes in spec.toml and cases.toml: one line naming the file, its line and the key,
+"""A TA's mistakes in spec.toml, cases.toml and checks.py: one line naming the file, its line and the key,
 saying what to write instead (did-you-mean for a misspelt name), and exit status 2 from the CLI."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from autograder import cli, paths
-from autograder.errors import SpecError
+from autograder.checks.building import check_assignment
+from autograder.errors import ChecksError, SpecError
 from autograder.spec import load_spec
 
 FIXTURE = Path(__file__).parent / "fixtures" / "release"
@@ -80,12 +81,6 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("file, old, new, message", MISTAKES, ids=[m[3].split(": ", 1)[1][:40] for m in MISTAKES])
-def test_is_an_authoring_mistake_one_line_naming_file_line_and_key(kit, file, old, new, message):
-    edit(kit, file, old, new)
-    with pytest.raises(SpecError) as info:
-        load_spec("toy")
-    assert str(info.value) == message
 
 
 def test_is_a_part_with_no_cases_at_all_named(kit):
@@ -115,3 +110,160 @@ def test_does_the_cli_print_the_mistake_on_one_line_and_exit_2(kit, monkeypatch,
     assert err == (f'error: {SPEC}:16: part "predict" (parts[0]): points = "four" is not a number: '
                    "write a number of points, e.g. points = 4\n")
     assert not (kit / "toy.zip").exists()
+
+
+# --- checks.py against spec.toml and cases.toml (autograder/checks/building.py) ---------------
+
+CHECKS = "assignments/toy/checks.py"
+MSE_CASE = 'mse_loss = [{N = 4, dtype = "float64"}]'
+
+
+def rename_part(kit: Path, old: str, new: str) -> None:
+    """The part renamed in spec.toml and cases.toml alike (checks.py keeps the old name)."""
+    for file in ("spec.toml", "cases.toml"):
+        path = kit / "assignments" / "toy" / file
+        path.write_text(path.read_text().replace(old, new))
+
+
+@pytest.mark.parametrize("name, did_you_mean", [("mse_los", " - did you mean 'mse_loss'?"), ("mean_error", "")])
+def test_is_a_part_missing_from_checks_named_with_did_you_mean_when_close(kit, name, did_you_mean):
+    rename_part(kit, "mse_loss", name)
+    with pytest.raises(ChecksError) as info:
+        check_assignment("toy")
+    assert str(info.value) == (
+        f"{SPEC}:19: part '{name}' has no Part in checks.py's PARTS{did_you_mean} (PARTS has: predict, mse_loss): "
+        f'add Part("{name}", make_inputs, reference) to {CHECKS} or write the part\'s name as it is there')
+
+
+CHECKS_MISTAKES = [
+    ("cases.toml", "predict = [{N = 4, D = 3", "predict = [{n = 4, D = 3",
+     f"{CASES}:5: [public.cases] predict[0] has key 'n', which the input generator of part 'predict', "
+     f"make_predict_inputs ({CHECKS}:10), does not take - did you mean 'N'? (it takes: dtype, N, D)"),
+    ("cases.toml", MSE_CASE, 'mse_loss = [{N = 4, dtype = "float64", scale = 2.0}]',
+     f"{CASES}:6: [public.cases] mse_loss[0] has key 'scale', which the input generator of part 'mse_loss', "
+     f"make_mse_inputs ({CHECKS}:14), does not take (it takes: dtype, N)"),
+    ("checks.py", "def make_mse_inputs(g, dtype=torch.float64, N=4):", "def make_mse_inputs(g, dtype, N, scale):",
+     f"{CASES}:6: [public.cases] mse_loss[0] has no key 'scale', which the input generator of part 'mse_loss', "
+     f"make_mse_inputs ({CHECKS}:14), needs: write scale = ... in the case, or give scale a default value there"),
+    ("checks.py", "def make_mse_inputs(g, dtype=torch.float64, N=4):", "def make_mse_inputs(g, dtype=torch.float64, N=4:",
+     f"{CHECKS}:14: syntax error: invalid syntax in 'def make_mse_inputs(g, dtype=torch.float64, N=4:': "
+     "checks.py must be valid Python"),
+    ("checks.py", "return torch.addmv(b.expand(X.shape[0]), X, w)", "return torhc.addmv(b.expand(X.shape[0]), X, w)",
+     f"{CHECKS}:19: the reference of part 'predict' failed on [public.cases] predict[0] (float64 N=4 D=3): "
+     f"NameError: name 'torhc' is not defined - did you mean 'torch'? (the case is at {CASES}:5)"),
+    ("checks.py", "return Call(randn(g, (N,), dtype), randn(g, (N,), dtype))",
+     "return Call(randn(g, (N,), dtype), randn(g, (N + 1,), dtype))",
+     f"{CHECKS}:24: the reference of part 'mse_loss' failed on [public.cases] mse_loss[0] (float64 N=4): "
+     "RuntimeError: The size of tensor a (4) must match the size of tensor b (5) at non-singleton dimension 0 "
+     f"(the case is at {CASES}:6)"),
+    ("checks.py", "return Call(randn(g, (N, D), dtype)", "return Call(randn(g, (N, D), dtpye)",
+     f"{CHECKS}:11: the input generator of part 'predict' failed on [public.cases] predict[0] (float64 N=4 D=3): "
+     f"NameError: name 'dtpye' is not defined - did you mean 'dtype'? (the case is at {CASES}:5)"),
+    ("checks.py", "return Call(randn(g, (N,), dtype), randn(g, (N,), dtype))",
+     "return randn(g, (N,), dtype), randn(g, (N,), dtype)",
+     f"{CHECKS}:14: the input generator of part 'mse_loss' returned a tuple for [public.cases] mse_loss[0] "
+     "(float64 N=4): return Call(arg, ...) (from autograder.checks.values import Call)"),
+    ("checks.py", "import torch.nn.functional as F", "import torch.nn.functional as F\nx = undefined_name",
+     f"{CHECKS}:4: loading checks.py failed: NameError: name 'undefined_name' is not defined"),
+    ("checks.py", "PARTS = {p.name: p for p in [", "PARTS = {p.name.upper(): p for p in [",
+     f"{CHECKS}: PARTS['PREDICT'] is the Part named 'predict': a part's key and its name must be the same, "
+     'e.g. PARTS = {p.name: p for p in [Part("predict", make_inputs, reference), ...]}'),
+    ("checks.py", "PARTS = {p.name: p for p in [", "PART = {p.name: p for p in [",
+     f"{CHECKS}: checks.py must define PARTS, a dict from part name to Part, but has no PARTS: write "
+     'PARTS = {p.name: p for p in [Part("predict", make_inputs, reference), ...]} '
+     "(from autograder.checks.parts import Part)"),
+]
+
+
+
+
+@pytest.mark.parametrize("file, old, new, message", MISTAKES + CHECKS_MISTAKES,
+                         ids=[m[3].split(": ", 1)[1][:40] for m in MISTAKES + CHECKS_MISTAKES])
+def test_is_an_authoring_mistake_one_line_naming_file_line_and_what_to_write(kit, file, old, new, message):
+    edit(kit, file, old, new)
+    with pytest.raises(SpecError if (file, old, new, message) in MISTAKES else ChecksError) as info:
+        check_assignment("toy")  # loads the spec first, then the checks, then builds every case
+    assert str(info.value) == message
+
+
+def test_is_a_hidden_case_named_as_hidden(kit):
+    edit(kit, "cases.toml", 'mse_loss = [{N = 1000, dtype = "float32"}]', 'mse_loss = [{N = 1000, dtype = "float32", M = 1}]')
+    with pytest.raises(ChecksError, match=r"^assignments/toy/cases.toml:13: \[hidden.cases\] mse_loss\[0\] has key 'M'"):
+        check_assignment("toy")
+
+
+def test_is_a_case_of_a_list_over_several_lines_named_at_its_own_line(kit):
+    edit(kit, "cases.toml", 'predict = [{N = 4, D = 3, dtype = "float64"}, {N = 257, D = 31, dtype = "float32"}]',
+         'predict = [\n    {N = 4, D = 3, dtype = "float64"},  # {[\n    {N = 257, D = 31, dtype = "float32", K = 2},\n]')
+    with pytest.raises(ChecksError) as info:
+        check_assignment("toy")
+    assert str(info.value) == (f"{CASES}:14: [hidden.cases] predict[1] has key 'K', which the input generator of "
+                               f"part 'predict', make_predict_inputs ({CHECKS}:10), does not take (it takes: dtype, N, D)")
+
+
+def test_does_the_fixed_checks_file_load_again_in_the_same_process(kit):
+    edit(kit, "checks.py", "PARTS = {p.name: p for p in [", "PART = {p.name: p for p in [")
+    with pytest.raises(ChecksError):
+        check_assignment("toy")
+    edit(kit, "checks.py", "PART = {p.name: p for p in [", "PARTS = {p.name: p for p in [ ")  # another size
+    check_assignment("toy")
+
+
+def _generated(kit: Path) -> list[str]:
+    return sorted(p.relative_to(kit).as_posix() for folder in ("starter_code", "notebooks", "dist")
+                  for p in (kit / folder).rglob("*") if p.is_file())
+
+
+def test_does_release_stop_on_a_syntax_error_in_checks_writing_nothing(kit, monkeypatch, capsys):
+    edit(kit, "checks.py", "def make_mse_inputs(g, dtype=torch.float64, N=4):",
+         "def make_mse_inputs(g, dtype=torch.float64, N=4:")
+    monkeypatch.chdir(kit)
+    assert cli.main(["release"]) == 2
+    assert capsys.readouterr().err == (f"error: {CHECKS}:14: syntax error: invalid syntax in "
+                                       "'def make_mse_inputs(g, dtype=torch.float64, N=4:': checks.py must be valid Python\n")
+    assert _generated(kit) == [] and not (kit / "docs").exists()
+
+
+def test_does_release_stop_on_a_hidden_case_the_checks_cannot_build_writing_nothing(kit, monkeypatch, capsys):
+    edit(kit, "cases.toml", 'mse_loss = [{N = 1000, dtype = "float32"}]', 'mse_loss = [{N = 1000, dtype = "float32", M = 1}]')
+    monkeypatch.chdir(kit)
+    assert cli.main(["release", "toy"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {CASES}:13: [hidden.cases] mse_loss[0] has key 'M'")
+    assert _generated(kit) == []
+
+
+def test_does_gradescope_stop_on_a_part_missing_from_checks_writing_nothing(kit, monkeypatch, capsys):
+    rename_part(kit, "mse_loss", "mse_los")
+    monkeypatch.chdir(kit)
+    assert cli.main(["gradescope", "toy", "--out", str(kit / "toy.zip")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {SPEC}:19: part 'mse_los' has no Part in checks.py's PARTS - did you mean") \
+        and err.count("\n") == 1
+    assert not (kit / "toy.zip").exists()
+
+
+def test_does_gradescope_stop_on_a_syntax_error_in_checks_writing_nothing(kit, monkeypatch, capsys):
+    edit(kit, "checks.py", "PARTS = {", "PARTS = {{")
+    monkeypatch.chdir(kit)
+    assert cli.main(["gradescope", "toy", "--out", str(kit / "toy.zip")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {CHECKS}:22: syntax error: ")
+    assert not (kit / "toy.zip").exists()
+
+
+def test_does_validate_fail_a_part_with_no_hidden_cases_saying_so(kit, monkeypatch, capsys):
+    edit(kit, "cases.toml", 'mse_loss = [{N = 1000, dtype = "float32"}]', "")
+    monkeypatch.chdir(kit)
+    assert cli.main(["validate", "toy", "--skip-notebooks"]) == 2
+    assert capsys.readouterr().err == (f"error: {CASES}:11: part 'mse_loss' has no hidden cases, so grading would "
+                                       "not test it: add mse_loss = [{ ... }] to [hidden.cases]\n")
+
+
+def test_does_grading_name_a_broken_reference_not_an_internal_error(kit, monkeypatch, capsys, tmp_path):
+    edit(kit, "checks.py", "return torch.addmv(b.expand(X.shape[0]), X, w)", "return torch.addmv(b, X, ww)")
+    student = tmp_path / "ann.py"
+    student.write_text("def predict(X, w, b):\n    return X @ w + b\n")
+    monkeypatch.chdir(kit)
+    assert cli.main(["check", "toy", str(student)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {CHECKS}:19: the reference of part 'predict' failed on [public.cases] predict[0] (float64 N=4 D=3): "
+        f"NameError: name 'ww' is not defined - did you mean 'w'? (the case is at {CASES}:5)\n")

@@ -1,44 +1,101 @@
-"""Import an assignment's checks (assignments/<id>/checks.py) as a module, with clear errors."""
+"""Import an assignment's checks (assignments/<id>/checks.py) as a module, with clear errors.
+
+Every way the import can fail is a one-line ChecksError naming checks.py and its line.
+The module is cached per file version, so an edited checks.py is read again.
+"""
 
 from __future__ import annotations
 
+import builtins
 import functools
 import importlib.util
 import sys
+import traceback
 import types
 from pathlib import Path
 
 from .. import paths
-from ..errors import KitError
+from ..errors import ChecksError
+from ..tomlfile import did_you_mean
 from .parts import Part
+
+PARTS_EXAMPLE = 'PARTS = {p.name: p for p in [Part("predict", make_inputs, reference), ...]}'
 
 
 def checks_path(assignment: str) -> Path:
     return paths.assignment_dir(assignment) / "checks.py"
 
 
-@functools.lru_cache(maxsize=None)
+def shown(path: Path) -> str:
+    """``path`` relative to the course root when inside it (for messages)."""
+    try:
+        return Path(path).resolve().relative_to(paths.ROOT.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def load_checks(assignment: str) -> types.ModuleType:
     """The module of assignments/<id>/checks.py, whose PARTS maps each part name to its Part."""
     path = checks_path(assignment)
-    if not path.is_file():
-        raise KitError(f"assignment {assignment!r} has no checks yet", path=path)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ChecksError(f"assignment {assignment!r} has no checks yet: write checks.py with {PARTS_EXAMPLE}",
+                          path=shown(path)) from None
+    return _load(assignment, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=None)
+def _load(assignment: str, file: str, mtime_ns: int, size: int) -> types.ModuleType:
+    path = Path(file)
     name = f"kit_checks_{assignment}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+    sys.modules[name] = module  # dataclasses and pickling look a module up by name
     try:
         spec.loader.exec_module(module)
     except SyntaxError as e:
         sys.modules.pop(name, None)
-        raise KitError(f"syntax error: {e.msg}", path=path, line=e.lineno) from None
+        text = f" in {e.text.strip()!r}" if e.text and e.text.strip() else ""
+        raise ChecksError(f"syntax error: {e.msg}{text}: checks.py must be valid Python", path=shown(path),
+                          line=e.lineno) from None
     except Exception as e:
         sys.modules.pop(name, None)
-        line = next((f.lineno for f in reversed(__import__("traceback").extract_tb(e.__traceback__))
-                     if Path(f.filename) == path), None)
-        raise KitError(f"loading failed: {type(e).__name__}: {e}", path=path, line=line) from None
+        raise ChecksError(f"loading checks.py failed: {failure(e)}", path=shown(path),
+                          line=line_in(e, path)) from None
+    _check_parts(module, path)
+    return module
+
+
+def _check_parts(module: types.ModuleType, path: Path) -> None:
     parts = getattr(module, "PARTS", None)
     if not isinstance(parts, dict) or not all(isinstance(p, Part) for p in parts.values()):
-        raise KitError("checks.py must define PARTS, a dict from part name to Part "
-                       "(from autograder.checks.parts import Part)", path=path)
-    return module
+        found = "no PARTS" if parts is None else f"PARTS is a {type(parts).__name__}"
+        raise ChecksError(f"checks.py must define PARTS, a dict from part name to Part, but has {found}: write "
+                          f"{PARTS_EXAMPLE} (from autograder.checks.parts import Part)", path=shown(path))
+    for key, part in parts.items():
+        if key != part.name:
+            raise ChecksError(f"PARTS[{key!r}] is the Part named {part.name!r}: a part's key and its name must "
+                              f"be the same, e.g. {PARTS_EXAMPLE}", path=shown(path))
+
+
+def line_in(error: BaseException, path: Path) -> int | None:
+    """The line of ``path`` nearest to where ``error`` was raised (None when it never ran there)."""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if Path(frame.filename) == path:
+            return frame.lineno
+    return None
+
+
+def failure(error: BaseException) -> str:
+    """``Type: first line of the message``, with a did-you-mean for an unknown name (from the names
+    the failing line could see)."""
+    lines = [ln.strip() for ln in str(error).splitlines() if ln.strip()]
+    text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    tb = error.__traceback__
+    if isinstance(error, NameError) and getattr(error, "name", None) and tb is not None:
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        seen = (*tb.tb_frame.f_locals, *tb.tb_frame.f_globals, *dir(builtins))
+        text += did_you_mean(error.name, [n for n in seen if not n.startswith("__")])
+    return text

@@ -122,17 +122,24 @@ def describe(descriptor: dict[str, Any]) -> str:
     return " ".join(bits)
 
 
+def generator_arguments(descriptor: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments a case table gives the part's input generator ('label' is only a label)."""
+    params = {k: v for k, v in descriptor.items() if k != "label"}
+    if "dtype" in params:
+        params["dtype"] = DTYPES[params["dtype"]]
+    return params
+
+
+def build_case(part: Part, index: int, descriptor: dict[str, Any], seed: int, hidden: bool = False) -> Case:
+    """Case ``index`` of a part from its case table and the set's seed."""
+    g = torch.Generator().manual_seed(case_seed(seed, part.name, index))
+    call = part.make_inputs(g, **generator_arguments(descriptor))
+    return Case(part, index, describe(descriptor), call, descriptor, hidden)
+
+
 def build_cases(part: Part, descriptors: list[dict[str, Any]], seed: int, hidden: bool = False) -> list[Case]:
     """The cases of one part from its case tables and the set's seed."""
-    cases = []
-    for index, descriptor in enumerate(descriptors):
-        g = torch.Generator().manual_seed(case_seed(seed, part.name, index))
-        params = {k: v for k, v in descriptor.items() if k != "label"}
-        if "dtype" in params:
-            params["dtype"] = DTYPES[params["dtype"]]
-        call = part.make_inputs(g, **params)
-        cases.append(Case(part, index, describe(descriptor), call, descriptor, hidden))
-    return cases
+    return [build_case(part, index, descriptor, seed, hidden) for index, descriptor in enumerate(descriptors)]
 
 
 def training_calls(args: tuple, kwargs: dict[str, Any], seed: int | None, other_seed: int | None = None) -> Call:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import paths
+from ..checks.building import check_assignment
 from ..errors import KitError, LeakError
 from ..release.leaks import Leak, Secrets, find_leak, load_secrets
 from ..release.markers import split_lines
@@ -57,7 +58,7 @@ def zip_members(assignment: str) -> dict[str, bytes]:
         members[name] = _read(PACKAGE.parent / name)  # the kit's pins, beside its package
     for path in sorted(PACKAGE.rglob("*")):
         rel = path.relative_to(PACKAGE.parent)
-        if path.is_file() and not _is_build_debris(rel):
+        if path.is_file() and not _not_for_grading(rel):
             members[rel.as_posix()] = path.read_bytes()
     for name in ASSIGNMENT_FILES:
         members[f"assignments/{assignment}/{name}"] = _read(folder / name)
@@ -71,9 +72,11 @@ def _read(path: Path) -> bytes:
         raise KitError("the Gradescope zip needs this file, which does not exist", path=_display(path)) from None
 
 
-def _is_build_debris(rel: Path) -> bool:
-    """Caches and editor leftovers: nothing grading reads, and they would make rebuilds differ."""
-    return any(part == "__pycache__" or part.startswith(".") for part in rel.parts) or rel.suffix in (".pyc", ".pyo")
+def _not_for_grading(rel: Path) -> bool:
+    """Caches and editor leftovers: nothing grading reads, and they would make rebuilds differ. And the
+    templates of ``new``, which grading never reads (their example solution would be refused as a leak)."""
+    return (any(part == "__pycache__" or part.startswith(".") for part in rel.parts)
+            or rel.suffix in (".pyc", ".pyo") or rel.parts[:2] == ("autograder", "templates"))
 
 
 def _display(path: Path) -> str:
@@ -138,9 +141,11 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
 
 
 def build_gradescope_zip(assignment: str, out: Path) -> GradescopeZip:
-    """Write the autograder zip of ``assignment`` to ``out``; nothing is written on a leak."""
+    """Write the autograder zip of ``assignment`` to ``out``; nothing is written on a leak or when
+    the checks do not load or a case does not build."""
     if out.suffix != ".zip":
         raise KitError(f"the output must be a .zip file, not {str(out)!r}")
+    check_assignment(assignment)  # the checks load and every case builds, or nothing is written
     members = zip_members(assignment)
     refuse_solution_code(members, assignment)
     data = zip_bytes(members)

@@ -20,7 +20,8 @@ from ..checks.compare import Tolerance
 from ..checks.drivers import driver_functions
 from ..checks.judging import Outcome, judge_case
 from ..checks.loading import load_checks
-from ..checks.parts import Case, Part, build_cases
+from ..checks.building import expected_value, part_cases, part_of
+from ..checks.parts import Case, Part
 from ..checks.values import map_tensors
 from ..checks.verdict import PartVerdict, Status, score_part, zero_part
 from ..ingest import Ingested, SubmissionError, ingest
@@ -93,13 +94,9 @@ def make_plan(assignment: str, case_sets: tuple[str, ...] = CASE_SETS, device: s
     checks = load_checks(assignment)
     planned = []
     for part_spec in spec.parts:
-        part = checks.PARTS[part_spec.name]
-        cases = []
-        for set_name in case_sets:
-            case_set = getattr(spec, set_name)
-            cases += build_cases(part, case_set.cases.get(part_spec.name, []), case_set.seed,
-                                 hidden=set_name == "hidden")
-        planned.append(PlannedPart(part_spec, part, cases, [case.expected() for case in cases]))
+        part = part_of(spec, checks, part_spec)
+        cases = [case for set_name in case_sets for case in part_cases(spec, part_spec, part, set_name)]
+        planned.append(PlannedPart(part_spec, part, cases, [expected_value(spec, case) for case in cases]))
     return GradingPlan(spec, checks, planned).to(device)
 
 

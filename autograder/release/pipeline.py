@@ -1,6 +1,7 @@
 """Release: build every generated file of the chosen assignments, refuse leaks, write what changed.
 
-For each assignment, in order: build the starter, the student notebook, the solution notebook
+For each assignment, in order: load its spec, cases and checks and build every case with its
+expected value (checks/building.py); build the starter, the student notebook, the solution notebook
 and the reference module (``expected_outputs``); scan every student-facing one for leaks;
 only when all assignments built cleanly, compare with what is on disk and write the files
 whose content differs. So a failure anywhere writes nothing, and a second run writes nothing.
@@ -14,6 +15,7 @@ from pathlib import Path
 import nbformat
 
 from .. import paths
+from ..checks.building import check_assignment
 from ..errors import KitError
 from . import rules_doc
 from .leaks import scan_for_leaks, scan_notebook_for_leaks
@@ -64,11 +66,13 @@ def _refuse_leaks(src: AssignmentSources, student_facing: dict[Path, str]) -> No
 
 
 def expected_outputs(assignment: str, github_base: str | None = None) -> dict[Path, str]:
-    """Every generated file of ``assignment`` -> its exact content; LeakError on a leak.
+    """Every generated file of ``assignment`` -> its exact content; LeakError on a leak, and
+    SpecError or ChecksError when spec, cases and checks disagree or a case cannot be built.
 
     ``github_base`` (OWNER/REPO/blob/BRANCH) defaults to course.toml's github location."""
     github_base = github_base or course_github_base()
     src = load_sources(assignment)
+    check_assignment(assignment)  # every case built, every expected value computed: a broken checks.py stops here
     starter = build_starter(assignment, src)
     student_nb = notebook_to_json(build_notebook(assignment, variant="student", github_base=github_base))
     solution_nb = notebook_to_json(build_notebook(assignment, variant="solution", github_base=github_base))

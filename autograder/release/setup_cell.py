@@ -15,7 +15,7 @@ from typing import Any
 from ..checks import storable
 from ..checks.drivers import driver_functions
 from ..checks.loading import load_checks
-from ..checks.parts import build_cases
+from ..checks.building import expected_value, part_cases, part_of
 from ..errors import KitError
 from ..spec import load_spec
 
@@ -97,12 +97,9 @@ def public_case_data(assignment: str) -> dict[str, Any]:
     checks = load_checks(assignment)
     parts = {}
     for part_spec in spec.parts:
-        part = checks.PARTS.get(part_spec.name)
-        if part is None:
-            raise KitError(f"part {part_spec.name!r} of spec.toml has no Part in checks.py",
-                           path=spec.directory / "checks.py")
+        part = part_of(spec, checks, part_spec)
         cases = []
-        for case in build_cases(part, spec.public.cases.get(part_spec.name, []), spec.public.seed):
+        for case in part_cases(spec, part_spec, part, "public"):
             tol = part_spec.tolerances[case.dtype]
             mistakes = []
             for m in case.mistake_outputs():
@@ -111,7 +108,7 @@ def public_case_data(assignment: str) -> dict[str, Any]:
                 except Exception:  # this mistake does not apply to this case
                     mistakes.append([m.hint, None])
             cases.append({"label": case.label, "tol": [tol.atol, tol.rtol], "args": case.call.args,
-                          "kwargs": case.call.kwargs, "extra": case.call.extra, "expected": case.expected(),
+                          "kwargs": case.call.kwargs, "extra": case.call.extra, "expected": expected_value(spec, case),
                           "mistakes": mistakes})
         parts[part_spec.name] = {"driver": part.driver, "functions": driver_functions(part.driver),
                                  "judge": part.judge.to_data(), "cases": cases}

@@ -1,0 +1,153 @@
+"""Build an assignment's cases and expected values from spec.toml, cases.toml and checks.py.
+
+Where those three files disagree, or checks.py fails on a case, the error is one line naming
+the file and the line (the part in spec.toml, the case in cases.toml, the failing line of
+checks.py) and saying what to write instead, never a KeyError or TypeError from inside.
+``check_assignment`` runs all of it, for release and gradescope to call before they write.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import types
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import ChecksError
+from ..spec import AssignmentSpec, PartSpec, load_spec
+from ..tomlfile import did_you_mean, line_of, line_of_item
+from .loading import checks_path, failure, line_in, load_checks, shown
+from .parts import Case, Part, build_case, describe
+from .values import Call
+
+CASE_SETS = ("public", "hidden")
+
+
+def part_of(spec: AssignmentSpec, checks: types.ModuleType, part_spec: PartSpec) -> Part:
+    """The Part of checks.py for a part of spec.toml; ChecksError at the spec's line when there is none."""
+    part = checks.PARTS.get(part_spec.name)
+    if part is not None:
+        return part
+    name, defined = part_spec.name, list(checks.PARTS)
+    spec_file = spec.directory / "spec.toml"
+    index = [p.name for p in spec.parts].index(name)
+    line = line_of(spec_file.read_text(encoding="utf-8"), "parts", "name", index)
+    raise ChecksError(f"part {name!r} has no Part in checks.py's PARTS{did_you_mean(name, defined)} "
+                      f"(PARTS has: {', '.join(defined) or 'nothing'}): add Part(\"{name}\", make_inputs, reference) "
+                      f"to {shown(checks_path(spec.id))} or write the part's name as it is there",
+                      path=shown(spec_file), line=line)
+
+
+def part_cases(spec: AssignmentSpec, part_spec: PartSpec, part: Part, set_name: str) -> list[Case]:
+    """The cases of one part in one set ("public" or "hidden"), each built by the part's input generator."""
+    case_set = getattr(spec, set_name)
+    cases = []
+    for index, descriptor in enumerate(case_set.cases.get(part_spec.name, [])):
+        where = _CaseWhere(spec, set_name, part_spec.name, index, descriptor)
+        _check_keys(where, part.make_inputs)
+        try:
+            case = build_case(part, index, descriptor, case_set.seed, hidden=set_name == "hidden")
+        except Exception as e:
+            raise where.failed("input generator", e) from None
+        if not isinstance(case.call, Call):
+            raise ChecksError(f"the input generator of part {part_spec.name!r} returned a "
+                              f"{type(case.call).__name__} for {where}: return Call(arg, ...) "
+                              "(from autograder.checks.values import Call)",
+                              path=shown(checks_path(spec.id)), line=_first_line(part.make_inputs))
+        cases.append(case)
+    return cases
+
+
+def expected_value(spec: AssignmentSpec, case: Case) -> Any:
+    """The reference's value for one case; ChecksError at the failing line of checks.py."""
+    try:
+        return case.expected()
+    except Exception as e:
+        where = _CaseWhere(spec, "hidden" if case.hidden else "public", case.part.name, case.index, case.descriptor)
+        raise where.failed("reference", e) from None
+
+
+def check_assignment(assignment: str) -> None:
+    """Load spec, cases and checks, build every case of every part and compute its expected value:
+    the first disagreement or failure is a one-line error (SpecError or ChecksError)."""
+    spec = load_spec(assignment)
+    checks = load_checks(assignment)
+    for part_spec in spec.parts:
+        part = part_of(spec, checks, part_spec)
+        for set_name in CASE_SETS:
+            for case in part_cases(spec, part_spec, part, set_name):
+                expected_value(spec, case)
+
+
+class _CaseWhere:
+    """One case as a TA wrote it, for messages: ``[hidden.cases] predict[2] (float32 N=1)`` and its line."""
+
+    def __init__(self, spec: AssignmentSpec, set_name: str, part: str, index: int,
+                 descriptor: dict[str, Any]) -> None:
+        self.spec, self.part, self.index = spec, part, index
+        self.table = f"{set_name}.cases"
+        self.label = describe(descriptor)
+        self.descriptor = descriptor
+        self.cases_file = spec.directory / "cases.toml"
+
+    def __str__(self) -> str:
+        return f"[{self.table}] {self.part}[{self.index}]" + (f" ({self.label})" if self.label else "")
+
+    def cases_line(self) -> int | None:
+        return line_of_item(self.cases_file.read_text(encoding="utf-8"), self.table, self.part, self.index)
+
+    def key_error(self, message: str) -> ChecksError:
+        return ChecksError(message, path=shown(self.cases_file), line=self.cases_line())
+
+    def failed(self, what: str, error: Exception) -> ChecksError:
+        """``checks.py:LINE: the reference of part 'p' failed on [public.cases] p[0] (...): Type: message``."""
+        path = checks_path(self.spec.id)
+        # Where checks.py was running when it failed; else (a torch function given as the reference
+        # itself) where the part is declared.
+        line = line_in(error, path.resolve()) or _part_line(path, self.part)
+        return ChecksError(f"the {what} of part {self.part!r} failed on {self}: {failure(error)} "
+                           f"(the case is at {shown(self.cases_file)}:{self.cases_line()})",
+                           path=shown(path), line=line)
+
+
+def _part_line(checks_file: Path, part: str) -> int | None:
+    """The line of checks.py that starts ``Part("part", ...)``."""
+    declared = re.compile(rf"""\bPart\(\s*["']{re.escape(part)}["']""")
+    for number, line in enumerate(checks_file.read_text(encoding="utf-8").splitlines(), start=1):
+        if declared.search(line):
+            return number
+    return None
+
+
+def _check_keys(where: _CaseWhere, make_inputs: Callable[..., Any]) -> None:
+    """A case's keys against the generator's parameters, before it is called (a TypeError there
+    would name neither the case nor the key)."""
+    try:
+        params = list(inspect.signature(make_inputs).parameters.values())[1:]  # the first is the generator
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return
+    named = [p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    takes = [p.name for p in named]
+    generator = f"{_name(make_inputs)} ({shown(checks_path(where.spec.id))}:{_first_line(make_inputs)})"
+    for key in where.descriptor:
+        if key != "label" and key not in takes:
+            raise where.key_error(f"[{where.table}] {where.part}[{where.index}] has key {key!r}, which the input "
+                                  f"generator of part {where.part!r}, {generator}, does not take"
+                                  f"{did_you_mean(key, takes)} (it takes: {', '.join(takes) or 'no keys'})")
+    for p in named:
+        if p.default is p.empty and p.name not in where.descriptor:
+            raise where.key_error(f"[{where.table}] {where.part}[{where.index}] has no key {p.name!r}, which the "
+                                  f"input generator of part {where.part!r}, {generator}, needs: write "
+                                  f"{p.name} = ... in the case, or give {p.name} a default value there")
+
+
+def _name(function: Callable[..., Any]) -> str:
+    return getattr(function, "__name__", type(function).__name__)
+
+
+def _first_line(function: Callable[..., Any]) -> int | None:
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    return code.co_firstlineno if code is not None else None
