@@ -40,6 +40,9 @@ class SubmissionTask:
         """Everything that does not depend on a submission, computed once; a KitError for a bad --parts."""
         import torch
         torch.set_num_threads(1)  # one thread a worker: the workers are the parallelism (and fork cleanly)
+        if options.device == "cuda":  # said before the batch starts; each worker checks again as it moves the plan
+            from ..devices import require_cuda
+            require_cuda("grade --device cuda", before_fork=True)
         task = cls(assignment, out, options, make_plan(assignment))
         if options.parts:
             regrade.check_parts(list(options.parts), task.part_names, assignment)
