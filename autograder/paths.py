@@ -8,8 +8,9 @@ these names at call time (``paths.ROOT``), so tests can point them at a temporar
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from pathlib import Path
+
+from .tomlfile import tomllib
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .errors import KitError
+
+# Python 3.10 (Gradescope's Ubuntu 22.04 image) has no tomllib: its backport tomli is the same parser.
+# paths and the gradebook read TOML with this name too. (novermin: vermin, which checks that grading
+# runs on 3.10, does not know the fallback.)
+try:
+    import tomllib  # novermin
+except ImportError:
+    import tomli as tomllib
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
 

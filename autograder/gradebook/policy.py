@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 import zoneinfo
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -25,6 +24,7 @@ from typing import Any
 
 from .. import paths
 from ..errors import KitError
+from ..tomlfile import tomllib
 
 PENALTIES = ("points", "multiplicative", "cap")
 

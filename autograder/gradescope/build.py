@@ -3,9 +3,10 @@
 At the zip's root: ``setup.sh`` (Gradescope runs it once when it builds the image) and
 ``run_autograder`` (run for every submission), then exactly what ``python -m autograder grade``
 needs: the ``autograder/`` package, ``assignments/<id>/`` (spec.toml, cases.toml, checks.py)
-and the pinned requirements. No reference solution: the grader compares with torch, never
-with solutions/, so neither solutions/ nor a starter or a notebook goes in, and the finished
-zip is scanned for solution-region lines before it is written.
+and the pinned requirements of grading alone (requirements-grading.txt; setup.sh installs torch
+as a CPU build). No reference solution: the grader compares with torch, never with solutions/,
+so neither solutions/ nor a starter or a notebook goes in, and the finished zip is scanned for
+solution-region lines before it is written.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from ..spec import load_spec
 
 TEMPLATES = Path(__file__).resolve().parent
 PACKAGE = paths.PACKAGE  # the kit itself, wherever the course is
-REQUIREMENT_FILES = ("requirements.txt",)             # pinned; setup.sh installs each of them
+# Pinned, and only what grading imports (no notebook, plotting or similarity tools): setup.sh installs it.
+REQUIREMENT_FILES = ("requirements-grading.txt",)
 ASSIGNMENT_FILES = ("spec.toml", "cases.toml", "checks.py")  # what grading reads (not notebook.py)
 EXECUTABLES = ("setup.sh", "run_autograder")
 # Never in the zip, whatever else changes: reference code and the student-facing builds.
