@@ -124,10 +124,10 @@ def describe(descriptor: dict[str, Any]) -> str:
 
 def generator_arguments(descriptor: dict[str, Any]) -> dict[str, Any]:
     """The keyword arguments a case table gives the part's input generator ('label' is only a label)."""
-    params = {k: v for k, v in descriptor.items() if k != "label"}
-    if "dtype" in params:
-        params["dtype"] = DTYPES[params["dtype"]]
-    return params
+    arguments = {k: v for k, v in descriptor.items() if k != "label"}
+    if "dtype" in arguments:
+        arguments["dtype"] = DTYPES[arguments["dtype"]]
+    return arguments
 
 
 def build_case(part: Part, index: int, descriptor: dict[str, Any], seed: int, hidden: bool = False) -> Case:
