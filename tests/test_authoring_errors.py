@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from autograder import cli, paths
-from autograder.checks.building import check_assignment
+from autograder.assignment import load_assignment
+from autograder.checks.building import check_assignment as build_every_case
 from autograder.errors import ChecksError, SpecError
 from autograder.spec import load_spec
 
@@ -27,6 +28,11 @@ def kit(tmp_path, monkeypatch) -> Path:
         monkeypatch.setattr(paths, name, getattr(paths, name))  # so that use_course is undone
     paths.use_course(root)
     return root
+
+
+def check_assignment(assignment: str) -> None:
+    """Load the assignment (spec, cases, checks, solution, notebook cross-checked), then build every case."""
+    build_every_case(load_assignment(assignment))
 
 
 def edit(kit: Path, file: str, old: str, new: str) -> None:
@@ -99,7 +105,7 @@ def test_does_a_part_without_public_cases_but_with_hidden_ones_load(kit):
 
 def test_do_the_course_assignments_load_without_a_complaint():
     for assignment in paths.assignment_ids():
-        assert load_spec(assignment).total_points > 0
+        assert load_assignment(assignment).spec.total_points > 0
 
 
 def test_does_the_cli_print_the_mistake_on_one_line_and_exit_2(kit, monkeypatch, capsys):

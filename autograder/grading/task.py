@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import answers_page, feedback, regrade  # noqa: F401 (the page writers: imported before the workers fork)
 from .collect import Submission
+from ..assignment import load_assignment
 from .grade import GradingPlan, SubmissionResult, grade_submission, make_plan, unreadable
 from .results import write_grades, write_submission
 from .scores import Graded, ScoreRow
@@ -40,7 +41,7 @@ class SubmissionTask:
         """Everything that does not depend on a submission, computed once; a KitError for a bad --parts."""
         import torch
         torch.set_num_threads(1)  # one thread a worker: the workers are the parallelism (and fork cleanly)
-        task = cls(assignment, out, options, make_plan(assignment))
+        task = cls(assignment, out, options, make_plan(load_assignment(assignment)))
         if options.parts:
             regrade.check_parts(list(options.parts), task.part_names, assignment)
         return task
