@@ -29,6 +29,22 @@ def lr_plan():
 
 
 @pytest.fixture
+def toy_course(tmp_path, monkeypatch) -> Path:
+    """A course holding one assignment, 'toy' (tests/fixtures/release), that autograder.paths points at
+    (restored afterwards)."""
+    import shutil
+
+    from autograder import paths
+    root = tmp_path / "course"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "release", root)
+    (root / "course.toml").write_text('github = "https://github.com/teacher/dl-kit/blob/main"\n')
+    for name in ("ROOT", "ASSIGNMENTS", "SOLUTIONS", "STARTER_CODE", "NOTEBOOKS", "DIST"):
+        monkeypatch.setattr(paths, name, getattr(paths, name))  # so that use_course is undone
+    paths.use_course(root)
+    return root
+
+
+@pytest.fixture
 def write(tmp_path):
     """write(name, text) -> path of a new file in a temporary folder."""
     def _write(name: str, text: str) -> Path:

@@ -11,26 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cli, paths
+from autograder import cli
 from autograder.assignment import load_assignment
 from autograder.errors import ChecksError, KitError
 
-FIXTURE = Path(__file__).parent / "fixtures" / "release"
-PATH_NAMES = ("ROOT", "ASSIGNMENTS", "SOLUTIONS", "STARTER_CODE", "NOTEBOOKS", "DIST")
 SOURCES = ("spec.toml", "cases.toml", "checks.py", "notebook.py", "toy.py")
 
 
 @pytest.fixture
-def kit(tmp_path, monkeypatch) -> Path:
-    """A course with one assignment, 'toy', that autograder.paths points at (restored afterwards)."""
-    root = tmp_path / "course"
-    shutil.copytree(FIXTURE, root)
-    (root / "course.toml").write_text('github = "https://github.com/teacher/dl-kit/blob/main"\n')
-    for name in PATH_NAMES:
-        monkeypatch.setattr(paths, name, getattr(paths, name))  # so that use_course is undone
-    paths.use_course(root)
-    monkeypatch.chdir(root)
-    return root
+def kit(toy_course: Path, monkeypatch) -> Path:
+    """The toy course (conftest.py), the working directory."""
+    monkeypatch.chdir(toy_course)
+    return toy_course
 
 
 def edit(path: Path, old: str, new: str) -> None:

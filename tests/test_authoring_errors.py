@@ -3,7 +3,6 @@ saying what to write instead (did-you-mean for a misspelt name), and exit status
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,20 +13,10 @@ from autograder.checks.building import check_assignment as build_every_case
 from autograder.errors import ChecksError, SpecError
 from autograder.spec import load_spec
 
-FIXTURE = Path(__file__).parent / "fixtures" / "release"
-PATH_NAMES = ("ROOT", "ASSIGNMENTS", "SOLUTIONS", "STARTER_CODE", "NOTEBOOKS", "DIST")
-
 
 @pytest.fixture
-def kit(tmp_path, monkeypatch) -> Path:
-    """A course with one assignment, 'toy', that autograder.paths points at (restored afterwards)."""
-    root = tmp_path / "course"
-    shutil.copytree(FIXTURE, root)
-    (root / "course.toml").write_text('github = "https://github.com/teacher/dl-kit/blob/main"\n')
-    for name in PATH_NAMES:
-        monkeypatch.setattr(paths, name, getattr(paths, name))  # so that use_course is undone
-    paths.use_course(root)
-    return root
+def kit(toy_course: Path) -> Path:
+    return toy_course
 
 
 def check_assignment(assignment: str) -> None:

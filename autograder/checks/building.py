@@ -13,7 +13,6 @@ from __future__ import annotations
 import inspect
 import re
 import types
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ChecksError
