@@ -52,14 +52,16 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from .assignment import load_assignment
     from .checks import report
     from .grading.grade import grade_submission, make_plan
     from .sandbox.client import Sandbox
     path = Path(args.file)
     if not path.is_file():
         raise KitError(f"no such file: {path}")
+    assignment = load_assignment(args.assignment)
     with Sandbox(hide=(str(path.resolve().parent),)) as sandbox:
-        plan = make_plan(args.assignment, case_sets=("public",))
+        plan = make_plan(assignment, case_sets=("public",))
         result = grade_submission(plan, path, sandbox)
     if result.error:
         print(result.error)
@@ -133,16 +135,18 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from .assignment import load_assignment
     from .validate import validate
+    if args.device == "cuda":
+        from .devices import require_cuda
+        require_cuda("validate --device cuda")
+    # Every one loaded (and cross-checked) first: a mistake in any of them stops before a long run.
+    assignments = [load_assignment(a) for a in args.assignments or paths.assignment_ids()]
     if args.device is not None:
         from .validate_device import device_table
-        if args.device == "cuda":
-            from .devices import require_cuda
-            require_cuda("validate --device cuda")
-        return 0 if device_table(args.assignments or paths.assignment_ids(), args.device,
-                                 notebooks=not args.skip_notebooks) else 1
+        return 0 if device_table(assignments, args.device, notebooks=not args.skip_notebooks) else 1
     ok = True
-    for assignment in args.assignments or paths.assignment_ids():
+    for assignment in assignments:
         ok &= validate(assignment, notebooks=not args.skip_notebooks)
     return 0 if ok else 1
 
@@ -167,8 +171,9 @@ def _cmd_gradebook(args: argparse.Namespace) -> int:
 
 
 def _cmd_gradescope(args: argparse.Namespace) -> int:
+    from .assignment import load_assignment
     from .gradescope.build import build_gradescope_zip
-    built = build_gradescope_zip(args.assignment, Path(args.out))
+    built = build_gradescope_zip(load_assignment(args.assignment), Path(args.out))
     print(f"wrote {_rel(built.path)}: {len(built.names)} files, {built.size:,} bytes, no solution code")
     print("upload it as the assignment's autograder (Gradescope: Configure Autograder, zip file upload)")
     return 0

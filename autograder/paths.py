@@ -54,7 +54,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def _due_or_none(assignment: str) -> dt.datetime | None:
-    """The spec's due date for ordering only; load_spec reports what is wrong with it."""
+    """The spec's due date for ordering only; load_assignment reports what is wrong with it."""
     try:
         with (ASSIGNMENTS / assignment / "spec.toml").open("rb") as f:
             due = tomllib.load(f).get("due")
@@ -78,3 +78,18 @@ def starter_file(assignment: str) -> Path:
 
 def notebook_file(assignment: str) -> Path:
     return NOTEBOOKS / f"{assignment}.ipynb"
+
+
+def notebook_source_file(assignment: str) -> Path:
+    return ASSIGNMENTS / assignment / "notebook.py"
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the course root when it is inside it (for messages), else as given."""
+    path = Path(path)
+    for candidate, root in ((path, ROOT), (path.resolve(), ROOT.resolve())):
+        try:
+            return candidate.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return str(path)

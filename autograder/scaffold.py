@@ -44,7 +44,7 @@ def check_id(assignment: str) -> None:
                        "starting with a letter, e.g. ridge_regression")
     for path in (paths.assignment_dir(assignment), paths.solution_file(assignment)):
         if path.exists():
-            raise KitError(f"{_shown(path)} already exists: choose another id, or remove it to start over")
+            raise KitError(f"{paths.shown(path)} already exists: choose another id, or remove it to start over")
 
 
 def due_date(text: str | None, timezone: str, today: dt.date | None = None) -> dt.datetime:
@@ -95,10 +95,3 @@ def _toml_text(title: str) -> str:
     if any(c in title for c in '"\\\n'):
         raise KitError(f"--title {title!r}: write a title without double quotes, backslashes or line breaks")
     return title
-
-
-def _shown(path: Path) -> str:
-    try:
-        return path.relative_to(paths.ROOT).as_posix()
-    except ValueError:
-        return str(path)

@@ -52,6 +52,8 @@ class AssignmentSpec:
     public: CaseSet
     hidden: CaseSet
     directory: Path = field(compare=False)
+    spec_text: str = field(default="", compare=False, repr=False)   # spec.toml as read (for messages, the zip)
+    cases_text: str = field(default="", compare=False, repr=False)  # cases.toml as read
 
     @property
     def total_points(self) -> float:
@@ -64,19 +66,11 @@ class AssignmentSpec:
         raise KitError(f"assignment {self.id!r} has no graded part named {name!r}")
 
 
-def _shown(path: Path) -> str:
-    """``path`` relative to the course root when inside it (for messages)."""
-    try:
-        return path.relative_to(paths.ROOT).as_posix()
-    except ValueError:
-        return str(path)
-
-
 class _File:
     """One TOML file being checked: raises SpecError naming it and the line of a key."""
 
     def __init__(self, path: Path) -> None:
-        self.shown = _shown(path)
+        self.shown = paths.shown(path)
         self.raw, self.text = read_toml(path, self.shown, SpecError)
 
     def error(self, message: str, table: str = "", key: str | None = None, nth: int = 0) -> SpecError:
@@ -190,7 +184,9 @@ def _check_every_part_has_cases(f: _File, public: CaseSet, hidden: CaseSet, part
 
 
 def load_spec(assignment: str) -> AssignmentSpec:
-    """Load and validate one assignment's spec.toml and cases.toml; SpecError naming file, line and key."""
+    """Load and validate one assignment's spec.toml and cases.toml; SpecError naming file, line and key.
+
+    Commands take the whole assignment from autograder.assignment.load_assignment, which calls this."""
     directory = paths.assignment_dir(assignment)
     if not (directory / "spec.toml").is_file():
         raise KitError(f"unknown assignment {assignment!r} (known: {', '.join(paths.assignment_ids())})")
@@ -242,5 +238,5 @@ def load_spec(assignment: str) -> AssignmentSpec:
     public = _case_set(c, c.raw.get("public"), "public", names)
     hidden = _case_set(c, c.raw.get("hidden"), "hidden", names)
     _check_every_part_has_cases(c, public, hidden, names)
-    return AssignmentSpec(id=assignment, title=raw["title"], due=due, parts=parts,
-                          public=public, hidden=hidden, directory=directory)
+    return AssignmentSpec(id=assignment, title=raw["title"], due=due, parts=parts, public=public, hidden=hidden,
+                          directory=directory, spec_text=f.text, cases_text=c.text)

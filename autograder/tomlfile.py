@@ -28,7 +28,8 @@ _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
 def read_toml(path: Path, shown: str, error: type[KitError] = KitError) -> tuple[dict[str, Any], str]:
     """(the parsed table, the text); ``error`` naming ``shown`` when missing or not TOML."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8", newline="") as f:  # as written: the Gradescope zip copies it
+            text = f.read()
     except FileNotFoundError:
         raise error("file not found", path=shown) from None
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import paths
+from .assignment import Assignment
 from .errors import KitError
 
 NOTEBOOK_TIMEOUT_S = 600
@@ -35,8 +36,8 @@ def _step(name: str, fn: Callable[[], str]) -> bool:
     return True
 
 
-def validate(assignment: str, notebooks: bool = True) -> bool:
-    """Run every check for one assignment, printing a line each; True when all pass."""
+def validate(assignment: Assignment, notebooks: bool = True) -> bool:
+    """Run every check for one (loaded) assignment, printing a line each; True when all pass."""
     from .checks import report
     from .checks.verdict import Status
     from .grading.grade import grade_submission, make_plan
@@ -44,10 +45,12 @@ def validate(assignment: str, notebooks: bool = True) -> bool:
     from .release.pipeline import release
     from .sandbox.client import Sandbox
 
+    solution, _ = assignment.release_sources("validate")
+    name = assignment.id
     with Sandbox() as sandbox, tempfile.TemporaryDirectory(prefix="kit-validate-") as tmp:
         plan = make_plan(assignment)
-        print(f"validate {assignment}")
-        reference_nb = Path(tmp) / f"{assignment}_solution.ipynb"
+        print(f"validate {name}")
+        reference_nb = Path(tmp) / f"{name}_solution.ipynb"
         reference_nb.write_text(notebook_to_json(build_notebook(assignment, variant="solution",
                                                                 github_base="validate/validate/blob/main")))
 
@@ -62,7 +65,7 @@ def validate(assignment: str, notebooks: bool = True) -> bool:
             return run
 
         def zero_marks() -> str:
-            result = grade_submission(plan, paths.starter_file(assignment), sandbox)
+            result = grade_submission(plan, paths.starter_file(name), sandbox)
             if result.error:
                 raise ValidationFailure(result.error)
             bad = [p for p in result.parts
@@ -72,19 +75,19 @@ def validate(assignment: str, notebooks: bool = True) -> bool:
                                         + "\n".join(report.part_report(bad[0], show_hidden=True)))
             return f"0/{result.max_score:g}, every part 'not implemented yet'"
 
-        ok = _step("reference solution scores full marks", full_marks(paths.solution_file(assignment)))
+        ok = _step("reference solution scores full marks", full_marks(solution.path))
         ok &= _step("reference notebook scores full marks", full_marks(reference_nb))
         ok &= _step("starter code scores 0 without crashing", zero_marks)
-    ok &= _step("generated files up to date, no leaks", lambda: _release_check(assignment, release))
+    ok &= _step("generated files up to date, no leaks", lambda: _release_check(name, release))
     if notebooks:
         ok &= _step("reference notebook executes top to bottom", lambda: _run_reference(assignment, build_notebook))
-        ok &= _step("student notebook stops at its first stub", lambda: _run_student(assignment))
-    print(f"validate {assignment}: {'passed' if ok else 'FAILED'}")
+        ok &= _step("student notebook stops at its first stub", lambda: _run_student(name))
+    print(f"validate {name}: {'passed' if ok else 'FAILED'}")
     return ok
 
 
 def _release_check(assignment: str, release: Callable) -> str:
-    result = release([assignment], check_only=True)
+    result = release([assignment], check_only=True)  # the same loaded Assignment: load_assignment caches it
     if result.stale:
         raise ValidationFailure("stale: " + ", ".join(str(p) for p in result.stale) +
                                 " - run 'python -m autograder release' and commit the result")
@@ -98,7 +101,7 @@ def _execute(nb, cwd: str):
     return client.execute()
 
 
-def _run_reference(assignment: str, build_notebook: Callable) -> str:
+def _run_reference(assignment: Assignment, build_notebook: Callable) -> str:
     import nbclient
     nb = build_notebook(assignment, variant="solution", github_base="validate/validate/blob/main")
     with tempfile.TemporaryDirectory(prefix="kit-nb-") as cwd:

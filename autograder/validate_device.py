@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
-from . import paths
+from .assignment import Assignment
 
 
 @dataclass
@@ -34,7 +34,7 @@ def device_name(device: str) -> str:
     return f"cpu, torch {torch.__version__}"
 
 
-def public_on_device(assignment: str, device: str) -> tuple[str, bool]:
+def public_on_device(assignment: Assignment, device: str) -> tuple[str, bool]:
     """Every part's public cases, moved to device, run on the reference solution through check()'s code."""
     from .checks.public import run_part
     from .release.setup_cell import public_case_data
@@ -53,29 +53,30 @@ def public_on_device(assignment: str, device: str) -> tuple[str, bool]:
     return text, not failures
 
 
-def _solution_namespace(assignment: str) -> dict:
+def _solution_namespace(assignment: Assignment) -> dict:
     """The reference solution as a module's globals (its functions' source stays readable for the rule scan)."""
     import importlib.util
-    spec = importlib.util.spec_from_file_location(f"kit_reference_{assignment}", paths.solution_file(assignment))
+    solution, _ = assignment.release_sources("validate")
+    spec = importlib.util.spec_from_file_location(f"kit_reference_{assignment.id}", solution.path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return vars(module)
 
 
-def graded_on_device(assignment: str, device: str) -> tuple[str, bool]:
+def graded_on_device(assignment: Assignment, device: str) -> tuple[str, bool]:
     from .grading.grade import grade_submission, make_plan
     from .sandbox.client import Sandbox
     if device == "cuda":
         os.environ.setdefault("KIT_SANDBOX_CUDA", os.environ.get("CUDA_VISIBLE_DEVICES", "0"))
     with Sandbox() as sandbox:
         plan = make_plan(assignment, device=device)
-        result = grade_submission(plan, paths.solution_file(assignment), sandbox)
+        result = grade_submission(plan, assignment.release_sources("validate")[0].path, sandbox)
     lost = [p.name for p in result.parts if not p.full_marks]
     text = f"{result.score:g}/{result.max_score:g}" + (f" (lost: {', '.join(lost)})" if lost else "")
     return text, not lost and not result.error
 
 
-def notebook_on_device(assignment: str) -> tuple[str, bool]:
+def notebook_on_device(assignment: Assignment) -> tuple[str, bool]:
     import nbclient
     from .release.notebook import build_notebook
     from .validate import _execute
@@ -89,14 +90,14 @@ def notebook_on_device(assignment: str) -> tuple[str, bool]:
     return f"ok {time.perf_counter() - start:.1f} s", True
 
 
-def device_table(assignments: list[str], device: str, notebooks: bool = True) -> bool:
+def device_table(assignments: list[Assignment], device: str, notebooks: bool = True) -> bool:
     """Print the table; True when every cell of it is ok."""
     rows = []
     for assignment in assignments:
         nb_text, nb_ok = notebook_on_device(assignment) if notebooks else ("skipped", True)
         public_text, public_ok = public_on_device(assignment, device)
         graded_text, graded_ok = graded_on_device(assignment, device)
-        rows.append(DeviceRow(assignment, nb_text, public_text, graded_text, nb_ok and public_ok and graded_ok))
+        rows.append(DeviceRow(assignment.id, nb_text, public_text, graded_text, nb_ok and public_ok and graded_ok))
     print(f"device: {device_name(device)}")
     headers = ("assignment", "reference notebook", "check() on the device", "grader, all cases on the device")
     table = [headers] + [(r.assignment, r.notebook, r.public, r.graded) for r in rows]

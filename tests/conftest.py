@@ -23,8 +23,25 @@ def sandbox():
 
 @pytest.fixture(scope="session")
 def lr_plan():
+    from autograder.assignment import load_assignment
     from autograder.grading.grade import make_plan
-    return make_plan("linear_regression")
+    return make_plan(load_assignment("linear_regression"))
+
+
+@pytest.fixture
+def toy_course(tmp_path, monkeypatch) -> Path:
+    """A course holding one assignment, 'toy' (tests/fixtures/release), that autograder.paths points at
+    (restored afterwards)."""
+    import shutil
+
+    from autograder import paths
+    root = tmp_path / "course"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "release", root)
+    (root / "course.toml").write_text('github = "https://github.com/teacher/dl-kit/blob/main"\n')
+    for name in ("ROOT", "ASSIGNMENTS", "SOLUTIONS", "STARTER_CODE", "NOTEBOOKS", "DIST"):
+        monkeypatch.setattr(paths, name, getattr(paths, name))  # so that use_course is undone
+    paths.use_course(root)
+    return root
 
 
 @pytest.fixture
@@ -66,15 +83,15 @@ def run_part(assignment: str, name: str, impl: dict, fallback=None, limit: int =
     impl maps function names to the code under test; other names come from fallback
     (usually the reference solution module).
     """
+    from autograder.assignment import load_assignment
     from autograder.checks import report
     from autograder.checks.compare import Tolerance
-    from autograder.checks.loading import load_checks
     from autograder.checks.parts import build_cases
     from autograder.checks.public import run_here
     from autograder.checks.verdict import score_part
-    from autograder.spec import load_spec
-    spec, checks = load_spec(assignment), load_checks(assignment)
-    part, ps = checks.PARTS[name], spec.part(name)
+    loaded = load_assignment(assignment)
+    spec = loaded.spec
+    part, ps = loaded.checks.PARTS[name], spec.part(name)
     cases = (build_cases(part, spec.public.cases.get(name, []), spec.public.seed)
              + build_cases(part, spec.hidden.cases.get(name, []), spec.hidden.seed, hidden=True))
     lookup = lambda n: impl.get(n) or getattr(fallback, n)  # noqa: E731

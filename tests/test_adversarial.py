@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
+from autograder.assignment import load_assignment
 from autograder.grading.grade import grade_submission, make_plan
 from autograder.grading.results import results_json
 from autograder.sandbox import isolation
@@ -164,7 +165,7 @@ def batch(tmp_path_factory):
     time.sleep(3)  # give a detached process the time it wanted for its forged write
     after_wait = {p.parent.name: p.read_text() for p in out.glob("*/results.json")}
     second_proc, second = grade_batch()
-    plan = make_plan("linear_regression")
+    plan = make_plan(load_assignment("linear_regression"))
     os.environ["KIT_GRADER_TOKEN"] = ENV_CANARY  # this process is the grader now
     saved_base, isolation.UID_BASE = isolation.UID_BASE, UID_BASE  # what the zygote is told to use
     with Sandbox(hide=(str(subs), str(out))) as sandbox:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from autograder.assignment import load_assignment
 from autograder.checks import rules
 from autograder.checks.verdict import Status
 from autograder.grading.grade import _grade_part, grade_submission, make_plan
@@ -39,7 +40,7 @@ PLANS: dict[str, object] = {}
 
 def plan(assignment: str):
     if assignment not in PLANS:
-        PLANS[assignment] = make_plan(assignment)
+        PLANS[assignment] = make_plan(load_assignment(assignment))
     return PLANS[assignment]
 
 

@@ -3,30 +3,25 @@ saying what to write instead (did-you-mean for a misspelt name), and exit status
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from autograder import cli, paths
-from autograder.checks.building import check_assignment
+from autograder.assignment import load_assignment
+from autograder.checks.building import check_assignment as build_every_case
 from autograder.errors import ChecksError, SpecError
 from autograder.spec import load_spec
 
-FIXTURE = Path(__file__).parent / "fixtures" / "release"
-PATH_NAMES = ("ROOT", "ASSIGNMENTS", "SOLUTIONS", "STARTER_CODE", "NOTEBOOKS", "DIST")
-
 
 @pytest.fixture
-def kit(tmp_path, monkeypatch) -> Path:
-    """A course with one assignment, 'toy', that autograder.paths points at (restored afterwards)."""
-    root = tmp_path / "course"
-    shutil.copytree(FIXTURE, root)
-    (root / "course.toml").write_text('github = "https://github.com/teacher/dl-kit/blob/main"\n')
-    for name in PATH_NAMES:
-        monkeypatch.setattr(paths, name, getattr(paths, name))  # so that use_course is undone
-    paths.use_course(root)
-    return root
+def kit(toy_course: Path) -> Path:
+    return toy_course
+
+
+def check_assignment(assignment: str) -> None:
+    """Load the assignment (spec, cases, checks, solution, notebook cross-checked), then build every case."""
+    build_every_case(load_assignment(assignment))
 
 
 def edit(kit: Path, file: str, old: str, new: str) -> None:
@@ -99,7 +94,7 @@ def test_does_a_part_without_public_cases_but_with_hidden_ones_load(kit):
 
 def test_do_the_course_assignments_load_without_a_complaint():
     for assignment in paths.assignment_ids():
-        assert load_spec(assignment).total_points > 0
+        assert load_assignment(assignment).spec.total_points > 0
 
 
 def test_does_the_cli_print_the_mistake_on_one_line_and_exit_2(kit, monkeypatch, capsys):

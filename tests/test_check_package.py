@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from autograder import paths
+from autograder.assignment import load_assignment
 from autograder.checks import report, rules
 from autograder.checks.compare import Tolerance
 from autograder.checks.judges import judge_from_data
@@ -55,12 +56,12 @@ def test_does_the_setup_cell_carry_no_code_of_the_assignments_checks(assignment)
     defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     assert defined and not [name for name in defined if re.search(rf"(?<![\w.]){name}\b", cell)]
     assert "autograd_grads" not in cell and "in_float64" not in cell
-    assert find_leak(cell, load_secrets(assignment)) is None
+    assert find_leak(cell, load_secrets(load_assignment(assignment))) is None
 
 
 def test_is_a_line_of_a_reference_refused_as_a_leak():
     line = "    return torch.vander(x, N=degree + 1, increasing=True)"
-    secrets = load_secrets("linear_regression")
+    secrets = load_secrets(load_assignment("linear_regression"))
     assert find_leak(line, secrets) is None  # not a line of checks.py as written ...
     reference = next(l for l in (paths.assignment_dir("linear_regression") / "checks.py").read_text().splitlines()
                      if "torch.linalg.lstsq" in l)
@@ -151,7 +152,7 @@ def notebook_verdicts(assignment: str, path: Path) -> dict[str, list[tuple[str, 
 
 @pytest.mark.parametrize("assignment, path", example_submissions(), ids=lambda x: getattr(x, "name", x))
 def test_does_check_give_each_public_case_the_graders_verdict(assignment, path, sandbox):
-    graded = grade_submission(make_plan(assignment, case_sets=("public",)), path, sandbox)
+    graded = grade_submission(make_plan(load_assignment(assignment), case_sets=("public",)), path, sandbox)
     expected = {}
     for part in graded.parts:
         if part.problem and part.problem.startswith("no function named"):
@@ -254,7 +255,7 @@ def test_does_the_device_stand_in_refuse_to_mix_like_cuda():
 def test_do_the_judges_keep_every_public_case_on_its_device(assignment):
     """Inputs, expected values and the correct results all 'elsewhere': every case passes, none crashes."""
     solution = load_module(paths.solution_file(assignment))
-    data = public_case_data(assignment)
+    data = public_case_data(load_assignment(assignment))
     for name, part in data["parts"].items():
         judge = judge_from_data(part["judge"])
         for case in part["cases"]:
@@ -293,7 +294,7 @@ def test_does_one_table_feed_the_scan_the_tripwires_and_the_docs():
 
 def test_does_the_device_table_run_every_part_on_the_cpu(capsys):
     from autograder.validate_device import device_table
-    assert device_table(["linear_regression"], "cpu", notebooks=False)
+    assert device_table([load_assignment("linear_regression")], "cpu", notebooks=False)
     out = capsys.readouterr().out
     assert re.search(r"^linear_regression +skipped +6/6 parts, 9 cases +17/17$", out, re.M) and "all ok" in out
 

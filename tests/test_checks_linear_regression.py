@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autograder.spec import load_spec
+from autograder.assignment import load_assignment
 from conftest import ROOT, load_module
 from conftest import run_part as shared_run_part
 
-SPEC = load_spec("linear_regression")
+SPEC = load_assignment("linear_regression").spec
 
 
 REFERENCE = load_module(ROOT / "solutions" / "linear_regression.py")

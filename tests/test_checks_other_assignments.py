@@ -7,7 +7,7 @@ import torch
 
 from autograder import paths
 
-from autograder.spec import load_spec
+from autograder.assignment import load_assignment
 from conftest import ROOT, load_module, run_part
 
 ASSIGNMENTS = ("logistic_regression", "softmax_regression", "mlp")
@@ -15,7 +15,7 @@ REFERENCE = {a: load_module(ROOT / "solutions" / f"{a}.py") for a in ASSIGNMENTS
 LOGISTIC, SOFTMAX, MLP = (REFERENCE[a] for a in ASSIGNMENTS)
 
 
-@pytest.mark.parametrize("assignment, name", [(a, p.name) for a in ASSIGNMENTS for p in load_spec(a).parts])
+@pytest.mark.parametrize("assignment, name", [(a, p) for a in ASSIGNMENTS for p in load_assignment(a).part_names])
 def test_does_the_reference_pass_every_case(assignment, name):
     verdicts, report = run_part(assignment, name, {}, REFERENCE[assignment])
     assert all(v.passed for v in verdicts), report

@@ -9,7 +9,7 @@ import pytest
 
 from autograder import paths
 from autograder.release.pipeline import _dist_files, committed_files
-from autograder.spec import load_spec
+from autograder.assignment import load_assignment
 from conftest import ROOT
 
 CURRICULUM = (ROOT / "docs" / "curriculum.md").read_text()
@@ -26,7 +26,7 @@ def section(assignment: str) -> str:
 @pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_does_the_curriculum_state_every_graded_function_of_the_assignment(assignment):
     rows = {m.group(1) for m in re.finditer(r"^\| `(\w+)\(", section(assignment), re.M)}
-    assert rows == {p.name for p in load_spec(assignment).parts}
+    assert rows == set(load_assignment(assignment).part_names)
 
 
 def test_does_nothing_of_ours_cite_the_missing_curriculum_file():

@@ -499,12 +499,12 @@ def test_are_the_deadlines_used_here_the_ones_in_the_specs():
             assert tomllib.load(f)["due"] == text, assignment
 
 
-def test_do_the_deadlines_come_from_load_spec_by_default(kit, monkeypatch):
+def test_do_the_deadlines_come_from_the_loaded_assignment_by_default(kit, monkeypatch):
     from types import SimpleNamespace
 
     import autograder.gradebook.build as build
     asked = []
-    monkeypatch.setattr(build, "load_spec",
+    monkeypatch.setattr(build, "load_assignment",
                         lambda a: asked.append(a) or SimpleNamespace(due=at("2027-02-06T20:00:00-05:00")))
     grades = {A1: kit.file("linear_regression.csv", kit.grades[A1])}
     summary = build_gradebook(grades, kit.file("times.csv", kit.times), None, None, kit.folder / "gradebook.csv")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
+from autograder.assignment import load_assignment
 from autograder.errors import KitError, LeakError
 from autograder.gradescope.build import (REQUIREMENT_FILES, ZIP_TIME, build_gradescope_zip, find_solution_code,
                                          refuse_solution_code, solution_secrets, zip_members)
@@ -74,7 +75,7 @@ def test_is_there_no_solution_starter_or_notebook_in_the_zip(built):
 
 
 def test_does_the_leak_scanner_find_no_solution_line_in_the_zip(built):
-    secrets = solution_secrets(ASSIGNMENT)
+    secrets = solution_secrets(load_assignment(ASSIGNMENT))
     assert secrets.solution_lines  # the scan has something to look for
     with zipfile.ZipFile(built) as archive:
         for name in archive.namelist():
@@ -92,20 +93,20 @@ def test_would_a_solution_line_in_the_zip_be_refused_with_its_place():
     solution = paths.solution_file(ASSIGNMENT)
     region = find_regions(solution.read_text(), str(solution))[0]
     line = max(region.body, key=len)
-    members = zip_members(ASSIGNMENT)
+    members = zip_members(load_assignment(ASSIGNMENT))
     members["autograder/extra.py"] = f"x = 1\n{line}\n".encode()
     with pytest.raises(LeakError, match=r"^autograder/extra\.py:2: refusing to write a leak into the Gradescope "
                                         r"zip: this would show a line of a solution region \(solutions/"):
-        refuse_solution_code(members, ASSIGNMENT)
+        refuse_solution_code(members, load_assignment(ASSIGNMENT))
     members["solutions/linear_regression.py"] = b"# nothing\n"
     del members["autograder/extra.py"]
     with pytest.raises(LeakError, match="autograder needs no solution, starter or notebook"):
-        refuse_solution_code(members, ASSIGNMENT)
+        refuse_solution_code(members, load_assignment(ASSIGNMENT))
 
 
 def test_does_rebuilding_give_identical_bytes_with_fixed_times(built, tmp_path):
     again = tmp_path / "again.zip"
-    build_gradescope_zip(ASSIGNMENT, again)
+    build_gradescope_zip(load_assignment(ASSIGNMENT), again)
     assert again.read_bytes() == built.read_bytes()
     infos = zipfile.ZipFile(built).infolist()
     assert {i.date_time for i in infos} == {ZIP_TIME}
@@ -136,7 +137,7 @@ def test_is_an_unknown_assignment_a_one_line_error(tmp_path):
 
 def test_must_the_output_be_a_zip(tmp_path):
     with pytest.raises(KitError, match="the output must be a .zip file"):
-        build_gradescope_zip(ASSIGNMENT, tmp_path / "x.tar")
+        build_gradescope_zip(load_assignment(ASSIGNMENT), tmp_path / "x.tar")
 
 
 # ---------------------------------------------------------------- a run in Gradescope's layout

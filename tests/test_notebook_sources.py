@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from autograder import paths
+from autograder.assignment import load_assignment
 from autograder.release.notebook import build_notebook
 
 GPU_NOTE = ("**No GPU?** If the setup cell reports that no GPU was found and you are in Colab, choose "
@@ -34,7 +35,7 @@ def _flat(text: str) -> str:
 
 @pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_does_the_built_notebook_have_one_title(assignment):
-    nb = build_notebook(assignment, variant="student", github_base="o/r/blob/main")
+    nb = build_notebook(load_assignment(assignment), variant="student", github_base="o/r/blob/main")
     titles = [line for cell in nb.cells if cell.cell_type == "markdown"
               for line in cell.source.splitlines() if line.startswith("# ")]
     assert len(titles) == 1, titles

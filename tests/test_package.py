@@ -22,9 +22,9 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def test_is_the_installed_distribution_this_checkout_with_its_version():
     assert importlib.metadata.version("pytorch-course-kit") == autograder.__version__
     entry = {e.name: e.value for e in importlib.metadata.entry_points(group="console_scripts")}
-    assert entry["course-kit"] == "autograder.cli:main"
+    assert entry["course-kit"] == "autograder.cli:run"
     with (ROOT / "pyproject.toml").open("rb") as f:
-        assert tomllib.load(f)["project"]["scripts"] == {"course-kit": "autograder.cli:main"}
+        assert tomllib.load(f)["project"]["scripts"] == {"course-kit": "autograder.cli:run"}
 
 
 def test_does_course_kit_print_its_version():

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
+from autograder.assignment import load_assignment
 from autograder.release import setup_cell
 from autograder.course import load_course
 from autograder.errors import KitError, LeakError
@@ -81,7 +82,7 @@ def test_does_a_second_release_write_nothing(kit):
 
 
 def test_are_two_builds_identical(kit):
-    assert expected_outputs("toy", BASE) == expected_outputs("toy", BASE)
+    assert expected_outputs(load_assignment("toy"), BASE) == expected_outputs(load_assignment("toy"), BASE)
 
 
 def test_does_release_without_dist_leave_dist_alone(kit):
@@ -219,13 +220,13 @@ def test_are_cell_ids_deterministic(kit):
 
 
 def test_does_the_serialised_notebook_end_with_a_newline_and_sort_its_keys(kit):
-    text = notebook_to_json(build_notebook("toy", variant="student", github_base=BASE))
+    text = notebook_to_json(build_notebook(load_assignment("toy"), variant="student", github_base=BASE))
     assert text.endswith("}\n")
     assert text == json.dumps(json.loads(text), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
 def test_is_the_solution_notebook_complete_and_titled_as_the_reference(kit):
-    nb = build_notebook("toy", variant="solution", github_base=BASE)
+    nb = build_notebook(load_assignment("toy"), variant="solution", github_base=BASE)
     sources = [c.source for c in nb.cells]
     assert sources[0].startswith("# Toy Regression: reference solution")
     assert "colab-badge" not in sources[0]

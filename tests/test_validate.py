@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from autograder import paths
+from autograder.assignment import load_assignment
 from autograder.validate import validate
 
 
 @pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_does_the_assignment_validate(assignment, capsys):
-    ok = validate(assignment)
+    ok = validate(load_assignment(assignment))
     report = capsys.readouterr().out
     assert ok, report
     assert report.count("  ok    ") == 6, report

@@ -1,9 +1,11 @@
-"""Build an assignment's cases and expected values from spec.toml, cases.toml and checks.py.
+"""checks.py against spec.toml and cases.toml, and an assignment's cases built with their expected values.
 
 Where those three files disagree, or checks.py fails on a case, the error is one line naming
 the file and the line (the part in spec.toml, the case in cases.toml, the failing line of
 checks.py) and saying what to write instead, never a KeyError or TypeError from inside.
-``check_assignment`` runs all of it, for release and gradescope to call before they write.
+``part_of`` and ``check_case_keys`` are cheap and run when an assignment is loaded
+(autograder/assignment.py); ``check_assignment`` builds every case, for release and gradescope
+to call before they write.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from __future__ import annotations
 import inspect
 import re
 import types
-from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ChecksError
-from ..spec import AssignmentSpec, PartSpec, load_spec
+from ..paths import shown
+from ..spec import AssignmentSpec, PartSpec
 from ..tomlfile import did_you_mean, line_of, line_of_item
-from .loading import checks_path, failure, line_in, load_checks, shown
+from .loading import checks_path, failure, line_in
 from .parts import Case, Part, build_case, describe
 from .values import Call
+
+if TYPE_CHECKING:
+    from ..assignment import Assignment
 
 CASE_SETS = ("public", "hidden")
 
@@ -32,20 +37,38 @@ def part_of(spec: AssignmentSpec, checks: types.ModuleType, part_spec: PartSpec)
     name, defined = part_spec.name, list(checks.PARTS)
     spec_file = spec.directory / "spec.toml"
     index = [p.name for p in spec.parts].index(name)
-    line = line_of(spec_file.read_text(encoding="utf-8"), "parts", "name", index)
+    line = line_of(spec.spec_text, "parts", "name", index)
     raise ChecksError(f"part {name!r} has no Part in checks.py's PARTS{did_you_mean(name, defined)} "
                       f"(PARTS has: {', '.join(defined) or 'nothing'}): add Part(\"{name}\", make_inputs, reference) "
                       f"to {shown(checks_path(spec.id))} or write the part's name as it is there",
                       path=shown(spec_file), line=line)
 
 
+def check_no_extra_parts(spec: AssignmentSpec, checks: types.ModuleType, checks_text: str) -> None:
+    """ChecksError at its Part in checks.py for a part spec.toml does not grade (it would never be run)."""
+    names = [p.name for p in spec.parts]
+    for name in checks.PARTS:
+        if name not in names:
+            raise ChecksError(f"PARTS has part {name!r}, which spec.toml does not grade{did_you_mean(name, names)} "
+                              f"(its parts: {', '.join(names)}): add a [[parts]] table with name = \"{name}\" and "
+                              f"its points to {shown(spec.directory / 'spec.toml')}, or take the Part out of PARTS",
+                              path=shown(checks_path(spec.id)), line=_part_line(checks_text, name))
+
+
+def check_case_keys(spec: AssignmentSpec, part_spec: PartSpec, part: Part) -> None:
+    """Every case of a part (public and hidden) against its input generator's parameters."""
+    for set_name in CASE_SETS:
+        for index, descriptor in enumerate(getattr(spec, set_name).cases.get(part_spec.name, [])):
+            _check_keys(_CaseWhere(spec, set_name, part_spec.name, index, descriptor), part.make_inputs)
+
+
 def part_cases(spec: AssignmentSpec, part_spec: PartSpec, part: Part, set_name: str) -> list[Case]:
-    """The cases of one part in one set ("public" or "hidden"), each built by the part's input generator."""
+    """The cases of one part in one set ("public" or "hidden"), each built by the part's input generator
+    (whose parameters check_case_keys matched with the cases' keys when the assignment was loaded)."""
     case_set = getattr(spec, set_name)
     cases = []
     for index, descriptor in enumerate(case_set.cases.get(part_spec.name, [])):
         where = _CaseWhere(spec, set_name, part_spec.name, index, descriptor)
-        _check_keys(where, part.make_inputs)
         try:
             case = build_case(part, index, descriptor, case_set.seed, hidden=set_name == "hidden")
         except Exception as e:
@@ -68,16 +91,13 @@ def expected_value(spec: AssignmentSpec, case: Case) -> Any:
         raise where.failed("reference", e) from None
 
 
-def check_assignment(assignment: str) -> None:
-    """Load spec, cases and checks, build every case of every part and compute its expected value:
-    the first disagreement or failure is a one-line error (SpecError or ChecksError)."""
-    spec = load_spec(assignment)
-    checks = load_checks(assignment)
-    for part_spec in spec.parts:
-        part = part_of(spec, checks, part_spec)
+def check_assignment(assignment: "Assignment") -> None:
+    """Build every case of every part and compute its expected value: the first failure is a
+    one-line ChecksError at the failing line of checks.py."""
+    for graded in assignment.parts:
         for set_name in CASE_SETS:
-            for case in part_cases(spec, part_spec, part, set_name):
-                expected_value(spec, case)
+            for case in part_cases(assignment.spec, graded.spec, graded.part, set_name):
+                expected_value(assignment.spec, case)
 
 
 class _CaseWhere:
@@ -90,12 +110,13 @@ class _CaseWhere:
         self.label = describe(descriptor)
         self.descriptor = descriptor
         self.cases_file = spec.directory / "cases.toml"
+        self.cases_text = spec.cases_text
 
     def __str__(self) -> str:
         return f"[{self.table}] {self.part}[{self.index}]" + (f" ({self.label})" if self.label else "")
 
     def cases_line(self) -> int | None:
-        return line_of_item(self.cases_file.read_text(encoding="utf-8"), self.table, self.part, self.index)
+        return line_of_item(self.cases_text, self.table, self.part, self.index)
 
     def key_error(self, message: str) -> ChecksError:
         return ChecksError(message, path=shown(self.cases_file), line=self.cases_line())
@@ -105,16 +126,16 @@ class _CaseWhere:
         path = checks_path(self.spec.id)
         # Where checks.py was running when it failed; else (a torch function given as the reference
         # itself) where the part is declared.
-        line = line_in(error, path.resolve()) or _part_line(path, self.part)
+        line = line_in(error, path.resolve()) or _part_line(path.read_text(encoding="utf-8"), self.part)
         return ChecksError(f"the {what} of part {self.part!r} failed on {self}: {failure(error)} "
                            f"(the case is at {shown(self.cases_file)}:{self.cases_line()})",
                            path=shown(path), line=line)
 
 
-def _part_line(checks_file: Path, part: str) -> int | None:
+def _part_line(checks_text: str, part: str) -> int | None:
     """The line of checks.py that starts ``Part("part", ...)``."""
     declared = re.compile(rf"""\bPart\(\s*["']{re.escape(part)}["']""")
-    for number, line in enumerate(checks_file.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(checks_text.splitlines(), start=1):
         if declared.search(line):
             return number
     return None

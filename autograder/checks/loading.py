@@ -1,14 +1,13 @@
 """Import an assignment's checks (assignments/<id>/checks.py) as a module, with clear errors.
 
 Every way the import can fail is a one-line ChecksError naming checks.py and its line.
-The module is cached per file version, so an edited checks.py is read again.
+The file is read once and run from that text; autograder.assignment.load_assignment, the one
+caller, caches the result per file version, so an edited checks.py is read again.
 """
 
 from __future__ import annotations
 
 import builtins
-import functools
-import importlib.util
 import sys
 import traceback
 import types
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from .. import paths
 from ..errors import ChecksError
+from ..sourcefile import SourceFile
 from ..tomlfile import did_you_mean
 from .parts import Part
 
@@ -26,45 +26,31 @@ def checks_path(assignment: str) -> Path:
     return paths.assignment_dir(assignment) / "checks.py"
 
 
-def shown(path: Path) -> str:
-    """``path`` relative to the course root when inside it (for messages)."""
-    try:
-        return Path(path).resolve().relative_to(paths.ROOT.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def load_checks(assignment: str) -> types.ModuleType:
-    """The module of assignments/<id>/checks.py, whose PARTS maps each part name to its Part."""
+def load_checks(assignment: str) -> tuple[types.ModuleType, SourceFile]:
+    """The module of assignments/<id>/checks.py, whose PARTS maps each part name to its Part, and its text."""
     path = checks_path(assignment)
     try:
-        stat = path.stat()
+        source = SourceFile.read(path.resolve())
     except FileNotFoundError:
         raise ChecksError(f"assignment {assignment!r} has no checks yet: write checks.py with {PARTS_EXAMPLE}",
-                          path=shown(path)) from None
-    return _load(assignment, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-
-
-@functools.lru_cache(maxsize=None)
-def _load(assignment: str, file: str, mtime_ns: int, size: int) -> types.ModuleType:
-    path = Path(file)
+                          path=paths.shown(path)) from None
     name = f"kit_checks_{assignment}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
+    module = types.ModuleType(name)
+    module.__file__ = str(source.path)
     sys.modules[name] = module  # dataclasses and pickling look a module up by name
     try:
-        spec.loader.exec_module(module)
+        exec(compile(source.text, str(source.path), "exec"), module.__dict__)
     except SyntaxError as e:
         sys.modules.pop(name, None)
         text = f" in {e.text.strip()!r}" if e.text and e.text.strip() else ""
-        raise ChecksError(f"syntax error: {e.msg}{text}: checks.py must be valid Python", path=shown(path),
+        raise ChecksError(f"syntax error: {e.msg}{text}: checks.py must be valid Python", path=source.shown,
                           line=e.lineno) from None
     except Exception as e:
         sys.modules.pop(name, None)
-        raise ChecksError(f"loading checks.py failed: {failure(e)}", path=shown(path),
-                          line=line_in(e, path)) from None
-    _check_parts(module, path)
-    return module
+        raise ChecksError(f"loading checks.py failed: {failure(e)}", path=source.shown,
+                          line=line_in(e, source.path)) from None
+    _check_parts(module, source.path)
+    return module, source
 
 
 def _check_parts(module: types.ModuleType, path: Path) -> None:
@@ -72,11 +58,11 @@ def _check_parts(module: types.ModuleType, path: Path) -> None:
     if not isinstance(parts, dict) or not all(isinstance(p, Part) for p in parts.values()):
         found = "no PARTS" if parts is None else f"PARTS is a {type(parts).__name__}"
         raise ChecksError(f"checks.py must define PARTS, a dict from part name to Part, but has {found}: write "
-                          f"{PARTS_EXAMPLE} (from autograder.checks.parts import Part)", path=shown(path))
+                          f"{PARTS_EXAMPLE} (from autograder.checks.parts import Part)", path=paths.shown(path))
     for key, part in parts.items():
         if key != part.name:
             raise ChecksError(f"PARTS[{key!r}] is the Part named {part.name!r}: a part's key and its name must "
-                              f"be the same, e.g. {PARTS_EXAMPLE}", path=shown(path))
+                              f"be the same, e.g. {PARTS_EXAMPLE}", path=paths.shown(path))
 
 
 def line_in(error: BaseException, path: Path) -> int | None:

@@ -19,17 +19,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import paths
+from ..assignment import Assignment
 from ..checks.building import check_assignment
 from ..errors import KitError, LeakError
 from ..release.leaks import Leak, Secrets, find_leak, load_secrets
 from ..release.markers import split_lines
-from ..spec import load_spec
 
 TEMPLATES = Path(__file__).resolve().parent
 PACKAGE = paths.PACKAGE  # the kit itself, wherever the course is
 # Pinned, and only what grading imports (no notebook, plotting or similarity tools): setup.sh installs it.
 REQUIREMENT_FILES = ("requirements-grading.txt",)
-ASSIGNMENT_FILES = ("spec.toml", "cases.toml", "checks.py")  # what grading reads (not notebook.py)
 EXECUTABLES = ("setup.sh", "run_autograder")
 # Never in the zip, whatever else changes: reference code and the student-facing builds.
 FORBIDDEN_FOLDERS = ("solutions/", "starter_code/", "notebooks/", "dist/")
@@ -48,22 +47,20 @@ class GradescopeZip:
     size: int
 
 
-def zip_members(assignment: str) -> dict[str, bytes]:
-    """Zip name -> content for ``assignment``; KitError for an unknown or unfinished one."""
-    load_spec(assignment)  # an unknown assignment or a broken spec fails here, with its own message
-    folder = paths.assignment_dir(assignment)
+def zip_members(assignment: Assignment) -> dict[str, bytes]:
+    """Zip name -> content for ``assignment``."""
     members: dict[str, bytes] = {}
     for name in EXECUTABLES:
         text = (TEMPLATES / name).read_text(encoding="utf-8")
-        members[name] = text.replace(ASSIGNMENT_PLACEHOLDER, assignment).encode("utf-8")
+        members[name] = text.replace(ASSIGNMENT_PLACEHOLDER, assignment.id).encode("utf-8")
     for name in REQUIREMENT_FILES:
         members[name] = _read(PACKAGE.parent / name)  # the kit's pins, beside its package
     for path in sorted(PACKAGE.rglob("*")):
         rel = path.relative_to(PACKAGE.parent)
         if path.is_file() and not _not_for_grading(rel):
             members[rel.as_posix()] = path.read_bytes()
-    for name in ASSIGNMENT_FILES:
-        members[f"assignments/{assignment}/{name}"] = _read(folder / name)
+    for name, text in assignment.grading_files().items():  # as loaded and checked (not notebook.py)
+        members[f"assignments/{assignment.id}/{name}"] = text.encode("utf-8")
     return dict(sorted(members.items()))
 
 
@@ -88,7 +85,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def solution_secrets(assignment: str) -> Secrets:
+def solution_secrets(assignment: Assignment) -> Secrets:
     """The release step's secrets reduced to solution-region lines: the zip holds the checks and hidden cases on purpose."""
     secrets = load_secrets(assignment)
     # checks.py goes into the zip on purpose: a solution line it shares (a loop header) is no leak there.
@@ -110,7 +107,7 @@ def find_solution_code(text: str, secrets: Secrets) -> Leak | None:
     return None
 
 
-def refuse_solution_code(members: dict[str, bytes], assignment: str) -> None:
+def refuse_solution_code(members: dict[str, bytes], assignment: Assignment) -> None:
     """LeakError naming the zip member (and line) that would hand out reference solution code."""
     secrets = solution_secrets(assignment)
     for name, content in members.items():
@@ -142,7 +139,7 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def build_gradescope_zip(assignment: str, out: Path) -> GradescopeZip:
+def build_gradescope_zip(assignment: Assignment, out: Path) -> GradescopeZip:
     """Write the autograder zip of ``assignment`` to ``out``; nothing is written on a leak or when
     the checks do not load or a case does not build."""
     if out.suffix != ".zip":

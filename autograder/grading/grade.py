@@ -10,23 +10,22 @@ from __future__ import annotations
 import functools
 import re
 import time
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..assignment import Assignment
 from ..checks import rules
+from ..checks.building import expected_value, part_cases
 from ..checks.compare import Tolerance
 from ..checks.drivers import driver_functions
 from ..checks.judging import Outcome, judge_case
-from ..checks.loading import load_checks
-from ..checks.building import expected_value, part_cases, part_of
 from ..checks.parts import Case, Part
 from ..checks.values import map_tensors
 from ..checks.verdict import PartVerdict, Status, score_part, zero_part
 from ..ingest import Ingested, SubmissionError, ingest
 from ..sandbox.client import PartRun, Prepared, Sandbox, prepare
-from ..spec import AssignmentSpec, PartSpec, load_spec
+from ..spec import PartSpec
 from .scores import ScoreRow, Totals
 
 CASE_SETS = ("public", "hidden")
@@ -44,8 +43,7 @@ class PlannedPart:
 class GradingPlan:
     """Everything about an assignment's grading that does not depend on the submission."""
 
-    spec: AssignmentSpec
-    checks: types.ModuleType
+    assignment: Assignment
     parts: list[PlannedPart]
     device: str = "cpu"
     request: Prepared | None = None  # every part's inputs, encoded once for the sandbox
@@ -85,19 +83,16 @@ class GradingPlan:
 
     def only(self, names: list[str]) -> "GradingPlan":
         """The same plan narrowed to some parts (regrading)."""
-        return GradingPlan(self.spec, self.checks, [p for p in self.parts if p.spec.name in names], self.device)
+        return GradingPlan(self.assignment, [p for p in self.parts if p.spec.name in names], self.device)
 
 
-def make_plan(assignment: str, case_sets: tuple[str, ...] = CASE_SETS, device: str = "cpu") -> GradingPlan:
+def make_plan(assignment: Assignment, case_sets: tuple[str, ...] = CASE_SETS, device: str = "cpu") -> GradingPlan:
     """Build every case and its expected value (on the CPU, then moved to device)."""
-    spec = load_spec(assignment)
-    checks = load_checks(assignment)
-    planned = []
-    for part_spec in spec.parts:
-        part = part_of(spec, checks, part_spec)
-        cases = [case for set_name in case_sets for case in part_cases(spec, part_spec, part, set_name)]
-        planned.append(PlannedPart(part_spec, part, cases, [expected_value(spec, case) for case in cases]))
-    return GradingPlan(spec, checks, planned).to(device)
+    spec, planned = assignment.spec, []
+    for graded in assignment.parts:
+        cases = [case for set_name in case_sets for case in part_cases(spec, graded.spec, graded.part, set_name)]
+        planned.append(PlannedPart(graded.spec, graded.part, cases, [expected_value(spec, case) for case in cases]))
+    return GradingPlan(assignment, planned).to(device)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import answers_page, feedback, regrade  # noqa: F401 (the page writers: imported before the workers fork)
 from .collect import Submission
+from ..assignment import load_assignment
 from .grade import GradingPlan, SubmissionResult, grade_submission, make_plan, unreadable
 from .results import write_grades, write_submission
 from .scores import Graded, ScoreRow
@@ -43,7 +44,7 @@ class SubmissionTask:
         if options.device == "cuda":  # said before the batch starts; each worker checks again as it moves the plan
             from ..devices import require_cuda
             require_cuda("grade --device cuda", before_fork=True)
-        task = cls(assignment, out, options, make_plan(assignment))
+        task = cls(assignment, out, options, make_plan(load_assignment(assignment)))
         if options.parts:
             regrade.check_parts(list(options.parts), task.part_names, assignment)
         return task

@@ -1,17 +1,26 @@
-"""Kit directives in a notebook source: code cells that consist of one '# kit: ...' line.
+"""A notebook source (assignments/<id>/notebook.py) read into its cells, and the kit directives
+in them: code cells that consist of one '# kit: ...' line.
 
 ``# kit: setup`` marks where the setup cell goes; ``# kit: function NAME [NAME ...]`` where
 those solution functions go. Anything else after ``# kit:`` is a mistake, reported with the
-notebook source file and line.
+notebook source file and line, and so is a ``check(...)`` call before the setup cell. The cells
+are found from the percent format's ``# %%`` lines alone (no jupytext): loading an assignment
+checks them, and the notebook build finds each directive of jupytext's cells among them.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from .. import paths
 from ..errors import KitError
+from .markers import split_lines
 
+_CELL_HEADER = re.compile(r"^#\s*%%")
+_TEXT_CELL = re.compile(r"\[(markdown|md|raw)\]")
+_CHECK_CALL = re.compile(r"(?<![\w.])check\(")
 _DIRECTIVE = re.compile(r"^#\s*kit:\s*(.*?)\s*$")
 _NAME = re.compile(r"^[A-Za-z_]\w*$")
 USAGE = "'# kit: setup' or '# kit: function NAME [NAME ...]'"
@@ -24,19 +33,65 @@ class Directive:
     line: int               # 1-based line in the notebook source
 
 
+@dataclass(frozen=True)
+class SourceCell:
+    kind: str                     # "code", "markdown" or "raw", as its '# %%' line says
+    line: int                     # 1-based line of its first non-blank line (of its header when empty)
+    source: str                   # its lines after the '# %%' line, stripped
+    directive: Directive | None   # for a code cell that is a directive
+
+
+@dataclass(frozen=True)
+class NotebookSource:
+    path: Path
+    text: str
+    cells: tuple[SourceCell, ...]  # one per '# %%' line, in order
+
+    @property
+    def shown(self) -> str:
+        return paths.shown(self.path)
+
+    @property
+    def function_directives(self) -> list[Directive]:
+        return [c.directive for c in self.cells if c.directive is not None and c.directive.kind == "function"]
+
+    def directive_of(self, cell_source: str) -> Directive | None:
+        """The directive of a code cell as jupytext reads it (by its text: jupytext keeps no line
+        numbers, and drops some empty cells)."""
+        return next((c.directive for c in self.cells if c.directive is not None and c.source == cell_source.strip()),
+                    None)
+
+
 def is_directive_line(line: str) -> bool:
     return _DIRECTIVE.match(line.strip()) is not None
 
 
-def source_line_of(text_lines: list[str], start: int, wanted: str) -> int:
-    """1-based number of the first line at or after ``start`` whose stripped text is ``wanted``.
-
-    jupytext does not keep line numbers, so a cell's directive is found again in the source.
-    """
-    for number in range(max(start, 1), len(text_lines) + 1):
-        if text_lines[number - 1].strip() == wanted:
-            return number
-    return max(start, 1)
+def parse_notebook_source(path: Path, text: str) -> NotebookSource:
+    """The cells of a percent-format notebook source with their directives; KitError at its line
+    for a malformed directive, a directive outside a cell and a check(...) call before the setup cell."""
+    shown = paths.shown(path)
+    lines = split_lines(text)
+    headers = [n for n, ln in enumerate(lines, start=1) if _CELL_HEADER.match(ln)]
+    for number in range(1, headers[0] if headers else len(lines) + 1):  # text before the first cell
+        if is_directive_line(lines[number - 1]):
+            raise KitError("a kit directive must be in a code cell of its own, after a '# %%' line",
+                           path=shown, line=number)
+    cells: list[SourceCell] = []
+    setup_seen = False
+    for header, end in zip(headers, [*headers[1:], len(lines) + 1]):
+        body = lines[header:end - 1]
+        text_cell = _TEXT_CELL.search(lines[header - 1])
+        kind = "code" if text_cell is None else "raw" if text_cell.group(1) == "raw" else "markdown"
+        first = next((header + 1 + i for i, ln in enumerate(body) if ln.strip()), header)
+        directive, source = None, "".join(body).strip()
+        if kind == "code":
+            directive = parse_directive(source, path=shown, line=first)
+            setup_seen = setup_seen or (directive is not None and directive.kind == "setup")
+            if directive is None and not setup_seen and _CHECK_CALL.search(source):
+                raise KitError("check(...) is called before the '# kit: setup' cell that defines it",
+                               path=shown, line=first)
+        cells.append(SourceCell(kind, first, source, directive))
+    return NotebookSource(Path(path), text, tuple(cells))
 
 
 def parse_directive(cell_source: str, *, path: str, line: int) -> Directive | None:

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass
 from typing import Any
 
 from nbformat import NotebookNode
 
 from .. import paths
+from ..assignment import Assignment, Solution
 from ..errors import KitError, LeakError
-from ..spec import load_spec
-from .markers import find_regions, split_lines
-from .sources import display_path, read_text
+from ..paths import shown
+from ..sourcefile import read_text
+from .markers import split_lines
 
 MIN_SECRET_CHARS = 12  # shorter lines ('return out', 'N = x.shape[0]') are too common to be secrets
 MIN_SEED_DIGITS = 4    # a shorter seed would match ordinary numbers such as 0, 1 or 42
@@ -73,14 +73,13 @@ def _checks_secrets(text: str, public: set[str]) -> dict[str, int]:
     return secrets
 
 
-def _solution_secrets(text: str, path: str, also_public: set[str] = frozenset()) -> dict[str, int]:
-    regions = find_regions(text, path)
+def _solution_secrets(solution: Solution, also_public: set[str] = frozenset()) -> dict[str, int]:
     inside: set[int] = set()
-    for r in regions:
+    for r in solution.regions:
         inside.update(range(r.start_line, r.end_line + 1))
-    public = {_squash(ln) for n, ln in enumerate(split_lines(text), start=1) if n not in inside} | also_public
+    public = {_squash(ln) for n, ln in enumerate(split_lines(solution.text), start=1) if n not in inside} | also_public
     secrets: dict[str, int] = {}
-    for r in regions:
+    for r in solution.regions:
         for offset, line in enumerate(r.body, start=1):
             squashed = _squash(line)
             if (line.strip().startswith("#") or len(squashed) < MIN_SECRET_CHARS or squashed in public
@@ -118,54 +117,26 @@ def _serialisations(case: dict[str, Any]) -> set[str]:
     return {_squash(f) for f in forms}
 
 
-def _load_cases(assignment: str, cases_path: str) -> tuple[int | None, list[dict], list[dict]]:
-    """(hidden seed, hidden cases, public cases); load_spec first, plain TOML while the spec is unfinished."""
-    try:
-        spec = load_spec(assignment)
-        hidden_cases = [c for cs in spec.hidden.cases.values() for c in cs]
-        public_cases = [c for cs in spec.public.cases.values() for c in cs]
-        return spec.hidden.seed, hidden_cases, public_cases
-    except KitError:
-        pass
-    path = paths.assignment_dir(assignment) / "cases.toml"
-    try:
-        with path.open("rb") as f:
-            raw = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise KitError(f"not valid TOML: {e}", path=cases_path) from None
-
-    def cases(table: Any) -> list[dict]:
-        by_part = table.get("cases", {}) if isinstance(table, dict) else {}
-        return [c for cs in by_part.values() if isinstance(cs, list) for c in cs if isinstance(c, dict)]
-
-    hidden, public = raw.get("hidden", {}), raw.get("public", {})
-    seed = hidden.get("seed") if isinstance(hidden, dict) else None
-    return (int(seed) if isinstance(seed, int) else None), cases(hidden), cases(public)
-
-
-def load_secrets(assignment: str) -> Secrets:
-    """Read the solution regions and the hidden table of ``assignment`` (paths at call time)."""
-    solution = paths.solution_file(assignment)
-    solution_path = display_path(solution)
+def load_secrets(assignment: Assignment) -> Secrets:
+    """The solution regions, the checks and the hidden table of ``assignment``, as loaded."""
     public_kit = _public_kit_lines()
-    solution_lines = (_solution_secrets(read_text(solution), solution_path, public_kit)
-                      if solution.is_file() else {})
-    checks_file = paths.assignment_dir(assignment) / "checks.py"
-    checks_lines = _checks_secrets(read_text(checks_file), public_kit) if checks_file.is_file() else {}
-    checks_where = display_path(checks_file)
-    cases_file = paths.assignment_dir(assignment) / "cases.toml"
-    cases_path = display_path(cases_file)
-    if not cases_file.is_file():  # nothing hidden exists yet, so nothing hidden can leak
-        return Secrets(solution_path, solution_lines, checks_where, checks_lines, cases_path, None, {}, ())
-    seed, hidden_cases, public_cases = _load_cases(assignment, cases_path)
-    if seed is not None and len(str(abs(seed))) < MIN_SEED_DIGITS:
+    solution = assignment.solution
+    solution_lines = _solution_secrets(solution, public_kit) if solution is not None else {}
+    spec = assignment.spec
+    cases_path = shown(spec.directory / "cases.toml")
+    seed = spec.hidden.seed
+    if len(str(abs(seed))) < MIN_SEED_DIGITS:
         raise KitError(f"the hidden seed {seed} is too short to scan for leaks (it would match ordinary "
                        f"numbers): use a seed of at least {MIN_SEED_DIGITS} digits", path=cases_path)
+    hidden_cases = [c for cs in spec.hidden.cases.values() for c in cs]
+    public_cases = [c for cs in spec.public.cases.values() for c in cs]
     public_forms = set().union(*(_serialisations(c) for c in public_cases)) if public_cases else set()
     hidden_forms = sorted({f for c in hidden_cases if not (_serialisations(c) & public_forms)
                            for f in _serialisations(c)})
-    return Secrets(solution_path, solution_lines, checks_where, checks_lines, cases_path, seed,
-                   _hidden_raw_lines(read_text(cases_file)), tuple(hidden_forms))
+    checks = assignment.checks_file
+    return Secrets(solution.shown if solution is not None else shown(paths.solution_file(assignment.id)),
+                   solution_lines, checks.shown, _checks_secrets(checks.text, public_kit), cases_path, seed,
+                   _hidden_raw_lines(spec.cases_text), tuple(hidden_forms))
 
 
 @dataclass(frozen=True)
@@ -229,14 +200,14 @@ def _refuse(leak: Leak, where: str, cell: int | None = None, origin: str = "") -
                      path=where, line=leak.line, cell=cell)
 
 
-def scan_for_leaks(text: str, *, assignment: str, where: str) -> None:
+def scan_for_leaks(text: str, *, assignment: Assignment, where: str) -> None:
     """LeakError naming ``where``, the line number and the offending line on the first leak."""
     leak = find_leak(text, load_secrets(assignment))
     if leak is not None:
         raise _refuse(leak, where)
 
 
-def scan_notebook_for_leaks(nb: NotebookNode, *, assignment: str, where: str,
+def scan_notebook_for_leaks(nb: NotebookNode, *, assignment: Assignment, where: str,
                             source_path: str | None = None, source_text: str | None = None) -> None:
     """Scan every cell's source; the LeakError says ``where, cell N, line M`` (both 1-based).
 

@@ -1,7 +1,7 @@
 """Release: build every generated file of the chosen assignments, refuse leaks, write what changed.
 
-For each assignment, in order: load its spec, cases and checks and build every case with its
-expected value (checks/building.py); build the starter, the student notebook, the solution notebook
+For each assignment, in order: load it (autograder/assignment.py: spec, cases, checks, solution and
+notebook source, cross-checked) and build every case with its expected value (checks/building.py); build the starter, the student notebook, the solution notebook
 and the reference module (``expected_outputs``); scan every student-facing one for leaks;
 only when all assignments built cleanly, compare with what is on disk and write the files
 whose content differs. So a failure anywhere writes nothing, and a second run writes nothing.
@@ -15,13 +15,13 @@ from pathlib import Path
 import nbformat
 
 from .. import paths
+from ..assignment import Assignment, load_assignment, missing_source_error, missing_sources
 from ..checks.building import check_assignment
-from ..errors import KitError
+from ..paths import shown
 from . import rules_doc
 from .leaks import scan_for_leaks, scan_notebook_for_leaks
 from .markers import strip_markers
 from .notebook import build_notebook, notebook_to_json
-from .sources import AssignmentSources, display_path, load_sources, missing_sources
 from .starter import build_starter
 
 @dataclass
@@ -53,38 +53,38 @@ def _dist_files(assignment: str) -> dict[str, Path]:
     }
 
 
-def _refuse_leaks(src: AssignmentSources, student_facing: dict[Path, str]) -> None:
-    assignment = src.assignment
+def _refuse_leaks(assignment: Assignment, student_facing: dict[Path, str]) -> None:
+    _, notebook = assignment.release_sources()
     for path, content in student_facing.items():
-        where = display_path(path)
+        where = shown(path)
         if path.suffix == ".ipynb":
             # Scan cell sources, not the JSON, whose escaping would hide a copied line.
             scan_notebook_for_leaks(nbformat.reads(content, as_version=4), assignment=assignment, where=where,
-                                    source_path=display_path(src.notebook_path), source_text=src.notebook_text)
+                                    source_path=notebook.shown, source_text=notebook.text)
         else:
             scan_for_leaks(content, assignment=assignment, where=where)
 
 
-def expected_outputs(assignment: str, github_base: str | None = None) -> dict[Path, str]:
+def expected_outputs(assignment: Assignment, github_base: str | None = None) -> dict[Path, str]:
     """Every generated file of ``assignment`` -> its exact content; LeakError on a leak, and
-    SpecError or ChecksError when spec, cases and checks disagree or a case cannot be built.
+    ChecksError when a case cannot be built or its expected value computed.
 
     ``github_base`` (OWNER/REPO/blob/BRANCH) defaults to course.toml's github location."""
     github_base = github_base or course_github_base()
-    src = load_sources(assignment)
+    solution, _ = assignment.release_sources()
     check_assignment(assignment)  # every case built, every expected value computed: a broken checks.py stops here
-    starter = build_starter(assignment, src)
+    starter = build_starter(assignment)
     student_nb = notebook_to_json(build_notebook(assignment, variant="student", github_base=github_base))
     solution_nb = notebook_to_json(build_notebook(assignment, variant="solution", github_base=github_base))
-    reference = strip_markers(src.solution_text, display_path(src.solution_path))
-    dist = _dist_files(assignment)
+    reference = strip_markers(solution.text, solution.shown)
+    dist = _dist_files(assignment.id)
     student_facing = {
-        paths.starter_file(assignment): starter,
-        paths.notebook_file(assignment): student_nb,
+        paths.starter_file(assignment.id): starter,
+        paths.notebook_file(assignment.id): student_nb,
         dist["student_notebook"]: student_nb,
         dist["student_code"]: starter,
     }
-    _refuse_leaks(src, student_facing)
+    _refuse_leaks(assignment, student_facing)
     return {**student_facing, dist["solution_notebook"]: solution_nb, dist["solution_code"]: reference}
 
 
@@ -100,7 +100,7 @@ def _selected(assignments: list[str], skipped: dict[str, Path]) -> list[str]:
     for assignment in assignments:
         missing = missing_sources(assignment)
         if missing:
-            raise KitError(f"cannot release {assignment!r}: {display_path(missing[0])} does not exist")
+            raise missing_source_error(assignment, missing[0])
     return list(dict.fromkeys(assignments))  # drop repeats, keep order
 
 
@@ -121,7 +121,7 @@ def release(assignments: list[str], *, github_base: str | None = None,
     result = ReleaseResult()
     github_base = github_base or course_github_base()
     for assignment in _selected(assignments, result.skipped):
-        outputs = expected_outputs(assignment, github_base)  # raises before anything is written
+        outputs = expected_outputs(load_assignment(assignment), github_base)  # raises before anything is written
         committed.update(committed_files(assignment))
         for path, content in outputs.items():
             if path in committed or (dist and not check_only):

@@ -12,12 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..assignment import Assignment
 from ..checks import storable
-from ..checks.drivers import driver_functions
-from ..checks.loading import load_checks
-from ..checks.building import expected_value, part_cases, part_of
+from ..checks.building import expected_value, part_cases
 from ..errors import KitError
-from ..spec import load_spec
 
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
 # In import order: each module only imports those before it.
@@ -91,16 +89,15 @@ def shipped_sources(names: list[str]) -> dict[str, str]:
     return {name: (CHECKS_DIR / f"{name}.py").read_text(encoding="utf-8") for name in names}
 
 
-def public_case_data(assignment: str) -> dict[str, Any]:
+def public_case_data(assignment: Assignment) -> dict[str, Any]:
     """Every part's public cases as data, with what check() needs to run and judge them."""
-    spec = load_spec(assignment)
-    checks = load_checks(assignment)
+    spec = assignment.spec
     parts = {}
-    for part_spec in spec.parts:
-        part = part_of(spec, checks, part_spec)
+    for graded in assignment.parts:
+        part = graded.part
         cases = []
-        for case in part_cases(spec, part_spec, part, "public"):
-            tol = part_spec.tolerances[case.dtype]
+        for case in part_cases(spec, graded.spec, part, "public"):
+            tol = graded.spec.tolerances[case.dtype]
             mistakes = []
             for m in case.mistake_outputs():
                 try:
@@ -110,9 +107,9 @@ def public_case_data(assignment: str) -> dict[str, Any]:
             cases.append({"label": case.label, "tol": [tol.atol, tol.rtol], "args": case.call.args,
                           "kwargs": case.call.kwargs, "extra": case.call.extra, "expected": expected_value(spec, case),
                           "mistakes": mistakes})
-        parts[part_spec.name] = {"driver": part.driver, "functions": driver_functions(part.driver),
-                                 "judge": part.judge.to_data(), "cases": cases}
-    return {"assignment": assignment, "parts": parts}
+        parts[graded.name] = {"driver": part.driver, "functions": graded.functions,
+                              "judge": part.judge.to_data(), "cases": cases}
+    return {"assignment": assignment.id, "parts": parts}
 
 
 def _literal(source: str, what: str) -> str:
@@ -122,7 +119,7 @@ def _literal(source: str, what: str) -> str:
     return "r\'\'\'" + source.rstrip("\n") + "\n\'\'\'"
 
 
-def setup_cell_source(assignment: str) -> str:
+def setup_cell_source(assignment: Assignment) -> str:
     """Python source of the setup cell of ``assignment``'s notebooks."""
     cases = public_case_data(assignment)
     sources = shipped_sources(shipped_modules(cases))

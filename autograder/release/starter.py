@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..assignment import Assignment
 from .markers import make_starter
-from .sources import AssignmentSources, display_path, load_sources
 
 
 def starter_header(assignment: str, title: str) -> str:
@@ -15,8 +15,7 @@ def starter_header(assignment: str, title: str) -> str:
     )
 
 
-def build_starter(assignment: str, sources: AssignmentSources | None = None) -> str:
+def build_starter(assignment: Assignment) -> str:
     """starter_code/<id>.py: header + the solution file with every region stubbed."""
-    src = sources or load_sources(assignment)
-    body = make_starter(src.solution_text, display_path(src.solution_path))
-    return starter_header(assignment, src.title) + body
+    solution, _ = assignment.release_sources()
+    return starter_header(assignment.id, assignment.title) + make_starter(solution.text, solution.shown)
