@@ -85,7 +85,7 @@ def test_does_the_leak_scanner_find_no_solution_line_in_the_zip(built):
 @pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_does_every_assignments_zip_build(assignment, tmp_path):
     """The kit's own code is in every zip: none of its lines may look like a line of any solution."""
-    built = build_gradescope_zip(assignment, tmp_path / f"{assignment}.zip")
+    built = build_gradescope_zip(load_assignment(assignment), tmp_path / f"{assignment}.zip")
     assert built.path.is_file() and f"assignments/{assignment}/checks.py" in built.names
 
 

@@ -18,6 +18,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from autograder import paths
+from autograder.assignment import load_assignment
 from autograder.gradescope.build import REQUIREMENT_FILES, zip_members
 from autograder.gradescope.cpu_only import cpu_only_problems, cuda_distributions
 from conftest import EXAMPLES, ROOT
@@ -41,7 +42,7 @@ def applies(req: Requirement, python: str | None = None) -> bool:
 
 def test_is_the_grading_file_the_one_the_zip_ships():
     assert REQUIREMENT_FILES == ("requirements-grading.txt",)
-    assert zip_members("linear_regression")["requirements-grading.txt"] == GRADING.read_bytes()
+    assert zip_members(load_assignment("linear_regression"))["requirements-grading.txt"] == GRADING.read_bytes()
 
 
 def test_does_the_grading_file_pin_what_requirements_txt_pins():
@@ -126,7 +127,7 @@ def run_setup(tmp_path: Path, cpu_only_exit: int = 0, has_venv: bool = True,
     """The zip's setup.sh with logging stand-ins for python3 and apt-get: (the run, the calls)."""
     source = tmp_path / "autograder" / "source"
     source.mkdir(parents=True)
-    members = zip_members("linear_regression")
+    members = zip_members(load_assignment("linear_regression"))
     for name in ("setup.sh", *REQUIREMENT_FILES):
         (source / name).write_bytes(members[name])
     bin_dir = tmp_path / "bin"  # the only folder on PATH: no other python can be found
@@ -184,7 +185,7 @@ def test_does_a_cuda_torch_fail_the_image_build(tmp_path):
 
 
 def test_does_setup_sh_say_the_memory_to_set(tmp_path):
-    setup = zip_members("linear_regression")["setup.sh"].decode()
+    setup = zip_members(load_assignment("linear_regression"))["setup.sh"].decode()
     assert "768 MB" in setup and "benchmarks/gradescope_memory.py" in setup
     assert "3.10" in setup and "--extra-index-url" not in setup
 
