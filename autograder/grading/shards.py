@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import KitError
+from .collect import is_results_name
 
 MANIFEST = "shard.json"
 MANIFEST_KIND = "course-kit grading shard"
@@ -110,7 +111,12 @@ class ShardManifest:
         if not isinstance(data, dict) or data.get("kind") != MANIFEST_KIND or data.get("version") != MANIFEST_VERSION:
             raise KitError(f"not a shard manifest this kit reads (version {MANIFEST_VERSION})", path=path)
         try:
-            return cls(str(data["assignment"]), int(data["index"]), int(data["count"]), str(data["listing"]),
-                       int(data["submissions"]), [str(n) for n in data["names"]], [str(p) for p in data["parts"]])
+            manifest = cls(str(data["assignment"]), int(data["index"]), int(data["count"]), str(data["listing"]),
+                           int(data["submissions"]), [str(n) for n in data["names"]], [str(p) for p in data["parts"]])
         except (KeyError, TypeError, ValueError) as e:
             raise KitError(f"a shard manifest without a valid {e}", path=path) from None
+        # The names become folders under merge's --out: only names grade itself could have written.
+        bad = next((n for n in manifest.names if not is_results_name(n)), None)
+        if bad is not None:
+            raise KitError(f"lists {bad!r}, which is not the name of a submission's results folder", path=path)
+        return manifest

@@ -449,9 +449,11 @@ def _outcome(header: dict, tensors: dict, banned: list[str]) -> dict[str, Any]:
     status = header.get("status")
     try:
         if status == "ok":
+            inputs_after = wire.decode(header.get("inputs_after"), tensors)
+            if not isinstance(inputs_after, list):  # the child's own encoding is always a list of the inputs
+                raise wire.WireError("the inputs after the call are not a list")
             return {"status": "ok", "result": wire.decode(header.get("result"), tensors),
-                    "inputs_after": wire.decode(header.get("inputs_after"), tensors), "banned": banned,
-                    "seconds": float(header.get("seconds", 0.0))}
+                    "inputs_after": inputs_after, "banned": banned, "seconds": float(header.get("seconds", 0.0))}
     except (wire.WireError, TypeError, ValueError) as e:
         return {"status": "invalid", "message": f"returned something the grader cannot read ({e})", "banned": banned}
     if status == "missing":
