@@ -25,7 +25,9 @@ from autograder.grading import regrade
 from autograder.grading.collect import find_submissions, safe_name
 from autograder.grading.grade import SubmissionResult, grade_submission, make_plan
 from autograder.grading.merge import merge_shards
+from autograder.grading.scores import Graded, ScoreRow
 from autograder.grading.shards import ShardManifest, listing_digest, shard_of
+from autograder.grading.workers import WorkerPool
 from autograder.sandbox import isolation
 from conftest import EXAMPLES, ROOT
 
@@ -77,6 +79,18 @@ def test_is_a_forged_result_frame_the_students_fault_not_a_grader_failure(sandbo
     parts = {p.name: p for p in result.parts}
     assert any("returned something the grader cannot read" in (c.message or "") for c in parts["predict"].cases)
     assert parts["squared_error_cost"].score == parts["squared_error_cost"].points
+
+
+def test_does_a_childs_claim_of_a_gpu_tensor_never_start_cuda_in_a_cpu_batch(monkeypatch):
+    """On a GPU machine grading a CPU batch, a frame saying 'device: cuda' made the worker start CUDA (hundreds
+    of MB a worker, and in a one-job run the grader's own process, whose later forks lose the GPU)."""
+    from autograder.sandbox import client, wire
+    asked = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: asked.append(1) or True)
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)  # the batch's cases are on the CPU
+    header = {"status": "ok", "result": {"tensor": "t0", "device": "cuda"}, "inputs_after": {"list": []}}
+    outcome = client._outcome(header, {"t0": torch.zeros(2)}, [])
+    assert isinstance(outcome["result"], wire.Opaque) and asked == []
 
 
 # --- the batch's bookkeeping: names --------------------------------------------------------------
@@ -275,3 +289,70 @@ def test_does_stopping_the_grader_kill_the_students_code(tmp_path, stop):
         for pid in sandbox_processes():  # never leave them to the next test
             os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+def workers_of(grader: int) -> list[int]:
+    """The grading workers: the grader's children forked from it (the zygote is an interpreter of its own)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(f"/proc/{entry.name}/stat").read_text()
+                cmdline = Path(f"/proc/{entry.name}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == grader and b"autograder\0grade" in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox users exist only when the grader is root")
+def test_does_a_dead_workers_child_die_with_it(tmp_path):
+    """A worker killed in the middle of a submission (out of memory, say) left the child running the
+    student's code alive until the end of the batch: the grader still held the slot's socket."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("a_sleeper", "b_sleeper", "c_sleeper"):
+        (subs / f"{name}.py").write_text(SLEEPS)
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs), "--out",
+                             str(tmp_path / "out"), "--jobs", "2", "--quiet"], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "KIT_SANDBOX_UID_BASE": str(UID_BASE)})
+    try:
+        deadline = time.monotonic() + 180
+        while len(sandbox_processes()) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        first = sandbox_processes()
+        assert len(first) == 2, "the sleepers never ran"
+        for worker in workers_of(proc.pid):
+            os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while set(first) & set(sandbox_processes()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = set(first) & set(sandbox_processes())
+        assert proc.poll() is None  # the batch goes on with new workers
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        for pid in sandbox_processes():
+            os.kill(pid, signal.SIGKILL)
+    assert left == set()
+
+
+# --- a stuck worker never hangs the batch --------------------------------------------------------
+
+def stuck_on_three(index: int, sandbox) -> Graded:
+    if index == 3:
+        time.sleep(10_000)  # whatever a worker may get stuck on: a read that never returns, a bug of ours
+    return Graded(index, ScoreRow(f"s{index}", (), None, False))
+
+
+def test_does_a_stuck_worker_cost_only_its_submission():
+    """The grader waited on its workers without a limit: one worker stuck on one submission hung the batch."""
+    from test_scale import FakeSandbox
+    done, lost = [], {}
+    pool = WorkerPool(stuck_on_three, [FakeSandbox(0), FakeSandbox(1)], lambda: None, FakeSandbox, deadline_s=3)
+    start = time.monotonic()
+    pool.run(list(range(8)), lambda g: done.append(g.index), lambda i, why: lost.__setitem__(i, why))
+    assert lost == {3: "the grading worker took more than 3 s on it and was stopped"}
+    assert sorted(done) == [0, 1, 2, 4, 5, 6, 7] and time.monotonic() - start < 60

@@ -18,6 +18,7 @@ when all are in, it writes what spans the batch (grades.csv, summary.md, shard.j
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,7 +131,8 @@ class GradingSession:
         rows: list[ScoreRow] = []
         failures: list[str] = []
         slots = self._sandboxes[:max(1, min(len(self._sandboxes), len(self.submissions)))]
-        pool = WorkerPool(self.task, slots, self.task.setup, lambda slot: Sandbox(slot=slot, hide=self._hide))
+        pool = WorkerPool(self.task, slots, self.task.setup, lambda slot: Sandbox(slot=slot, hide=self._hide),
+                          self.task.deadline_s)
         bar = tqdm(total=len(self.submissions), unit="sub", file=sys.stderr, dynamic_ncols=True,
                    disable=not self.options.progress or len(self.submissions) < 2, desc=f"grading {self.assignment}")
 
@@ -155,10 +157,14 @@ class GradingSession:
     def close(self) -> None:
         for sandbox in self._sandboxes:
             sandbox.close()
-        if self._zygote is not None and not self._sandboxes:  # stopped before any sandbox took a slot
+        if self._zygote is not None:  # its slots' sockets closed (or handed to workers, now gone): it ends
             for sock in self._zygote.sockets:
                 sock.close()
-            self._zygote.proc.wait()
+            try:
+                self._zygote.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._zygote.proc.kill()
+                self._zygote.proc.wait()
         self._sandboxes, self._zygote = [], None
 
     def __enter__(self) -> "GradingSession":
