@@ -233,6 +233,23 @@ def test_does_the_merge_replace_a_link_in_out_without_following_it(tmp_path):
     assert (out / "alice" / "record.json").is_file()
 
 
+def test_does_the_merge_refuse_shards_graded_differently(tmp_path):
+    """Shard 0 graded with --details, shard 1 without: the merge mixed students shown their hidden cases'
+    details with students who were not (as it would have mixed two versions of the hidden cases)."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    buggy = (EXAMPLES / "linear_regression" / "bob_forgot_mean.py").read_text()
+    for name in NAMES:
+        (subs / f"{name}.py").write_text(buggy)
+    for k, details in ((0, ["--details"]), (1, [])):
+        subprocess.run([sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs), "--out",
+                        str(tmp_path / f"s{k}"), "--shard", f"{k}/2", "--quiet", *details], cwd=ROOT, check=True,
+                       capture_output=True, timeout=600)
+    with pytest.raises(KitError, match="were graded differently"):
+        merge_shards([tmp_path / "s0", tmp_path / "s1"], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 # --- stopping a run leaves nothing of the students' code running ----------------------------------
 
 UID_BASE = 62000  # this module's own sandbox users: other graders on the machine use the default range

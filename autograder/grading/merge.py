@@ -73,6 +73,10 @@ def _check_whole(folders: list[Path], manifests: list[ShardManifest], out: Path)
         if m.listing != first.listing or m.submissions != first.submissions:
             raise KitError(f"{folder} and {where} were graded from different lists of submissions ({m.submissions} "
                            f"and {first.submissions}): grade every shard from the same submissions")
+        if m.grading != first.grading:
+            raise KitError(f"{folder} and {where} were graded differently: another version of the assignment's spec, "
+                           "cases or checks, or of the kit, or --details on one and not the other - grade every "
+                           "shard alike")
         if m.parts != first.parts:
             raise KitError(f"{folder} graded the parts {', '.join(m.parts)}, {where} graded {', '.join(first.parts)}")
     resolved = [f.resolve() for f in folders]

@@ -31,7 +31,7 @@ from ..errors import KitError
 from ..sandbox.launch import Zygote, folders_to_hide, launch
 from .collect import Submission, find_submissions
 from .scores import Graded, ScoreRow
-from .shards import Shard, ShardManifest, listing_digest
+from .shards import Shard, ShardManifest, grading_digest, listing_digest
 from .workers import WorkerPool
 
 # Nothing above imports torch: the zygote starts first, and its torch import overlaps with ours
@@ -150,8 +150,9 @@ class GradingSession:
         batch, summary = self.task.write_batch(rows)
         if self.options.shard is not None:
             shard = self.options.shard
+            grading = grading_digest(self.task.plan.spec.directory, self.options.hidden_details)
             ShardManifest(self.assignment, shard.index, shard.count, self._listing, self.total,
-                          [r.name for r in batch], self.task.part_names).write(self.out)
+                          [r.name for r in batch], self.task.part_names, grading).write(self.out)
         return BatchOutcome(self.task.part_names, rows, failures, batch, summary, self.task.notes)
 
     def close(self) -> None:
