@@ -373,3 +373,18 @@ def test_does_a_stuck_worker_cost_only_its_submission():
     pool.run(list(range(8)), lambda g: done.append(g.index), lambda i, why: lost.__setitem__(i, why))
     assert lost == {3: "the grading worker took more than 3 s on it and was stopped"}
     assert sorted(done) == [0, 1, 2, 4, 5, 6, 7] and time.monotonic() - start < 60
+
+
+def test_is_the_results_folder_inside_the_submissions_never_a_student(tmp_path):
+    """grade lr subs --out subs/out, run again: the first run's results were graded as a student named 'out'
+    (a 0 row in grades.csv, in the summary and in every shard's listing)."""
+    subs = tmp_path / "subs"
+    (subs / "out" / "alice").mkdir(parents=True)
+    (subs / "out" / "alice" / "results.json").write_text("{}")
+    (subs / "alice.py").write_text(CORRECT)
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs), "--out",
+                           str(subs / "out"), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{subs / 'out'}: not graded - it is the results folder (--out)" in proc.stderr
+    rows = (subs / "out" / "grades.csv").read_text().splitlines()
+    assert [r.split(",")[0] for r in rows[1:]] == ["alice"]

@@ -116,7 +116,12 @@ class GradingSession:
 
     def _find_submissions(self) -> None:
         if self.inputs is not None:
-            self.submissions = find_submissions(self.inputs, self.assignment, self.skipped)
+            found = find_submissions(self.inputs, self.assignment, self.skipped)
+            # --out inside a submissions folder: an earlier run's results are no student's submission.
+            out = self.out.resolve()
+            self.submissions = [s for s in found if out != (s.folder or s.path).resolve()]
+            if len(self.submissions) < len(found):
+                self.skipped.append(f"{self.out}: not graded - it is the results folder (--out)")
         self._listing = listing_digest([s.name for s in self.submissions])
         self.total = len(self.submissions)
         if self.options.only:
