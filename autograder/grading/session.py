@@ -138,10 +138,14 @@ class GradingSession:
         slots = self._sandboxes[:max(1, min(len(self._sandboxes), len(self.submissions)))]
         pool = WorkerPool(self.task, slots, self.task.setup, lambda slot: Sandbox(slot=slot, hide=self._hide),
                           self.task.deadline_s)
-        bar = tqdm(total=len(self.submissions), unit="sub", file=sys.stderr, dynamic_ncols=True,
-                   disable=not self.options.progress or len(self.submissions) < 2, desc=f"grading {self.assignment}")
+        bar: tqdm | None = None  # drawn from the first result: a batch whose workers cannot start prints only why
 
         def done(report: Graded) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(total=len(self.submissions), unit="sub", file=sys.stderr, dynamic_ncols=True,
+                           disable=not self.options.progress or len(self.submissions) < 2,
+                           desc=f"grading {self.assignment}")
             rows.append(report.row)
             if report.failure:
                 failures.append(f"{self.submissions[report.index].path}: {report.failure}")
@@ -150,7 +154,8 @@ class GradingSession:
         try:
             pool.run(list(range(len(self.submissions))), done, lambda index, why: done(self.task.lost(index, why)))
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
         rows.sort(key=lambda r: r.name)
         batch, summary = self.task.write_batch(rows)
         if self.options.shard is not None:

@@ -82,13 +82,14 @@ def finish(pid: int, grace: float = 0.2) -> tuple[int | None, int | None]:
     """Kill the child's whole process group and its user's processes; reap it."""
     if pid not in _CHILD_UID:
         return None, None  # not one of ours
-    uid = _CHILD_UID.pop(pid)
+    uid = _CHILD_UID[pid]  # forgotten once killed: a SIGTERM before that leaves it to the zygote's way out
     exit_code = sig = None
     deadline = time.monotonic() + max(0.0, min(float(grace), 0.5))
     while time.monotonic() < deadline:  # a child that is exiting on its own keeps its own status
         try:
             done, code = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
+            _CHILD_UID.pop(pid)
             return None, None
         if done:
             exit_code, sig = _decode_wait(code)
@@ -96,6 +97,7 @@ def finish(pid: int, grace: float = 0.2) -> tuple[int | None, int | None]:
         time.sleep(0.002)
     _kill_group(pid)
     isolation.kill_uid(uid)  # also what left the group with setsid
+    _CHILD_UID.pop(pid)
     if exit_code is None and sig is None:
         try:
             _, code = os.waitpid(pid, 0)
