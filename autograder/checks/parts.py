@@ -23,6 +23,10 @@ from .values import Call, fresh, map_tensors, moved
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
+class MistakeDoesNotApply(Exception):
+    """A known mistake has no output on this case (its alternative raised; the message says what)."""
+
+
 @dataclass(frozen=True)
 class Mistake:
     """A known mistake: ``alternative(*args, **kwargs)`` is what that mistake returns."""
@@ -94,10 +98,12 @@ class Case:
                 try:
                     self._alternatives[index] = (True, mistake.alternative(*again.args, **again.kwargs))
                 except Exception as e:  # this mistake does not apply to this case
-                    self._alternatives[index] = (False, e)
+                    self._alternatives[index] = (False, f"{type(e).__name__}: {e}")
             ok, value = self._alternatives[index]
             if not ok:
-                raise value
+                # A new exception each time: raising a cached one grows its traceback by the judging frames,
+                # which hold each submission's returned values, for as long as the plan lives.
+                raise MistakeDoesNotApply(value)
             return value
         return output
 

@@ -69,7 +69,15 @@ def safe_name(text: str) -> str:
     if not lost:
         return cleaned or "submission"
     digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"{cleaned.strip('_') or 'submission'}-{digest}"
+    # lstrip again: "_.x" would otherwise become ".x-...", a hidden folder that regrading does not see.
+    return f"{cleaned.strip('_').lstrip('.') or 'submission'}-{digest}"
+
+
+def is_results_name(name: str) -> bool:
+    """Could safe_name have given this name: one plain folder name inside the results folder, never a
+    hidden one or a batch file (what merge requires of the names a shard.json lists)."""
+    return (bool(name) and _UNSAFE.search(name) is None and not name.startswith(".")
+            and name.lower() not in BATCH_FILES and len(name.encode("utf-8", "surrogatepass")) <= _MAX_NAME_BYTES + 9)
 
 
 def collect_submissions(inputs: list[Path]) -> list[tuple[str, Path]]:
@@ -101,7 +109,21 @@ def find_submissions(inputs: list[Path], assignment: str | None = None,
     by_name: dict[str, list[Submission]] = {}
     for sub in candidates:
         by_name.setdefault(sub.name, []).append(sub)
-    return [_one_per_name(name, subs) for name, subs in sorted(by_name.items())]
+    found = [_one_per_name(name, subs) for name, subs in sorted(by_name.items())]
+    _refuse_names_equal_but_for_case(found)
+    return found
+
+
+def _refuse_names_equal_but_for_case(subs: list[Submission]) -> None:
+    """Alice/ and alice/ are one folder on a case-insensitive disk (macOS, Windows, some synced storage):
+    one student's files would overwrite the other's, so the two are a clash like any other."""
+    seen: dict[str, Submission] = {}
+    for sub in subs:
+        other = seen.setdefault(sub.name.casefold(), sub)
+        if other is not sub:
+            raise KitError(f"two submissions would be written to folders whose names differ only in case, "
+                           f"{other.name}/ and {sub.name}/ (one folder on a case-insensitive disk): {other.path} "
+                           f"and {sub.path} - rename one of them")
 
 
 def choose_file(files: list[Path], folder: Path | None = None,
@@ -164,7 +186,9 @@ def _submission_files(folder: Path) -> tuple[list[Path], list[Path]]:
                 links.append(path)
         for name in filenames:
             path = here / name
-            if path.suffix in SUBMISSION_SUFFIXES and not name.startswith(".") and not path.is_symlink():
+            # Regular files only: a FIFO or device named x.py (a tar unpacked as root) would block the read.
+            if path.suffix in SUBMISSION_SUFFIXES and not name.startswith(".") and not path.is_symlink() \
+                    and path.is_file():
                 files.append(path)
     return sorted(files), sorted(links)
 

@@ -8,6 +8,7 @@ copy the students' folders and write grades.csv and the summary from their recor
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from ..errors import KitError
 from . import regrade
 from .results import write_grades
 from .scores import ScoreRow
-from .shards import ShardManifest
+from .shards import ShardManifest, listing_digest, shard_of
 from .summary import BatchSummary, write_summary
 
 
@@ -47,9 +48,11 @@ def merge_shards(folders: list[Path], out: Path) -> MergeOutcome:
     for folder, manifest in zip(folders, manifests):  # only once every shard has been read
         for name in manifest.names:
             target = out / name
-            if target.exists():
+            if target.is_symlink() or target.is_file():
+                target.unlink()
+            elif target.exists():
                 shutil.rmtree(target)
-            shutil.copytree(folder / name, target, symlinks=True)
+            shutil.copytree(folder / name, target)
     rows.sort(key=lambda r: r.name)
     write_grades(rows, first.parts, out / "grades.csv")
     summary = None
@@ -70,11 +73,18 @@ def _check_whole(folders: list[Path], manifests: list[ShardManifest], out: Path)
         if m.listing != first.listing or m.submissions != first.submissions:
             raise KitError(f"{folder} and {where} were graded from different lists of submissions ({m.submissions} "
                            f"and {first.submissions}): grade every shard from the same submissions")
+        if m.grading != first.grading:
+            raise KitError(f"{folder} and {where} were graded differently: another version of the assignment's spec, "
+                           "cases or checks, or of the kit, or --details on one and not the other - grade every "
+                           "shard alike")
         if m.parts != first.parts:
             raise KitError(f"{folder} graded the parts {', '.join(m.parts)}, {where} graded {', '.join(first.parts)}")
     resolved = [f.resolve() for f in folders]
     if out.resolve() in resolved:
         raise KitError(f"--out {out} is one of the shards' folders: give a new folder for the merged results")
+    inside = next((f for f, r in zip(folders, resolved) if r in out.resolve().parents), None)
+    if inside is not None:
+        raise KitError(f"--out {out} is inside the shard folder {inside}: give a folder outside the shards")
     given = Counter(m.index for m in manifests)
     for index, times in given.items():
         if times > 1:
@@ -93,6 +103,32 @@ def _check_whole(folders: list[Path], manifests: list[ShardManifest], out: Path)
             owner[name] = folder
             if not (folder / name).is_dir():
                 raise KitError(f"shard {m.index}/{m.count} lists {name} but has no folder for it", path=folder)
+            _refuse_links(folder / name)
+            target = (out / name).resolve()
+            clash = next((f for f, r in zip(folders, resolved) if r == target or target in r.parents), None)
+            if clash is not None:
+                raise KitError(f"merging {name} into {out} would overwrite the shard folder {clash}: give an --out "
+                               "folder apart from the shards")
     if len(owner) != first.submissions:
         raise KitError(f"the shards hold {len(owner)} of the {first.submissions} submissions listed: some shard "
                        "was graded with --only, or its folder was changed since")
+    if listing_digest(list(owner)) != first.listing:
+        raise KitError("the shards' submissions are not the ones they were graded from (the names differ from the "
+                       "list in their shard.json): was a shard folder changed since it was graded?")
+    for folder, m in zip(folders, manifests):
+        stray = next((n for n in m.names if shard_of(n, m.count) != m.index), None)
+        if stray is not None:
+            raise KitError(f"shard {m.index}/{m.count} lists {stray}, which belongs to shard "
+                           f"{shard_of(stray, m.count)}/{m.count}: was its folder changed since it was graded?",
+                           path=folder)
+
+
+def _refuse_links(student: Path) -> None:
+    """grade writes no symbolic links: one in a shard folder (synced from elsewhere, or edited) could make the
+    merge copy whatever it points at into the results."""
+    links = [student] if student.is_symlink() else []
+    for dirpath, dirnames, filenames in os.walk(student):
+        links += [p for p in (Path(dirpath) / n for n in dirnames + filenames) if p.is_symlink()]
+    if links:
+        raise KitError(f"{links[0]} is a symbolic link; a shard folder holds only the files grade wrote - "
+                       "copy the shards without links and merge again")

@@ -18,6 +18,7 @@ when all are in, it writes what spans the batch (grades.csv, summary.md, shard.j
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ from ..errors import KitError
 from ..sandbox.launch import Zygote, folders_to_hide, launch
 from .collect import Submission, find_submissions
 from .scores import Graded, ScoreRow
-from .shards import Shard, ShardManifest, listing_digest
+from .shards import Shard, ShardManifest, grading_digest, listing_digest
 from .workers import WorkerPool
 
 # Nothing above imports torch: the zygote starts first, and its torch import overlaps with ours
@@ -115,7 +116,12 @@ class GradingSession:
 
     def _find_submissions(self) -> None:
         if self.inputs is not None:
-            self.submissions = find_submissions(self.inputs, self.assignment, self.skipped)
+            found = find_submissions(self.inputs, self.assignment, self.skipped)
+            # --out inside a submissions folder: an earlier run's results are no student's submission.
+            out = self.out.resolve()
+            self.submissions = [s for s in found if out != (s.folder or s.path).resolve()]
+            if len(self.submissions) < len(found):
+                self.skipped.append(f"{self.out}: not graded - it is the results folder (--out)")
         self._listing = listing_digest([s.name for s in self.submissions])
         self.total = len(self.submissions)
         if self.options.only:
@@ -132,11 +138,16 @@ class GradingSession:
         slots = self._sandboxes[:max(1, min(len(self._sandboxes), len(self.submissions)))]
         if len(slots) > 1:  # workers will fork: what they would each compute on demand, once here
             self.task.plan.compute_everything()
-        pool = WorkerPool(self.task, slots, self.task.setup, lambda slot: Sandbox(slot=slot, hide=self._hide))
-        bar = tqdm(total=len(self.submissions), unit="sub", file=sys.stderr, dynamic_ncols=True,
-                   disable=not self.options.progress or len(self.submissions) < 2, desc=f"grading {self.assignment}")
+        pool = WorkerPool(self.task, slots, self.task.setup, lambda slot: Sandbox(slot=slot, hide=self._hide),
+                          self.task.deadline_s)
+        bar: tqdm | None = None  # drawn from the first result: a batch whose workers cannot start prints only why
 
         def done(report: Graded) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(total=len(self.submissions), unit="sub", file=sys.stderr, dynamic_ncols=True,
+                           disable=not self.options.progress or len(self.submissions) < 2,
+                           desc=f"grading {self.assignment}")
             rows.append(report.row)
             if report.failure:
                 failures.append(f"{self.submissions[report.index].path}: {report.failure}")
@@ -145,22 +156,28 @@ class GradingSession:
         try:
             pool.run(list(range(len(self.submissions))), done, lambda index, why: done(self.task.lost(index, why)))
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
         rows.sort(key=lambda r: r.name)
         batch, summary = self.task.write_batch(rows)
         if self.options.shard is not None:
             shard = self.options.shard
+            grading = grading_digest(self.task.plan.spec.directory, self.options.hidden_details)
             ShardManifest(self.assignment, shard.index, shard.count, self._listing, self.total,
-                          [r.name for r in batch], self.task.part_names).write(self.out)
+                          [r.name for r in batch], self.task.part_names, grading).write(self.out)
         return BatchOutcome(self.task.part_names, rows, failures, batch, summary, self.task.notes)
 
     def close(self) -> None:
         for sandbox in self._sandboxes:
             sandbox.close()
-        if self._zygote is not None and not self._sandboxes:  # stopped before any sandbox took a slot
+        if self._zygote is not None:  # its slots' sockets closed (or handed to workers, now gone): it ends
             for sock in self._zygote.sockets:
                 sock.close()
-            self._zygote.proc.wait()
+            try:
+                self._zygote.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._zygote.proc.kill()
+                self._zygote.proc.wait()
         self._sandboxes, self._zygote = [], None
 
     def __enter__(self) -> "GradingSession":

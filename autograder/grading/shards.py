@@ -15,10 +15,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import KitError
+from .collect import is_results_name
 
 MANIFEST = "shard.json"
 MANIFEST_KIND = "course-kit grading shard"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 # Where a scheduler puts an array job's index, in the order they are tried.
 INDEX_VARIABLES = ("SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX")
 
@@ -77,6 +78,17 @@ def listing_digest(names: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(names)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def grading_digest(assignment_dir: Path, hidden_details: bool) -> str:
+    """What decides the grades besides the submissions: the assignment's spec, cases and checks, the kit's
+    version, and whether students see hidden cases' details. Shards of one batch share it."""
+    from .. import __version__
+    digest = hashlib.sha256(f"{__version__}\n{hidden_details}\n".encode())
+    for name in ("spec.toml", "cases.toml", "checks.py"):
+        path = assignment_dir / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class ShardManifest:
     """What a shard's results folder says of itself (shard.json)."""
@@ -88,6 +100,7 @@ class ShardManifest:
     submissions: int        # how many there are in the batch
     names: list[str]        # the ones this shard graded
     parts: list[str]        # the parts graded (a --parts rerun names only those)
+    grading: str = ""       # grading_digest: the same assignment files, kit and --details on every shard
 
     def write(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -110,7 +123,13 @@ class ShardManifest:
         if not isinstance(data, dict) or data.get("kind") != MANIFEST_KIND or data.get("version") != MANIFEST_VERSION:
             raise KitError(f"not a shard manifest this kit reads (version {MANIFEST_VERSION})", path=path)
         try:
-            return cls(str(data["assignment"]), int(data["index"]), int(data["count"]), str(data["listing"]),
-                       int(data["submissions"]), [str(n) for n in data["names"]], [str(p) for p in data["parts"]])
+            manifest = cls(str(data["assignment"]), int(data["index"]), int(data["count"]), str(data["listing"]),
+                           int(data["submissions"]), [str(n) for n in data["names"]], [str(p) for p in data["parts"]],
+                           str(data["grading"]))
         except (KeyError, TypeError, ValueError) as e:
             raise KitError(f"a shard manifest without a valid {e}", path=path) from None
+        # The names become folders under merge's --out: only names grade itself could have written.
+        bad = next((n for n in manifest.names if not is_results_name(n)), None)
+        if bad is not None:
+            raise KitError(f"lists {bad!r}, which is not the name of a submission's results folder", path=path)
+        return manifest

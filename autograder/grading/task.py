@@ -50,6 +50,12 @@ class SubmissionTask:
         return task
 
     @property
+    def deadline_s(self) -> float:
+        """The most one submission may take in a worker: twice its time in the sandbox (every part's wall-time
+        limit), and two minutes for reading, judging and writing; past it the worker is stopped."""
+        return 2 * self.plan.prepared().budget + 120
+
+    @property
     def part_names(self) -> list[str]:
         return [p.spec.name for p in self.plan.parts]
 

@@ -20,6 +20,7 @@ import multiprocessing
 import multiprocessing.connection
 import signal
 import sys
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -53,9 +54,12 @@ class WorkerPool:
     """Run task(i, sandbox) for every submission number i, each in one of len(sandboxes) workers."""
 
     def __init__(self, task: Task, sandboxes: list[Sandbox], setup: Setup,
-                 spare_sandbox: Callable[[int], Sandbox]) -> None:
-        """sandboxes: started slots, one per worker; spare_sandbox(slot): a new, unstarted one for a replacement."""
+                 spare_sandbox: Callable[[int], Sandbox], deadline_s: float | None = None) -> None:
+        """sandboxes: started slots, one per worker; spare_sandbox(slot): a new, unstarted one for a replacement;
+        deadline_s: the most one submission may take in a worker, past which the worker is killed and replaced
+        (the submission is lost), so that nothing a worker gets stuck on hangs the batch."""
         self.task, self.sandboxes, self.setup, self.spare_sandbox = task, sandboxes, setup, spare_sandbox
+        self.deadline_s = deadline_s
         self._workers: list[_Worker] = []
         self.replaced = 0
         self._idle_deaths = 0
@@ -67,6 +71,8 @@ class WorkerPool:
                 _deliver(_attempt(self.task, i, self.sandboxes[0]), on_done, on_lost)
             return
         self._workers = [self._fork(slot, sb) for slot, sb in enumerate(self.sandboxes)]
+        for sandbox in self.sandboxes:  # each slot is its worker's alone now: when the worker dies, the slot
+            sandbox.release()            # closes, and the zygote kills the child it leaves running
         try:
             self._dispatch(deque(indices), on_done, on_lost)
         except BaseException:  # Ctrl-C, or a worker that could not start: no submission is waited for
@@ -80,7 +86,7 @@ class WorkerPool:
             for worker in self._workers:
                 while waiting and not worker.broken and len(worker.jobs) < IN_FLIGHT:
                     worker.give(waiting)
-            ready = multiprocessing.connection.wait([w.conn for w in watched()])
+            ready = multiprocessing.connection.wait([w.conn for w in watched()], timeout=self._wait_s())
             for worker in [w for w in self._workers if w.conn in ready]:
                 try:
                     message = worker.conn.recv()
@@ -90,14 +96,34 @@ class WorkerPool:
                 if isinstance(message, _SetupFailed):
                     raise KitError(message.message)
                 worker.jobs.popleft()
+                worker.started = time.monotonic()  # on the next one queued there, if any
                 _deliver(message, on_done, on_lost)
+            for worker in self._overdue():
+                worker.process.kill()
+                self._replace(worker, waiting, on_lost, f"the grading worker took more than {self.deadline_s:g} s "
+                                                        "on it and was stopped")
 
-    def _replace(self, worker: "_Worker", waiting: deque[int], on_lost: OnLost) -> None:
-        """The worker died: the submission it was on is lost, the ones queued behind it go back in line."""
+    def _overdue(self) -> list["_Worker"]:
+        if self.deadline_s is None:
+            return []
+        now = time.monotonic()
+        return [w for w in self._workers if w.jobs and not w.broken and now - w.started > self.deadline_s]
+
+    def _wait_s(self) -> float | None:
+        """How long to wait for a worker's answer: until the first deadline of a submission in a worker."""
+        if self.deadline_s is None:
+            return None
+        starts = [w.started for w in self._workers if w.jobs and not w.broken]
+        return max(0.0, min(starts) + self.deadline_s - time.monotonic()) if starts else None
+
+    def _replace(self, worker: "_Worker", waiting: deque[int], on_lost: OnLost, why: str | None = None) -> None:
+        """The worker died (or was stopped): the submission it was on is lost, the ones queued behind it go back
+        in line."""
         worker.process.join(timeout=5)
+        worker.conn.close()
         code = worker.process.exitcode
         if worker.jobs:  # each such death costs one submission, so the batch always gets through
-            on_lost(worker.jobs.popleft(), f"the grading worker died (exit code {code}) while grading it")
+            on_lost(worker.jobs.popleft(), why or f"the grading worker died (exit code {code}) while grading it")
         else:
             self._idle_deaths += 1
             if self._idle_deaths > MAX_IDLE_DEATHS:
@@ -143,6 +169,7 @@ class _Worker:
         self.process, self.conn = process, conn
         self.jobs: deque[int] = deque()  # submission numbers sent and not yet answered, in order
         self.broken = False  # it stopped taking work: what it sent before is read, then it is replaced
+        self.started = 0.0   # when it began the first of its jobs (time.monotonic())
 
     def give(self, waiting: deque[int]) -> None:
         """Send it the next waiting number (which stays waiting when the worker is gone)."""
@@ -151,6 +178,8 @@ class _Worker:
         except OSError:
             self.broken = True
             return
+        if not self.jobs:
+            self.started = time.monotonic()
         self.jobs.append(waiting.popleft())
 
 

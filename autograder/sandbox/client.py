@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
+
 from . import wire
 from .launch import Zygote, folders_to_hide, launch
 
@@ -449,9 +451,14 @@ def _outcome(header: dict, tensors: dict, banned: list[str]) -> dict[str, Any]:
     status = header.get("status")
     try:
         if status == "ok":
-            return {"status": "ok", "result": wire.decode(header.get("result"), tensors),
-                    "inputs_after": wire.decode(header.get("inputs_after"), tensors), "banned": banned,
-                    "seconds": float(header.get("seconds", 0.0))}
+            # Only a batch whose cases are on the GPU has started CUDA here: a child's word never starts it
+            # (a CUDA context costs a worker hundreds of MB, and a grader that forks later its GPU).
+            cuda = torch.cuda.is_initialized()
+            inputs_after = wire.decode(header.get("inputs_after"), tensors, cuda=cuda)
+            if not isinstance(inputs_after, list):  # the child's own encoding is always a list of the inputs
+                raise wire.WireError("the inputs after the call are not a list")
+            return {"status": "ok", "result": wire.decode(header.get("result"), tensors, cuda=cuda),
+                    "inputs_after": inputs_after, "banned": banned, "seconds": float(header.get("seconds", 0.0))}
     except (wire.WireError, TypeError, ValueError) as e:
         return {"status": "invalid", "message": f"returned something the grader cannot read ({e})", "banned": banned}
     if status == "missing":

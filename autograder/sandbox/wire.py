@@ -82,8 +82,11 @@ def encode(value: Any) -> tuple[Any, dict[str, torch.Tensor]]:
     return enc.encode(value), enc.tensors
 
 
-def decode(data: Any, tensors: dict[str, torch.Tensor], depth: int = 0) -> Any:
-    """Inverse of encode, for untrusted input: every unexpected shape is a WireError."""
+def decode(data: Any, tensors: dict[str, torch.Tensor], depth: int = 0, cuda: bool = True) -> Any:
+    """Inverse of encode, for untrusted input: every unexpected shape is a WireError.
+
+    cuda: a tensor sent from the GPU goes back to it (when there is one); else it stands as an Opaque.
+    """
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
     if not isinstance(data, dict) or len(data) not in (1, 2):
@@ -94,7 +97,7 @@ def decode(data: Any, tensors: dict[str, torch.Tensor], depth: int = 0) -> Any:
             raise WireError(f"missing tensor {data['tensor']!r}")
         device = data.get("device", "cpu")
         if device != "cpu":
-            if device == "cuda" and torch.cuda.is_available():
+            if device == "cuda" and cuda and torch.cuda.is_available():
                 return t.to("cuda")
             return Opaque(f"tensor on device {device}")
         return t
@@ -110,15 +113,15 @@ def decode(data: Any, tensors: dict[str, torch.Tensor], depth: int = 0) -> Any:
     if "float" in data:
         return float(data["float"])
     if "tuple" in data:
-        return tuple(decode(v, tensors, depth + 1) for v in _as_list(data["tuple"]))
+        return tuple(decode(v, tensors, depth + 1, cuda) for v in _as_list(data["tuple"]))
     if "list" in data:
-        return [decode(v, tensors, depth + 1) for v in _as_list(data["list"])]
+        return [decode(v, tensors, depth + 1, cuda) for v in _as_list(data["list"])]
     if "dict" in data:
         out = {}
         for item in _as_list(data["dict"]):
             if not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], str):
                 raise WireError("malformed dict entry")
-            out[item[0]] = decode(item[1], tensors, depth + 1)
+            out[item[0]] = decode(item[1], tensors, depth + 1, cuda)
         return out
     if "object" in data:
         return Opaque(str(data["object"])[:80])

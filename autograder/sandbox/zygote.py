@@ -38,6 +38,7 @@ _UID = 0  # the first slot's sandbox user (the probe's)
 _CGROUPS: isolation.Cgroups | None = None
 _IN_CGROUP: dict[int, str] = {}  # child pid -> its cgroups' name
 _CHILD_UID: dict[int, int] = {}  # child pid -> the sandbox user of its slot
+_PID = 0  # the zygote's own pid (its signal handler does nothing in a child)
 
 
 def _kill_group(pid: int) -> None:
@@ -59,6 +60,8 @@ def fork_child(limits: dict, fds: list[int], counter: int, uid: int) -> int:
     isolation.next_child_in_new_pid_namespace()  # refused: the child reports it as a protection off
     pid = os.fork()
     if pid == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the zygote's own ways of stopping are not the child's
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         child.run({**limits, "uid": uid}, fds[0], fds[1], fds[2], f"kit-{os.getppid()}-{counter}")
     for fd in fds:
         os.close(fd)
@@ -79,13 +82,14 @@ def finish(pid: int, grace: float = 0.2) -> tuple[int | None, int | None]:
     """Kill the child's whole process group and its user's processes; reap it."""
     if pid not in _CHILD_UID:
         return None, None  # not one of ours
-    uid = _CHILD_UID.pop(pid)
+    uid = _CHILD_UID[pid]  # forgotten once killed: a SIGTERM before that leaves it to the zygote's way out
     exit_code = sig = None
     deadline = time.monotonic() + max(0.0, min(float(grace), 0.5))
     while time.monotonic() < deadline:  # a child that is exiting on its own keeps its own status
         try:
             done, code = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
+            _CHILD_UID.pop(pid)
             return None, None
         if done:
             exit_code, sig = _decode_wait(code)
@@ -93,6 +97,7 @@ def finish(pid: int, grace: float = 0.2) -> tuple[int | None, int | None]:
         time.sleep(0.002)
     _kill_group(pid)
     isolation.kill_uid(uid)  # also what left the group with setsid
+    _CHILD_UID.pop(pid)
     if exit_code is None and sig is None:
         try:
             _, code = os.waitpid(pid, 0)
@@ -147,9 +152,56 @@ def _send(sock: socket.socket, message: dict) -> None:
         pass  # that slot's grader end is gone: its socket reads as closed next
 
 
+def _serve(sockets: list[socket.socket], uids: dict[int, int]) -> None:
+    """Answer every slot's requests until each slot's socket closes; a closed slot's children are killed."""
+    counter = 0
+    live = {sock.fileno(): sock for sock in sockets}
+    children: dict[int, set[int]] = {fd: set() for fd in live}  # slot -> its children not yet finished
+    while live:
+        readable, _, _ = select.select(list(live), [], [])
+        for fd in readable:
+            sock = live[fd]
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                del live[fd]
+                sock.close()
+                for pid in children.pop(fd):
+                    finish(pid, 0.0)
+                continue
+            message = json.loads(data)
+            if message.get("op") == "fork" and len(fds) == 3:
+                counter += 1
+                pid = fork_child(dict(message.get("limits", {})), fds, counter, uids[fd])
+                children[fd].add(pid)
+                _send(sock, {"event": "forked", "pid": pid})
+            elif message.get("op") == "finish":
+                pid = int(message["pid"])
+                exit_code, sig = finish(pid, float(message.get("grace", 0.2))) if pid in children[fd] else (None, None)
+                children[fd].discard(pid)
+                _send(sock, {"event": "finished", "pid": pid, "exit_code": exit_code, "signal": sig})
+            else:
+                for extra_fd in fds:
+                    os.close(extra_fd)
+                _send(sock, {"event": "error", "message": "unknown request"})
+
+
+def _stop(signum: int, frame: object) -> None:
+    if os.getpid() == _PID:  # not in a child forked a moment ago, before it set its own handlers
+        raise SystemExit(0)
+    os._exit(128 + signum)
+
+
 def main() -> None:
     """Serve control messages on fd 0 (and the other slots' sockets) until every one closes."""
-    global _UID, _CGROUPS
+    global _UID, _CGROUPS, _PID
+    _PID = os.getpid()
+    # Ctrl-C is the grader's: it closes our sockets, which ends the loop. SIGTERM (a scheduler cancelling
+    # the job) ends it at once. Either way, the children are killed on the way out.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop)
     first = socket.socket(fileno=0)
     data, extra, _, _ = socket.recv_fds(first, MAX_MESSAGE, 64)
     config = json.loads(data) if data else {}
@@ -166,33 +218,13 @@ def main() -> None:
     ready = {"event": "ready", "pid": os.getpid(), "protections_off": sorted(set(worker_off + _probe()))}
     for sock in sockets:
         _send(sock, ready)
-    counter = 0
-    live = {sock.fileno(): sock for sock in sockets[:len(slots)]}
-    while live:
-        readable, _, _ = select.select(list(live), [], [])
-        for fd in readable:
-            sock = live[fd]
-            try:
-                data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
-            except OSError:
-                data, fds = b"", []
-            if not data:
-                del live[fd]
-                sock.close()
-                continue
-            message = json.loads(data)
-            if message.get("op") == "fork" and len(fds) == 3:
-                counter += 1
-                pid = fork_child(dict(message.get("limits", {})), fds, counter, uids[fd])
-                _send(sock, {"event": "forked", "pid": pid})
-            elif message.get("op") == "finish":
-                pid = int(message["pid"])
-                exit_code, sig = finish(pid, float(message.get("grace", 0.2)))
-                _send(sock, {"event": "finished", "pid": pid, "exit_code": exit_code, "signal": sig})
-            else:
-                for extra_fd in fds:
-                    os.close(extra_fd)
-                _send(sock, {"event": "error", "message": "unknown request"})
+    try:
+        _serve(sockets[:len(slots)], uids)
+    finally:
+        # Nothing a student started outlives the zygote: not on Ctrl-C, not on SIGTERM, not when a slot's
+        # grader is gone without finishing its child (a worker killed in the middle of a submission).
+        for pid in list(_CHILD_UID):
+            finish(pid, 0.0)
     for _ in range(100):  # the last children's cgroups, once the kernel has let their processes go
         if _CGROUPS is None or not _CGROUPS.stale:
             break
