@@ -309,3 +309,10 @@ def test_is_cuda_without_a_gpu_one_clear_line(command, tmp_path):
                           cwd=ROOT)
     assert proc.returncode == 2 and "no CUDA device is available on this machine" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_is_a_tensor_where_a_python_value_is_expected_a_wrong_value_not_a_crash():
+    from autograder.checks.compare import Tolerance, compare, matches
+    tol = Tolerance(1e-8, 1e-6)
+    (finding, _, _), = compare(torch.ones(3), 3, tol, None, "result")
+    assert finding.status is Status.WRONG_VALUE and not matches(torch.ones(3), 3, tol)

@@ -100,8 +100,8 @@ def compare(got: Any, expected: Any, tol: Tolerance, names: tuple[str, ...] | No
             out += compare(got[key], expected[key], tol, None, f"{label}[{key!r}]" if label != "result"
                            else f"[{key!r}]")
         return out
-    # Python scalars (ints, strings) compare exactly.
-    ok = got == expected and type(got) is type(expected)
+    # Python scalars (ints, strings) compare exactly; the type first (a tensor's == is no bool).
+    ok = type(got) is type(expected) and got == expected
     return [(Finding(label, Status.OK if ok else Status.WRONG_VALUE,
                      "ok" if ok else f"got {got!r}, expected {expected!r}"), got, expected)]
 
@@ -119,4 +119,4 @@ def matches(got: Any, expected: Any, tol: Tolerance, names: tuple[str, ...] | No
     if isinstance(expected, dict):
         return (isinstance(got, dict) and set(map(str, got)) == set(expected)
                 and all(matches(got[k], expected[k], tol) for k in expected))
-    return got == expected and type(got) is type(expected)
+    return type(got) is type(expected) and got == expected
