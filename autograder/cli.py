@@ -324,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # whoever read our output stopped reading (| head): the work is done
+        sys.stdout = open(os.devnull, "w")  # nothing more reaches the closed pipe, at exit either
+        return 0
     except Exception as e:  # a bug of ours: one line, the traceback only on request
         if os.environ.get("KIT_DEBUG"):
             raise
