@@ -17,6 +17,7 @@ when all are in, it writes what spans the batch (grades.csv, summary.md, shard.j
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -145,6 +146,9 @@ class GradingSession:
         slots = self._sandboxes[:max(1, min(len(self._sandboxes), len(self.submissions)))]
         if len(slots) > 1:  # workers will fork: what they would each compute on demand, once here
             self.task.plan.compute_everything()
+            # What they inherit stays shared: their collections must not touch (and so copy) it.
+            gc.collect()
+            gc.freeze()
         pool = WorkerPool(self.task, slots, self.task.setup, lambda slot: Sandbox(slot=slot, hide=self._hide),
                           self.task.deadline_s)
         bar: tqdm | None = None  # drawn from the first result: a batch whose workers cannot start prints only why
@@ -169,7 +173,7 @@ class GradingSession:
         batch, summary = self.task.write_batch(rows)
         if self.options.shard is not None:
             shard = self.options.shard
-            grading = grading_digest(self.task.plan.spec.directory, self.options.hidden_details)
+            grading = grading_digest(self.task.plan.assignment.grading_files(), self.options.hidden_details)
             ShardManifest(self.assignment, shard.index, shard.count, self._listing, self.total,
                           [r.name for r in batch], self.task.part_names, grading).write(self.out)
         return BatchOutcome(self.task.part_names, rows, failures, batch, summary, self.task.notes)

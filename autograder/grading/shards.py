@@ -78,14 +78,13 @@ def listing_digest(names: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(names)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def grading_digest(assignment_dir: Path, hidden_details: bool) -> str:
-    """What decides the grades besides the submissions: the assignment's spec, cases and checks, the kit's
-    version, and whether students see hidden cases' details. Shards of one batch share it."""
+def grading_digest(grading_files: dict[str, str], hidden_details: bool) -> str:
+    """What decides the grades besides the submissions: the assignment's spec, cases and checks (name -> text,
+    as loaded), the kit's version, and whether students see hidden cases' details. Shards of one batch share it."""
     from .. import __version__
     digest = hashlib.sha256(f"{__version__}\n{hidden_details}\n".encode())
-    for name in ("spec.toml", "cases.toml", "checks.py"):
-        path = assignment_dir / name
-        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
+    for name, text in sorted(grading_files.items()):
+        digest.update(name.encode() + b"\0" + text.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()
 
 

@@ -20,6 +20,7 @@ Control protocol on fd 0, a SOCK_SEQPACKET socket (one JSON message each, fds as
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -124,6 +125,10 @@ def _warm_up() -> None:
     frame = wire.pack({}, {"t": x})
     wire.unpack_all(frame)
     child.warm_up()
+    # Everything alive now lives as long as the zygote: out of the collector's sight, so that a
+    # child's collections never touch (and so copy) the pages these objects share with the zygote.
+    gc.collect()
+    gc.freeze()
 
 
 def _probe() -> list[str]:
