@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".py/.ipynb files or folders of them")
     p.add_argument("--out", required=True, metavar="DIR", help="where results go")
     p.add_argument("--jobs", type=int, default=None,
-                   help="parallel workers (default: course.toml's jobs, \"auto\" being one per core)")
+                   help="parallel workers (default: course.toml's jobs, \"auto\" being two per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--details", action="store_true",
                    help="after the due date: results.json and feedback pages also show the hidden cases' details")

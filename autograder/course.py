@@ -4,7 +4,7 @@ the course rather than about one assignment.
     name = "Deep learning with PyTorch"
     github = "https://github.com/OWNER/REPO/blob/BRANCH"   # where the notebooks are, for Colab badges
     timezone = "America/Toronto"                            # deadlines and submission times
-    jobs = "auto"                                           # grade's workers: "auto" (one per core) or N
+    jobs = "auto"                                           # grade's workers: "auto" (two per core) or N
 
     [late_policy]                                           # the gradebook's policy (gradebook/policy.py)
     grace_days = 7
@@ -33,6 +33,8 @@ LATE_POLICY_KEYS = tuple(k for k in POLICY_KEYS if k != "timezone")  # the zone 
 _GITHUB = re.compile(r"^https://github\.com/([\w.-]+)/([\w.-]+)/blob/([\w./-]+?)/?$")
 GITHUB_EXAMPLE = "https://github.com/OWNER/REPO/blob/BRANCH"
 
+WORKERS_PER_CORE = 2
+
 
 @dataclass(frozen=True)
 class Course:
@@ -40,7 +42,7 @@ class Course:
     name: str
     github: str              # https://github.com/OWNER/REPO/blob/BRANCH, the committed notebooks' home
     timezone: str
-    jobs: int | None         # grade's default --jobs; None: one per core
+    jobs: int | None         # grade's default --jobs; None: two per core
     late_policy: Policy      # with the course's time zone
 
     @property
@@ -50,7 +52,9 @@ class Course:
 
     @property
     def default_jobs(self) -> int:
-        return self.jobs or os.cpu_count() or 1
+        # Two per core: a sandboxed child spends part of each submission waiting in the kernel (its
+        # namespaces and mounts), and a second slot per core fills that time (measured: docs/scale.md).
+        return self.jobs or WORKERS_PER_CORE * (os.cpu_count() or 1)
 
 
 def find_root(start: Path) -> Path:
@@ -93,7 +97,7 @@ def load_course(root: Path | None = None) -> Course:
         raise fail(f"timezone = {toml_value(timezone)} {problem}", "", "timezone")
     jobs = raw.get("jobs", "auto")
     if jobs != "auto" and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
-        raise fail(f'jobs = {toml_value(jobs)} is not allowed: write jobs = "auto" (one worker per core) '
+        raise fail(f'jobs = {toml_value(jobs)} is not allowed: write jobs = "auto" (two workers per core) '
                    "or a whole number of workers, 1 or more", "", "jobs")
     table = raw.get("late_policy", {})
     if not isinstance(table, dict):

@@ -6,7 +6,7 @@ prints its wall time as a ratio to one bare `python -c "import torch"` measured 
 same run, and against grading them one fresh process each (measured on a sample and
 scaled up, since N fresh processes take minutes). Also prints the grader's peak memory.
 
-    python benchmarks/grading_throughput.py [--count 100] [--jobs 2] [--fresh-sample 5]
+    python benchmarks/grading_throughput.py [--count 100] [--jobs 4] [--fresh-sample 5]
 
 Target on the 2-core machine: 100 submissions in at most 3 bare torch imports.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -99,7 +100,8 @@ def grade(paths: list[Path], out: Path, jobs: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=100)
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=2 * (os.cpu_count() or 1),
+                        help="default: grade's own default, two per core")
     parser.add_argument("--fresh-sample", type=int, default=5, help="submissions graded one process each")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kit-bench-"))

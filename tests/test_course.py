@@ -38,7 +38,7 @@ def test_is_the_repositorys_course_the_lectures_with_its_github_home():
                             github="https://github.com/dl-course/pytorch-assignment-kit/blob/main",
                             timezone="America/Toronto", jobs=None, late_policy=DEFAULT_POLICY)
     assert course.github_base == "dl-course/pytorch-assignment-kit/blob/main"
-    assert course.default_jobs == (os.cpu_count() or 1)
+    assert course.default_jobs == 2 * (os.cpu_count() or 1)
 
 
 def test_does_every_key_of_course_toml_reach_the_course(tmp_path):
@@ -62,7 +62,7 @@ def test_does_every_key_of_course_toml_reach_the_course(tmp_path):
     ('github = "https://github.com/a/b/blob/main"\ntimezone = "America/Tornto"\n',
      'course.toml:2: timezone = "America/Tornto" is not an IANA time zone name - did you mean "America/Toronto"?'),
     ('github = "https://github.com/a/b/blob/main"\njobs = 0\n',
-     'course.toml:2: jobs = 0 is not allowed: write jobs = "auto" (one worker per core) or a whole number of '
+     'course.toml:2: jobs = 0 is not allowed: write jobs = "auto" (two workers per core) or a whole number of '
      "workers, 1 or more"),
     ('github = "https://github.com/a/b/blob/main"\n[late_policy]\ngrace_day = 5\n',
      "course.toml:3: unknown key 'grace_day' in [late_policy] - did you mean 'grace_days'? "
@@ -136,4 +136,4 @@ def test_does_a_bad_course_toml_stop_every_command_with_exit_2(tmp_path, monkeyp
     monkeypatch.chdir(course_at(tmp_path, 'github = "https://github.com/a/b/blob/main"\njobs = "all"\n'))
     assert cli.main(["release", "--check"]) == 2
     assert capsys.readouterr().err == ('error: course.toml:2: jobs = "all" is not allowed: write jobs = "auto" '
-                                       "(one worker per core) or a whole number of workers, 1 or more\n")
+                                       "(two workers per core) or a whole number of workers, 1 or more\n")

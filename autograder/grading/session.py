@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 # tqdm's monitor is a thread; a worker forked to replace a dead one must come from a process without threads.
 tqdm_module.tqdm.monitor_interval = 0
-SLOTS_PER_ZYGOTE = 2  # measured: a zygote spends ~28 ms a child, a slot ~100 ms a submission in all
+SLOTS_PER_ZYGOTE = 4  # measured: a zygote spends ~15-28 ms a child, a slot (two per core) ~180 ms a submission
 
 
 @dataclass(frozen=True)

@@ -80,34 +80,46 @@ def fork_child(limits: dict, fds: list[int], counter: int, uid: int) -> int:
 
 
 def finish(pid: int, grace: float = 0.2) -> tuple[int | None, int | None]:
-    """Kill the child's whole process group and its user's processes; reap it."""
+    """Kill the child's whole process group and its user's processes; reap it. Blocks for up to grace s
+    while a child that is exiting on its own ends, to keep its own status."""
     if pid not in _CHILD_UID:
         return None, None  # not one of ours
-    uid = _CHILD_UID[pid]  # forgotten once killed: a SIGTERM before that leaves it to the zygote's way out
-    exit_code = sig = None
-    deadline = time.monotonic() + max(0.0, min(float(grace), 0.5))
-    while time.monotonic() < deadline:  # a child that is exiting on its own keeps its own status
-        try:
-            done, code = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            _CHILD_UID.pop(pid)
-            return None, None
-        if done:
-            exit_code, sig = _decode_wait(code)
-            break
+    deadline = time.monotonic() + _grace(grace)
+    status = exit_status(pid)
+    while status is None and time.monotonic() < deadline:
         time.sleep(0.002)
+        status = exit_status(pid)
+    return end(pid, status)
+
+
+def _grace(grace: object) -> float:
+    return max(0.0, min(float(grace), 0.5))
+
+
+def exit_status(pid: int) -> tuple[int | None, int | None] | None:
+    """The child's (exit code, signal) once it has ended and is reaped; None while it runs."""
+    try:
+        done, code = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return None, None  # reaped already
+    return _decode_wait(code) if done else None
+
+
+def end(pid: int, status: tuple[int | None, int | None] | None) -> tuple[int | None, int | None]:
+    """Kill what is left of a child (its group, its user's processes), reap it if it was not, free its cgroups."""
+    uid = _CHILD_UID[pid]  # forgotten once killed: a SIGTERM before that leaves it to the zygote's way out
     _kill_group(pid)
     isolation.kill_uid(uid)  # also what left the group with setsid
     _CHILD_UID.pop(pid)
-    if exit_code is None and sig is None:
+    if status is None:
         try:
             _, code = os.waitpid(pid, 0)
-            exit_code, sig = _decode_wait(code)
+            status = _decode_wait(code)
         except ChildProcessError:
-            pass
+            status = (None, None)
     if pid in _IN_CGROUP and _CGROUPS is not None:
         _CGROUPS.remove(_IN_CGROUP.pop(pid))
-    return exit_code, sig
+    return status
 
 
 def _warm_up() -> None:
@@ -158,12 +170,18 @@ def _send(sock: socket.socket, message: dict) -> None:
 
 
 def _serve(sockets: list[socket.socket], uids: dict[int, int]) -> None:
-    """Answer every slot's requests until each slot's socket closes; a closed slot's children are killed."""
+    """Answer every slot's requests until each slot's socket closes; a closed slot's children are killed.
+
+    A slot's "finish" waits (up to its grace) for its child to end on its own, but only that slot waits:
+    the other slots' forks go on meanwhile. Each slot's answers still come in the order it asked.
+    """
     counter = 0
     live = {sock.fileno(): sock for sock in sockets}
     children: dict[int, set[int]] = {fd: set() for fd in live}  # slot -> its children not yet finished
+    ending: dict[int, tuple[int, float]] = {}  # slot -> (its child being finished, until when it may end alone)
     while live:
-        readable, _, _ = select.select(list(live), [], [])
+        asking = [fd for fd in live if fd not in ending]
+        readable, _, _ = select.select(asking, [], [], 0.002 if ending else None)
         for fd in readable:
             sock = live[fd]
             try:
@@ -184,13 +202,22 @@ def _serve(sockets: list[socket.socket], uids: dict[int, int]) -> None:
                 _send(sock, {"event": "forked", "pid": pid})
             elif message.get("op") == "finish":
                 pid = int(message["pid"])
-                exit_code, sig = finish(pid, float(message.get("grace", 0.2))) if pid in children[fd] else (None, None)
-                children[fd].discard(pid)
-                _send(sock, {"event": "finished", "pid": pid, "exit_code": exit_code, "signal": sig})
+                if pid in children[fd]:
+                    ending[fd] = (pid, time.monotonic() + _grace(message.get("grace", 0.2)))
+                else:
+                    _send(sock, {"event": "finished", "pid": pid, "exit_code": None, "signal": None})
             else:
                 for extra_fd in fds:
                     os.close(extra_fd)
                 _send(sock, {"event": "error", "message": "unknown request"})
+        for fd, (pid, deadline) in list(ending.items()):
+            status = exit_status(pid)
+            if status is None and time.monotonic() < deadline:
+                continue
+            exit_code, sig = end(pid, status)
+            del ending[fd]
+            children[fd].discard(pid)
+            _send(live[fd], {"event": "finished", "pid": pid, "exit_code": exit_code, "signal": sig})
 
 
 def _stop(signum: int, frame: object) -> None:
