@@ -108,7 +108,6 @@ class Run:
     count: int
     jobs: int
     wall: float
-    grader_cpu: float      # the grader process, in all
     grader_run_cpu: float  # the grader process while the batch ran (after startup)
     total_cpu: float       # every process of the run
     grader_peak_mb: float
@@ -134,14 +133,15 @@ def grade(folder: Path, out: Path, jobs: int, count: int) -> Run:
         raise SystemExit(f"grade failed: {err.strip()[-2000:]}")
     own = json.loads(report.read_text())
     total = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    roles = {"grader": own["cpu"], "workers": 0.0, "zygotes": 0.0, "children": 0.0}  # own CPU each
+    # Own CPU each; the grader's in its per-submission steps (its startup is the same in every run).
+    roles = {"grader": own["run_cpu"], "workers": 0.0, "zygotes": 0.0, "children": 0.0}
     for role, cpu, reaped in seen.values():
         if role == "worker":
             roles["workers"] += cpu
         elif role == "zygote":
             roles["zygotes"] += cpu
             roles["children"] += reaped
-    return Run(count, jobs, wall, own["cpu"], own["run_cpu"], total, own["peak_mb"], roles)
+    return Run(count, jobs, wall, own["run_cpu"], total, own["peak_mb"], roles)
 
 
 def main() -> None:

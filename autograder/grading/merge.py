@@ -16,10 +16,9 @@ from pathlib import Path
 
 from ..errors import KitError
 from . import regrade
-from .results import write_grades
 from .scores import ScoreRow
 from .shards import ShardManifest, listing_digest, shard_of
-from .summary import BatchSummary, write_summary
+from .summary import BatchSummary, write_batch_files
 
 
 @dataclass
@@ -54,10 +53,7 @@ def merge_shards(folders: list[Path], out: Path) -> MergeOutcome:
                 shutil.rmtree(target)
             shutil.copytree(folder / name, target)
     rows.sort(key=lambda r: r.name)
-    write_grades(rows, first.parts, out / "grades.csv")
-    summary = None
-    if len(rows) > 1:
-        summary = write_summary(rows, first.parts, out / "summary.md", f"Grading summary: {first.assignment}")
+    summary = write_batch_files(rows, first.parts, out, first.assignment)
     return MergeOutcome(first.assignment, first.count, rows, first.parts, summary)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .feedback import markdown_escape
+from .results import write_grades
 from .scores import ScoreRow
 
 TOP_HINTS = 5
@@ -135,3 +136,13 @@ def write_summary(rows: list[ScoreRow], part_names: list[str], path: Path,
     tmp.write_text(summary_markdown(summary, title), encoding="utf-8")
     os.replace(tmp, path)
     return summary
+
+
+def write_batch_files(rows: list[ScoreRow], part_names: list[str], out: Path, assignment: str) -> BatchSummary | None:
+    """What spans a batch, beside the students' folders: grades.csv, and summary.md for more than one
+    submission (returned, to print). A run and a merge of shards both write them here, so they agree."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_grades(rows, part_names, out / "grades.csv")
+    if len(rows) < 2:
+        return None
+    return write_summary(rows, part_names, out / "summary.md", f"Grading summary: {assignment}")

@@ -15,9 +15,9 @@ from . import answers_page, feedback, regrade  # noqa: F401 (the page writers: i
 from .collect import Submission
 from ..assignment import load_assignment
 from .grade import GradingPlan, SubmissionResult, grade_submission, make_plan, unreadable
-from .results import write_grades, write_submission
+from .results import write_submission
 from .scores import Graded, ScoreRow
-from .summary import BatchSummary, write_summary
+from .summary import BatchSummary, write_batch_files
 
 if TYPE_CHECKING:
     from ..sandbox.client import Sandbox
@@ -106,13 +106,7 @@ class SubmissionTask:
             fresh = {r.name: r for r in rows}
             batch = sorted({**{r.name: r for r in regrade.rows_in(self.out, self.part_names)}, **fresh}.values(),
                            key=lambda r: r.name)
-        self.out.mkdir(parents=True, exist_ok=True)
-        write_grades(batch, self.part_names, self.out / "grades.csv")
-        summary = None
-        if len(batch) > 1:
-            summary = write_summary(batch, self.part_names, self.out / "summary.md",
-                                    f"Grading summary: {self.assignment}")
-        return batch, summary
+        return batch, write_batch_files(batch, self.part_names, self.out, self.assignment)
 
 
 def grade_one(plan: GradingPlan, sub: Submission, sandbox: "Sandbox") -> tuple[SubmissionResult, str | None]:
