@@ -77,10 +77,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from .grading.results import score_table
+    # Nothing imported here imports torch: the session's zygote starts first, so its torch import and ours overlap.
     from .grading.session import GradingOptions, GradingSession, check_out_folder, describe_protections
     from .grading.shards import parse_shard
-    from .grading.summary import summary_text
     inputs = [Path(s) for s in args.submissions]
     for path in inputs:
         if not path.exists():
@@ -103,6 +102,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         if (line := describe_protections(session.protections_off)):
             print(line, file=sys.stderr)
         outcome = session.run()
+    from .grading.results import score_table
+    from .grading.summary import summary_text
     for line in outcome.notes:
         print(line, file=sys.stderr)
     if outcome.rows:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -499,12 +501,12 @@ def test_are_the_deadlines_used_here_the_ones_in_the_specs():
             assert tomllib.load(f)["due"] == text, assignment
 
 
-def test_do_the_deadlines_come_from_the_loaded_assignment_by_default(kit, monkeypatch):
+def test_do_the_deadlines_come_from_the_assignment_spec_by_default(kit, monkeypatch):
     from types import SimpleNamespace
 
     import autograder.gradebook.build as build
     asked = []
-    monkeypatch.setattr(build, "load_assignment",
+    monkeypatch.setattr(build, "load_spec",
                         lambda a: asked.append(a) or SimpleNamespace(due=at("2027-02-06T20:00:00-05:00")))
     grades = {A1: kit.file("linear_regression.csv", kit.grades[A1])}
     summary = build_gradebook(grades, kit.file("times.csv", kit.times), None, None, kit.folder / "gradebook.csv")
@@ -555,3 +557,11 @@ def test_do_explanations_go_next_to_the_csv():
 
 def test_is_the_example_policy_file_the_default():
     assert load_policy(EXAMPLES / "gradebook" / "policy.toml") == DEFAULT_POLICY
+
+
+def test_does_the_gradebook_run_without_importing_torch():
+    # The gradebook reads CSVs and the specs' due dates: a term's grades in well under a second, not ~2 s of torch.
+    code = ("import sys; import autograder.cli, autograder.course, autograder.gradebook.build; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=paths.ROOT)
+    assert out.stdout.strip() == "False"

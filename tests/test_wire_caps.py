@@ -6,6 +6,8 @@ import struct
 import time
 
 import pytest
+import safetensors.torch
+import torch
 
 from autograder.sandbox import wire
 from autograder.sandbox.client import MAX_CHILD_HEADER
@@ -30,3 +32,22 @@ def test_is_a_nesting_bomb_within_the_cap_a_wire_error():
     with pytest.raises(wire.WireError, match="frame header is not JSON"):
         wire.FrameSplitter(max_header=MAX_CHILD_HEADER).feed(
             b"KIT1" + struct.pack(">I", len(head)) + head + struct.pack(">Q", 0))
+
+
+@pytest.mark.parametrize("dtype", sorted(wire.ALLOWED_DTYPES, key=str))
+def test_does_the_childs_tensor_writer_give_what_safetensors_reads_back(dtype):
+    # The child writes its tensors itself (safetensors' writer is slow in Python); the grader reads them
+    # with safetensors' own loader, which must find exactly the values, shapes and dtypes sent.
+    base = torch.arange(24, dtype=torch.float64).reshape(4, 6) / 7 - 1
+    tensors = {"matrix": base.to(dtype), "column": base.to(dtype)[:, 2], "transposed": base.to(dtype).T,
+               "scalar": base.to(dtype)[1, 1], "empty": base.to(dtype)[:0], "row": base.to(dtype)[3]}
+    back = safetensors.torch.load(wire.tensor_blob(tensors))
+    assert sorted(back) == sorted(tensors)
+    for key, sent in tensors.items():
+        assert back[key].dtype == dtype and back[key].shape == sent.shape, key
+        assert torch.equal(back[key], sent), key
+
+
+def test_is_a_tensor_of_a_dtype_not_allowed_refused_by_the_writer():
+    with pytest.raises(ValueError, match="complex64 cannot be sent"):
+        wire.tensor_blob({"z": torch.zeros(2, dtype=torch.complex64)})

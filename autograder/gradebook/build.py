@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
-from ..assignment import load_assignment
 from ..errors import KitError
+from ..spec import load_spec
 from .export import Person, metadata_path, read_export
 from .inputs import GradeRow, TimeRow, did_you_mean, read_grades, read_roster, read_times
 from .lateness import Attempt, Term, assess_term, percent
@@ -76,7 +76,7 @@ def build_gradebook(grades: dict[str, Path], times: Path | None, policy: Path | 
     """Read everything, check it, apply the late policy and write OUT and its explanations.
 
     ``dues`` replaces the spec.toml deadlines (for tests); by default they come from
-    ``load_assignment(id).due``. ``exports``: assignment -> Gradescope export folder, for times,
+    ``load_spec(id).due``. ``exports``: assignment -> Gradescope export folder, for times,
     names and emails; ``manual``: assignment -> manual-scores CSV; ``canvas``: also write
     the Canvas import CSV (canvas_path(out)).
     """
@@ -92,7 +92,7 @@ def build_gradebook(grades: dict[str, Path], times: Path | None, policy: Path | 
             raise KitError(f"unknown assignment {assignment!r} in --grades{hint} "
                            f"(known: {', '.join(known)})")
     known_order = [a for a in known if a in grades]
-    deadlines = dict(dues) if dues is not None else {a: load_assignment(a).due for a in known_order}
+    deadlines = dict(dues) if dues is not None else {a: load_spec(a).due for a in known_order}
     order = sorted(known_order, key=lambda a: deadlines[a])  # stable: ties keep discovery order
 
     for option, given in (("--gradescope", exports), ("--manual", manual)):
@@ -150,7 +150,7 @@ def build_gradebook(grades: dict[str, Path], times: Path | None, policy: Path | 
 
     explanations = explanations_path(out)
     csv_text, explanation_text = gradebook_csv(terms, order), explanations_text(terms, rules)
-    canvas_text = canvas_csv(terms, order, {a: load_assignment(a).title for a in order}, people) if canvas else None
+    canvas_text = canvas_csv(terms, order, {a: load_spec(a).title for a in order}, people) if canvas else None
     write_atomically(Path(out), csv_text)
     write_atomically(explanations, explanation_text)
     if canvas_text is not None:

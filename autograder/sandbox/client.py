@@ -83,7 +83,7 @@ def prepare(parts: list[tuple[dict, list[tuple], float]]) -> Prepared:
             encoder = wire.Encoder()
             encoded = encoder.encode((tuple(a), dict(k)))
             frames.append(wire.pack_raw({"op": "case", "part": p, "case": c, "driver": driver, "args": encoded},
-                                        wire.st_save(encoder.tensors) if encoder.tensors else b""))
+                                        wire.tensor_blob(encoder.tensors) if encoder.tensors else b""))
         request_parts.append({"wall_s": float(wall_s), "cases": frames})
     return Prepared(request_parts, b"", [len(calls) for _, calls, _ in parts], [float(w) for _, _, w in parts],
                     hidden)

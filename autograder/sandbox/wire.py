@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import struct
+import sys
 from typing import Any, BinaryIO
 
 import torch
@@ -26,6 +27,10 @@ MAX_DEPTH = 32
 MAX_ELEMENTS = 16 * 1024 * 1024
 ALLOWED_DTYPES = {torch.float64, torch.float32, torch.float16, torch.bfloat16,
                   torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool}
+# safetensors' names for the allowed dtypes (its format: u64 header length, JSON header, raw little-endian data).
+_SAFETENSORS_DTYPE = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
+                      torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
+                      torch.uint8: "U8", torch.bool: "BOOL"}
 
 
 class WireError(Exception):
@@ -136,7 +141,28 @@ def _as_list(value: Any) -> list:
 
 def pack(header: dict, tensors: dict[str, torch.Tensor] | None = None) -> bytes:
     """One frame: the JSON header and the tensors as a safetensors blob."""
-    return pack_raw(header, st_save(tensors) if tensors else b"")
+    return pack_raw(header, tensor_blob(tensors) if tensors else b"")
+
+
+def tensor_blob(tensors: dict[str, torch.Tensor]) -> bytes:
+    """The tensors in safetensors' format, written here: safetensors' own writer costs a sandboxed child
+    ~0.1 ms of Python a case (through numpy's ctypes), which adds up over every case of a batch.
+    A dtype outside ALLOWED_DTYPES is a ValueError; the grader reads the blob with safetensors' loader."""
+    if sys.byteorder != "little":
+        return st_save(tensors)
+    header, chunks, offset = {}, [], 0
+    for key, tensor in tensors.items():
+        name = _SAFETENSORS_DTYPE.get(tensor.dtype)
+        if name is None:
+            raise ValueError(f"a tensor of dtype {tensor.dtype} cannot be sent")
+        flat = tensor.detach().to("cpu").contiguous().reshape(-1)
+        data = flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
+        header[key] = {"dtype": name, "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    head = json.dumps(header, separators=(",", ":")).encode()
+    head += b" " * (-len(head) % 8)  # the data starts 8-byte aligned, as safetensors writes it
+    return struct.pack("<Q", len(head)) + head + b"".join(chunks)
 
 
 def pack_raw(header: dict, blob: bytes) -> bytes:
