@@ -8,6 +8,7 @@ import io
 import itertools
 import json
 import linecache
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,12 @@ def run_cell(namespace: dict[str, Any], source: str) -> None:
     exec(compile(source, filename, "exec"), namespace)
 
 
+_WORKDIR = tempfile.mkdtemp(prefix="kit-notebook-")  # where setup cells write kitcheck/, as in a student's folder
+
+
 def session(assignment: str) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "__main__"}
-    with contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.chdir(_WORKDIR):
         run_cell(namespace, setup_cell(assignment))
     return namespace
 

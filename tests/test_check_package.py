@@ -5,6 +5,8 @@ cases live on another device? Are hidden details hidden whatever the words?"""
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
 import json
 import re
 import sys
@@ -26,7 +28,7 @@ from autograder.grading.grade import SubmissionResult, grade_submission, make_pl
 from autograder.grading.results import results_json
 from autograder.ingest import ingest
 from autograder.release.leaks import find_leak, load_secrets
-from autograder.release.setup_cell import CHECKS_DIR, public_case_data
+from autograder.release.setup_cell import CHECKS_DIR, packed_sources, public_case_data
 from conftest import EXAMPLES, ROOT, load_module
 from notebook_session import check_output, run_cell, session, setup_cell
 
@@ -51,12 +53,37 @@ BANNED_DEFINITIONS = {
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_does_the_setup_cell_carry_no_code_of_the_assignments_checks(assignment):
-    cell = setup_cell(assignment)
+    packed = packed_sources(setup_cell(assignment))
+    assert {"compare", "rules", "public"} <= set(packed)  # read unpacked, as a student reads kitcheck/
+    cell = setup_cell(assignment) + "\n".join(packed.values())
     tree = ast.parse((paths.assignment_dir(assignment) / "checks.py").read_text())
     defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     assert defined and not [name for name in defined if re.search(rf"(?<![\w.]){name}\b", cell)]
     assert "autograd_grads" not in cell and "in_float64" not in cell
     assert find_leak(cell, load_secrets(load_assignment(assignment))) is None
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_is_the_setup_cells_code_short_with_the_checking_code_as_files_to_read(assignment, tmp_path, monkeypatch):
+    cell = setup_cell(assignment)
+    code = cell[:cell.index("\n_KITCHECK = (")]
+    assert len(code.splitlines()) <= 80  # the rest is the two labelled data blocks
+    monkeypatch.chdir(tmp_path)
+    with contextlib.redirect_stdout(io.StringIO()):
+        run_cell({"__name__": "__main__"}, cell)
+    written = {p.stem: p.read_text() for p in (tmp_path / "kitcheck").glob("*.py") if p.stem != "__init__"}
+    assert written == {name: (CHECKS_DIR / f"{name}.py").read_text() for name in packed_sources(cell)}
+    assert sys.modules["kitcheck.public"].__file__ == str(tmp_path / "kitcheck" / "public.py")
+
+
+def test_does_the_setup_cell_fall_back_to_a_temporary_folder_where_it_may_not_write(tmp_path, monkeypatch):
+    (tmp_path / "kitcheck").write_text("a file where the folder would go")
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "__main__"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        run_cell(namespace, setup_cell("linear_regression"))
+    assert Path(sys.modules["kitcheck.public"].__file__).parent.name.startswith("kitcheck-")
+    assert callable(namespace["check"])
 
 
 def test_is_a_line_of_a_reference_refused_as_a_leak():

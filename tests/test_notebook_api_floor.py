@@ -4,7 +4,8 @@ Colab runs Python 3.12/3.13 with torch 2.11 and offers 2.8 to 2.10 as pinned old
 the kit pins torch 2.14.1. Everything a student runs must therefore work on torch 2.8 too:
 every code cell of the student notebooks (the setup cell with the check modules included) and
 the reference solutions, which are the solution notebooks' function cells. The setup cell
-carries the check modules as strings that it executes; those are scanned too.
+carries the check modules packed (it writes them to kitcheck/ and imports them); those are
+scanned too, unpacked.
 
 Method. Each source is parsed with ``ast`` (IPython ``!``/``%`` lines blanked first), and every
 name bound to torch or one of its modules by an import (``import torch``, ``import
@@ -46,6 +47,7 @@ import pytest
 import torch
 
 from autograder import paths
+from autograder.release.setup_cell import packed_sources
 
 FLOOR = "2.8.0"
 
@@ -109,18 +111,9 @@ def _add_module_aliases(tree: ast.AST, aliases: dict[str, str]) -> None:
                 aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
 
 
-def _embedded_sources(tree: ast.AST) -> list[str]:
-    """String constants that are Python sources importing torch (the setup cell execs them)."""
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 200 \
-                and re.search(r"^\s*(import torch|from torch)", node.value, re.MULTILINE):
-            try:
-                ast.parse(node.value)
-            except SyntaxError:
-                continue
-            found.append(node.value)
-    return found
+def _embedded_sources(cell: str) -> list[str]:
+    """The check modules a setup cell carries packed (it writes them to kitcheck/ and imports them)."""
+    return list(packed_sources(cell).values())
 
 
 def _chain(node: ast.AST, aliases: dict[str, str]) -> str | None:
@@ -146,7 +139,7 @@ def scan_source(text: str, where: str, use: TorchUse, aliases: dict[str, str] | 
         raise AssertionError(f"{where}: line {e.lineno}: does not parse: {e.msg}") from None
     aliases = {} if aliases is None else aliases
     _add_module_aliases(tree, aliases)
-    for index, code in enumerate(_embedded_sources(tree)):  # the setup cell's engine and checks
+    for index, code in enumerate(_embedded_sources(text)):  # the setup cell's check modules
         scan_source(code, f"{where} (embedded source {index})", use)
     for name, module in aliases.items():
         use.chains.setdefault(module, where)
@@ -214,6 +207,7 @@ def kit_use() -> TorchUse:
 def test_do_the_notebooks_and_solutions_use_only_torch_2_8_apis(kit_use):
     # the scan sees what the notebooks are known to use (else it is broken, not clean)
     assert {"torch.autograd.grad", "torch.Generator", "torch.cuda.is_available", "torch.randperm"} <= set(kit_use.chains)
+    assert any("(embedded source" in where for where in kit_use.chains.values())  # the packed check modules too
     assert problems(kit_use) == []
 
 
@@ -305,7 +299,7 @@ def python_problems(text: str, where: str) -> list[str]:
             [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else []
         found += [f"{where}: line {node.lineno}: {name} is gone from Python 3.12/3.13"
                   for name in names if name.split(".")[0] in REMOVED_MODULES]
-    found += [p for code in _embedded_sources(tree) for p in python_problems(code, f"{where} (embedded)")]
+    found += [p for code in _embedded_sources(text) for p in python_problems(code, f"{where} (embedded)")]
     return found
 
 

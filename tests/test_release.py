@@ -157,6 +157,16 @@ def test_is_a_setup_cell_that_would_embed_the_hidden_seed_refused(kit, monkeypat
     assert _generated(kit) == {}
 
 
+def test_is_a_packed_check_module_that_would_carry_the_hidden_seed_refused_naming_the_file(kit, monkeypatch):
+    # The setup cell carries the check modules compressed; the release reads them unpacked, as a student will.
+    packed = setup_cell.pack({"compare": "import torch\n", "rules": "SEED = 1\nSEED = 987654\n"})
+    monkeypatch.setattr(setup_cell, "setup_cell_source", lambda a: f'_KITCHECK = (\n    "{packed}"\n)\n')
+    with pytest.raises(LeakError, match=r"^notebooks/toy.ipynb, cell 3, packed file kitcheck/rules.py:2: .*"
+                                        r"hidden seed 987654"):
+        release(["toy"], github_base=BASE)
+    assert _generated(kit) == {}
+
+
 def test_is_a_leak_refused_before_a_previously_released_file_is_touched(kit):
     release(["toy"], github_base=BASE)
     before = _files(kit)

@@ -213,10 +213,15 @@ def scan_notebook_for_leaks(nb: NotebookNode, *, assignment: Assignment, where: 
 
     Given the notebook's source, the message also points at the line to fix there.
     """
+    from .setup_cell import packed_sources
     secrets = load_secrets(assignment)
     for index, cell in enumerate(nb.cells, start=1):
         leak = find_leak(cell.source, secrets)
         if leak is None:
+            # The setup cell's packed check modules are read as the student will read them, once unpacked.
+            for name, text in packed_sources(cell.source).items():
+                if (leak := find_leak(text, secrets)) is not None:
+                    raise _refuse(leak, f"{where}, cell {index}, packed file kitcheck/{name}.py")
             continue
         origin = ""
         if source_text is not None and (line := _source_line(leak, source_text)) is not None:

@@ -1,14 +1,21 @@
-"""The notebook's setup cell: the check package's shipped modules and the public cases as data.
+"""The notebook's setup cell: a short readable setup, the check package's shipped modules and the public cases.
 
 What goes in: the modules of autograder/checks that check() needs to run, judge and explain
-(SHIPPED, the same files the grader imports, loaded as the package ``kitcheck``) and the public
-cases encoded by storable.encode: inputs, expected outputs and the outputs of known mistakes,
-computed here by the reference. What never goes in: assignments/<id>/checks.py (references,
-input generators, mistake implementations), solutions, hidden cases, the hidden seed.
+(SHIPPED, the same files the grader imports), packed (zlib + base64) so that the cell stays short
+enough to read: running it writes them to the folder kitcheck/, where a student can read them,
+and imports them as the package ``kitcheck``; and the public cases encoded by storable.encode:
+inputs, expected outputs and the outputs of known mistakes, computed here by the reference.
+What never goes in: assignments/<id>/checks.py (references, input generators, mistake
+implementations), solutions, hidden cases, the hidden seed. The release scans the packed
+modules for leaks as it scans the cell (packed_sources).
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import re
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +31,26 @@ SHIPPED = ("verdict", "values", "drivers", "compare", "hints", "judges", "judgin
 # Judges that evaluate a returned model, each with objectives.py: only for assignments that use them.
 MODEL_JUDGES = ("objectives", "fit_judges", "model_judges")
 _WRAP = 120  # characters per line of the base64 data
+_PACKED = re.compile(r"^_KITCHECK = \(\n(.*?)\n\)$", re.S | re.M)
 
 _TEMPLATE = '''#@title Setup: run this cell first (it defines check())
 # check("name") runs the public cases of one graded function on your current definition and
-# explains what differs. Everything it needs is in this cell, and none of it is a solution:
+# explains what differs. None of this cell is a solution; below its code are two blocks of data:
 #
-#   1. the kit's checking code, as the package kitcheck: the same files the grader runs
-#      (autograder/checks/ in the course repository), one per job:
+#   _KITCHECK      the kit's checking code (the same files the grader runs: autograder/checks/
+#                  in the course repository), compressed. Running this cell writes the files to
+#                  the folder kitcheck/ (in Colab: the Files pane), where you can read them:
 {index}
-#   2. the public cases as data (_PUBLIC_CASES): their inputs, the expected outputs and the
-#      outputs of known mistakes, computed by the reference solution when the notebook was made.
+#   _PUBLIC_CASES  the public cases: their inputs, the expected outputs and the outputs of known
+#                  mistakes, computed by the reference solution when this notebook was made.
+import base64
+import importlib
+import importlib.util
+import json
 import sys
-import types
+import tempfile
+import zlib
+from pathlib import Path
 
 import torch
 
@@ -46,29 +61,37 @@ else:
     print("Using the CPU (no GPU found). In Colab: Runtime > Change runtime type > GPU, then run this cell again.")
 
 
-def _install_kitcheck(sources):
-    """Load the sources below as the package kitcheck (module by module, in order)."""
-    package = types.ModuleType("kitcheck")
-    package.__path__ = []
-    sys.modules["kitcheck"] = package
-    for name, source in sources.items():
-        module = types.ModuleType(f"kitcheck.{{name}}")
-        module.__package__ = "kitcheck"
-        sys.modules[module.__name__] = module
-        exec(compile(source, f"kitcheck/{{name}}.py", "exec"), module.__dict__)
-        setattr(package, name, module)
-    return package
+def _install_kitcheck(packed, folder=Path("kitcheck")):
+    """Write the checking code to folder, import it as the package kitcheck, return its module public."""
+    modules = json.loads(zlib.decompress(base64.b64decode(packed)))  # [[name, source], ...] in import order
+    folder = folder.absolute()  # the package stays importable if the notebook changes its working folder
+    files = {{"__init__": '"""The code of check(), written here by the setup cell."""\\n', **dict(modules)}}
+    try:
+        folder.mkdir(exist_ok=True)
+        for name, source in files.items():
+            (folder / f"{{name}}.py").write_text(source, encoding="utf-8")
+    except OSError:  # a folder we may not write to: a temporary one instead
+        return _install_kitcheck(packed, Path(tempfile.mkdtemp(prefix="kitcheck-")))
+    for loaded in [m for m in sys.modules if m == "kitcheck" or m.startswith("kitcheck.")]:
+        del sys.modules[loaded]  # running the cell again loads the files afresh
+    spec = importlib.util.spec_from_file_location("kitcheck", folder / "__init__.py",
+                                                  submodule_search_locations=[str(folder)])
+    sys.modules["kitcheck"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sys.modules["kitcheck"])
+    for name, _ in modules:
+        importlib.import_module(f"kitcheck.{{name}}")
+    return sys.modules["kitcheck.public"]
 
 
-_KITCHECK_SOURCES = {{
-{modules}
-}}
+_KITCHECK = (
+{packed}
+)
 
 _PUBLIC_CASES = (
 {data}
 )
 
-check = _install_kitcheck(_KITCHECK_SOURCES).public.make_check(globals(), _PUBLIC_CASES)
+check = _install_kitcheck(_KITCHECK).make_check(globals(), _PUBLIC_CASES)
 '''
 
 
@@ -112,23 +135,34 @@ def public_case_data(assignment: Assignment) -> dict[str, Any]:
     return {"assignment": assignment.id, "parts": parts}
 
 
-def _literal(source: str, what: str) -> str:
-    # The sources travel as r\'\'\'...\'\'\' literals: they must not close the literal early.
-    if "\'\'\'" in source or source.rstrip("\n").endswith("\\\\"):
-        raise KitError(f"{what} cannot be embedded in a notebook: it contains triple single quotes")
-    return "r\'\'\'" + source.rstrip("\n") + "\n\'\'\'"
+def pack(sources: dict[str, str]) -> str:
+    """Base64 of the zlib-compressed JSON list [[name, source], ...] (deterministic for equal sources)."""
+    return base64.b64encode(zlib.compress(json.dumps(list(sources.items())).encode("utf-8"), 9)).decode("ascii")
+
+
+def packed_sources(cell: str) -> dict[str, str]:
+    """name -> source of each module packed in a setup cell's _KITCHECK (empty for any other cell)."""
+    match = _PACKED.search(cell)
+    if match is None:
+        return {}
+    try:
+        text = "".join(re.findall(r'"([A-Za-z0-9+/=]*)"', match.group(1)))
+        return {str(name): str(source) for name, source in json.loads(zlib.decompress(base64.b64decode(text)))}
+    except (ValueError, TypeError, zlib.error):
+        return {}
+
+
+def _wrapped(text: str) -> str:
+    return "\n".join(f'    "{text[i:i + _WRAP]}"' for i in range(0, len(text), _WRAP))
 
 
 def setup_cell_source(assignment: Assignment) -> str:
     """Python source of the setup cell of ``assignment``'s notebooks."""
     cases = public_case_data(assignment)
     sources = shipped_sources(shipped_modules(cases))
-    modules = ",\n".join(f'"{name}": {_literal(source, f"autograder/checks/{name}.py")}'
-                         for name, source in sources.items())
-    index = "\n".join(f"#        {name + '.py':16} {_first_line(source)}" for name, source in sources.items())
-    data = storable.encode(cases)
-    lines = "\n".join(f'    "{data[i:i + _WRAP]}"' for i in range(0, len(data), _WRAP))
-    return _TEMPLATE.format(index=index, modules=modules, data=lines)
+    index = "\n".join(f"#                    {name + '.py':16} {_first_line(source)}" for name, source in sources.items())
+    return _TEMPLATE.format(index=index, packed=_wrapped(pack(sources)),
+                            data=_wrapped(storable.encode(cases)))
 
 
 def _first_line(source: str) -> str:
