@@ -45,3 +45,16 @@ def test_does_the_student_files_page_cover_every_file_release_hands_out():
     never = STUDENTS.split("## Never in student hands")[1]
     for secret in ("`solutions/<id>.py`", "`dist/<id>/solution/`", "`[hidden]` table", "Gradescope zip"):
         assert secret in never, secret
+
+
+def test_is_no_tracked_text_file_left_with_merge_conflict_markers():
+    import subprocess
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    marker = re.compile(r"^(<<<<<<<|>>>>>>>) ", re.M)
+    found = []
+    for name in tracked:
+        path = ROOT / name
+        if path.suffix in {".md", ".py", ".toml", ".txt", ".sh", ".yml", ".cfg", ".ipynb"} and path.is_file():
+            if marker.search(path.read_text(encoding="utf-8", errors="replace")):
+                found.append(name)
+    assert found == []

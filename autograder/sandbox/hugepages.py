@@ -3,9 +3,10 @@
 After importing torch the zygote holds ~130 MB (CPU build) to ~280 MB (CUDA build) of
 anonymous memory in 4 KiB pages. Every fork copies one page-table entry per page and
 every child's exit tears them down again: measured on 2 cores, ~30 ms of CPU per child,
-a third of what a submission costs in all. Backed by 2 MiB pages, a fork copies one
+a third of what a submission cost in all. Backed by 2 MiB pages, a fork copies one
 entry per 2 MiB instead, and a child that writes to one of them copies only the 4 KiB it
-touches (the kernel splits the huge page in the child's page tables, not the zygote's).
+touches (the kernel splits the huge page in the child's page tables, not the zygote's):
+fork + exit of an idle child ~6-8 ms, ~240 MB collapsed in ~0.6 s of the zygote's CPU.
 
 Linux 6.1+ (MADV_COLLAPSE); elsewhere, or where the kernel refuses, nothing changes
 but the speed. Done once per zygote, a step at a time while it waits for requests.

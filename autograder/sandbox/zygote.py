@@ -177,15 +177,13 @@ def _send(sock: socket.socket, message: dict) -> None:
         pass  # that slot's grader end is gone: its socket reads as closed next
 
 
-def _serve(sockets: list[socket.socket], uids: dict[int, int]) -> None:
+def _serve(sockets: list[socket.socket], uids: dict[int, int], collapser: hugepages.Collapser) -> None:
     """Answer every slot's requests until each slot's socket closes; a closed slot's children are killed.
 
     A slot's "finish" waits (up to its grace) for its child to end on its own, but only that slot waits:
     the other slots' forks go on meanwhile. Each slot's answers still come in the order it asked.
     """
     counter = 0
-    # Each fork copies one page-table entry per page of ours: in huge pages, ~20x fewer. Collapsed while idle.
-    collapser = hugepages.Collapser()
     live = {sock.fileno(): sock for sock in sockets}
     children: dict[int, set[int]] = {fd: set() for fd in live}  # slot -> its children not yet finished
     ending: dict[int, tuple[int, float]] = {}  # slot -> (its child being finished, until when it may end alone)
@@ -193,7 +191,7 @@ def _serve(sockets: list[socket.socket], uids: dict[int, int]) -> None:
         asking = [fd for fd in live if fd not in ending]
         readable, _, _ = select.select(asking, [], [], 0 if collapser.pending else 0.002 if ending else None)
         if not readable:
-            collapser.step()
+            collapser.step()  # idle: fold a few more MiB of our memory into huge pages
         for fd in readable:
             sock = live[fd]
             try:
@@ -254,6 +252,9 @@ def main() -> None:
     isolation.UID_BASE = int(config.get("uid_base", isolation.UID_BASE))  # the grader's range of sandbox users
     sockets = [first] + [socket.socket(fileno=fd) for fd in extra]
     _warm_up()
+    # Each fork copies one page-table entry per page of ours: one per 2 MiB in huge pages. Collapsed a step at a
+    # time while idle, from the ranges mapped now (read before the root is replaced: /sys is not in it).
+    collapser = hugepages.Collapser()
     # Before the namespaces: the lock folder and /sys are on the real disk, not in the child's root.
     uids = {sock.fileno(): isolation.claim_uid(slot) for sock, slot in zip(sockets, slots)}
     _UID = uids[first.fileno()]
@@ -263,7 +264,7 @@ def main() -> None:
     for sock in sockets:
         _send(sock, ready)
     try:
-        _serve(sockets[:len(slots)], uids)
+        _serve(sockets[:len(slots)], uids, collapser)
     finally:
         # Nothing a student started outlives the zygote: not on Ctrl-C, not on SIGTERM, not when a slot's
         # grader is gone without finishing its child (a worker killed in the middle of a submission).
