@@ -52,6 +52,36 @@ def _kill_group(pid: int) -> None:
             pass
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is pid (read from /proc: a kernel without /proc/PID/task/PID/children too)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as f:
+                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def _kill_children(pid: int) -> None:
+    """SIGKILL pid's children, each through a pidfd taken while it is still pid's child (never a reused pid)."""
+    for child_pid in _children(pid):
+        try:
+            fd = os.pidfd_open(child_pid)
+        except OSError:
+            continue
+        try:
+            if child_pid in _children(pid):
+                signal.pidfd_send_signal(fd, signal.SIGKILL)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
 def _decode_wait(code: int) -> tuple[int | None, int | None]:
     if os.WIFSIGNALED(code):
         return None, os.WTERMSIG(code)
@@ -112,6 +142,11 @@ def exit_status(pid: int) -> tuple[int | None, int | None] | None:
 def end(pid: int, status: tuple[int | None, int | None] | None) -> tuple[int | None, int | None]:
     """Kill what is left of a child (its group, its user's processes), reap it if it was not, free its cgroups."""
     uid = _CHILD_UID[pid]  # forgotten once killed: a SIGTERM before that leaves it to the zygote's way out
+    if pid in _SHARED_PID_NAMESPACE:
+        # The child forked the student's code into a namespace of its own (isolation._become_init) and waits
+        # for it: that init can leave the group with setsid and, where no sandbox user is switched to (an
+        # ordinary user's grader), kill_uid finds nothing. Killed here, while the child still holds it.
+        _kill_children(pid)
     _kill_group(pid)
     # The first process of a namespace takes every other one in it down when it ends (the kernel kills them,
     # however they left the group); without one, what left the group (setsid) is found by its user.
