@@ -1,4 +1,4 @@
-"""Red-team findings, each a reproducer that failed before its fix."""
+"""An ordinary user's grader leaves no student process behind (found by attacking the sandbox; failed before its fix)."""
 
 from __future__ import annotations
 
