@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -25,7 +23,7 @@ from autograder.grading.grade import grade_submission, make_plan
 from autograder.grading.results import results_json
 from autograder.sandbox import isolation
 from autograder.sandbox.client import Sandbox
-from conftest import EXAMPLES, ROOT, notebook_json
+from conftest import EXAMPLES, ROOT, live_processes_of, notebook_json
 
 HOSTILE = ROOT / "tests" / "hostile"
 CORRECT = EXAMPLES / "linear_regression" / "alice_correct.py"
@@ -117,18 +115,7 @@ UID_BASE = 64000  # this module's own sandbox users: other graders on the machin
 
 def sandbox_processes() -> list[int]:
     """Processes still alive (not zombies) as one of this module's sandbox users."""
-    uids = set(range(UID_BASE, UID_BASE + isolation.UID_COUNT))
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                lines = Path(f"/proc/{entry.name}/status").read_text().splitlines()
-            except OSError:
-                continue
-            fields = dict(line.split(":", 1) for line in lines if ":" in line)
-            if int(fields["Uid"].split()[0]) in uids and not fields["State"].strip().startswith(("Z", "X")):
-                found.append(int(entry.name))
-    return found
+    return live_processes_of(range(UID_BASE, UID_BASE + isolation.UID_COUNT))
 
 
 @pytest.fixture(scope="module")

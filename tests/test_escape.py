@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, grade_as_user
 
 UNPRIVILEGED_UID = 4242
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="builds the ordinary user's case as root")
@@ -214,15 +214,7 @@ def test_does_an_ordinary_user_grade_attacks_beside_correct_work():
             for key, value in fill.items():
                 text = text.replace(key, value)
             (subs / f"{attack}.py").write_text(correct + "\n\n" + text)
-        for path in (base, subs, out, *subs.iterdir()):
-            os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
-        os.chmod(base, 0o755)
-        proc = subprocess.run([sys.executable, str(ROOT / "tests" / "as_user.py"), str(UNPRIVILEGED_UID), str(ROOT),
-                               "--", sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs),
-                               "--out", str(out), "--jobs", "2", "--quiet"],
-                              cwd=ROOT, capture_output=True, text=True, timeout=600,
-                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base),
-                                   "KIT_GRADER_TOKEN": env_canary})
+        proc = grade_as_user(UNPRIVILEGED_UID, base, subs, out, jobs=2, env={"KIT_GRADER_TOKEN": env_canary})
         assert proc.returncode == 0, proc.stderr[-3000:]
         results = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/results.json")}
         assert results["alice"]["score"] == 17

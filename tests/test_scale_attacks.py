@@ -30,7 +30,7 @@ from autograder.grading.scores import Graded, ScoreRow
 from autograder.grading.shards import ShardManifest, listing_digest, shard_of
 from autograder.grading.workers import WorkerPool
 from autograder.sandbox import isolation
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, live_processes_of
 
 CORRECT = (EXAMPLES / "linear_regression" / "alice_correct.py").read_text()
 
@@ -259,18 +259,7 @@ SLEEPS = CORRECT.replace("def predict(X, w, b):\n", "import time\n\n\ndef predic
 
 def sandbox_processes() -> list[int]:
     """Processes alive (not zombies) as one of this module's sandbox users."""
-    uids = range(UID_BASE, UID_BASE + isolation.UID_COUNT)
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                fields = dict(line.split(":", 1) for line in Path(f"/proc/{entry.name}/status").read_text().splitlines()
-                              if ":" in line)
-            except OSError:
-                continue
-            if int(fields["Uid"].split()[0]) in uids and not fields["State"].strip().startswith(("Z", "X")):
-                found.append(int(entry.name))
-    return found
+    return live_processes_of(range(UID_BASE, UID_BASE + isolation.UID_COUNT))
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox users exist only when the grader is root")

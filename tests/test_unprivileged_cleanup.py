@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, grade_as_user, live_processes_of
 
 UNPRIVILEGED_UID = 4243  # its own throwaway user: processes left behind are found by it
 
@@ -33,25 +31,11 @@ def cost_gradients(X, t, w, b):
 '''
 
 
-def _alive(uid: int) -> list[int]:
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                lines = Path(f"/proc/{entry.name}/status").read_text().splitlines()
-            except OSError:
-                continue
-            fields = dict(line.split(":", 1) for line in lines if ":" in line)
-            if int(fields["Uid"].split()[0]) == uid and not fields["State"].strip().startswith(("Z", "X")):
-                found.append(int(entry.name))
-    return found
-
-
 @pytest.mark.skipif(os.geteuid() != 0, reason="builds an ordinary user's grader with tests/as_user.py (needs root)")
 def test_no_student_process_outlives_an_ordinary_users_grader():
     """An ordinary user's grader: the child forks into a namespace of its own, and its init (the student's code)
     is no longer in the process group the zygote kills; the zygote must kill it as well."""
-    assert _alive(UNPRIVILEGED_UID) == [], "processes of the test user before the run"
+    assert live_processes_of([UNPRIVILEGED_UID]) == [], "processes of the test user before the run"
     base = Path(tempfile.mkdtemp(prefix="redteam-"))
     try:
         subs, out = base / "subs", base / "out"
@@ -60,17 +44,10 @@ def test_no_student_process_outlives_an_ordinary_users_grader():
         correct = (EXAMPLES / "linear_regression" / "alice_correct.py").read_text()
         (subs / "outlives.py").write_text(correct + OUTLIVES)
         (subs / "alice.py").write_text(correct)
-        for path in (base, subs, out, *subs.iterdir()):
-            os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
-        os.chmod(base, 0o755)
-        proc = subprocess.run([sys.executable, str(ROOT / "tests" / "as_user.py"), str(UNPRIVILEGED_UID), str(ROOT),
-                               "--", sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs),
-                               "--out", str(out), "--jobs", "1", "--quiet"],
-                              cwd=ROOT, capture_output=True, text=True, timeout=300,
-                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base)})
+        proc = grade_as_user(UNPRIVILEGED_UID, base, subs, out, jobs=1, timeout=300)
         assert proc.returncode == 0, proc.stderr[-3000:]
         time.sleep(0.5)
-        left = _alive(UNPRIVILEGED_UID)
+        left = live_processes_of([UNPRIVILEGED_UID])
         for pid in left:  # clean up before failing
             try:
                 os.kill(pid, 9)
