@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from autograder.grading.session import describe_protections
 from autograder.sandbox import isolation
 
@@ -53,3 +55,31 @@ def test_are_all_protections_on_here_as_root(sandbox):
     sandbox.wait_ready()
     if os.geteuid() == 0:
         assert [p for p in sandbox.protections_off if not p.startswith("per-submission cgroup")] == []
+
+
+def test_are_the_cgroups_a_dead_zygote_left_removed_by_the_next_one():
+    # A zygote killed outright (SIGKILL, a node going down) cannot remove its last children's cgroups; the next
+    # zygote under the same parent removes the empty ones whose zygote is gone, and leaves every other one alone.
+    probe, off = isolation.Cgroups.open()
+    if probe is None:
+        pytest.skip(f"no cgroups here: {off}")
+    for fd in probe.folders.values():
+        os.close(fd)
+    own = dict(line.rstrip("\n").split(":", 2)[1:] for line in open("/proc/self/cgroup"))
+    dead_pid = next(p for p in range(4_000_000, 4_100_000) if not os.path.exists(f"/proc/{p}"))
+    made = []
+    for controller in ("memory", "pids"):
+        parent = f"/sys/fs/cgroup/{controller}{own[controller]}"
+        for name in (f"kit-{dead_pid}-7", f"kit-{os.getpid()}-7", "kit-notes"):
+            os.mkdir(f"{parent}/{name}")
+            made.append(f"{parent}/{name}")
+    try:
+        cgroups, _ = isolation.Cgroups.open()
+        for fd in cgroups.folders.values():
+            os.close(fd)
+        left = [path for path in made if os.path.isdir(path)]
+        assert left == [path for path in made if "kit-notes" in path or f"-{os.getpid()}-" in path]
+    finally:
+        for path in made:
+            if os.path.isdir(path):
+                os.rmdir(path)

@@ -30,6 +30,7 @@ import ctypes.util
 import errno
 import fcntl
 import os
+import re
 import signal
 import site
 import sys
@@ -481,6 +482,8 @@ class Cgroups:
             for fd in folders.values():
                 os.close(fd)
             return None, f"per-submission cgroup (cannot create one: {e.strerror})"
+        for fd in folders.values():
+            _remove_orphans(fd)
         return cls(folders, swap), None if swap else "swap off for the child (no memory.memsw in this kernel)"
 
     def _write(self, controller: str, name: str, value: str) -> None:
@@ -520,6 +523,24 @@ class Cgroups:
                 except OSError:
                     left.append(name)
         self.stale = sorted(set(left))
+
+
+_CHILD_CGROUP = re.compile(r"kit-(\d+)-\d+")  # Cgroups.add's names: kit-<zygote pid>-<child number>
+
+
+def _remove_orphans(folder: int) -> None:
+    """Remove the empty cgroups of zygotes that are gone (killed before they could remove their last ones)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = _CHILD_CGROUP.fullmatch(name)
+        if match and not os.path.exists(f"/proc/{match.group(1)}"):
+            try:
+                os.rmdir(name, dir_fd=folder)
+            except OSError:
+                pass  # not empty (a process of it still ending) or not ours to remove
 
 
 _own_pid_namespace: int | None = None
