@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import paths  # noqa: E402
+from autograder.assignment import load_assignment  # noqa: E402
 from autograder.gradescope.build import build_gradescope_zip  # noqa: E402
 
 GRADESCOPE_MB = 768
@@ -253,7 +254,7 @@ def bare_torch(python: str, container: Container) -> tuple[int, int]:
 def gradescope_run(assignment: str, python: str, interval: float, container: Container) -> Run:
     with tempfile.TemporaryDirectory(prefix="kit-gs-memory-") as tmp:
         base = Path(tmp)
-        zip_path = build_gradescope_zip(assignment, base / f"{assignment}.zip").path
+        zip_path = build_gradescope_zip(load_assignment(assignment), base / f"{assignment}.zip").path
         root = layout(zip_path, base, paths.solution_file(assignment))
         env = {**os.environ, "AUTOGRADER_ROOT": str(root), "KIT_PYTHON": python}
         run = measure([*container.prefix(), str(root / "run_autograder")], env, interval, cwd=base)

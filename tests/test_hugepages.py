@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 from autograder import paths
-from autograder.sandbox.hugepages import anonymous_ranges
+from autograder.sandbox.hugepages import Collapser, anonymous_ranges
 
 MAPS = """\
 55d0a0000000-55d0a0400000 r--p 00000000 08:01 1234                       /usr/bin/python3.11
@@ -57,3 +58,22 @@ def test_does_the_collapser_back_memory_by_huge_pages_a_step_at_a_time_keeping_i
     if int(done_mb) == 0:
         return  # a kernel without MADV_COLLAPSE (before Linux 6.1) refuses it: only the speed differs
     assert int(after_kb) - int(before_kb) >= 60 * 1024  # the 64 MiB mapping (less its unaligned ends), at least
+
+
+def test_does_the_collapser_stop_when_the_kernel_is_slow_to_give_huge_pages(monkeypatch):
+    # Where memory is too fragmented, MADV_COLLAPSE can take long; the zygote answers requests between steps,
+    # so a slow step ends the collapsing (forks then cost what they did before) instead of delaying every fork.
+    collapser = Collapser()
+    collapser._chunks = [(i << 22, (i + 1) << 22) for i in range(10)]
+    calls = []
+
+    def slow(start: int, end: int, advice: int) -> bool:
+        calls.append(start)
+        until = time.process_time() + Collapser.SLOW_STEP_S * 1.5
+        while time.process_time() < until:  # the kernel compacting memory: CPU spent inside the call
+            pass
+        return True
+    monkeypatch.setattr(collapser, "_madvise", slow)
+    while collapser.pending:
+        collapser.step()
+    assert len(calls) == 1 and collapser.done == 4 << 20

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import time
 
 MADV_COLLAPSE = 25
 _DEFAULT_HUGE_PAGE = 2 << 20
@@ -48,6 +49,7 @@ class Collapser:
     steps (all of it at once takes ~0.5 s, a delay every slot would wait for at start-up)."""
 
     STEP = 4 << 20
+    SLOW_STEP_S = 0.1  # CPU of a step this slow (~10x the usual: memory too fragmented to find huge pages in): stop
 
     def __init__(self) -> None:
         self.done = 0  # bytes now backed by huge pages
@@ -72,8 +74,11 @@ class Collapser:
         """Collapse the next few MiB (a refusal, such as an older kernel's, leaves them as they are)."""
         if self._chunks:
             start, end = self._chunks.pop()
+            began = time.process_time()  # CPU, not wall time: a busy machine's preemption is no reason to stop
             if self._madvise(start, end, MADV_COLLAPSE):
                 self.done += end - start
+            if time.process_time() - began > self.SLOW_STEP_S:
+                self._chunks = []  # requests must not wait behind the kernel's compaction: forks just cost more
 
     def _madvise(self, start: int, end: int, advice: int) -> bool:
         return self._libc.madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), advice) == 0
