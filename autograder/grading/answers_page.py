@@ -26,6 +26,13 @@ _DOUBLED_REFERENCE = re.compile(r"&amp;(#x?[0-9A-Fa-f]+;)")
 _BRACKET_MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)   # Jupyter's \( \) and \[ \]
 
 
+def load_renderer() -> None:
+    """Import the Markdown and MathML renderers now (they are imported on first use otherwise)."""
+    import latex2mathml.converter  # noqa: F401
+    import markdown_it  # noqa: F401
+    import mdit_py_plugins.dollarmath  # noqa: F401
+
+
 def math_html(tex: str, display: bool) -> str:
     """TeX as MathML, or the TeX itself in <code> when it cannot be converted."""
     from latex2mathml.converter import convert_to_element

@@ -39,7 +39,8 @@ def record_json(result: SubmissionResult) -> dict:
 def write_record(result: SubmissionResult, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{RECORD}.tmp"
-    tmp.write_text(json.dumps(record_json(result), indent=1) + "\n", encoding="utf-8")
+    # Compact: a file for the kit, not for people, and json's C encoder runs only without indent (~6x faster).
+    tmp.write_text(json.dumps(record_json(result), separators=(",", ":")) + "\n", encoding="utf-8")
     os.replace(tmp, folder / RECORD)
 
 

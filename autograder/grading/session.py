@@ -144,8 +144,8 @@ class GradingSession:
         rows: list[ScoreRow] = []
         failures: list[str] = []
         slots = self._sandboxes[:max(1, min(len(self._sandboxes), len(self.submissions)))]
-        if len(slots) > 1:  # workers will fork: what they would each compute on demand, once here
-            self.task.plan.compute_everything()
+        if len(slots) > 1:  # workers will fork: what they would each compute or import on demand, once here
+            self.task.before_fork()
             # What they inherit stays shared: their collections must not touch (and so copy) it. (No collection
             # first: ~0.1 s of the batch's start, to free what little garbage there is.)
             gc.freeze()

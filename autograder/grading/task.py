@@ -67,6 +67,14 @@ class SubmissionTask:
             self.notes = [f"{name}: every part graded ({'no earlier result' if r is None else 'it was not graded before'}"
                           " to keep parts from)" for name, r in sorted(self._earlier.items()) if r is None or r.error]
 
+    def before_fork(self) -> None:
+        """In the grader, before its workers fork: every known mistake's output and the encoded requests, and,
+        for a batch with notebooks, the Markdown renderer of written answers (~0.1 s to import, once, not once
+        a worker)."""
+        self.plan.compute_everything()
+        if any(s.path.suffix == ".ipynb" for s in self.submissions):
+            answers_page.load_renderer()
+
     def setup(self) -> None:
         """In each worker, before its first submission: the plan on the batch's device."""
         if self.options.device != "cpu":
