@@ -33,7 +33,6 @@ import os
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -42,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from grading_throughput import ROOT, bare_torch_import, make_submissions  # noqa: E402
+from grading_throughput import ROOT, bare_torch_import, make_submissions, run_watched  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from autograder.grading.session import SLOTS_PER_ZYGOTE  # noqa: E402
@@ -117,21 +116,11 @@ class Run:
 
 def grade(folder: Path, out: Path, jobs: int, count: int) -> Run:
     report = out.parent / f"{out.name}.report.json"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", WRAPPER, "grade", "linear_regression", str(folder), "--out",
-                             str(out), "--jobs", str(jobs), "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "KIT_BENCH_REPORT": str(report)})
-    stop, seen = threading.Event(), {}
-    watcher = threading.Thread(target=watch_tree, args=(proc.pid, stop, seen))
-    watcher.start()
-    _, err = proc.communicate()
-    wall = time.perf_counter() - start
-    stop.set()
-    watcher.join()
+    before, seen = resource.getrusage(resource.RUSAGE_CHILDREN), {}
+    wall = run_watched([sys.executable, "-c", WRAPPER, "grade", "linear_regression", str(folder), "--out", str(out),
+                        "--jobs", str(jobs), "--quiet"], watch_tree, seen,
+                       env={**os.environ, "KIT_BENCH_REPORT": str(report)})
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"grade failed: {err.strip()[-2000:]}")
     own = json.loads(report.read_text())
     total = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     # Own CPU each; the grader's in its per-submission steps (its startup is the same in every run).

@@ -28,8 +28,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "linear_regression"
@@ -93,22 +95,29 @@ def peak_rss_mb(pid: int, stop: threading.Event, out: list[float]) -> None:
     out.append(peak)
 
 
-def grade(paths: list[Path], out: Path, jobs: int) -> tuple[Timed, float]:
-    """(its times, the grader's peak RSS in MB) for one grade command."""
-    shutil.rmtree(out, ignore_errors=True)
-    cpu, start = children_cpu(), time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "linear_regression",
-                             *map(str, paths), "--out", str(out), "--jobs", str(jobs), "--quiet"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    stop, peak = threading.Event(), []
-    watcher = threading.Thread(target=peak_rss_mb, args=(proc.pid, stop, peak))
+def run_watched(command: list[str], watch: Callable[..., None], found: Any, env: dict[str, str] | None = None) -> float:
+    """Run one grade command while watch(its pid, a stop event, found) runs beside it; its wall time.
+    A failed command ends the benchmark with grade's own message."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(proc.pid, stop, found))
     watcher.start()
     _, err = proc.communicate()
     wall = time.perf_counter() - start
     stop.set()
     watcher.join()
     if proc.returncode != 0:
-        raise SystemExit(f"grade failed: {err.strip()}")
+        raise SystemExit(f"grade failed: {err.strip()[-2000:]}")
+    return wall
+
+
+def grade(paths: list[Path], out: Path, jobs: int) -> tuple[Timed, float]:
+    """(its times, the grader's peak RSS in MB) for one grade command."""
+    shutil.rmtree(out, ignore_errors=True)
+    cpu, peak = children_cpu(), []
+    wall = run_watched([sys.executable, "-m", "autograder", "grade", "linear_regression", *map(str, paths),
+                        "--out", str(out), "--jobs", str(jobs), "--quiet"], peak_rss_mb, peak)
     return Timed(wall, children_cpu() - cpu), peak[0] if peak else 0.0
 
 

@@ -22,7 +22,6 @@ from typing import Any
 from ..assignment import Assignment
 from ..checks import storable
 from ..checks.building import expected_value, part_cases
-from ..errors import KitError
 
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
 # In import order: each module only imports those before it.

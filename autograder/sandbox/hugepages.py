@@ -15,8 +15,9 @@ but the speed. Done once per zygote, a step at a time while it waits for request
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import time
+
+from .isolation import _libc  # the sandbox's own handle on the C library (no second lookup in the zygote)
 
 MADV_COLLAPSE = 25
 _DEFAULT_HUGE_PAGE = 2 << 20
@@ -55,7 +56,6 @@ class Collapser:
         self.done = 0  # bytes now backed by huge pages
         self._chunks: list[tuple[int, int]] = []
         try:
-            self._libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
             with open("/proc/self/maps") as f:
                 ranges = anonymous_ranges(f.read(), _huge_page_size())
         except OSError:
@@ -81,4 +81,4 @@ class Collapser:
                 self._chunks = []  # requests must not wait behind the kernel's compaction: forks just cost more
 
     def _madvise(self, start: int, end: int, advice: int) -> bool:
-        return self._libc.madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), advice) == 0
+        return _libc.madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), advice) == 0

@@ -142,17 +142,15 @@ def exit_status(pid: int) -> tuple[int | None, int | None] | None:
 def end(pid: int, status: tuple[int | None, int | None] | None) -> tuple[int | None, int | None]:
     """Kill what is left of a child (its group, its user's processes), reap it if it was not, free its cgroups."""
     uid = _CHILD_UID[pid]  # forgotten once killed: a SIGTERM before that leaves it to the zygote's way out
+    # A child that is the first process of its own namespace takes every other one in it down when it ends (the
+    # kernel kills them, however they left the group). One that is not is first rid of what escaped the group
+    # (setsid): the init it forked for the student's code (isolation._become_init), killed while it still holds
+    # it, and, where a sandbox user is switched to, every process of that user.
     if pid in _SHARED_PID_NAMESPACE:
-        # The child forked the student's code into a namespace of its own (isolation._become_init) and waits
-        # for it: that init can leave the group with setsid and, where no sandbox user is switched to (an
-        # ordinary user's grader), kill_uid finds nothing. Killed here, while the child still holds it.
-        _kill_children(pid)
-    _kill_group(pid)
-    # The first process of a namespace takes every other one in it down when it ends (the kernel kills them,
-    # however they left the group); without one, what left the group (setsid) is found by its user.
-    if pid in _SHARED_PID_NAMESPACE:
-        isolation.kill_uid(uid)
         _SHARED_PID_NAMESPACE.discard(pid)
+        _kill_children(pid)
+        isolation.kill_uid(uid)
+    _kill_group(pid)
     _CHILD_UID.pop(pid)
     if status is None:
         try:
