@@ -56,11 +56,17 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .checks import report
     from .grading.grade import grade_submission, make_plan
     from .sandbox.client import Sandbox
+    from .sandbox.protections import BelowFloor
     path = Path(args.file)
     if not path.is_file():
         raise KitError(f"no such file: {path}")
     assignment = load_assignment(args.assignment)
     with Sandbox(hide=(str(path.resolve().parent),)) as sandbox:
+        sandbox.wait_ready()
+        if not sandbox.report.floor_held:
+            if not args.allow_weak_sandbox:
+                raise BelowFloor(sandbox.report)
+            print(sandbox.report.line(), file=sys.stderr)
         plan = make_plan(assignment, case_sets=("public",))
         result = grade_submission(plan, path, sandbox)
     if result.error:
@@ -78,7 +84,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     # Nothing imported here imports torch: the session's zygote starts first, so its torch import and ours overlap.
-    from .grading.session import GradingOptions, GradingSession, check_out_folder, describe_protections
+    from .grading.session import GradingOptions, GradingSession, check_out_folder
     from .grading.shards import parse_shard
     inputs = [Path(s) for s in args.submissions]
     for path in inputs:
@@ -91,7 +97,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         print(f"shard {shard} (K from {shard.source})", file=sys.stderr)
     options = GradingOptions(jobs=args.jobs, device=args.device, hidden_details=args.details,
                              only=tuple(args.only or ()), parts=tuple(args.parts or ()), shard=shard,
-                             progress=not args.quiet)
+                             progress=not args.quiet, allow_weak_sandbox=args.allow_weak_sandbox)
     with GradingSession(args.assignment, out, options, inputs=inputs) as session:
         session.start()
         for line in session.skipped:
@@ -99,8 +105,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         for sub in session.submissions:
             for note in sub.notes:
                 print(f"{sub.name}: {note}")
-        if (line := describe_protections(session.protections_off)):
-            print(line, file=sys.stderr)
+        print(session.sandbox.line(), file=sys.stderr)
         outcome = session.run()
     from .grading.results import score_table
     from .grading.summary import summary_text
@@ -174,10 +179,25 @@ def _cmd_gradebook(args: argparse.Namespace) -> int:
 def _cmd_gradescope(args: argparse.Namespace) -> int:
     from .assignment import load_assignment
     from .gradescope.build import build_gradescope_zip
-    built = build_gradescope_zip(load_assignment(args.assignment), Path(args.out))
+    built = build_gradescope_zip(load_assignment(args.assignment), Path(args.out), args.allow_weak_sandbox)
     print(f"wrote {_rel(built.path)}: {len(built.names)} files, {built.size:,} bytes, no solution code")
     print("upload it as the assignment's autograder (Gradescope: Configure Autograder, zip file upload)")
     return 0
+
+
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    """Measure the sandbox on this host, as grade does before the first submission, and print the tables."""
+    import json
+    from .sandbox.client import Sandbox
+    with Sandbox() as sandbox:
+        sandbox.wait_ready()
+        report = sandbox.report
+    if args.json:
+        print(json.dumps(report.to_json(), indent=1))
+    else:
+        print("\n".join(report.markdown()))
+        print("\n" + report.line())
+    return 0 if report.floor_held else 1
 
 
 def _cmd_similarity(args: argparse.Namespace) -> int:
@@ -222,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="run the public checks on a local .py or .ipynb")
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("file", metavar="FILE")
+    p.add_argument("--allow-weak-sandbox", action="store_true",
+                   help="run the file even where this host does not give the sandbox's floor")
     p.set_defaults(run=_cmd_check)
 
     p = sub.add_parser("grade", help="grade submissions; write results.json per submission and grades.csv")
@@ -239,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="regrade only these submissions (names as in grades.csv); other results in DIR stay")
     p.add_argument("--parts", nargs="+", metavar="PART",
                    help="rerun only these parts, keeping the other parts from the earlier results in DIR")
+    p.add_argument("--allow-weak-sandbox", action="store_true",
+                   help="grade even where this host does not give the sandbox's floor (see 'sandbox'); the "
+                        "outputs then say which guarantees did not hold")
     p.add_argument("--shard", metavar="K/N",
                    help="grade only shard K (0 to N-1) of N: a stable share of the submissions, the same on every "
                         "machine; auto/N takes K from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or "
@@ -284,7 +309,14 @@ def build_parser() -> argparse.ArgumentParser:
                                           "(grader, checks and hidden cases, no solutions)")
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--out", required=True, metavar="FILE.zip", help="where the zip goes")
+    p.add_argument("--allow-weak-sandbox", action="store_true",
+                   help="let the zip grade in a container that does not give the sandbox's floor (see docs/sandbox.md)")
     p.set_defaults(run=_cmd_gradescope)
+
+    p = sub.add_parser("sandbox", help="measure what the sandbox holds on this host: each guarantee, tried from "
+                                       "inside, and each layer (exit 1 below the floor, where grade refuses)")
+    p.add_argument("--json", action="store_true", help="the report as JSON")
+    p.set_defaults(run=_cmd_sandbox)
 
     p = sub.add_parser("similarity", help="rank pairs of submissions by shared code, starter code left out")
     p.add_argument("assignment", metavar="ASSIGNMENT")

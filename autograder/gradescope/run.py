@@ -28,10 +28,14 @@ from pathlib import Path
 from ..errors import KitError
 from ..grading.collect import Submission, student_submission
 from ..grading.session import GradingOptions, GradingSession
+from ..sandbox.protections import BelowFloor
 
 DEFAULT_ROOT = "/autograder"
 ROOT_ENV = "AUTOGRADER_ROOT"
 LATE_POLICY = "the course's late policy is applied in the gradebook"
+REFUSED = ("Your code was not run: this autograder's container does not give the sandbox that keeps "
+           "submissions apart, so it refused to grade. This is not a problem with your code; your instructor "
+           "has to fix the autograder (the line below says what is missing). Resubmit or ask for a regrade then.")
 
 
 @dataclass(frozen=True)
@@ -112,10 +116,11 @@ def lateness(metadata_path: Path) -> str:
     return f"submitted {_span(submitted - due)} after {deadline}; {LATE_POLICY}"
 
 
-def grade_gradescope(assignment: str, root: Path) -> tuple[dict, list[str]]:
+def grade_gradescope(assignment: str, root: Path, allow_weak_sandbox: bool = False) -> tuple[dict, list[str]]:
     """(the results.json object, the grader's own failures) for the submission under ``root``."""
     choice = choose_submission(root / "submission", assignment)
-    options = GradingOptions(jobs=1, hidden_details=past_due(root / "submission_metadata.json"), progress=False)
+    options = GradingOptions(jobs=1, hidden_details=past_due(root / "submission_metadata.json"), progress=False,
+                             allow_weak_sandbox=allow_weak_sandbox)
     # The temporary folder only receives the session's own copy of the student's files.
     with tempfile.TemporaryDirectory(prefix="kit-gradescope-") as out:
         with GradingSession(assignment, Path(out), options, submissions=[choice.submission]) as session:
@@ -123,7 +128,8 @@ def grade_gradescope(assignment: str, root: Path) -> tuple[dict, list[str]]:
             outcome = session.run()
         data = json.loads((Path(out) / choice.submission.name / "results.json").read_text(encoding="utf-8"))
     extra = [choice.why] if choice.path is not None else []
-    data["output"] = "\n\n".join([data["output"], *extra, lateness(root / "submission_metadata.json")])
+    sandbox = [session.sandbox.line()] if session.sandbox is not None else []
+    data["output"] = "\n\n".join([data["output"], *extra, lateness(root / "submission_metadata.json"), *sandbox])
     data["execution_time"] = round(time.monotonic() - _STARTED, 3)
     return data, outcome.failures
 
@@ -154,10 +160,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("assignment", metavar="ASSIGNMENT")
     parser.add_argument("--root", default=os.environ.get(ROOT_ENV) or DEFAULT_ROOT,
                         help=f"Gradescope's folder (default: ${ROOT_ENV}, else {DEFAULT_ROOT})")
+    parser.add_argument("--allow-weak-sandbox", action="store_true",
+                        help="grade even where the container does not give the sandbox's floor")
     args = parser.parse_args(argv)
     root = Path(args.root)
     try:
-        data, failures = grade_gradescope(args.assignment, root)
+        data, failures = grade_gradescope(args.assignment, root, args.allow_weak_sandbox)
+    except BelowFloor as e:
+        # Refused: the student is told why their code was not run, and the instructor what the host lacks.
+        write_results({"score": 0, "tests": [], "output": REFUSED + "\n\n" + e.report.line()}, root)
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except KitError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ from ..errors import KitError
 from . import regrade
 from .scores import ScoreRow
 from .shards import ShardManifest, listing_digest, shard_of
+from ..sandbox.protections import SandboxReport
 from .summary import BatchSummary, write_batch_files
 
 
@@ -53,7 +54,10 @@ def merge_shards(folders: list[Path], out: Path) -> MergeOutcome:
                 shutil.rmtree(target)
             shutil.copytree(folder / name, target)
     rows.sort(key=lambda r: r.name)
-    summary = write_batch_files(rows, first.parts, out, first.assignment)
+    # Each shard ran on a host of its own: say what its sandbox held.
+    sections = [SandboxReport.from_json(m.sandbox).markdown_section(f"## Sandbox of shard {m.index}/{m.count}")
+                for m in manifests if m.sandbox]
+    summary = write_batch_files(rows, first.parts, out, first.assignment, sections)
     return MergeOutcome(first.assignment, first.count, rows, first.parts, summary)
 
 

@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from ..errors import KitError
 from ..sandbox.launch import Zygote, folders_to_hide, launch
+from ..sandbox.protections import BelowFloor, SandboxReport
 from .collect import Submission, find_submissions
 from .scores import Graded, ScoreRow
 from .shards import Shard, ShardManifest, grading_digest, listing_digest
@@ -56,6 +57,7 @@ class GradingOptions:
     parts: tuple[str, ...] = ()    # rerun only these parts, keeping the others from each earlier result
     shard: Shard | None = None     # grade only this shard's share of the submissions
     progress: bool = True
+    allow_weak_sandbox: bool = False  # grade even where the host does not give the sandbox's floor
 
     @property
     def regrading(self) -> bool:
@@ -84,7 +86,7 @@ class GradingSession:
         self.assignment, self.out, self.options = assignment, out, options
         self.inputs, self.submissions = inputs, submissions or []
         self.skipped: list[str] = []        # inputs that are no submission, one line each
-        self.protections_off: list[str] = []
+        self.sandbox: SandboxReport | None = None  # what the sandbox holds on this host (measured at start)
         self.total = 0                      # submissions found, before --only and --shard
         self.task: SubmissionTask | None = None
         self._hide: tuple[str, ...] = ()
@@ -94,6 +96,7 @@ class GradingSession:
     def start(self) -> None:
         """Everything before the first submission, in the order that keeps the sandbox clean."""
         try:
+            undumpable()  # no process of our user (a student's left behind) may read our memory or environment
             # 1. The zygote: a fresh interpreter told only which folders to hide.
             if self.options.device == "cuda":  # the children see the grader's GPUs; the zygote never touches them
                 os.environ["KIT_SANDBOX_CUDA"] = os.environ.get("CUDA_VISIBLE_DEVICES", "0")
@@ -117,7 +120,10 @@ class GradingSession:
                 start_group(group, zygote)
                 self._sandboxes += group
             self._sandboxes[0].wait_ready()
-            self.protections_off = list(self._sandboxes[0].protections_off)
+            self.sandbox = self._sandboxes[0].report
+            # Fail closed: below the floor no student code runs, unless the instructor said so.
+            if not self.sandbox.floor_held and not self.options.allow_weak_sandbox:
+                raise BelowFloor(self.sandbox)
         except BaseException:
             self.close()
             raise
@@ -170,12 +176,13 @@ class GradingSession:
             if bar is not None:
                 bar.close()
         rows.sort(key=lambda r: r.name)
-        batch, summary = self.task.write_batch(rows)
+        batch, summary = self.task.write_batch(rows, self.sandbox)
         if self.options.shard is not None:
             shard = self.options.shard
             grading = grading_digest(self.task.plan.assignment.grading_files(), self.options.hidden_details)
             ShardManifest(self.assignment, shard.index, shard.count, self._listing, self.total,
-                          [r.name for r in batch], self.task.part_names, grading).write(self.out)
+                          [r.name for r in batch], self.task.part_names, grading,
+                          self.sandbox.to_json() if self.sandbox else {}).write(self.out)
         return BatchOutcome(self.task.part_names, rows, failures, batch, summary, self.task.notes)
 
     def close(self) -> None:
@@ -211,11 +218,10 @@ def check_only(only: list[str], names: list[str]) -> None:
         raise KitError(f"--only: no submission named {unknown[0]!r} among the submissions given (they are: {shown})")
 
 
-def describe_protections(protections_off: list[str]) -> str | None:
-    """One line for the instructor when the OS did not allow some protection; grading goes on regardless."""
-    if not protections_off:
-        return None
-    return "sandbox: these protections are off on this machine: " + "; ".join(protections_off)
+def undumpable() -> None:
+    """PR_SET_DUMPABLE 0 for this process: its memory and /proc files (environ, mem) are root's alone."""
+    import ctypes
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
 
 
 def check_out_folder(out: Path) -> None:

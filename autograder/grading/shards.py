@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import KitError
@@ -100,6 +100,7 @@ class ShardManifest:
     names: list[str]        # the ones this shard graded
     parts: list[str]        # the parts graded (a --parts rerun names only those)
     grading: str = ""       # grading_digest: the same assignment files, kit and --details on every shard
+    sandbox: dict = field(default_factory=dict)  # protections.SandboxReport.to_json(): what held on its host
 
     def write(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -124,7 +125,7 @@ class ShardManifest:
         try:
             manifest = cls(str(data["assignment"]), int(data["index"]), int(data["count"]), str(data["listing"]),
                            int(data["submissions"]), [str(n) for n in data["names"]], [str(p) for p in data["parts"]],
-                           str(data["grading"]))
+                           str(data["grading"]), data.get("sandbox") if isinstance(data.get("sandbox"), dict) else {})
         except (KeyError, TypeError, ValueError) as e:
             raise KitError(f"a shard manifest without a valid {e}", path=path) from None
         # The names become folders under merge's --out: only names grade itself could have written.

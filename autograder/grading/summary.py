@@ -128,21 +128,23 @@ def summary_markdown(s: BatchSummary, title: str = "Grading summary") -> str:
 
 
 def write_summary(rows: list[ScoreRow], part_names: list[str], path: Path,
-                  title: str = "Grading summary") -> BatchSummary:
-    """Summarise rows, write the Markdown to path, and return the summary (to print)."""
+                  title: str = "Grading summary", sections: list[str] | None = None) -> BatchSummary:
+    """Summarise rows, write the Markdown (and sections after it) to path, and return the summary (to print)."""
     summary = summarise(rows, part_names)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(summary_markdown(summary, title), encoding="utf-8")
+    tmp.write_text("\n".join([summary_markdown(summary, title), *(sections or [])]), encoding="utf-8")
     os.replace(tmp, path)
     return summary
 
 
-def write_batch_files(rows: list[ScoreRow], part_names: list[str], out: Path, assignment: str) -> BatchSummary | None:
+def write_batch_files(rows: list[ScoreRow], part_names: list[str], out: Path, assignment: str,
+                      sections: list[str] | None = None) -> BatchSummary | None:
     """What spans a batch, beside the students' folders: grades.csv, and summary.md for more than one
-    submission (returned, to print). A run and a merge of shards both write them here, so they agree."""
+    submission (returned, to print), with the given sections at its end (the sandbox's, as measured).
+    A run and a merge of shards both write them here, so they agree."""
     out.mkdir(parents=True, exist_ok=True)
     write_grades(rows, part_names, out / "grades.csv")
     if len(rows) < 2:
         return None
-    return write_summary(rows, part_names, out / "summary.md", f"Grading summary: {assignment}")
+    return write_summary(rows, part_names, out / "summary.md", f"Grading summary: {assignment}", sections or [])

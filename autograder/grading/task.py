@@ -21,6 +21,7 @@ from .summary import BatchSummary, write_batch_files
 
 if TYPE_CHECKING:
     from ..sandbox.client import Sandbox
+    from ..sandbox.protections import SandboxReport
     from .session import GradingOptions
 
 GRADER_FAILED = "the grader failed on this submission; your instructor has been told"
@@ -107,14 +108,16 @@ class SubmissionTask:
         write_submission(result, folder, self.options.hidden_details)
         regrade.write_record(result, folder)
 
-    def write_batch(self, rows: list[ScoreRow]) -> tuple[list[ScoreRow], BatchSummary | None]:
+    def write_batch(self, rows: list[ScoreRow], sandbox: "SandboxReport | None" = None
+                    ) -> tuple[list[ScoreRow], BatchSummary | None]:
         """grades.csv and (for more than one) summary.md: of this run, or of everyone in out when regrading."""
         batch = rows
         if self.options.regrading:  # everyone in out, this run's rows replacing what was there
             fresh = {r.name: r for r in rows}
             batch = sorted({**{r.name: r for r in regrade.rows_in(self.out, self.part_names)}, **fresh}.values(),
                            key=lambda r: r.name)
-        return batch, write_batch_files(batch, self.part_names, self.out, self.assignment)
+        return batch, write_batch_files(batch, self.part_names, self.out, self.assignment,
+                                        [sandbox.markdown_section()] if sandbox else [])
 
 
 def grade_one(plan: GradingPlan, sub: Submission, sandbox: "Sandbox") -> tuple[SubmissionResult, str | None]:

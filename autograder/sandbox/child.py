@@ -23,6 +23,7 @@ import sys
 import time
 import traceback
 import types
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import torch
@@ -30,7 +31,9 @@ import torch
 from ..checks.drivers import run_driver
 from ..checks.values import Call, tensors_in
 from .. import paths
-from . import isolation, tripwires, wire
+from . import isolation, tripwires, wire, workdirs
+from . import probe as sandbox_probe
+from .protections import Layer
 
 SUBMISSION_FILENAME = "submission.py"
 RESULT_FD = 3
@@ -71,12 +74,28 @@ def warm_up() -> None:
     tripwires.install(_REPORT)
 
 
-def run(limits: dict, request_fd: int, result_fd: int, output_fd: int, workdir_name: str) -> NoReturn:
+@dataclass(frozen=True)
+class Placement:
+    """Where a child works and what it may read; from the zygote, which knows the host."""
+
+    base: str                         # the zygote's base folder for work folders (when no private /tmp)
+    prefix: str                       # this child's folder name prefix: the zygote removes that folder
+    read_only: tuple[str, ...]        # what Landlock lets it read (the allowlist)
+    required: frozenset[str] = frozenset()  # the layers the probe had on: without one, no student code runs
+
+
+REFUSED_EXIT = 4  # the child's exit code when its sandbox came out weaker than the probe's
+PROBE_LIMITS = {"address_space_bytes": 4 << 30}  # as a submission gets them (client.Sandbox.run_submission)
+
+
+def run(limits: dict, request_fd: int, result_fd: int, output_fd: int, placement: Placement) -> NoReturn:
     """Entry point after fork; never returns."""
     code = 0
     try:
-        _isolate(limits, request_fd, result_fd, output_fd, workdir_name)
-        _serve()
+        if _isolate(limits, request_fd, result_fd, output_fd, placement):
+            _serve()
+        else:
+            code = REFUSED_EXIT
     except BaseException:  # the child must never fall back into the zygote's loop
         code = 3
     finally:
@@ -88,32 +107,28 @@ def run(limits: dict, request_fd: int, result_fd: int, output_fd: int, workdir_n
         os._exit(code)
 
 
-def probe(result_fd: int, uid: int) -> NoReturn:
-    """Isolate as a child would and report which protections are off (the zygote's start-up check)."""
-    off: list[str] = []
+def probe(result_fd: int, uid: int, placement: Placement, secret_paths: list[str], zygote_pid: int) -> NoReturn:
+    """Isolate as a child would, then try what the sandbox forbids (sandbox/probe.py); report both."""
+    layers: list[Layer] = []
+    measured: list[dict] = []
+    straggler = -1
     try:
         os.setsid()
-        _, off = isolation.isolate_child({"uid": uid}, f"kit-probe-{os.getpid()}")
-        import socket
-        # Looked at, not tried: no packet leaves this machine to find out.
-        if any(name != "lo" for _, name in socket.if_nameindex()):
-            off.append("network isolation (network interfaces are visible)")
-        if os.access(paths.ROOT / "assignments", os.R_OK):
-            off.append("hidden files (the kit's assignments are readable)")
-        caps = isolation.capabilities()
-        if caps.get("CapEff", 1) or caps.get("CapPrm", 1) or caps.get("CapBnd", 1):
-            off.append("no capabilities (the child still holds some)")
-        for mount_point in ("/proc", "/tmp"):
-            if isolation._libc.umount2(mount_point.encode(), isolation.MNT_DETACH) == 0:
-                off.append(f"locked mounts ({mount_point} could be unmounted)")
+        isolated = isolation.isolate_child({"uid": uid}, placement.base, placement.prefix, _rlimits(PROBE_LIMITS),
+                                           list(placement.read_only))
+        layers = isolated.layers
+        measured = sandbox_probe.measure(layers, isolated.workdir, placement.base, secret_paths, zygote_pid)
+        straggler = sandbox_probe.leave_a_process_behind()
     except BaseException as e:
-        off.append(f"isolation failed: {e}")
+        layers.append(Layer("isolation", False, f"failed: {type(e).__name__}: {e}"))
     finally:
-        _write(result_fd, wire.pack({"event": "probe", "off": sorted(set(off))}))
+        _write(result_fd, wire.pack({"event": "probe", "straggler": straggler, "measured": measured,
+                                     "layers": [{"name": x.name, "on": x.on, "detail": x.detail} for x in layers]}))
         os._exit(0)
 
 
-def _isolate(limits: dict, request_fd: int, result_fd: int, output_fd: int, workdir_name: str) -> None:
+def _isolate(limits: dict, request_fd: int, result_fd: int, output_fd: int, placement: Placement) -> bool:
+    """Fixed descriptors, then every layer; False (and no student code) when one the probe had is missing."""
     os.setsid()  # our own process group, so the zygote can kill everything we start
     # Fixed descriptors, whatever the zygote had: the tripwires write to RESULT_FD.
     moved = [os.dup(fd) for fd in (request_fd, result_fd, output_fd)]
@@ -129,17 +144,23 @@ def _isolate(limits: dict, request_fd: int, result_fd: int, output_fd: int, work
     sys.stdin = open(0, "r", closefd=False)
     sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)
     sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
-    workdir, _ = isolation.isolate_child(limits, workdir_name)
-    for name, value in _rlimits(limits).items():
-        try:
-            resource.setrlimit(name, (value, value))
-        except (ValueError, OSError):
-            pass  # a limit the OS will not lower is reported by the grader's protection line
+    try:
+        isolated = isolation.isolate_child(limits, placement.base, placement.prefix, _rlimits(limits),
+                                           list(placement.read_only))
+    except workdirs.NoWorkFolder as e:
+        _write(RESULT_FD, wire.pack({"event": "refused", "missing": [f"work folder: {e}"]}))
+        return False
+    missing = sorted(placement.required - {layer.name for layer in isolated.layers if layer.on})
+    if missing:
+        _write(RESULT_FD, wire.pack({"event": "refused", "missing": missing}))
+        return False
+    workdir = isolated.workdir
     # Files beside the submission must not shadow modules: no cwd, relative or kit entries.
     sys.path[:] = [p for p in sys.path if p and os.path.isabs(p) and os.path.realpath(p) != os.path.realpath(workdir)
                    and not os.path.realpath(p).startswith(str(paths.ROOT) + os.sep + "autograder")
                    and os.path.realpath(p) != str(paths.ROOT)]
     torch.set_num_threads(1)
+    return True
 
 
 def _rlimits(limits: dict) -> dict[int, int]:

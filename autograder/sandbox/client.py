@@ -25,7 +25,9 @@ from typing import Any
 import torch
 
 from . import wire
+from .child import REFUSED_EXIT
 from .launch import Zygote, folders_to_hide, launch
+from .protections import SandboxReport
 
 _SIGNALS = {9: "it was killed (SIGKILL) - out of memory or over a limit?", 24: "it used more than its CPU-time limit",
             6: "it aborted (SIGABRT) - often an allocation that exceeded the memory limit", 11: "it crashed (SIGSEGV)",
@@ -100,7 +102,7 @@ class Sandbox:
         """slot: this worker's number (its own unprivileged user); hide: more folders the child must not see."""
         self.slot = slot
         self.hide = folders_to_hide(hide)
-        self.protections_off: list[str] = []
+        self.report: SandboxReport | None = None  # what the zygote's probe measured (after wait_ready)
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
         self._group: Zygote | None = None
@@ -142,8 +144,13 @@ class Sandbox:
                 message = {}
             if message.get("event") != "ready":
                 raise RuntimeError("the sandbox worker failed to start")
-            self.protections_off = [str(p) for p in message.get("protections_off", [])]
+            self.report = SandboxReport.from_json(message.get("sandbox"))
             self._ready = True
+
+    @property
+    def protections_off(self) -> list[str]:
+        """The layers this host refused (each with why); empty before wait_ready."""
+        return self.report.off() if self.report is not None else []
 
     def _receive(self) -> dict:
         data = self._sock.recv(65536)
@@ -485,6 +492,9 @@ def _why_stopped(status: dict, wall_s: float) -> dict[str, Any]:
     if sig:
         return _crash(f"the process running your code stopped: {_SIGNALS.get(sig, f'killed by signal {sig}')}")
     code = status.get("exit_code")
+    if code == REFUSED_EXIT:
+        return _crash("the grader's sandbox could not be set up as strongly as on start-up, so your code was not run "
+                      "(a problem of the grading machine, not of your code)")
     if code not in (0, None):
         return _crash(f"the process running your code exited early (exit code {code}) - "
                       "sys.exit, os._exit or a fatal error")

@@ -1,6 +1,7 @@
-"""OS-level isolation of the child that runs student code (Linux).
+"""OS-level isolation of the child that runs student code (Linux), in layers.
 
-The worker (zygote) does this once, before it serves any request:
+Where the host allows namespaces, the worker (zygote) does this once, before it serves
+any request:
 
 - a mount namespace whose root is a fresh tmpfs holding only an allowlist,
   read-only: the system's /usr and libraries, a few files of /etc, the
@@ -10,17 +11,17 @@ The worker (zygote) does this once, before it serves any request:
 - a network namespace with no interfaces;
 - when the grader is not root, a user namespace of its own for the above.
 
-Each child then adds, before any student code runs:
+Each child then adds what the host allows of: its own mount, IPC and process
+namespaces (an empty private /tmp and /dev/shm, a /proc of its own processes), a
+sandbox user of its slot (the grader is root, in a container too) or a nested user
+namespace in which every mount above is locked.
 
-- its own mount, IPC and process namespaces: an empty private /tmp and /dev/shm,
-  a /proc showing only its own processes (an empty folder where the OS refuses);
-- an unprivileged identity: the worker slot's sandbox user when the grader is root,
-  otherwise a nested user namespace in which every mount above is locked (it can
-  neither be unmounted nor made writable);
-- an empty capability bounding set and no capabilities; no_new_privs.
-
-Each step that the OS refuses is reported by name; grading goes on without it
-and the grader prints one line saying which protections are off.
+And always, as the floor, which needs neither namespaces nor cgroups (a container's
+root, an ordinary user without user namespaces): a fresh work folder made where nobody
+else can write, oom_score_adj 1000, rlimits, no capabilities, no_new_privs, Landlock
+(read only the allowlist, write only the work folder, no TCP, no signals out) and a
+seccomp filter (autograder/sandbox/seccomp.py). Each layer is reported on or off with
+why; what they add up to is measured by the zygote's probe (sandbox/protections.py).
 """
 
 from __future__ import annotations
@@ -30,12 +31,16 @@ import ctypes.util
 import errno
 import fcntl
 import os
-import re
+import resource
 import signal
 import site
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+
+from . import landlock, seccomp, workdirs
+from .protections import Layer
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -54,6 +59,7 @@ MS_REC = 0x4000
 MS_PRIVATE = 0x40000
 MS_RELATIME = 0x200000
 PR_CAPBSET_DROP = 24
+PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
@@ -276,12 +282,12 @@ def build_root(kit_root: Path, hide: list[str]) -> None:
     _pivot(staging)
 
 
-def isolate_worker(kit_root: Path, hide: list[str]) -> list[str]:
+def isolate_worker(kit_root: Path, hide: list[str]) -> list[Layer]:
     """Once per zygote: its own network and mount namespaces, and a root holding only the allowlist.
 
     The zygote imported everything it needs before this, and its children
     inherit both namespaces, so the expensive part is paid once per worker.
-    Returns the protections that are off.
+    Returns those two layers, on or off.
     """
     try:
         if os.geteuid() != 0:
@@ -294,21 +300,40 @@ def isolate_worker(kit_root: Path, hide: list[str]) -> list[str]:
         _unshare(CLONE_NEWNS | CLONE_NEWNET, "mount and network namespaces")
         _mount("none", "/", None, MS_REC | MS_PRIVATE)
     except (Refused, OSError) as e:
-        return [f"network isolation ({e})", "hidden files", "private /tmp"]
+        return [Layer("network namespace", False, str(e)), Layer("allowlist root", False, str(e))]
     try:
         build_root(kit_root, hide)
     except (Refused, OSError) as e:
-        return [f"hidden files (a root of allowed files only: {e})"]
-    return []
+        return [Layer("network namespace", True, "no interfaces"), Layer("allowlist root", False, str(e))]
+    return [Layer("network namespace", True, "no interfaces"),
+            Layer("allowlist root", True, "pivot_root into a tmpfs of read-only allowed paths")]
 
 
-def isolate_child(limits: dict, workdir_name: str) -> tuple[str, list[str]]:
-    """In each child: private /tmp, /dev/shm and /proc, own IPC namespace, then no privileges at all.
+@dataclass
+class ChildIsolation:
+    """What isolate_child did: the child's work folder and every layer, on or off."""
 
-    Returns (its working directory, the protections that are off).
+    workdir: str
+    layers: list[Layer]
+
+    def is_on(self, name: str) -> bool:
+        return any(layer.name == name and layer.on for layer in self.layers)
+
+
+def isolate_child(limits: dict, base: str, prefix: str, rlimits: dict[int, int],
+                  read_only: list[str] | None = None) -> ChildIsolation:
+    """In each child, before any student code: every layer the host allows, then the floor, which needs none.
+
+    The namespaces (private /tmp, /dev/shm and /proc, own IPC) are tried first; then the work folder,
+    made fresh where only we can write (never a fallback); oom_score_adj; the Landlock rules, opened
+    while every path is still reachable; then no privileges (a sandbox user, or a nested user
+    namespace); no_new_privs; Landlock enforced; the seccomp filter last (it refuses the calls the
+    steps before it need). Raises NoWorkFolder when the folder cannot be made.
     """
-    off: list[str] = []
-    workdir = os.path.join("/tmp", workdir_name)
+    layers: list[Layer] = []
+    private_tmp = False
+    # The zygote is undumpable; its child must own its /proc files again to set up (uid_map, oom_score_adj).
+    _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
     try:
         _unshare(CLONE_NEWNS, "mount namespace")  # our mounts must not outlive us in the zygote's
         under_tmp = [(path, target) for path, target in _GRAFTS if path.startswith("/tmp/")]
@@ -317,42 +342,104 @@ def isolate_child(limits: dict, workdir_name: str) -> tuple[str, list[str]]:
             if os.path.isdir(tmp):
                 _mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
         _regraft(under_tmp, kept)
-        os.makedirs(workdir, exist_ok=True)
+        private_tmp = True
+        layers.append(Layer("private /tmp", True, "a mount namespace of its own"))
     except (Refused, OSError) as e:
-        off.append(f"private /tmp ({e})")
+        layers.append(Layer("private /tmp", False, str(e)))
     try:
         _unshare(CLONE_NEWIPC, "IPC namespace")  # System V segments die with the child
+        layers.append(Layer("IPC namespace", True))
     except Refused as e:
-        off.append(f"own IPC namespace ({e})")
+        layers.append(Layer("IPC namespace", False, str(e)))
     own_proc = True
     try:
         if os.getpid() != 1:  # the zygote could not fork us into a process namespace of our own
             _become_init()
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)  # only our own processes are visible
+        layers.append(Layer("process namespace", True))
     except (Refused, OSError) as e:
-        off.append(f"process namespace ({e})")
+        layers.append(Layer("process namespace", False, str(e)))
         own_proc = False
+    # The work folder: on our private /tmp, else in the zygote's base; made and opened by us, given by descriptor.
+    workdir, folder = workdirs.make("/tmp", prefix, private=True) if private_tmp else workdirs.make(base, prefix)
+    os.fchdir(folder)
+    tempfile.tempdir = workdir
+    os.environ.update(TMPDIR=workdir, HOME=workdir)
+    # Raised while we may still write it; a process may raise its own score but never lower it again.
     try:
-        os.makedirs(workdir, exist_ok=True)
-    except OSError:  # not even /tmp is writable: work where we are
-        workdir = os.getcwd()
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+        layers.append(Layer("oom_score_adj", True, "1000: the OOM killer takes the child first"))
+    except OSError as e:
+        layers.append(Layer("oom_score_adj", False, e.strerror or str(e)))
+    for name, value in rlimits.items():
+        try:
+            resource.setrlimit(name, (value, value))
+        except (ValueError, OSError):
+            pass
+    layers.append(_rlimit_layer(rlimits))
+    ruleset = _landlock_rules(read_only or [], folder, layers)
     uid = int(limits.get("uid", slot_uid(limits.get("slot", 0))))
     # Root inside a user namespace of our own (an unprivileged grader) has euid 0 too, but no
     # sandbox user to become: only a uid claimed from the sandbox range is ever switched to.
     switch = os.geteuid() == 0 and UID_BASE <= uid < UID_BASE + UID_COUNT and not limits.get("same_user")
     if switch:
-        try:
-            os.chown(workdir, uid, uid)
-        except OSError:
-            pass  # the folder stays root's; the student's code can still read its inputs
-    os.chdir(workdir)
-    if switch:
-        off += _drop_to(uid, uid)
+        os.fchown(folder, uid, uid)  # by descriptor: nothing planted on the way can redirect it
+        layers += _drop_to(uid, uid)
     else:
-        off += _drop_in_nested_namespace(own_proc)
+        layers += _drop_in_nested_namespace(own_proc)
+    os.close(folder)
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        off.append("no_new_privs")
-    return workdir, off
+        layers.append(Layer("no_new_privs", False, "prctl refused"))
+    else:
+        layers.append(Layer("no_new_privs", True))
+    if ruleset is not None:
+        try:
+            ruleset.enforce()
+            layers.append(Layer("Landlock", True, f"ABI {ruleset.abi}: " + "; ".join(ruleset.held)))
+        except OSError as e:
+            layers.append(Layer("Landlock", False, str(e)))
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no process of the same user may read our memory
+    try:
+        seccomp.install()
+        layers.append(Layer("seccomp filter", True, f"{len(seccomp.CHILD_RULES)} rules: no sockets but a pair, "
+                                                    "no System V IPC or keyring, no ptrace, mounts or namespaces"))
+    except OSError as e:
+        layers.append(Layer("seccomp filter", False, str(e)))
+    return ChildIsolation(workdir, layers)
+
+
+def _rlimit_layer(rlimits: dict[int, int]) -> Layer:
+    names = {resource.RLIMIT_CPU: "CPU s", resource.RLIMIT_AS: "address space", resource.RLIMIT_NPROC: "processes",
+             resource.RLIMIT_FSIZE: "file size", resource.RLIMIT_NOFILE: "open files", resource.RLIMIT_CORE: "core"}
+    held = [names.get(k, str(k)) for k, v in rlimits.items() if resource.getrlimit(k)[1] == v]
+    return Layer("rlimits", bool(held), ", ".join(held))
+
+
+def _landlock_rules(read_only: list[str], folder: int, layers: list[Layer]) -> "landlock.Ruleset | None":
+    """The child's Landlock rules, opened now (a sandbox user may not reach the interpreter's folders by path)."""
+    try:
+        ruleset = landlock.Ruleset.create()
+    except OSError as e:
+        layers.append(Layer("Landlock", False, e.strerror or str(e)))
+        return None
+    try:
+        for path in read_only:
+            ruleset.allow(path, landlock.READ_ONLY)
+        for name in DEVICES:
+            ruleset.allow(f"/dev/{name}", landlock.READ_WRITE_FILE)
+        ruleset.allow("/proc/self", landlock.READ_ONLY)  # its own /proc/PID only, never another process's
+        if os.environ.get("CUDA_VISIBLE_DEVICES"):  # the GPU's device nodes and what CUDA reads to start
+            for name in sorted(n for n in os.listdir("/dev") if n.startswith("nvidia")):
+                ruleset.allow(f"/dev/{name}", landlock.READ_WRITE_FILE | landlock.READ_ONLY)
+            for path in ("/proc/driver", "/sys"):
+                ruleset.allow(path, landlock.READ_ONLY)
+        ruleset.allow_fd(folder, landlock.ALL_FS)
+    except OSError as e:
+        os.close(ruleset.fd)
+        layers.append(Layer("Landlock", False, str(e)))
+        return None
+    return ruleset
 
 
 def _regraft(grafts: list[tuple[str, str | None]], kept: dict[str, int]) -> None:
@@ -379,7 +466,7 @@ def _regraft(grafts: list[tuple[str, str | None]], kept: dict[str, int]) -> None
             folder = os.path.dirname(folder)
 
 
-def _drop_in_nested_namespace(own_proc: bool) -> list[str]:
+def _drop_in_nested_namespace(own_proc: bool) -> list[Layer]:
     """A user namespace inside ours whose mount namespace locks every mount we made; then no capabilities.
 
     Mounts copied into a namespace owned by a less privileged user namespace are locked:
@@ -395,8 +482,8 @@ def _drop_in_nested_namespace(own_proc: bool) -> list[str]:
         if not own_proc:  # the host's processes must not show through
             _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=0555")
     except (Refused, OSError) as e:
-        return [f"no capabilities (the grader is not root, and {e})"]
-    return _drop_to(NOBODY, NOBODY)
+        return [Layer("nested user namespace", False, str(e)), *_drop_to(None, None)]
+    return [Layer("nested user namespace", True, "every mount locked"), *_drop_to(NOBODY, NOBODY)]
 
 
 class _CapHeader(ctypes.Structure):
@@ -407,28 +494,38 @@ class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
-def _drop_to(uid: int, gid: int) -> list[str]:
-    """Empty the bounding and ambient sets, become uid/gid, and clear every capability that is left."""
-    off = []
+def _drop_to(uid: int | None, gid: int | None) -> list[Layer]:
+    """Empty the bounding and ambient sets, become uid/gid (None: stay who we are), and clear every capability."""
+    layers = []
     cap = 0
     while _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:  # until EINVAL: past the last capability
         cap += 1
-    if cap == 0:
-        off.append("capability bounding set emptied")
     _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     try:
         os.setgroups([])
     except OSError:
-        pass  # setgroups is denied in a nested user namespace, where we have no groups anyway
-    try:
-        os.setresgid(gid, gid, gid)
-        os.setresuid(uid, uid, uid)
-    except OSError as e:
-        off.append(f"separate user ({e.strerror})")
+        pass  # setgroups is denied in a nested user namespace, and an ordinary user may not: no_new_privs covers it
+    if uid is not None and gid is not None:
+        try:
+            os.setresgid(gid, gid, gid)
+            os.setresuid(uid, uid, uid)
+            layers.append(Layer("separate user", True, f"uid {uid}" if uid != NOBODY else "nobody, nested"))
+        except OSError as e:
+            layers.append(Layer("separate user", False, e.strerror or str(e)))
     data = (_CapData * 2)()
-    if _libc.capset(ctypes.byref(_CapHeader(0x20080522, 0)), data) != 0:
-        off.append("no capabilities (capset refused)")
-    return off
+    _libc.capset(ctypes.byref(_CapHeader(0x20080522, 0)), data)
+    held = held_capabilities()
+    layers.append(Layer("capabilities dropped", held == 0,
+                        "none held" + (", bounding set empty" if cap else "") if held == 0 else f"still holds {held:#x}"))
+    return layers
+
+
+def held_capabilities() -> int:
+    """The effective and permitted capabilities of this process (capget: no /proc needed)."""
+    data = (_CapData * 2)()
+    if _libc.capget(ctypes.byref(_CapHeader(0x20080522, 0)), data) != 0:
+        return -1
+    return sum((d.effective | d.permitted) << (32 * i) for i, d in enumerate(data))
 
 
 def capabilities() -> dict[str, int]:
@@ -443,104 +540,6 @@ def capabilities() -> dict[str, int]:
     except OSError:
         pass
     return out
-
-
-class Cgroups:
-    """A memory (swap off) and a pids cgroup per child, below the grader's own (cgroup v1).
-
-    RLIMIT_AS bounds each process; this bounds the child and everything it starts,
-    together. Opened before the worker's root is replaced: it keeps folder fds.
-    """
-
-    def __init__(self, folders: dict[str, int], swap_limit: bool) -> None:
-        self.folders, self.swap_limit = folders, swap_limit
-        self.stale: list[str] = []
-
-    @classmethod
-    def open(cls) -> tuple["Cgroups | None", str | None]:
-        """The cgroups, or None and why not."""
-        own = {}
-        try:
-            with open("/proc/self/cgroup") as f:
-                for line in f:
-                    _, controllers, path = line.rstrip("\n").split(":", 2)
-                    for c in controllers.split(","):
-                        own[c] = path
-        except OSError as e:
-            return None, f"per-submission cgroup (cannot read /proc/self/cgroup: {e.strerror})"
-        if "memory" not in own or "pids" not in own:
-            return None, "per-submission cgroup (no cgroup v1 memory and pids controllers; cgroup v2 is not used)"
-        folders: dict[str, int] = {}
-        try:
-            for c in ("memory", "pids"):
-                folders[c] = os.open(f"/sys/fs/cgroup/{c}{own[c]}", os.O_RDONLY | os.O_DIRECTORY)
-                probe = f"kit-probe-{os.getpid()}"
-                os.mkdir(probe, dir_fd=folders[c])
-                os.rmdir(probe, dir_fd=folders[c])
-            swap = os.path.exists(f"/sys/fs/cgroup/memory{own['memory']}/memory.memsw.limit_in_bytes")
-        except OSError as e:
-            for fd in folders.values():
-                os.close(fd)
-            return None, f"per-submission cgroup (cannot create one: {e.strerror})"
-        for fd in folders.values():
-            _remove_orphans(fd)
-        return cls(folders, swap), None if swap else "swap off for the child (no memory.memsw in this kernel)"
-
-    def _write(self, controller: str, name: str, value: str) -> None:
-        fd = os.open(f"{name}/{value.split('=')[0]}", os.O_WRONLY, dir_fd=self.folders[controller])
-        try:
-            os.write(fd, value.split("=", 1)[1].encode())
-        finally:
-            os.close(fd)
-
-    def add(self, pid: int, name: str, memory_bytes: int, processes: int) -> None:
-        """Put pid (just forked, not yet running student code) into fresh cgroups called name."""
-        self.clean()
-        for c in ("memory", "pids"):
-            os.mkdir(name, dir_fd=self.folders[c])
-        self._write("memory", name, f"memory.limit_in_bytes={memory_bytes}")
-        if self.swap_limit:
-            self._write("memory", name, f"memory.memsw.limit_in_bytes={memory_bytes}")
-        else:
-            self._write("memory", name, "memory.swappiness=0")
-        self._write("pids", name, f"pids.max={processes}")
-        for c in ("memory", "pids"):
-            self._write(c, name, f"cgroup.procs={pid}")
-
-    def remove(self, name: str) -> None:
-        self.stale.append(name)
-        self.clean()
-
-    def clean(self) -> None:
-        """Remove the cgroups of children that are gone (a process namespace is torn down asynchronously)."""
-        left = []
-        for name in self.stale:
-            for c in ("memory", "pids"):
-                try:
-                    os.rmdir(name, dir_fd=self.folders[c])
-                except FileNotFoundError:
-                    pass
-                except OSError:
-                    left.append(name)
-        self.stale = sorted(set(left))
-
-
-_CHILD_CGROUP = re.compile(r"kit-(\d+)-\d+")  # Cgroups.add's names: kit-<zygote pid>-<child number>
-
-
-def _remove_orphans(folder: int) -> None:
-    """Remove the empty cgroups of zygotes that are gone (killed before they could remove their last ones)."""
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return
-    for name in names:
-        match = _CHILD_CGROUP.fullmatch(name)
-        if match and not os.path.exists(f"/proc/{match.group(1)}"):
-            try:
-                os.rmdir(name, dir_fd=folder)
-            except OSError:
-                pass  # not empty (a process of it still ending) or not ours to remove
 
 
 _own_pid_namespace: int | None = None

@@ -9,9 +9,13 @@ child uses; the zygote forks, closes them and never reads one. So nothing of
 one student can be in the memory a later child is forked from, and nothing of
 the grader's (environment, command line, other students) was ever in it.
 
+It is undumpable (no process of its user may read its memory or /proc files) and a subreaper:
+whatever a child starts and orphans is re-parented to it, never to the host's init, so it can
+kill what a child left behind on a host where children get no process namespace of their own.
+
 Control protocol on fd 0, a SOCK_SEQPACKET socket (one JSON message each, fds as SCM_RIGHTS):
   grader -> zygote  {"op": "config", "slots", "uid_base", "hide"} + the other slots' sockets    once, first
-  zygote -> grader  {"event": "ready", "pid", "protections_off"}     on every socket
+  zygote -> grader  {"event": "ready", "pid", "sandbox"}     on every socket (sandbox: protections.SandboxReport)
   grader -> zygote  {"op": "fork", "limits"} + [request_r, result_w, output_w]
   zygote -> grader  {"event": "forked", "pid"}
   grader -> zygote  {"op": "finish", "pid", "grace"}    kill the child's processes (after grace s), reap it
@@ -20,6 +24,7 @@ Control protocol on fd 0, a SOCK_SEQPACKET socket (one JSON message each, fds as
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import json
 import os
@@ -27,21 +32,40 @@ import select
 import signal
 import socket
 import time
+from dataclasses import dataclass, field
 
 import numpy  # noqa: F401  (preloaded: graded code may use it, and children share it)
 import torch  # noqa: F401  (the point of the zygote: pay this import once)
 
 from .. import paths
-from . import child, hugepages, isolation, wire
+from . import cgroups, child, hugepages, isolation, probe, wire, workdirs
+from .protections import Layer, SandboxReport
 
 MAX_MESSAGE = 64 * 1024
 _UID = 0  # the first slot's sandbox user (the probe's)
-_CGROUPS: isolation.Cgroups | None = None
+_CGROUPS: cgroups.Cgroups | None = None
 _IN_CGROUP: dict[int, str] = {}  # child pid -> its cgroups' name
 _CHILD_UID: dict[int, int] = {}  # child pid -> the sandbox user of its slot
 # Children not forked into a process namespace of their own: what they start can outlive them unless found by user.
 _SHARED_PID_NAMESPACE: set[int] = set()
 _PID = 0  # the zygote's own pid (its signal handler does nothing in a child)
+PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
+
+
+@dataclass
+class _Host:
+    """What every child is given: where work folders go, what it may read, what its sandbox must hold."""
+
+    base: str = ""
+    read_only: tuple[str, ...] = ()
+    required: frozenset[str] = frozenset()
+    prefixes: dict[int, str] = field(default_factory=dict)  # child pid -> its work folder's name prefix
+
+    def placement(self, prefix: str) -> child.Placement:
+        return child.Placement(self.base, prefix, self.read_only, self.required)
+
+
+_HOST = _Host()
 
 
 def _kill_group(pid: int) -> None:
@@ -91,14 +115,16 @@ def _decode_wait(code: int) -> tuple[int | None, int | None]:
 def fork_child(limits: dict, fds: list[int], counter: int, uid: int) -> int:
     """Fork one child on the given pipe ends; the zygote keeps none of them."""
     own_namespace = isolation.next_child_in_new_pid_namespace()  # refused: the child reports it as a protection off
+    prefix = f"c{counter}-"
     pid = os.fork()
     if pid == 0:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the zygote's own ways of stopping are not the child's
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        child.run({**limits, "uid": uid}, fds[0], fds[1], fds[2], f"kit-{os.getppid()}-{counter}")
+        child.run({**limits, "uid": uid}, fds[0], fds[1], fds[2], _HOST.placement(prefix))
     for fd in fds:
         os.close(fd)
     _CHILD_UID[pid] = uid
+    _HOST.prefixes[pid] = prefix
     if not own_namespace:
         _SHARED_PID_NAMESPACE.add(pid)
     if _CGROUPS is not None:
@@ -146,7 +172,8 @@ def end(pid: int, status: tuple[int | None, int | None] | None) -> tuple[int | N
     # kernel kills them, however they left the group). One that is not is first rid of what escaped the group
     # (setsid): the init it forked for the student's code (isolation._become_init), killed while it still holds
     # it, and, where a sandbox user is switched to, every process of that user.
-    if pid in _SHARED_PID_NAMESPACE:
+    shared = pid in _SHARED_PID_NAMESPACE
+    if shared:
         _SHARED_PID_NAMESPACE.discard(pid)
         _kill_children(pid)
         isolation.kill_uid(uid)
@@ -158,9 +185,46 @@ def end(pid: int, status: tuple[int | None, int | None] | None) -> tuple[int | N
             status = _decode_wait(code)
         except ChildProcessError:
             status = (None, None)
+    if shared:  # what it started and orphaned came to us (we are a subreaper): none of it may run on
+        _kill_strays()
     if pid in _IN_CGROUP and _CGROUPS is not None:
         _CGROUPS.remove(_IN_CGROUP.pop(pid))
+    prefix = _HOST.prefixes.pop(pid, None)
+    if prefix and _HOST.base:
+        workdirs.remove(_HOST.base, prefix)
     return status
+
+
+def _kill_strays(rounds: int = 100) -> None:
+    """Kill and reap every child of ours that is not a live sandbox child: orphans re-parented to us.
+
+    Each round kills the strays found; their own children then come to us in turn, until none is left.
+    """
+    for _ in range(rounds):
+        strays = [p for p in _children(os.getpid()) if p not in _CHILD_UID]
+        if not strays:
+            return
+        for stray in strays:
+            try:
+                fd = os.pidfd_open(stray)
+            except OSError:
+                continue
+            try:
+                if stray in _children(os.getpid()) and stray not in _CHILD_UID:  # still ours, not a reused pid
+                    signal.pidfd_send_signal(fd, signal.SIGKILL)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+        deadline = time.monotonic() + 1.0
+        for stray in strays:
+            while time.monotonic() < deadline:
+                try:
+                    if os.waitpid(stray, os.WNOHANG)[0]:
+                        break
+                except ChildProcessError:
+                    break
+                time.sleep(0.001)
 
 
 def _warm_up() -> None:
@@ -184,23 +248,65 @@ def _warm_up() -> None:
     gc.freeze()
 
 
-def _probe() -> list[str]:
-    """Fork once, isolated as a child is, to see which protections this machine allows."""
+def _probe(zygote_layers: list[Layer], secret_paths: list[str]) -> SandboxReport:
+    """Fork once, isolated as a child is, and measure what its code could do (sandbox/probe.py)."""
     read_fd, write_fd = os.pipe()
-    isolation.next_child_in_new_pid_namespace()
+    own_namespace = isolation.next_child_in_new_pid_namespace()
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
-        child.probe(write_fd, _UID)
+        child.probe(write_fd, _UID, _HOST.placement("probe-"), secret_paths, _PID)
     os.close(write_fd)
+    _CHILD_UID[pid] = _UID
+    _HOST.prefixes[pid] = "probe-"
+    if not own_namespace:
+        _SHARED_PID_NAMESPACE.add(pid)
     data = bytearray()
     while chunk := os.read(read_fd, 65536):
         data += chunk
     os.close(read_fd)
-    os.waitpid(pid, 0)
-    isolation.kill_uid(_UID)
+    end(pid, None)
     frames = wire.unpack_all(bytes(data))
-    return frames[0][0].get("off", []) if frames else ["isolation probe failed"]
+    header = frames[0][0] if frames else {}
+    child_layers = [Layer(str(d.get("name")), d.get("on") is True, str(d.get("detail", "")))
+                    for d in header.get("layers", []) if isinstance(d, dict)] or [Layer("isolation", False, "probe failed")]
+    straggler = int(header.get("straggler", -1))
+    if any(layer.name == "process namespace" and layer.on for layer in child_layers):
+        gone, how = True, "a process it started with setsid was killed with its process namespace"
+    elif straggler > 0:
+        gone = not _alive(straggler)
+        how = (f"a process it started with setsid (pid {straggler}) was killed by the zygote" if gone
+               else f"a process it started with setsid (pid {straggler}) outlived it")
+        if not gone:
+            _kill_pid(straggler)
+    else:
+        gone, how = False, "the probe could not start a process"
+    _HOST.required = frozenset(layer.name for layer in child_layers if layer.on and layer.name != "rlimits")
+    return probe.report(zygote_layers, child_layers, header.get("measured", []), gone, how)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return False
+
+
+def _kill_pid(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _harden_self() -> list[Layer]:
+    """Undumpable (no process of our user may read our memory or /proc files) and a subreaper (orphans come to us)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    dumpable = libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+    reaper = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    return [Layer("undumpable zygote", dumpable, "" if dumpable else "prctl refused"),
+            Layer("subreaper", reaper, "orphans come to the zygote, which kills them" if reaper else "prctl refused")]
 
 
 def _send(sock: socket.socket, message: dict) -> None:
@@ -291,9 +397,18 @@ def main() -> None:
     # Before the namespaces: the lock folder and /sys are on the real disk, not in the child's root.
     uids = {sock.fileno(): isolation.claim_uid(slot) for sock, slot in zip(sockets, slots)}
     _UID = uids[first.fileno()]
-    _CGROUPS, cgroup_off = isolation.Cgroups.open()
-    worker_off = isolation.isolate_worker(paths.ROOT, hide) + ([cgroup_off] if cgroup_off else [])
-    ready = {"event": "ready", "pid": os.getpid(), "protections_off": sorted(set(worker_off + _probe()))}
+    _CGROUPS, cgroup_off = cgroups.Cgroups.open()
+    cgroup = (Layer("cgroup", True, getattr(_CGROUPS, "describe", lambda: "cgroup v1 memory and pids")())
+              if _CGROUPS is not None else Layer("cgroup", False, cgroup_off or ""))
+    workdirs.remove_stale_bases()
+    _HOST.read_only = tuple(str(p) for p in isolation.allowlist(paths.ROOT))
+    worker = isolation.isolate_worker(paths.ROOT, hide)
+    hardening = _harden_self()  # after: an undumpable process could not write its own uid_map
+    _HOST.base = workdirs.make_base()  # after the root is replaced: on its /tmp, else on the host's
+    workdirs.mark_owner(_HOST.base)
+    secret_paths = sorted({str(paths.ROOT), str(paths.ROOT / "assignments"), *hide})
+    report = _probe([*hardening, *worker, cgroup], secret_paths)
+    ready = {"event": "ready", "pid": os.getpid(), "sandbox": report.to_json()}
     for sock in sockets:
         _send(sock, ready)
     try:
@@ -303,6 +418,8 @@ def main() -> None:
         # grader is gone without finishing its child (a worker killed in the middle of a submission).
         for pid in list(_CHILD_UID):
             finish(pid, 0.0)
+        _kill_strays()
+        workdirs.remove_tree(_HOST.base)
     for _ in range(100):  # the last children's cgroups, once the kernel has let their processes go
         if _CGROUPS is None or not _CGROUPS.stale:
             break

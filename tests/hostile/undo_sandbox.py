@@ -2,6 +2,14 @@ import ctypes
 import os
 
 
+def _listing(path):
+    """Its entries, or "denied" where the sandbox refuses to list it (Landlock)."""
+    try:
+        return sorted(os.listdir(path))
+    except PermissionError:
+        return "denied"
+
+
 def observe():
     """What a child can do to its own sandbox: each entry True means it got out (or saw too much)."""
     libc = ctypes.CDLL(None, use_errno=True)
@@ -12,11 +20,12 @@ def observe():
     for target in ("/proc", "/tmp", "/dev/shm", "/usr", "/"):
         seen["umount " + target] = libc.umount2(target.encode(), 2) == 0
     seen["remount /usr writable"] = libc.mount(None, b"/usr", None, 0x20 | 0x1000, None) == 0
-    seen["processes"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
-    seen["kit"] = sorted(os.listdir("{ROOT}")) if os.path.isdir("{ROOT}") else []
+    listed = _listing("/proc")
+    seen["processes"] = listed if listed == "denied" else sorted(int(p) for p in listed if p.isdigit())
+    seen["kit"] = _listing("{ROOT}") if os.path.isdir("{ROOT}") else []
     seen["secrets"] = [p for p in ("{ROOT}/solutions", "{ROOT}/assignments", "{OTHER}", "{OUT}", "/home",
                                    "/root/.bash_history", "/etc/shadow", "/run") if os.path.exists(p)]
-    seen["tmp"] = sorted(os.listdir("/tmp"))
+    seen["tmp"] = _listing("/tmp")
     seen["cgroups"] = sorted(line.split(":", 2)[2].rsplit("/", 1)[-1] for line in open("/proc/self/cgroup")
                              if line.split(":")[1] in ("memory", "pids"))
     pid = os.fork()
