@@ -11,8 +11,13 @@ times the batch between two bare imports and takes its ratio to their mean; the 
 the median round. CPU seconds (every process of the command) are printed beside wall time.
 
     python benchmarks/grading_throughput.py [--count 100] [--jobs 4] [--rounds 3] [--fresh-sample 5]
+                                            [--modes root,container]
 
 Target on the 2-core machine: 100 submissions in at most 3 bare torch imports.
+
+--modes grades each round once per emulated host (tests/host_modes.py, as root), alternating, so
+the sandbox's floor alone (container: no namespaces, no cgroups) is timed against full root in the
+same minutes; the first mode is the one the verdict and the fresh-process figures are about.
 """
 
 from __future__ import annotations
@@ -112,12 +117,17 @@ def run_watched(command: list[str], watch: Callable[..., None], found: Any, env:
     return wall
 
 
-def grade(paths: list[Path], out: Path, jobs: int) -> tuple[Timed, float]:
-    """(its times, the grader's peak RSS in MB) for one grade command."""
+def grade(paths: list[Path], out: Path, jobs: int, mode: str = "") -> tuple[Timed, float]:
+    """(its times, the grader's peak RSS in MB) for one grade command (on an emulated host when mode is given)."""
     shutil.rmtree(out, ignore_errors=True)
     cpu, peak = children_cpu(), []
-    wall = run_watched([sys.executable, "-m", "autograder", "grade", "linear_regression", *map(str, paths),
-                        "--out", str(out), "--jobs", str(jobs), "--quiet"], peak_rss_mb, peak)
+    command = [sys.executable, "-m", "autograder", "grade", "linear_regression", *map(str, paths),
+               "--out", str(out), "--jobs", str(jobs), "--quiet"]
+    if mode:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from host_modes import command_in  # the launcher execs the command: its pid is the grader's
+        command = command_in(mode, command, keep=(str(ROOT), str(out.parent)))
+    wall = run_watched(command, peak_rss_mb, peak)
     return Timed(wall, children_cpu() - cpu), peak[0] if peak else 0.0
 
 
@@ -128,20 +138,25 @@ def main() -> None:
                         help="default: grade's own default, two per core")
     parser.add_argument("--rounds", type=int, default=3, help="batches, each timed between two bare imports")
     parser.add_argument("--fresh-sample", type=int, default=5, help="submissions graded one process each")
+    parser.add_argument("--modes", default="", help="emulated hosts to alternate, e.g. root,container (needs root)")
     args = parser.parse_args()
+    modes = [m for m in args.modes.split(",") if m] or [""]
     work = Path(tempfile.mkdtemp(prefix="kit-bench-"))
     try:
         subs = work / "subs"
         subs.mkdir()
         make_submissions(subs, args.count)
         files = sorted(subs.iterdir())
-        imports, batches, ratios, peaks = [bare_torch_import()], [], [], []
+        imports, peaks = [bare_torch_import()], []
+        by_mode: dict[str, tuple[list[Timed], list[float]]] = {m: ([], []) for m in modes}
         for _ in range(max(1, args.rounds)):
-            batch, peak = grade([subs], work / "out", args.jobs)
-            imports.append(bare_torch_import())
-            batches.append(batch)
-            peaks.append(peak)
-            ratios.append(batch.wall / statistics.mean(t.wall for t in imports[-2:]))
+            for mode in modes:
+                batch, peak = grade([subs], work / "out", args.jobs, mode)
+                imports.append(bare_torch_import())
+                by_mode[mode][0].append(batch)
+                by_mode[mode][1].append(batch.wall / statistics.mean(t.wall for t in imports[-2:]))
+                peaks.append(peak)
+        batches, ratios = by_mode[modes[0]]
         grades = (work / "out" / "grades.csv").read_text().splitlines()[1:]
         full = sum(1 for row in grades if row.split(",")[1] == row.split(",")[2])
         fresh = [grade([f], work / "fresh", 1)[0].wall for f in files[:args.fresh_sample]]
@@ -160,6 +175,12 @@ def main() -> None:
         if fresh:
             print(f"grade, fresh process each (mean of {len(fresh)} x {len(files)}): {fresh_total:.1f} s "
                   f"= {fresh_total / baseline:.1f} x bare import; the batch is {fresh_total / batch_wall:.1f} x faster")
+        for mode in modes[1:]:
+            other, other_ratios = by_mode[mode]
+            print(f"on a {mode} host:{' ' * max(1, 14 - len(mode))}{statistics.median(b.wall for b in other):.2f} s wall, "
+                  f"{statistics.median(b.cpu for b in other):.2f} s CPU, {statistics.median(other_ratios):.2f} x a bare "
+                  f"import; {statistics.median(other_ratios) / ratio:.2f} x the {modes[0]} host's ratio, "
+                  f"{statistics.median(b.cpu for b in other) / statistics.median(b.cpu for b in batches):.2f} x its CPU")
         print(f"grader peak memory:     {max(peaks):.0f} MB")
         print(f"target (100 in <= 3 x bare import, scaled to {len(files)}): "
               f"{'met' if ratio <= 3.0 * len(files) / 100 else 'NOT met'}")

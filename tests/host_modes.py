@@ -6,8 +6,12 @@ root            full root, COMMAND run unchanged.
 container       root in a default Docker container / Kubernetes pod (RuntimeDefault): cgroupfs read-only,
                 Docker's default capabilities only (no CAP_SYS_ADMIN), and the namespace, mount and keyring
                 calls of Docker's default seccomp profile refused. Still uid 0.
+container-no-landlock  the same, from a runtime whose seccomp profile predates Landlock: below the sandbox's floor.
 user-no-userns  an ordinary user (uid 4242) who may not create user namespaces (seccomp refuses CLONE_NEWUSER).
 user            an ordinary user (uid 4242), user namespaces allowed (tests/as_user.py; KEEP paths stay reachable).
+
+    python tests/host_modes.py --uid=UID MODE ...     the ordinary user is UID instead (a test that looks for
+                                                      processes left behind by uid gives itself one of its own)
 
 Everything happens in this process (and a mount namespace of its own), so the real machine is left as it was.
 """
@@ -28,6 +32,8 @@ from autograder.sandbox import isolation, seccomp  # noqa: E402
 from autograder.sandbox.seccomp import ANY_NAMESPACE, CLONE_NEWUSER, Rule  # noqa: E402
 
 MODES = ("root", "container", "user-no-userns", "user")
+# A host below the sandbox's floor: a container whose runtime's seccomp profile predates Landlock (refused).
+WEAK_MODES = ("container-no-landlock",)
 USER_UID = 4242
 CGROUP_ROOT = "/sys/fs/cgroup"
 
@@ -51,11 +57,12 @@ NO_USERNS_RULES: tuple[Rule, ...] = (
 )
 
 
-def command_in(mode: str, argv: list[str], keep: tuple[str, ...] | list[str] = ()) -> list[str]:
-    """The argv that runs argv on the emulated host `mode` (to be started as root)."""
-    if mode not in MODES:
-        raise ValueError(f"unknown host mode {mode!r}; one of {', '.join(MODES)}")
-    return [sys.executable, str(Path(__file__).resolve()), mode, *map(str, keep), "--", *argv]
+def command_in(mode: str, argv: list[str], keep: tuple[str, ...] | list[str] = (), uid: int = USER_UID) -> list[str]:
+    """The argv that runs argv on the emulated host `mode` (to be started as root); uid: the ordinary user's."""
+    if mode not in MODES + WEAK_MODES:
+        raise ValueError(f"unknown host mode {mode!r}; one of {', '.join(MODES + WEAK_MODES)}")
+    chosen = [f"--uid={int(uid)}"] if uid != USER_UID else []
+    return [sys.executable, str(Path(__file__).resolve()), *chosen, mode, *map(str, keep), "--", *argv]
 
 
 def can_emulate() -> bool:
@@ -110,18 +117,23 @@ def _keep_only_docker_caps() -> None:
 
 
 def main(argv: list[str]) -> None:
+    uid = USER_UID
+    if argv and argv[0].startswith("--uid="):
+        uid, argv = int(argv[0].split("=", 1)[1]), argv[1:]
     split = argv.index("--")
     mode, keep, command = argv[0], argv[1:split], argv[split + 1:]
-    if mode not in MODES or not command:
+    if mode not in MODES + WEAK_MODES or not command:
         sys.exit(__doc__)
-    if mode == "container":
+    if mode.startswith("container"):
         _read_only_cgroups()          # needs CAP_SYS_ADMIN: before the drop
         _keep_only_docker_caps()
-        seccomp.install(CONTAINER_RULES)  # last: it refuses mount and unshare
+        no_landlock = [Rule(c, errno.ENOSYS) for c in ("landlock_create_ruleset", "landlock_add_rule",
+                                                        "landlock_restrict_self")] if mode == "container-no-landlock" else []
+        seccomp.install([*CONTAINER_RULES, *no_landlock])  # last: it refuses mount and unshare
     elif mode.startswith("user"):
         if mode == "user-no-userns":
             seccomp.install(NO_USERNS_RULES)  # refuses only CLONE_NEWUSER: as_user's mount namespace still works
-        sys.argv = [as_user.__file__, str(USER_UID), *keep, "--", *command]
+        sys.argv = [as_user.__file__, str(uid), *keep, "--", *command]
         as_user.main()                # covers folders the user cannot pass, drops to the uid, execs
         return
     os.execvp(command[0], command)

@@ -35,7 +35,7 @@ class FakeTree:
             self.parent = {"unified": self.root / OWN.lstrip("/")}
             self.parent["unified"].mkdir(parents=True)
             for name, text in (("cgroup.controllers", controllers), ("cgroup.subtree_control", ""),
-                               ("cgroup.procs", f"{os.getpid()}")):
+                               ("cgroup.procs", f"{os.getppid()}\n{os.getpid()}")):  # the grader and the zygote
                 (self.parent["unified"] / name).write_text(text)
             self.proc.write_text(f"0::{OWN}\n")
             mounts.append(f"30 22 0:26 / {self.root} rw,nosuid - cgroup2 cgroup2 rw,nsdelegate")
@@ -75,6 +75,8 @@ class FakeTree:
                 hierarchy = self.root / full.parts[0] if self.version == "v1" else self.root
                 for procs in hierarchy.rglob("cgroup.procs"):
                     procs.write_text("\n".join(p for p in procs.read_text().split() if p != value))
+                target = Path(os.readlink(f"/proc/self/fd/{folder}")) / path  # joins the pids already there
+                value = "\n".join([*(target.read_text().split() if target.exists() else []), value])
             real_write(folder, path, value)
 
         real_write = cgroups._write
@@ -114,6 +116,8 @@ def test_does_v2_move_the_zygote_into_a_leaf_and_enable_memory_and_pids_for_its_
     parent = tree.parent["unified"]
     assert (cg.version, cg.describe()) == ("v2", f"cgroup v2 (delegated subtree {OWN})")
     assert (parent / f"kit-{pid}-zygote" / "cgroup.procs").read_text() == str(pid)  # the zygote "moved"
+    assert (parent / f"kit-{pid}-grader" / "cgroup.procs").read_text() == str(os.getppid())  # and its grader
+    assert (parent / "cgroup.procs").read_text() == ""  # none left inside: controllers can be given below
     assert (parent / "cgroup.subtree_control").read_text() == "+memory +pids"
     cg.add(4242, f"kit-{pid}-1", 768 << 20, 64)
     child = parent / f"kit-{pid}-1"
@@ -147,7 +151,7 @@ def test_are_the_cgroups_of_dead_zygotes_removed_on_v2(tmp_path, monkeypatch):
     cg, _ = tree.open()
     assert cg is not None
     assert sorted(p.name for p in parent.iterdir() if p.is_dir()) == sorted(
-        [f"kit-{os.getpid()}-3", "kit-notes", f"kit-{dead}-x", f"kit-{os.getpid()}-zygote"])
+        [f"kit-{os.getpid()}-3", "kit-notes", f"kit-{dead}-x", f"kit-{os.getpid()}-zygote", f"kit-{os.getpid()}-grader"])
     cg.close()
 
 

@@ -189,9 +189,10 @@ def local(tmp_path_factory) -> dict[str, dict]:
 
 
 def same_as_local(gradescope: dict, local: dict, graded_line: str, lateness_line: str) -> None:
-    """Equal but for the execution time and the two lines only Gradescope's output has."""
-    *output, graded, late = gradescope["output"].split("\n\n")
+    """Equal but for the execution time and the three lines only Gradescope's output has."""
+    *output, sandbox, graded, late = gradescope["output"].split("\n\n")
     assert graded == graded_line and late == lateness_line
+    assert sandbox.startswith("sandbox: every guarantee of the floor held; layers on: ")
     strip = lambda d: {k: v for k, v in d.items() if k != "execution_time"}  # noqa: E731
     assert strip({**gradescope, "output": "\n\n".join(output)}) == strip(local)
 

@@ -172,3 +172,19 @@ def test_are_the_cgroups_a_dead_zygote_left_removed_by_the_next_one():
         for path in made:
             if os.path.isdir(path):
                 os.rmdir(path)
+
+
+def test_is_a_tree_thousands_of_levels_deep_removed_without_recursion(tmp_path):
+    # A child may leave a folder chain deeper than Python's recursion limit: removing it must not end the zygote.
+    top = tmp_path / "deep"
+    top.mkdir()
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    for _ in range(3000):
+        os.mkdir("d", dir_fd=fd)
+        inner = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    open(os.open("f", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "w").close()
+    os.close(fd)
+    workdirs.remove_tree(str(top))
+    assert not top.exists()

@@ -129,7 +129,7 @@ def grade_gradescope(assignment: str, root: Path, allow_weak_sandbox: bool = Fal
         data = json.loads((Path(out) / choice.submission.name / "results.json").read_text(encoding="utf-8"))
     extra = [choice.why] if choice.path is not None else []
     sandbox = [session.sandbox.line()] if session.sandbox is not None else []
-    data["output"] = "\n\n".join([data["output"], *extra, lateness(root / "submission_metadata.json"), *sandbox])
+    data["output"] = "\n\n".join([data["output"], *sandbox, *extra, lateness(root / "submission_metadata.json")])
     data["execution_time"] = round(time.monotonic() - _STARTED, 3)
     return data, outcome.failures
 

@@ -54,9 +54,13 @@ def merge_shards(folders: list[Path], out: Path) -> MergeOutcome:
                 shutil.rmtree(target)
             shutil.copytree(folder / name, target)
     rows.sort(key=lambda r: r.name)
-    # Each shard ran on a host of its own: say what its sandbox held.
-    sections = [SandboxReport.from_json(m.sandbox).markdown_section(f"## Sandbox of shard {m.index}/{m.count}")
-                for m in manifests if m.sandbox]
+    # Each shard ran on a host of its own: say what its sandbox held (once, as a run does, when all agree).
+    reports = [SandboxReport.from_json(m.sandbox) for m in manifests if m.sandbox]
+    if reports and all(r == reports[0] for r in reports) and len(reports) == len(manifests):
+        sections = [reports[0].markdown_section()]
+    else:
+        sections = [SandboxReport.from_json(m.sandbox).markdown_section(f"## Sandbox of shard {m.index}/{m.count}")
+                    for m in manifests]
     summary = write_batch_files(rows, first.parts, out, first.assignment, sections)
     return MergeOutcome(first.assignment, first.count, rows, first.parts, summary)
 

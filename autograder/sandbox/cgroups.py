@@ -7,10 +7,11 @@ Opened by the zygote before it replaces its root: it keeps folder fds, never pat
   each, below the grader's own.
 - cgroup v2: a process may only create cgroups in a subtree delegated to it (writable), and a
   cgroup that holds processes cannot give controllers to its children ("no internal processes").
-  So the zygote moves itself into a leaf ``kit-<zygote pid>-zygote`` of the grader's cgroup,
-  enables memory and pids for that cgroup's children, and puts each child in a sibling
-  ``kit-<zygote pid>-<n>``. The grader's cgroup must hold no other process (EBUSY otherwise):
-  start the grader in a delegated cgroup of its own.
+  So the zygote moves itself into a leaf ``kit-<zygote pid>-zygote`` of the grader's cgroup, and
+  the grader (its parent) into ``kit-<zygote pid>-grader``, enables memory and pids for that
+  cgroup's children, and puts each child in a sibling ``kit-<zygote pid>-<n>``. No other process
+  may be in the grader's cgroup (EBUSY otherwise): start the grader in a delegated cgroup of its
+  own, e.g. ``systemd-run --user --scope -p Delegate=yes course-kit grade ...``.
 
 Whatever the host refuses is reported in one line and nothing is left behind.
 """
@@ -26,7 +27,7 @@ MOUNTINFO = "/proc/self/mountinfo"
 CONTROLLERS = ("memory", "pids")
 _OFF = "per-submission cgroup"  # how each refusal begins (the sandbox's protections line)
 # Names the zygote makes: kit-<zygote pid>-<child number>, and on v2 kit-<zygote pid>-zygote.
-_OURS = re.compile(r"kit-(\d+)-(?:\d+|zygote)")
+_OURS = re.compile(r"kit-(\d+)-(?:\d+|zygote|grader)")
 _NOT_OURS = " (the subtree is not delegated to this user)"
 _HINTS = {errno.EACCES: _NOT_OURS, errno.EPERM: _NOT_OURS, errno.EROFS: " (mounted read-only)",
           errno.EBUSY: " (other processes, such as the grader, are in it: a cgroup v2 that holds processes "
@@ -167,6 +168,13 @@ class Cgroups:
             step = f"move the zygote into {leaf}"
             _write(parent, f"{leaf}/cgroup.procs", str(pid))
             undo.append(lambda: _write(parent, "cgroup.procs", str(pid)))
+            grader = os.getppid()
+            if str(grader) in _read(parent, "cgroup.procs").split():  # the grader too, or no controllers below
+                step = f"move the grader into kit-{pid}-grader"
+                os.mkdir(f"kit-{pid}-grader", dir_fd=parent)
+                undo.append(lambda: os.rmdir(f"kit-{pid}-grader", dir_fd=parent))
+                _write(parent, f"kit-{pid}-grader/cgroup.procs", str(grader))
+                undo.append(lambda: _write(parent, "cgroup.procs", str(grader)))
             step = "enable +memory +pids in cgroup.subtree_control"
             add = [c for c in CONTROLLERS if c not in _read(parent, "cgroup.subtree_control").split()]
             if add:

@@ -316,9 +316,6 @@ class ChildIsolation:
     workdir: str
     layers: list[Layer]
 
-    def is_on(self, name: str) -> bool:
-        return any(layer.name == name and layer.on for layer in self.layers)
-
 
 def isolate_child(limits: dict, base: str, prefix: str, rlimits: dict[int, int],
                   read_only: list[str] | None = None) -> ChildIsolation:
@@ -509,7 +506,8 @@ def _drop_to(uid: int | None, gid: int | None) -> list[Layer]:
         try:
             os.setresgid(gid, gid, gid)
             os.setresuid(uid, uid, uid)
-            layers.append(Layer("separate user", True, f"uid {uid}" if uid != NOBODY else "nobody, nested"))
+            layers.append(Layer("separate user", True, "nobody, nested" if uid == NOBODY else
+                                f"a sandbox user per slot (uids {UID_BASE}-{UID_BASE + UID_COUNT - 1})"))
         except OSError as e:
             layers.append(Layer("separate user", False, e.strerror or str(e)))
     data = (_CapData * 2)()
@@ -526,20 +524,6 @@ def held_capabilities() -> int:
     if _libc.capget(ctypes.byref(_CapHeader(0x20080522, 0)), data) != 0:
         return -1
     return sum((d.effective | d.permitted) << (32 * i) for i, d in enumerate(data))
-
-
-def capabilities() -> dict[str, int]:
-    """CapEff, CapPrm, CapBnd... of this process, from /proc (what the probe checks)."""
-    out = {}
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Cap"):
-                    key, value = line.split(":")
-                    out[key] = int(value.strip(), 16)
-    except OSError:
-        pass
-    return out
 
 
 _own_pid_namespace: int | None = None

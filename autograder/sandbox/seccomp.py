@@ -34,6 +34,7 @@ PR_SET_NO_NEW_PRIVS = 38
 
 # The flags of clone and unshare that make a namespace (linux/sched.h).
 CLONE_NEWTIME = 0x00000080
+CLONE_PARENT = 0x00008000
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000
 CLONE_NEWUTS = 0x04000000
@@ -58,7 +59,8 @@ class Arch:
 # System call numbers (arch/x86/entry/syscalls/syscall_64.tbl; include/uapi/asm-generic/unistd.h for arm64).
 _GENERIC_NEW = {"pidfd_getfd": 438, "process_madvise": 440, "io_uring_setup": 425, "io_uring_enter": 426,
                 "io_uring_register": 427, "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431,
-                "fsmount": 432, "fspick": 433, "clone3": 435, "mount_setattr": 442}
+                "fsmount": 432, "fspick": 433, "clone3": 435, "mount_setattr": 442, "landlock_create_ruleset": 444,
+                "landlock_add_rule": 445, "landlock_restrict_self": 446}
 X86_64 = Arch("x86_64", 0xC000003E, {
     "socket": 41, "socketpair": 53, "clone": 56, "ioctl": 16, "ptrace": 101, "syslog": 103,
     "process_vm_readv": 310, "process_vm_writev": 311,
@@ -124,7 +126,9 @@ CHILD_RULES: tuple[Rule, ...] = (
     *(Rule(c) for c in ("io_uring_setup", "io_uring_enter", "io_uring_register", "bpf", "userfaultfd",
                         "perf_event_open", "open_by_handle_at", "name_to_handle_at", "lookup_dcookie", "syslog")),
     # The sandbox itself: no namespaces, mounts, root changes or system settings.
-    Rule("unshare"), Rule("setns"), Rule("clone", arg=0, mask=ANY_NAMESPACE), Rule("clone3", errno.ENOSYS),
+    # (CLONE_PARENT too: a sibling would be the zygote's own child, outside the child's process group.)
+    Rule("unshare"), Rule("setns"), Rule("clone", arg=0, mask=ANY_NAMESPACE | CLONE_PARENT),
+    Rule("clone3", errno.ENOSYS),
     *(Rule(c) for c in ("mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount", "fsopen",
                         "fsconfig", "fsmount", "fspick", "mount_setattr", "swapon", "swapoff", "reboot",
                         "sethostname", "setdomainname", "iopl", "ioperm", "init_module", "finit_module",

@@ -13,7 +13,6 @@ Where the child has a private /tmp (a mount namespace of its own), that is its b
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import tempfile
 
@@ -65,34 +64,72 @@ def remove(base: str, prefix: str) -> None:
         remove_tree(os.path.join(base, name))
 
 
-def remove_tree(path: str) -> None:
-    """Remove path and everything in it, by descriptor (links are removed, never followed), giving back
-    the permissions the student's code may have taken from its own folders. Nothing above path is touched."""
-    top = os.path.abspath(path)
+def remove_tree(path: str, limit: int = 2_000_000) -> None:
+    """Remove path and everything in it: by descriptor, links removed and never followed, permissions the
+    student's code took from its own folders given back, nothing above path touched.
 
-    def retry(function: object, failed: str, _exc: object) -> None:
-        # Only folders strictly inside the tree get their permissions back: never path's parent (/tmp).
-        parent = os.path.dirname(os.path.abspath(failed))
-        try:
-            if parent.startswith(top + os.sep) or parent == top:
-                os.chmod(parent, 0o700, follow_symlinks=False)
-            if os.path.isdir(failed) and not os.path.islink(failed):
-                os.chmod(failed, 0o700)
-                shutil.rmtree(failed, onerror=retry)
-            else:
-                os.unlink(failed)
-        except OSError:
-            pass
-
+    A loop, not recursion, holding one folder open at a time: a child may leave a tree thousands of
+    levels deep (recursion would end the zygote) or wide. Going back up, each parent is checked to be
+    the folder we came down from. At most ``limit`` entries; errors leave the rest in place.
+    """
     try:
-        info = os.lstat(top)
+        info = os.lstat(path)
         if not stat.S_ISDIR(info.st_mode):
-            os.unlink(top)
+            os.unlink(path)
             return
-        os.chmod(top, 0o700)
-        shutil.rmtree(top, onerror=retry)
+        os.chmod(path, 0o700)
+        fd = os.open(path, _DIR_FLAGS)
+    except OSError:
+        return
+    trail: list[tuple[str, tuple[int, int]]] = []  # (name in its parent, the parent's (dev, ino)) going down
+    try:
+        for _ in range(limit):
+            name = _first_entry(fd)
+            if name is not None:
+                sub = _open_or_unlink(fd, name)
+                if sub is not None:
+                    here = os.fstat(fd)
+                    trail.append((name, (here.st_dev, here.st_ino)))
+                    os.close(fd)
+                    fd = sub
+                continue
+            if not trail:  # the top folder is empty
+                break
+            name, parent_id = trail.pop()
+            parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            seen = os.fstat(fd)
+            if (seen.st_dev, seen.st_ino) != parent_id:
+                return  # moved under us: stop rather than remove something else
+            os.rmdir(name, dir_fd=fd)
+    except OSError:
+        return
+    finally:
+        os.close(fd)
+    try:
+        os.rmdir(path)
     except OSError:
         pass
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _first_entry(fd: int) -> str | None:
+    with os.scandir(fd) as entries:
+        for entry in entries:
+            return entry.name
+    return None
+
+
+def _open_or_unlink(fd: int, name: str) -> int | None:
+    """A sub-folder opened to go down into (its permissions given back first), or None once name is unlinked."""
+    if not stat.S_ISDIR(os.lstat(name, dir_fd=fd).st_mode):
+        os.unlink(name, dir_fd=fd)
+        return None
+    os.chmod(name, 0o700, dir_fd=fd)  # a folder, just checked (Linux has no lchmod); its writers are all gone
+    return os.open(name, _DIR_FLAGS, dir_fd=fd)
 
 
 def remove_stale_bases() -> None:

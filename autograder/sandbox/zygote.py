@@ -191,7 +191,10 @@ def end(pid: int, status: tuple[int | None, int | None] | None) -> tuple[int | N
         _CGROUPS.remove(_IN_CGROUP.pop(pid))
     prefix = _HOST.prefixes.pop(pid, None)
     if prefix and _HOST.base:
-        workdirs.remove(_HOST.base, prefix)
+        try:
+            workdirs.remove(_HOST.base, prefix)
+        except Exception:  # what a student left must never end the zygote (it is left in the base instead)
+            pass
     return status
 
 
@@ -398,9 +401,13 @@ def main() -> None:
     uids = {sock.fileno(): isolation.claim_uid(slot) for sock, slot in zip(sockets, slots)}
     _UID = uids[first.fileno()]
     _CGROUPS, cgroup_off = cgroups.Cgroups.open()
-    cgroup = (Layer("cgroup", True, getattr(_CGROUPS, "describe", lambda: "cgroup v1 memory and pids")())
+    # cgroup_off is why there is none, or, beside one, what it lacks (swap accounting).
+    cgroup = (Layer("cgroup", True, "; ".join([_CGROUPS.describe(), *([cgroup_off] if cgroup_off else [])]))
               if _CGROUPS is not None else Layer("cgroup", False, cgroup_off or ""))
-    workdirs.remove_stale_bases()
+    try:
+        workdirs.remove_stale_bases()
+    except Exception:  # what a dead zygote's children left must never stop this one from starting
+        pass
     _HOST.read_only = tuple(str(p) for p in isolation.allowlist(paths.ROOT))
     worker = isolation.isolate_worker(paths.ROOT, hide)
     hardening = _harden_self()  # after: an undumpable process could not write its own uid_map
@@ -419,7 +426,10 @@ def main() -> None:
         for pid in list(_CHILD_UID):
             finish(pid, 0.0)
         _kill_strays()
-        workdirs.remove_tree(_HOST.base)
+        try:
+            workdirs.remove_tree(_HOST.base)
+        except Exception:
+            pass  # left for the next zygote's remove_stale_bases
     for _ in range(100):  # the last children's cgroups, once the kernel has let their processes go
         if _CGROUPS is None or not _CGROUPS.stale:
             break
