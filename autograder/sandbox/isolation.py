@@ -369,12 +369,7 @@ def isolate_child(limits: dict, base: str, prefix: str, rlimits: dict[int, int],
         layers.append(Layer("oom_score_adj", True, "1000: the OOM killer takes the child first"))
     except OSError as e:
         layers.append(Layer("oom_score_adj", False, e.strerror or str(e)))
-    for name, value in rlimits.items():
-        try:
-            resource.setrlimit(name, (value, value))
-        except (ValueError, OSError):
-            pass
-    layers.append(_rlimit_layer(rlimits))
+    _set_rlimits({k: v for k, v in rlimits.items() if k != resource.RLIMIT_NPROC})
     ruleset = _landlock_rules(read_only or [], folder, layers)
     uid = int(limits.get("uid", slot_uid(limits.get("slot", 0))))
     # Root inside a user namespace of our own (an unprivileged grader) has euid 0 too, but no
@@ -386,6 +381,15 @@ def isolate_child(limits: dict, base: str, prefix: str, rlimits: dict[int, int],
     else:
         layers += _drop_in_nested_namespace(own_proc)
     os.close(folder)
+    # The process limit counts every task of the real user. A child that shares the grader's user (no sandbox
+    # user, no user namespace of its own) would be refused any fork on a busy account: its limit is what the
+    # user runs now plus its own allowance.
+    if resource.RLIMIT_NPROC in rlimits:
+        shares_user = not any(layer.on and layer.name in ("separate user", "nested user namespace") for layer in layers)
+        allowance = rlimits[resource.RLIMIT_NPROC]
+        rlimits = {**rlimits, resource.RLIMIT_NPROC: allowance + (_tasks_of(os.getuid()) if shares_user else 0)}
+        _set_rlimits({resource.RLIMIT_NPROC: rlimits[resource.RLIMIT_NPROC]})
+    layers.append(_rlimit_layer(rlimits))
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         layers.append(Layer("no_new_privs", False, "prctl refused"))
     else:
@@ -404,6 +408,29 @@ def isolate_child(limits: dict, base: str, prefix: str, rlimits: dict[int, int],
     except OSError as e:
         layers.append(Layer("seccomp filter", False, str(e)))
     return ChildIsolation(workdir, layers)
+
+
+def _set_rlimits(rlimits: dict[int, int]) -> None:
+    for name, value in rlimits.items():
+        try:
+            resource.setrlimit(name, (value, value))
+        except (ValueError, OSError):
+            pass  # not lowered: _rlimit_layer reports only the limits that hold
+
+
+def _tasks_of(uid: int) -> int:
+    """How many tasks (threads) the user runs now, as RLIMIT_NPROC counts them."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/status") as f:
+                    fields = dict(line.split(":", 1) for line in f if line.startswith(("Uid:", "Threads:")))
+                if int(fields["Uid"].split()[0]) == uid:
+                    count += int(fields["Threads"])
+            except (OSError, KeyError, ValueError):
+                continue
+    return count
 
 
 def _rlimit_layer(rlimits: dict[int, int]) -> Layer:

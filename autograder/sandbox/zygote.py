@@ -50,6 +50,7 @@ _CHILD_UID: dict[int, int] = {}  # child pid -> the sandbox user of its slot
 _SHARED_PID_NAMESPACE: set[int] = set()
 _PID = 0  # the zygote's own pid (its signal handler does nothing in a child)
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
+_SUBREAPER = False  # orphans of our children come to us (set by _harden_self)
 
 
 @dataclass
@@ -78,6 +79,12 @@ def _kill_group(pid: int) -> None:
 
 def _children(pid: int) -> list[int]:
     """The processes whose parent is pid (read from /proc: a kernel without /proc/PID/task/PID/children too)."""
+    if pid == os.getpid():  # our own: forked by our one thread, listed in one file (no scan of all of /proc)
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                return [int(p) for p in f.read().split()]
+        except (OSError, ValueError):
+            pass
     found = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -169,14 +176,16 @@ def end(pid: int, status: tuple[int | None, int | None] | None) -> tuple[int | N
     """Kill what is left of a child (its group, its user's processes), reap it if it was not, free its cgroups."""
     uid = _CHILD_UID[pid]  # forgotten once killed: a SIGTERM before that leaves it to the zygote's way out
     # A child that is the first process of its own namespace takes every other one in it down when it ends (the
-    # kernel kills them, however they left the group). One that is not is first rid of what escaped the group
-    # (setsid): the init it forked for the student's code (isolation._become_init), killed while it still holds
-    # it, and, where a sandbox user is switched to, every process of that user.
+    # kernel kills them, however they left the group). One that is not leaves what escaped the group (setsid)
+    # to us, a subreaper: once it is gone, its orphans are our children, killed by _kill_strays. Only where we
+    # could not become a subreaper is it first rid of its children (the init it forked for the student's code,
+    # isolation._become_init, killed while it still holds it) and of every process of its sandbox user.
     shared = pid in _SHARED_PID_NAMESPACE
     if shared:
         _SHARED_PID_NAMESPACE.discard(pid)
-        _kill_children(pid)
-        isolation.kill_uid(uid)
+        if not _SUBREAPER:
+            _kill_children(pid)
+            isolation.kill_uid(uid)
     _kill_group(pid)
     _CHILD_UID.pop(pid)
     if status is None:
@@ -305,9 +314,10 @@ def _kill_pid(pid: int) -> None:
 
 def _harden_self() -> list[Layer]:
     """Undumpable (no process of our user may read our memory or /proc files) and a subreaper (orphans come to us)."""
+    global _SUBREAPER
     libc = ctypes.CDLL(None, use_errno=True)
     dumpable = libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
-    reaper = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    reaper = _SUBREAPER = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     return [Layer("undumpable zygote", dumpable, "" if dumpable else "prctl refused"),
             Layer("subreaper", reaper, "orphans come to the zygote, which kills them" if reaper else "prctl refused")]
 
