@@ -1,6 +1,6 @@
 """Attack the sandbox directly (no grading rules in the way) and print what each attack saw, as JSON.
 
-    python tests/escape_probe.py FILL_JSON      (run by tests/test_escape.py, as root or as an ordinary user)
+    python tests/escape_probe.py FILL_JSON      (run by tests/test_escape.py on each host of tests/host_modes.py)
 
 FILL_JSON maps the placeholders of tests/hostile/*.py to values. Before the attacks, a first
 "student" whose source holds the student canary is graded by the same worker, and this process's
@@ -36,6 +36,8 @@ def main() -> None:
     with Sandbox(hide=tuple(json.loads(fill["{HIDE}"]))) as sandbox:
         sandbox.wait_ready()
         report["protections_off"] = sandbox.protections_off
+        report["floor_held"] = sandbox.report.floor_held
+        report["guarantees"] = {g.key: g.held for g in sandbox.report.guarantees}
         first = f"# {fill['{CANARY_STUDENT}']}\ndef observe():\n    return '{fill['{CANARY_STUDENT}']}'\n"
         report["first student"] = sandbox.run_part(first, CALL, [((), {})], wall_s=10).outcomes[0].get("result")
         run = sandbox.run_part(attack("undo_sandbox", fill), CALL, [((), {})], wall_s=20, tripwires=False)
@@ -57,6 +59,11 @@ def main() -> None:
         run = sandbox.run_part(attack("tripwire_then_exit", fill), {"kind": "call", "function": "cost_gradients"},
                                [((torch.ones(2), None, None, None), {})], wall_s=10)
         report["tripwire"] = run.outcomes[0]
+        imports = ("def observe():\n    seen = {}\n    for name in ('statistics', 'fractions', 'scipy.special'):\n"
+                   "        try:\n            __import__(name)\n            seen[name] = 'ok'\n"
+                   "        except Exception as e:\n            seen[name] = repr(e)[:200]\n    return seen\n")
+        run = sandbox.run_part(imports, CALL, [((), {})], wall_s=60, tripwires=False)
+        report["imports"] = run.outcomes[0].get("result", run.outcomes[0])
     print(json.dumps(report, default=repr))
 
 

@@ -127,7 +127,8 @@ def test_is_a_planted_link_never_taken_for_a_work_folder(tmp_path):
 def test_is_the_report_one_line_that_names_what_is_off():
     report = SandboxReport((Layer("Landlock", True, "ABI 7"), Layer("network namespace", False, "EPERM")),
                            tuple(Guarantee(key, True, ("Landlock",), "tried") for key in
-                                 ("read", "write", "network", "channels", "others", "privileges", "cleanup", "memory")))
+                                 ("read", "write", "network", "channels", "others", "privileges", "cleanup", "memory",
+                                  "imports")))
     assert report.floor_held
     assert report.line() == ("sandbox: every guarantee of the floor held; layers on: Landlock (ABI 7); "
                              "off here: network namespace (EPERM)")

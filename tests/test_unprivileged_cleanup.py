@@ -1,16 +1,24 @@
-"""An ordinary user's grader leaves no student process behind (found by attacking the sandbox; failed before its fix)."""
+"""An ordinary user's grader leaves no student process behind (found by attacking the sandbox; failed before its fix).
+
+On both ordinary users' hosts of tests/host_modes.py: with user namespaces (the child forks into a
+process namespace of its own, whose init is the student's code) and without (no process namespace at
+all: what escapes the child's group is re-parented to the zygote, a subreaper, which must kill it).
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, grade_as_user, live_processes_of
+from conftest import EXAMPLES, ROOT, live_processes_of
+from host_modes import command_in
 
 UNPRIVILEGED_UID = 4243  # its own throwaway user: processes left behind are found by it
 
@@ -29,12 +37,33 @@ def cost_gradients(X, t, w, b):
     err = X @ w + b - t
     return X.T @ err / n, err.mean()
 '''
+# A detached grandchild (setsid, double fork) that outlives the part: without a process namespace only the
+# zygote, its subreaper, can find it.
+ESCAPES = '''
+
+_escaped = []
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="builds an ordinary user's grader with tests/as_user.py (needs root)")
-def test_no_student_process_outlives_an_ordinary_users_grader():
-    """An ordinary user's grader: the child forks into a namespace of its own, and its init (the student's code)
-    is no longer in the process group the zygote kills; the zygote must kill it as well."""
+def fit_direct(X, t):
+    import os, time
+    if not _escaped:
+        _escaped.append(True)
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(120)
+            os._exit(0)
+    Xb = torch.cat([X, torch.ones(X.shape[0], 1, dtype=X.dtype)], dim=1)
+    sol = torch.linalg.lstsq(Xb, t.unsqueeze(1)).solution.squeeze(1)
+    return sol[:-1], sol[-1]
+'''
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="builds an ordinary user's grader with tests/host_modes.py (needs root)")
+@pytest.mark.parametrize("mode", ["user", "user-no-userns"])
+def test_no_student_process_outlives_an_ordinary_users_grader(mode):
+    """The child forks into a namespace of its own (user) or escapes its group with setsid and a double fork
+    (both hosts); the zygote must kill all of it, and the correct student beside them gets full marks."""
     assert live_processes_of([UNPRIVILEGED_UID]) == [], "processes of the test user before the run"
     base = Path(tempfile.mkdtemp(prefix="redteam-"))
     try:
@@ -43,8 +72,16 @@ def test_no_student_process_outlives_an_ordinary_users_grader():
         out.mkdir()
         correct = (EXAMPLES / "linear_regression" / "alice_correct.py").read_text()
         (subs / "outlives.py").write_text(correct + OUTLIVES)
-        (subs / "alice.py").write_text(correct)
-        proc = grade_as_user(UNPRIVILEGED_UID, base, subs, out, jobs=1, timeout=300)
+        (subs / "escapes.py").write_text(correct + ESCAPES)
+        (subs / "zz_alice.py").write_text(correct)
+        for path in (base, subs, out, *subs.iterdir()):
+            os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+        os.chmod(base, 0o755)
+        argv = [sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs), "--out", str(out),
+                "--jobs", "1", "--quiet"]
+        proc = subprocess.run(command_in(mode, argv, keep=[str(ROOT)], uid=UNPRIVILEGED_UID), cwd=ROOT,
+                              capture_output=True, text=True, timeout=300,
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base)})
         assert proc.returncode == 0, proc.stderr[-3000:]
         time.sleep(0.5)
         left = live_processes_of([UNPRIVILEGED_UID])
@@ -54,5 +91,60 @@ def test_no_student_process_outlives_an_ordinary_users_grader():
             except OSError:
                 pass
         assert left == [], f"processes left running after the batch: {left}"
+        grades = (out / "grades.csv").read_text().splitlines()
+        assert any(line.startswith("zz_alice,17") for line in grades), grades
+        assert any(line.startswith("escapes,17") for line in grades), grades  # it did fork, and ran to the end
     finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# Honest code that starts one worker process (as multiprocessing or a DataLoader would).
+FORKS_ONCE = '''
+
+def cost_gradients(X, t, w, b):
+    import os
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    n = X.shape[0]
+    err = X @ w + b - t
+    return X.T @ err / n, err.mean()
+'''
+# The TA's other work on the same account (an editor, a notebook server): 100 threads, as many tasks.
+BUSY_ACCOUNT = ("import os, sys, threading, time; uid = int(sys.argv[1]); os.setgroups([]); "
+                "os.setresgid(uid, uid, uid); os.setresuid(uid, uid, uid); "
+                "[threading.Thread(target=time.sleep, args=(120,), daemon=True).start() for _ in range(100)]; "
+                "print('ready', flush=True); time.sleep(120)")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="builds an ordinary user's grader with tests/host_modes.py (needs root)")
+@pytest.mark.parametrize("mode", ["user", "user-no-userns"])
+def test_does_a_busy_account_grade_code_that_forks(mode):
+    """The TA's account runs other things (100 threads here): the grader still runs, and honest code that forks
+    once gets full marks. A child's process limit that counted every task of the TA's account would refuse."""
+    base = Path(tempfile.mkdtemp(prefix="busy-"))
+    busy = subprocess.Popen([sys.executable, "-c", BUSY_ACCOUNT, str(UNPRIVILEGED_UID)], stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert busy.stdout.readline().strip() == "ready"
+        subs, out = base / "subs", base / "out"
+        subs.mkdir()
+        out.mkdir()
+        (subs / "forks_once.py").write_text((EXAMPLES / "linear_regression" / "alice_correct.py").read_text()
+                                            + FORKS_ONCE)
+        for path in (base, subs, out, *subs.iterdir()):
+            os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+        os.chmod(base, 0o755)
+        argv = [sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs), "--out", str(out),
+                "--jobs", "1", "--quiet"]
+        proc = subprocess.run(command_in(mode, argv, keep=[str(ROOT)], uid=UNPRIVILEGED_UID), cwd=ROOT,
+                              capture_output=True, text=True, timeout=300,
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base)})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        grades = (out / "grades.csv").read_text().splitlines()
+        assert any(line.startswith("forks_once,17") for line in grades), grades
+    finally:
+        busy.kill()
+        busy.wait()
         shutil.rmtree(base, ignore_errors=True)

@@ -375,6 +375,12 @@ def isolate_child(limits: dict, base: str, prefix: str, rlimits: dict[int, int],
     # Root inside a user namespace of our own (an unprivileged grader) has euid 0 too, but no
     # sandbox user to become: only a uid claimed from the sandbox range is ever switched to.
     switch = os.geteuid() == 0 and UID_BASE <= uid < UID_BASE + UID_COUNT and not limits.get("same_user")
+    blocked = _unreachable_by(uid, read_only or []) if switch else []
+    if blocked:  # e.g. pyenv's Python under /root (0700) without a root of our own: it could import nothing new
+        switch = False
+        layers.append(Layer("separate user", False, f"the sandbox user cannot reach {blocked[0]}, which the "
+                                                    "interpreter needs: the child keeps the grader's uid, "
+                                                    "with no capabilities"))
     if switch:
         os.fchown(folder, uid, uid)  # by descriptor: nothing planted on the way can redirect it
         layers += _drop_to(uid, uid)
@@ -408,6 +414,31 @@ def isolate_child(limits: dict, base: str, prefix: str, rlimits: dict[int, int],
     except OSError as e:
         layers.append(Layer("seccomp filter", False, str(e)))
     return ChildIsolation(workdir, layers)
+
+
+def _unreachable_by(uid: int, paths: list[str]) -> list[str]:
+    """The paths that uid (with gid uid and no groups) could not read, by the folders' modes on the way."""
+    blocked = []
+    for path in paths:
+        real, folder = os.path.realpath(path), "/"
+        try:
+            for part in [p for p in real.split("/") if p][:-1]:
+                folder = os.path.join(folder, part)
+                if not _permits(os.stat(folder), uid, 0o1):  # search (x) on every folder above it
+                    raise PermissionError(folder)
+            info = os.stat(real)
+            if not _permits(info, uid, 0o4 | (0o1 if os.path.isdir(real) else 0)):
+                raise PermissionError(real)
+        except PermissionError as e:
+            blocked.append(str(e))
+        except OSError:
+            continue  # gone: nothing to read there anyway
+    return blocked
+
+
+def _permits(info: os.stat_result, uid: int, bits: int) -> bool:
+    shift = 6 if info.st_uid == uid else 3 if info.st_gid == uid else 0
+    return (info.st_mode >> shift) & bits == bits
 
 
 def _set_rlimits(rlimits: dict[int, int]) -> None:

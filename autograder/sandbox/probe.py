@@ -28,6 +28,7 @@ _GIVEN_BY = {
     "privileges": ("capabilities dropped", "no_new_privs", "separate user", "nested user namespace"),
     "cleanup": ("process namespace", "subreaper", "separate user"),
     "memory": ("rlimits", "oom_score_adj"),
+    "imports": (),  # not a protection: that honest code still works under all of them
     "together": ("cgroup",),
 }
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -130,7 +131,24 @@ def measure(layers: list[Layer], workdir: str, base: str, secret_paths: list[str
         if "oom_score_adj" not in on:
             memory.append("oom_score_adj not set")
     out.append(_judge("memory", memory, "reading its address-space limit and oom_score_adj"))
+    out.append(_imports())
     return out
+
+
+def _imports() -> dict:
+    """Can the child import what the zygote did not (the interpreter's folders readable by its user)?"""
+    import importlib
+    import sys
+    fresh = [name for name in ("colorsys", "wave", "netrc", "fractions", "statistics") if name not in sys.modules]
+    failed = []
+    for name in fresh[:2]:
+        try:
+            importlib.import_module(name)
+        except Exception as e:
+            failed.append(f"import {name}: {type(e).__name__}: {e}")
+    held = bool(fresh) and not failed
+    return {"key": "imports", "held": held,
+            "evidence": (f"imported {', '.join(fresh[:2])}" if held else "; ".join(failed) or "nothing left to try")}
 
 
 def leave_a_process_behind() -> int:

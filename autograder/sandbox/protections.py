@@ -29,6 +29,7 @@ GUARANTEES: tuple[tuple[str, str, bool], ...] = (
     ("privileges", "no capabilities and no_new_privs", True),
     ("cleanup", "nothing it starts outlives it", True),
     ("memory", "memory bounded (address space) and the first the OOM killer takes", True),
+    ("imports", "can import the interpreter's own modules (honest code that imports in a function works)", True),
     ("together", "memory and processes bounded together (a cgroup per submission)", False),
 )
 _FLOOR = {key for key, _, floor in GUARANTEES if floor}

@@ -62,6 +62,9 @@ _GENERIC_NEW = {"pidfd_getfd": 438, "process_madvise": 440, "io_uring_setup": 42
                 "fsmount": 432, "fspick": 433, "clone3": 435, "mount_setattr": 442, "landlock_create_ruleset": 444,
                 "landlock_add_rule": 445, "landlock_restrict_self": 446}
 X86_64 = Arch("x86_64", 0xC000003E, {
+    "chmod": 90, "fchmod": 91, "fchmodat": 268, "fchmodat2": 452, "chown": 92, "fchown": 93, "lchown": 94,
+    "fchownat": 260, "utime": 132, "utimes": 235, "futimesat": 261, "utimensat": 280, "setxattr": 188,
+    "lsetxattr": 189, "fsetxattr": 190, "removexattr": 197, "lremovexattr": 198, "fremovexattr": 199,
     "socket": 41, "socketpair": 53, "clone": 56, "ioctl": 16, "ptrace": 101, "syslog": 103,
     "process_vm_readv": 310, "process_vm_writev": 311,
     "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
@@ -75,6 +78,8 @@ X86_64 = Arch("x86_64", 0xC000003E, {
     "kexec_file_load": 320, "unshare": 272, "setns": 308, "kcmp": 312, "name_to_handle_at": 303,
     "open_by_handle_at": 304, "lookup_dcookie": 212, "vhangup": 153, **_GENERIC_NEW}, x32_bit=0x40000000)
 AARCH64 = Arch("aarch64", 0xC00000B7, {
+    "fchmod": 52, "fchmodat": 53, "fchmodat2": 452, "fchownat": 54, "fchown": 55, "utimensat": 88,
+    "setxattr": 5, "lsetxattr": 6, "fsetxattr": 7, "removexattr": 14, "lremovexattr": 15, "fremovexattr": 16,
     "socket": 198, "socketpair": 199, "clone": 220, "ioctl": 29, "ptrace": 117, "syslog": 116,
     "process_vm_readv": 270, "process_vm_writev": 271,
     "shmget": 194, "shmctl": 195, "shmat": 196, "shmdt": 197, "semget": 190, "semctl": 191, "semtimedop": 192,
@@ -133,6 +138,12 @@ CHILD_RULES: tuple[Rule, ...] = (
                         "fsconfig", "fsmount", "fspick", "mount_setattr", "swapon", "swapoff", "reboot",
                         "sethostname", "setdomainname", "iopl", "ioperm", "init_module", "finit_module",
                         "delete_module", "quotactl", "acct", "kexec_load", "kexec_file_load", "vhangup")),
+    # Modes, owners, times and extended attributes: Landlock governs opening files, not these. A child that
+    # shares the grader's user (an ordinary user's grader) owns the grader's files: it could open them to
+    # everyone, or break the zygote's base folder for every later child.
+    *(Rule(c) for c in ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+                        "utime", "utimes", "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr",
+                        "removexattr", "lremovexattr", "fremovexattr")),
     # Typing into a terminal the grader may hold.
     Rule("ioctl", arg=1, equals=TIOCSTI), Rule("ioctl", arg=1, equals=TIOCLINUX),
 )
