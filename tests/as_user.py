@@ -42,13 +42,11 @@ def _cover(root: Path, keep: list[Path]) -> None:
         os.rmdir(stash)
 
 
-def main() -> None:
-    split = sys.argv.index("--")
-    uid, extra, command = int(sys.argv[1]), sys.argv[2:split], sys.argv[split + 1:]
+def open_the_way(extra: list[str]) -> None:
+    """In this (private) mount namespace, make the interpreter and the extra paths reachable by any user:
+    every folder on the way that others may not pass is covered by a traversable tmpfs holding only them."""
     keep = sorted({Path(p).resolve() for p in [sys.prefix, sys.base_prefix, *extra]} |
                   {Path(os.path.abspath(p)) for p in [sys.prefix, sys.base_prefix, *extra]})
-    isolation._unshare(isolation.CLONE_NEWNS, "mount namespace")
-    isolation._mount("none", "/", None, isolation.MS_REC | isolation.MS_PRIVATE)
     covered: set[Path] = set()
     for k in keep:
         for folder in reversed(k.parents):
@@ -57,6 +55,14 @@ def main() -> None:
             if not os.stat(folder).st_mode & stat.S_IXOTH:
                 _cover(folder, keep)
                 covered.add(folder)
+
+
+def main() -> None:
+    split = sys.argv.index("--")
+    uid, extra, command = int(sys.argv[1]), sys.argv[2:split], sys.argv[split + 1:]
+    isolation._unshare(isolation.CLONE_NEWNS, "mount namespace")
+    isolation._mount("none", "/", None, isolation.MS_REC | isolation.MS_PRIVATE)
+    open_the_way(extra)
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)

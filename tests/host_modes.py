@@ -7,6 +7,8 @@ container       root in a default Docker container / Kubernetes pod (RuntimeDefa
                 Docker's default capabilities only (no CAP_SYS_ADMIN), and the namespace, mount and keyring
                 calls of Docker's default seccomp profile refused. Still uid 0.
 container-no-landlock  the same, from a runtime whose seccomp profile predates Landlock: below the sandbox's floor.
+container-python-under-root  the same, with the interpreter where only root may pass (pyenv under /root, 0700):
+                the child cannot become a sandbox user and keeps uid 0, whose process count no rlimit bounds.
 user-no-userns  an ordinary user (uid 4242) who may not create user namespaces (seccomp refuses CLONE_NEWUSER).
 user            an ordinary user (uid 4242), user namespaces allowed (tests/as_user.py; KEEP paths stay reachable).
 
@@ -33,7 +35,7 @@ from autograder.sandbox.seccomp import ANY_NAMESPACE, CLONE_NEWUSER, Rule  # noq
 
 MODES = ("root", "container", "user-no-userns", "user")
 # A host below the sandbox's floor: a container whose runtime's seccomp profile predates Landlock (refused).
-WEAK_MODES = ("container-no-landlock",)
+WEAK_MODES = ("container-no-landlock", "container-python-under-root")
 USER_UID = 4242
 CGROUP_ROOT = "/sys/fs/cgroup"
 
@@ -126,6 +128,10 @@ def main(argv: list[str]) -> None:
         sys.exit(__doc__)
     if mode.startswith("container"):
         _read_only_cgroups()          # needs CAP_SYS_ADMIN: before the drop
+        if mode != "container-python-under-root":
+            # A container's Python is the image's (/usr/local, /opt, a venv), readable by every user; this
+            # machine's is pyenv's under /root (0700): shown here as an image would have it.
+            as_user.open_the_way(list(keep))
         _keep_only_docker_caps()
         no_landlock = [Rule(c, errno.ENOSYS) for c in ("landlock_create_ruleset", "landlock_add_rule",
                                                         "landlock_restrict_self")] if mode == "container-no-landlock" else []

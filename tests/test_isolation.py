@@ -128,7 +128,7 @@ def test_is_the_report_one_line_that_names_what_is_off():
     report = SandboxReport((Layer("Landlock", True, "ABI 7"), Layer("network namespace", False, "EPERM")),
                            tuple(Guarantee(key, True, ("Landlock",), "tried") for key in
                                  ("read", "write", "network", "channels", "others", "privileges", "cleanup", "memory",
-                                  "imports")))
+                                  "imports", "processes")))
     assert report.floor_held
     assert report.line() == ("sandbox: every guarantee of the floor held; layers on: Landlock (ABI 7); "
                              "off here: network namespace (EPERM)")

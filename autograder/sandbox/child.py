@@ -119,6 +119,7 @@ def probe(result_fd: int, uid: int, placement: Placement, secret_paths: list[str
         layers = isolated.layers
         measured = sandbox_probe.measure(layers, isolated.workdir, placement.base, secret_paths, zygote_pid)
         straggler = sandbox_probe.leave_a_process_behind()
+        measured.append(sandbox_probe.processes_bounded())  # last: it takes the probe's own forks away
     except BaseException as e:
         layers.append(Layer("isolation", False, f"failed: {type(e).__name__}: {e}"))
     finally:

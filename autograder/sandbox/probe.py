@@ -27,6 +27,7 @@ _GIVEN_BY = {
     "others": ("seccomp filter", "Landlock", "separate user", "process namespace"),
     "privileges": ("capabilities dropped", "no_new_privs", "separate user", "nested user namespace"),
     "cleanup": ("process namespace", "subreaper", "separate user"),
+    "processes": ("rlimits", "cgroup"),
     "memory": ("rlimits", "oom_score_adj"),
     "imports": (),  # not a protection: that honest code still works under all of them
     "together": ("cgroup",),
@@ -151,6 +152,24 @@ def _imports() -> dict:
             "evidence": (f"imported {', '.join(fresh[:2])}" if held else "; ".join(failed) or "nothing left to try")}
 
 
+def processes_bounded() -> dict:
+    """Does the kernel count this child's processes? Its limit lowered to none, one fork must fail.
+
+    Run last (it leaves the probe unable to fork). The kernel never applies RLIMIT_NPROC to uid 0 of the
+    host, so a child that keeps the grader's uid 0 (no sandbox user) is bounded by a pids cgroup or not at all.
+    """
+    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+    try:
+        pid = os.fork()
+    except OSError:
+        return {"key": "processes", "held": True, "evidence": "with its process limit at 0, a fork was refused"}
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return {"key": "processes", "held": False,
+            "evidence": f"with its process limit at 0, a fork still worked (uid {os.getuid()} is not counted)"}
+
+
 def leave_a_process_behind() -> int:
     """Start a process that escapes our group and would run on; its pid (the zygote checks it is gone)."""
     read_fd, write_fd = os.pipe()
@@ -178,6 +197,9 @@ def report(zygote_layers: list[Layer], child_layers: list[Layer], measured: list
     on = {layer.name for layer in layers if layer.on}
     judged = {m["key"]: m for m in measured if isinstance(m, dict) and "key" in m}
     judged["cleanup"] = {"key": "cleanup", "held": straggler_gone, "evidence": straggler_how}
+    if not judged.get("processes", {"held": True})["held"] and "cgroup" in on:
+        judged["processes"] = {"key": "processes", "held": True,
+                               "evidence": judged["processes"]["evidence"] + "; a pids cgroup bounds them"}
     together = "cgroup" in on
     judged["together"] = {"key": "together", "held": together,
                           "evidence": "a cgroup per child" if together else "no cgroup could be made"}

@@ -28,6 +28,7 @@ GUARANTEES: tuple[tuple[str, str, bool], ...] = (
     ("others", "cannot signal, trace or read the memory of the grader, the zygote or other students", True),
     ("privileges", "no capabilities and no_new_privs", True),
     ("cleanup", "nothing it starts outlives it", True),
+    ("processes", "the number of processes it may start is bounded (no fork bomb)", True),
     ("memory", "memory bounded (address space) and the first the OOM killer takes", True),
     ("imports", "can import the interpreter's own modules (honest code that imports in a function works)", True),
     ("together", "memory and processes bounded together (a cgroup per submission)", False),

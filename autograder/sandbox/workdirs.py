@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from dataclasses import dataclass
 
 _BASE_PREFIX = "kit-work-"
 
@@ -54,6 +55,45 @@ def make(base: str, prefix: str, private: bool = False) -> tuple[str, int]:
     return path, fd
 
 
+class Trash:
+    """Finished children's work folders, removed a few thousand entries at a time while the zygote is idle.
+
+    A child may leave hundreds of thousands of files; removing them at once would stall every slot the
+    zygote serves. Each is first renamed (one step, in the base only the zygote may write), then emptied
+    in steps between requests.
+    """
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.queue: list[str] = []
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.queue)
+
+    def discard(self, prefix: str) -> None:
+        """Set aside the folder(s) of the child whose folders start with prefix."""
+        try:
+            names = [n for n in os.listdir(self.base) if n.startswith(prefix)]
+        except OSError:
+            return
+        for name in names:
+            trash = os.path.join(self.base, f".trash-{name}")
+            try:
+                os.rename(os.path.join(self.base, name), trash)
+            except OSError:
+                continue
+            self.queue.append(trash)
+
+    def step(self, entries: int = 4000) -> None:
+        """Remove up to about entries entries of the oldest folder set aside."""
+        if not self.queue:
+            return
+        removed = remove_tree(self.queue[0], limit=entries)
+        if removed == 0 or not os.path.lexists(self.queue[0]):
+            self.queue.pop(0)  # gone, or cannot be removed: left for the final removal of the base
+
+
 def remove(base: str, prefix: str) -> None:
     """Remove the folders in base whose names start with prefix (one child's), whatever their modes."""
     try:
@@ -64,72 +104,85 @@ def remove(base: str, prefix: str) -> None:
         remove_tree(os.path.join(base, name))
 
 
-def remove_tree(path: str, limit: int = 2_000_000) -> None:
+def remove_tree(path: str, limit: int = 2_000_000) -> int:
     """Remove path and everything in it: by descriptor, links removed and never followed, permissions the
-    student's code took from its own folders given back, nothing above path touched.
+    student's code took from its own folders given back, nothing above path touched. Returns the entries removed.
 
-    A loop, not recursion, holding one folder open at a time: a child may leave a tree thousands of
-    levels deep (recursion would end the zygote) or wide. Going back up, each parent is checked to be
-    the folder we came down from. At most ``limit`` entries; errors leave the rest in place.
+    A loop, not recursion, holding one folder open at a time: a child may leave a tree thousands of levels
+    deep (recursion would end the zygote) or hundreds of thousands of entries wide (each folder is listed
+    once: its files go as they are listed, its sub-folders are remembered by name). Going back up, each
+    parent is checked to be the folder we came down from. At most ``limit`` entries; errors leave the rest.
     """
     try:
         info = os.lstat(path)
         if not stat.S_ISDIR(info.st_mode):
             os.unlink(path)
-            return
+            return 1
         os.chmod(path, 0o700)
         fd = os.open(path, _DIR_FLAGS)
     except OSError:
-        return
-    trail: list[tuple[str, tuple[int, int]]] = []  # (name in its parent, the parent's (dev, ino)) going down
+        return 0
+    removed = 0
+    # Going down: (this folder's name in its parent, the parent's (dev, ino), the parent's sub-folders still to do).
+    trail: list[tuple[str, tuple[int, int], list[str]]] = []
+    pending = _clear_files(fd)
+    removed += pending.count
     try:
-        for _ in range(limit):
-            name = _first_entry(fd)
-            if name is not None:
-                sub = _open_or_unlink(fd, name)
-                if sub is not None:
-                    here = os.fstat(fd)
-                    trail.append((name, (here.st_dev, here.st_ino)))
-                    os.close(fd)
-                    fd = sub
+        while removed < limit:
+            if pending.folders:
+                name = pending.folders.pop()
+                os.chmod(name, 0o700, dir_fd=fd)  # a folder, just listed (Linux has no lchmod); its writers are gone
+                sub = os.open(name, _DIR_FLAGS, dir_fd=fd)
+                here = os.fstat(fd)
+                trail.append((name, (here.st_dev, here.st_ino), pending.folders))
+                os.close(fd)
+                fd = sub
+                pending = _clear_files(fd)
+                removed += pending.count
                 continue
             if not trail:  # the top folder is empty
                 break
-            name, parent_id = trail.pop()
+            name, parent_id, siblings = trail.pop()
             parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
             os.close(fd)
             fd = parent
             seen = os.fstat(fd)
             if (seen.st_dev, seen.st_ino) != parent_id:
-                return  # moved under us: stop rather than remove something else
+                return removed  # moved under us: stop rather than remove something else
             os.rmdir(name, dir_fd=fd)
+            removed += 1
+            pending = _Listing(siblings, 0)
     except OSError:
-        return
+        return removed
     finally:
         os.close(fd)
     try:
         os.rmdir(path)
     except OSError:
         pass
+    return removed
 
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def _first_entry(fd: int) -> str | None:
+@dataclass
+class _Listing:
+    folders: list[str]   # sub-folders still to empty and remove
+    count: int           # files (and links) removed while listing
+
+
+def _clear_files(fd: int) -> _Listing:
+    """One pass over a folder: every entry that is not a folder unlinked, the folders' names returned."""
+    folders, count = [], 0
     with os.scandir(fd) as entries:
         for entry in entries:
-            return entry.name
-    return None
-
-
-def _open_or_unlink(fd: int, name: str) -> int | None:
-    """A sub-folder opened to go down into (its permissions given back first), or None once name is unlinked."""
-    if not stat.S_ISDIR(os.lstat(name, dir_fd=fd).st_mode):
-        os.unlink(name, dir_fd=fd)
-        return None
-    os.chmod(name, 0o700, dir_fd=fd)  # a folder, just checked (Linux has no lchmod); its writers are all gone
-    return os.open(name, _DIR_FLAGS, dir_fd=fd)
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.name)
+            else:
+                os.unlink(entry.name, dir_fd=fd)
+                count += 1
+    return _Listing(folders, count)
 
 
 def remove_stale_bases() -> None:

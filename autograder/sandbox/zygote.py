@@ -61,6 +61,7 @@ class _Host:
     read_only: tuple[str, ...] = ()
     required: frozenset[str] = frozenset()
     prefixes: dict[int, str] = field(default_factory=dict)  # child pid -> its work folder's name prefix
+    trash: workdirs.Trash | None = None  # finished children's folders, removed while idle
 
     def placement(self, prefix: str) -> child.Placement:
         return child.Placement(self.base, prefix, self.read_only, self.required)
@@ -199,11 +200,8 @@ def end(pid: int, status: tuple[int | None, int | None] | None) -> tuple[int | N
     if pid in _IN_CGROUP and _CGROUPS is not None:
         _CGROUPS.remove(_IN_CGROUP.pop(pid))
     prefix = _HOST.prefixes.pop(pid, None)
-    if prefix and _HOST.base:
-        try:
-            workdirs.remove(_HOST.base, prefix)
-        except Exception:  # what a student left must never end the zygote (it is left in the base instead)
-            pass
+    if prefix and _HOST.trash is not None:
+        _HOST.trash.discard(prefix)  # emptied while idle (_serve): a child's many files never stall other slots
     return status
 
 
@@ -341,9 +339,16 @@ def _serve(sockets: list[socket.socket], uids: dict[int, int], collapser: hugepa
     ending: dict[int, tuple[int, float]] = {}  # slot -> (its child being finished, until when it may end alone)
     while live:
         asking = [fd for fd in live if fd not in ending]
-        readable, _, _ = select.select(asking, [], [], 0 if collapser.pending else 0.002 if ending else None)
-        if not readable:
-            collapser.step()  # idle: fold a few more MiB of our memory into huge pages
+        idle_work = collapser.pending or _HOST.trash is not None and _HOST.trash.pending
+        readable, _, _ = select.select(asking, [], [], 0 if idle_work else 0.002 if ending else None)
+        if not readable:  # idle: fold a few more MiB of our memory into huge pages, then empty finished folders
+            if collapser.pending:
+                collapser.step()
+            elif _HOST.trash is not None:
+                try:
+                    _HOST.trash.step()
+                except Exception:  # what a student left must never end the zygote (the base goes at exit)
+                    _HOST.trash.queue.clear()
         for fd in readable:
             sock = live[fd]
             try:
@@ -422,6 +427,7 @@ def main() -> None:
     worker = isolation.isolate_worker(paths.ROOT, hide)
     hardening = _harden_self()  # after: an undumpable process could not write its own uid_map
     _HOST.base = workdirs.make_base()  # after the root is replaced: on its /tmp, else on the host's
+    _HOST.trash = workdirs.Trash(_HOST.base)
     workdirs.mark_owner(_HOST.base)
     secret_paths = sorted({str(paths.ROOT), str(paths.ROOT / "assignments"), *hide})
     report = _probe([*hardening, *worker, cgroup], secret_paths)
