@@ -23,6 +23,13 @@ def test_does_the_throughput_benchmark_run_and_print_its_ratio():
     assert "ratio to a bare import:" in out and "grade, fresh process each" in out and "submissions:            4" in out
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="emulating a container host needs root")
+def test_does_the_throughput_benchmark_time_the_floor_against_full_root():
+    out = run_benchmark("benchmarks/grading_throughput.py", "--count", "4", "--rounds", "1", "--fresh-sample", "0",
+                        "--modes", "root,container")
+    assert "ratio to a bare import:" in out and "on a container host:" in out and "x the root host's ratio" in out
+
+
 def test_does_the_scaling_benchmark_run_and_print_its_table():
     out = run_benchmark("benchmarks/grading_scaling.py", "--count", "4", "--jobs", "2", "--no-halves")
     assert "jobs    wall N" in out and "\n   2 " in out

@@ -75,3 +75,21 @@ def test_does_the_gradescope_run_tell_the_student_their_code_was_not_run(tmp_pat
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == 0 and results["tests"] == []
     assert results["output"].startswith("Your code was not run") and "BELOW THE FLOOR" in results["output"]
+
+
+def test_is_a_child_that_keeps_uid_0_below_the_floor():
+    # A container whose Python lies under /root (0700): no sandbox user can import from it, so the child keeps
+    # uid 0, whose processes the kernel never counts. The probe's fork with its limit at 0 goes through.
+    argv = command_in("container-python-under-root", [sys.executable, "-m", "autograder", "sandbox", "--json"],
+                      keep=(str(ROOT),))
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+    report = json.loads(proc.stdout)
+    if all(os.stat(folder).st_mode & 0o001 for folder in Path(sys.executable).resolve().parents):
+        pytest.skip("this machine's interpreter is open to every user: nothing to cover")
+    held = {g["key"]: g for g in report["guarantees"]}
+    assert proc.returncode == 1 and report["floor_held"] is False
+    assert held["processes"]["held"] is False and "a fork still worked (uid 0" in held["processes"]["evidence"]
+    assert held["imports"]["held"] is True  # it kept uid 0 so that honest imports work
+    user = next(layer for layer in report["layers"] if layer["name"] == "separate user")
+    assert user["on"] is False and "cannot reach" in user["detail"]

@@ -189,3 +189,24 @@ def test_is_a_tree_thousands_of_levels_deep_removed_without_recursion(tmp_path):
     os.close(fd)
     workdirs.remove_tree(str(top))
     assert not top.exists()
+
+
+def test_is_a_finished_childs_folder_emptied_a_step_at_a_time():
+    # Tens of thousands of files must not stall the zygote's other slots: the folder is set aside at once and
+    # emptied a bounded number of entries per idle step.
+    base = workdirs.make_base()
+    try:
+        path, fd = workdirs.make(base, "c9-")
+        for i in range(10_000):
+            os.close(os.open(f"f{i}", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
+        os.close(fd)
+        trash = workdirs.Trash(base)
+        trash.discard("c9-")
+        assert not os.path.exists(path) and trash.pending  # renamed aside in one step
+        steps = 0
+        while trash.pending:
+            trash.step(entries=4000)
+            steps += 1
+        assert steps == 3 and os.listdir(base) == []
+    finally:
+        workdirs.remove_tree(base)

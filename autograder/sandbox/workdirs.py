@@ -125,7 +125,7 @@ def remove_tree(path: str, limit: int = 2_000_000) -> int:
     removed = 0
     # Going down: (this folder's name in its parent, the parent's (dev, ino), the parent's sub-folders still to do).
     trail: list[tuple[str, tuple[int, int], list[str]]] = []
-    pending = _clear_files(fd)
+    pending = _clear_files(fd, limit)
     removed += pending.count
     try:
         while removed < limit:
@@ -137,7 +137,7 @@ def remove_tree(path: str, limit: int = 2_000_000) -> int:
                 trail.append((name, (here.st_dev, here.st_ino), pending.folders))
                 os.close(fd)
                 fd = sub
-                pending = _clear_files(fd)
+                pending = _clear_files(fd, limit - removed)
                 removed += pending.count
                 continue
             if not trail:  # the top folder is empty
@@ -172,11 +172,14 @@ class _Listing:
     count: int           # files (and links) removed while listing
 
 
-def _clear_files(fd: int) -> _Listing:
-    """One pass over a folder: every entry that is not a folder unlinked, the folders' names returned."""
+def _clear_files(fd: int, budget: int) -> _Listing:
+    """One pass over a folder: up to budget entries that are not folders unlinked, the folders' names returned
+    (past the budget the folder is left for the next call, which lists it again)."""
     folders, count = [], 0
     with os.scandir(fd) as entries:
         for entry in entries:
+            if count >= budget:
+                break
             if entry.is_dir(follow_symlinks=False):
                 folders.append(entry.name)
             else:
