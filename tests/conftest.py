@@ -123,15 +123,17 @@ def live_processes_of(uids: range | set[int] | list[int]) -> list[int]:
 
 
 def grade_as_user(uid: int, base: Path, subs: Path, out: Path, jobs: int, timeout: int = 600,
-                  env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """`grade linear_regression subs --out out` run by an ordinary user (tests/as_user.py); base, subs, out and
-    the submissions are handed to that user first."""
+                  env: dict[str, str] | None = None, mode: str = "user") -> subprocess.CompletedProcess[str]:
+    """`grade linear_regression subs --out out` run by an ordinary user on an emulated host (tests/host_modes.py:
+    "user" or "user-no-userns"); base, subs, out and the submissions are handed to that user first."""
     import os
+
+    from host_modes import command_in
     for path in (base, subs, out, *subs.iterdir()):
         os.chown(path, uid, uid)
     os.chmod(base, 0o755)
-    return subprocess.run([sys.executable, str(ROOT / "tests" / "as_user.py"), str(uid), str(ROOT), "--",
-                           sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs),
-                           "--out", str(out), "--jobs", str(jobs), "--quiet"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+    argv = [sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs), "--out", str(out),
+            "--jobs", str(jobs), "--quiet"]
+    return subprocess.run(command_in(mode, argv, keep=[str(ROOT)], uid=uid), cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout,
                           env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base), **(env or {})})

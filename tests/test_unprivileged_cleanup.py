@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, live_processes_of
-from host_modes import command_in
+from conftest import EXAMPLES, grade_as_user, live_processes_of
 
 UNPRIVILEGED_UID = 4243  # its own throwaway user: processes left behind are found by it
 
@@ -74,14 +73,7 @@ def test_no_student_process_outlives_an_ordinary_users_grader(mode):
         (subs / "outlives.py").write_text(correct + OUTLIVES)
         (subs / "escapes.py").write_text(correct + ESCAPES)
         (subs / "zz_alice.py").write_text(correct)
-        for path in (base, subs, out, *subs.iterdir()):
-            os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
-        os.chmod(base, 0o755)
-        argv = [sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs), "--out", str(out),
-                "--jobs", "1", "--quiet"]
-        proc = subprocess.run(command_in(mode, argv, keep=[str(ROOT)], uid=UNPRIVILEGED_UID), cwd=ROOT,
-                              capture_output=True, text=True, timeout=300,
-                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base)})
+        proc = grade_as_user(UNPRIVILEGED_UID, base, subs, out, jobs=1, timeout=300, mode=mode)
         assert proc.returncode == 0, proc.stderr[-3000:]
         time.sleep(0.5)
         left = live_processes_of([UNPRIVILEGED_UID])
@@ -133,14 +125,7 @@ def test_does_a_busy_account_grade_code_that_forks(mode):
         out.mkdir()
         (subs / "forks_once.py").write_text((EXAMPLES / "linear_regression" / "alice_correct.py").read_text()
                                             + FORKS_ONCE)
-        for path in (base, subs, out, *subs.iterdir()):
-            os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
-        os.chmod(base, 0o755)
-        argv = [sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs), "--out", str(out),
-                "--jobs", "1", "--quiet"]
-        proc = subprocess.run(command_in(mode, argv, keep=[str(ROOT)], uid=UNPRIVILEGED_UID), cwd=ROOT,
-                              capture_output=True, text=True, timeout=300,
-                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base)})
+        proc = grade_as_user(UNPRIVILEGED_UID, base, subs, out, jobs=1, timeout=300, mode=mode)
         assert proc.returncode == 0, proc.stderr[-3000:]
         grades = (out / "grades.csv").read_text().splitlines()
         assert any(line.startswith("forks_once,17") for line in grades), grades
