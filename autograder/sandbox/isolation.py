@@ -410,7 +410,8 @@ def isolate_child(limits: dict, base: str, prefix: str, rlimits: dict[int, int],
     try:
         seccomp.install()
         layers.append(Layer("seccomp filter", True, f"{len(seccomp.CHILD_RULES)} rules: no sockets but a pair, "
-                                                    "no System V IPC or keyring, no ptrace, mounts or namespaces"))
+                                                    "no System V IPC or keyring, no ptrace, mounts, namespaces "
+                                                    "or changes of file modes and owners"))
     except OSError as e:
         layers.append(Layer("seccomp filter", False, str(e)))
     return ChildIsolation(workdir, layers)

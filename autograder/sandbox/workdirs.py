@@ -4,8 +4,9 @@ The zygote owns one base folder (``kit-work-*``, mode 0711: others may pass thro
 own folder but can neither list it nor create anything in it). A child, while it still runs as
 the zygote's user, makes its folder there with a random name (mkdtemp: atomic, mode 0700), opens
 it without following links and hands it to its sandbox user by descriptor, never by path. There
-is no fallback: a child that cannot make its folder runs no student code. The zygote removes each
-child's folder when the child is gone (by descriptor, links never followed), and the base at exit.
+is no fallback: a child that cannot make its folder runs no student code. The zygote sets each
+child's folder aside when the child is gone and empties it while idle (by descriptor, links never
+followed), and removes the base at exit.
 
 Where the child has a private /tmp (a mount namespace of its own), that is its base instead.
 """
@@ -92,16 +93,6 @@ class Trash:
         removed = remove_tree(self.queue[0], limit=entries)
         if removed == 0 or not os.path.lexists(self.queue[0]):
             self.queue.pop(0)  # gone, or cannot be removed: left for the final removal of the base
-
-
-def remove(base: str, prefix: str) -> None:
-    """Remove the folders in base whose names start with prefix (one child's), whatever their modes."""
-    try:
-        names = [n for n in os.listdir(base) if n.startswith(prefix)]
-    except OSError:
-        return
-    for name in names:
-        remove_tree(os.path.join(base, name))
 
 
 def remove_tree(path: str, limit: int = 2_000_000) -> int:
