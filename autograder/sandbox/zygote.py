@@ -24,7 +24,6 @@ Control protocol on fd 0, a SOCK_SEQPACKET socket (one JSON message each, fds as
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import json
 import os
@@ -313,7 +312,7 @@ def _kill_pid(pid: int) -> None:
 def _harden_self() -> list[Layer]:
     """Undumpable (no process of our user may read our memory or /proc files) and a subreaper (orphans come to us)."""
     global _SUBREAPER
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = isolation._libc  # the sandbox's own handle on the C library
     dumpable = libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
     reaper = _SUBREAPER = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     return [Layer("undumpable zygote", dumpable, "" if dumpable else "prctl refused"),
