@@ -29,6 +29,7 @@ import tqdm as tqdm_module
 from tqdm import tqdm
 
 from ..errors import KitError
+from ..sandbox.isolation import set_dumpable
 from ..sandbox.launch import Zygote, folders_to_hide, launch
 from ..sandbox.protections import BelowFloor, SandboxReport
 from .collect import Submission, find_submissions
@@ -96,7 +97,7 @@ class GradingSession:
     def start(self) -> None:
         """Everything before the first submission, in the order that keeps the sandbox clean."""
         try:
-            undumpable()  # no process of our user (a student's left behind) may read our memory or environment
+            set_dumpable(False)  # no process of our user (a student's left behind) may read our memory or environment
             # 1. The zygote: a fresh interpreter told only which folders to hide.
             if self.options.device == "cuda":  # the children see the grader's GPUs; the zygote never touches them
                 os.environ["KIT_SANDBOX_CUDA"] = os.environ.get("CUDA_VISIBLE_DEVICES", "0")
@@ -216,12 +217,6 @@ def check_only(only: list[str], names: list[str]) -> None:
     if unknown:
         shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
         raise KitError(f"--only: no submission named {unknown[0]!r} among the submissions given (they are: {shown})")
-
-
-def undumpable() -> None:
-    """PR_SET_DUMPABLE 0 for this process: its memory and /proc files (environ, mem) are root's alone."""
-    import ctypes
-    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
 
 
 def check_out_folder(out: Path) -> None:

@@ -87,6 +87,12 @@ def _check(result: int, what: str) -> None:
         raise Refused(f"{what}: {errno.errorcode.get(code, code)}")
 
 
+def set_dumpable(dumpable: bool) -> bool:
+    """PR_SET_DUMPABLE for this process. Undumpable: no process of its user may read its memory or its /proc
+    files (environ, mem), which belong to root; False when the kernel refused."""
+    return _libc.prctl(PR_SET_DUMPABLE, int(dumpable), 0, 0, 0) == 0
+
+
 def _unshare(flags: int, what: str) -> None:
     _check(_libc.unshare(ctypes.c_int(flags)), what)
 
@@ -330,7 +336,7 @@ def isolate_child(limits: dict, base: str, prefix: str, rlimits: dict[int, int],
     layers: list[Layer] = []
     private_tmp = False
     # The zygote is undumpable; its child must own its /proc files again to set up (uid_map, oom_score_adj).
-    _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    set_dumpable(True)
     try:
         _unshare(CLONE_NEWNS, "mount namespace")  # our mounts must not outlive us in the zygote's
         under_tmp = [(path, target) for path, target in _GRAFTS if path.startswith("/tmp/")]
@@ -406,7 +412,7 @@ def isolate_child(limits: dict, base: str, prefix: str, rlimits: dict[int, int],
             layers.append(Layer("Landlock", True, f"ABI {ruleset.abi}: " + "; ".join(ruleset.held)))
         except OSError as e:
             layers.append(Layer("Landlock", False, str(e)))
-    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no process of the same user may read our memory
+    set_dumpable(False)  # no process of the same user may read our memory
     try:
         seccomp.install()
         layers.append(Layer("seccomp filter", True, f"{len(seccomp.CHILD_RULES)} rules: no sockets but a pair, "

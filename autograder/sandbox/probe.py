@@ -120,7 +120,10 @@ def measure(layers: list[Layer], workdir: str, base: str, secret_paths: list[str
         privileges.append(f"capabilities {held_capabilities():#x}")
     if _libc.prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1:
         privileges.append("no_new_privs is off")
-    out.append(_judge("privileges", privileges, "reading its capabilities and no_new_privs"))
+    for mount_point in ("/proc", "/tmp"):  # (in its own mount namespace, if any: nothing of the host's)
+        if _libc.umount2(mount_point.encode(), 2) == 0:  # MNT_DETACH
+            privileges.append(f"unmounting {mount_point}")
+    out.append(_judge("privileges", privileges, "reading its capabilities and no_new_privs, unmounting /proc and /tmp"))
     memory = []
     if resource.getrlimit(resource.RLIMIT_AS)[1] == resource.RLIM_INFINITY:
         memory.append("no address-space limit")

@@ -48,7 +48,7 @@ _CHILD_UID: dict[int, int] = {}  # child pid -> the sandbox user of its slot
 # Children not forked into a process namespace of their own: what they start can outlive them unless found by user.
 _SHARED_PID_NAMESPACE: set[int] = set()
 _PID = 0  # the zygote's own pid (its signal handler does nothing in a child)
-PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
+PR_SET_CHILD_SUBREAPER = 36
 _SUBREAPER = False  # orphans of our children come to us (set by _harden_self)
 
 
@@ -312,9 +312,8 @@ def _kill_pid(pid: int) -> None:
 def _harden_self() -> list[Layer]:
     """Undumpable (no process of our user may read our memory or /proc files) and a subreaper (orphans come to us)."""
     global _SUBREAPER
-    libc = isolation._libc  # the sandbox's own handle on the C library
-    dumpable = libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
-    reaper = _SUBREAPER = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    dumpable = isolation.set_dumpable(False)
+    reaper = _SUBREAPER = isolation._libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     return [Layer("undumpable zygote", dumpable, "" if dumpable else "prctl refused"),
             Layer("subreaper", reaper, "orphans come to the zygote, which kills them" if reaper else "prctl refused")]
 
