@@ -36,14 +36,14 @@ def device_name(device: str) -> str:
 
 def public_on_device(assignment: Assignment, device: str) -> tuple[str, bool]:
     """Every part's public cases, moved to device, run on the reference solution through check()'s code."""
-    from .checks.public import run_part
+    from .checks.public import graded_functions, load_file, run_part
     from .release.setup_cell import public_case_data
-    namespace = _solution_namespace(assignment)
     move = (lambda t: t.to(device))
     parts = public_case_data(assignment)["parts"]
+    loaded = load_file(assignment.release_sources("validate")[0].path, graded_functions(parts))  # as check() would
     passed, cases, failures = 0, 0, []
     for name, part in parts.items():
-        verdict = run_part(name, part, namespace, [(f" on {device}", move)])
+        verdict = run_part(name, part, loaded, [(f" on {device}", move)])
         cases += len(verdict.cases)
         if verdict.problem is None and all(c.passed for c in verdict.cases):
             passed += 1
@@ -51,16 +51,6 @@ def public_on_device(assignment: Assignment, device: str) -> tuple[str, bool]:
             failures.append(name)
     text = f"{passed}/{len(parts)} parts, {cases} cases" + (f" (failed: {', '.join(failures)})" if failures else "")
     return text, not failures
-
-
-def _solution_namespace(assignment: Assignment) -> dict:
-    """The reference solution as a module's globals (its functions' source stays readable for the rule scan)."""
-    import importlib.util
-    solution, _ = assignment.release_sources("validate")
-    spec = importlib.util.spec_from_file_location(f"kit_reference_{assignment.id}", solution.path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return vars(module)
 
 
 def graded_on_device(assignment: Assignment, device: str) -> tuple[str, bool]:

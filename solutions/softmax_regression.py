@@ -110,10 +110,12 @@ def fit_softmax_regression(X, t, num_classes, lr, num_epochs, batch_size, genera
     """
     Train softmax regression with mini-batch stochastic gradient descent.
 
-    W and b start at zero. Each epoch visits every example once, in the order
-    torch.randperm(N, generator=generator) (drawn on the generator's device, or on X's
-    device without one), taking batches of batch_size consecutive examples of that order
-    (the last batch may be smaller) and updating W -= lr * dW, b -= lr * db after each.
+    W and b start at zero. Each epoch draws a new order of the examples,
+    torch.randperm(N, generator=generator) on the generator's device (without a
+    generator: on the CPU, from PyTorch's global random number generator), moves it to
+    X's device and visits every example once in that order, taking batches of batch_size
+    consecutive examples (the last batch may be smaller) and updating W -= lr * dW,
+    b -= lr * db after each.
 
     Inputs:
     - X: inputs, tensor of shape (N, D), float32 or float64.
@@ -122,7 +124,8 @@ def fit_softmax_regression(X, t, num_classes, lr, num_epochs, batch_size, genera
     - lr: float, the learning rate.
     - num_epochs: int, the number of passes over the data.
     - batch_size: int, the number of examples per update.
-    - generator: optional torch.Generator that fixes the order of the examples.
+    - generator: optional torch.Generator that fixes the order of the examples (None:
+      PyTorch's global random number generator).
 
     Returns a tuple of:
     - W: trained weights, tensor of shape (K, D), dtype and device of X.
@@ -134,7 +137,7 @@ def fit_softmax_regression(X, t, num_classes, lr, num_epochs, batch_size, genera
     N, D = X.shape
     W = torch.zeros(num_classes, D, dtype=X.dtype, device=X.device)
     b = torch.zeros(num_classes, dtype=X.dtype, device=X.device)
-    perm_device = generator.device if generator is not None else X.device
+    perm_device = generator.device if generator is not None else torch.device("cpu")
     costs = [softmax_cross_entropy(X @ W.T + b, t)]
     for _ in range(num_epochs):
         order = torch.randperm(N, generator=generator, device=perm_device).to(X.device)

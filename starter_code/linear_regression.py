@@ -1,6 +1,6 @@
 # Starter code for Assignment 1: Linear regression.
 # Implement every TODO: replace each `raise NotImplementedError(...)` with your code.
-# Check your work locally with: python -m autograder check linear_regression linear_regression.py
+# Check your work locally with: python check_linear_regression.py linear_regression.py
 
 """Assignment 1: Linear regression.
 

@@ -1,6 +1,6 @@
 # Starter code for Assignment 2: Logistic regression.
 # Implement every TODO: replace each `raise NotImplementedError(...)` with your code.
-# Check your work locally with: python -m autograder check logistic_regression logistic_regression.py
+# Check your work locally with: python check_logistic_regression.py logistic_regression.py
 
 # Assignment 2: logistic regression.
 # Notation follows the lectures: X (N, D) has one example per row, z = X w + b are the

@@ -1,6 +1,6 @@
 # Starter code for Assignment 4: Multilayer perceptrons and backpropagation.
 # Implement every TODO: replace each `raise NotImplementedError(...)` with your code.
-# Check your work locally with: python -m autograder check mlp mlp.py
+# Check your work locally with: python check_mlp.py mlp.py
 
 """Assignment 4: multilayer perceptrons, built from layers with hand-written backward passes."""
 
@@ -213,10 +213,12 @@ def train_mlp(X, t, layer_sizes, lr, num_epochs, batch_size, activation="relu",
     Train a multilayer perceptron classifier with mini-batch stochastic gradient descent.
 
     The parameters start at init_mlp(layer_sizes, generator), moved to X's dtype and
-    device. Each epoch visits every example once, in the order
-    torch.randperm(N, generator=generator) drawn on the generator's device (the CPU
-    without one), taking batches of batch_size consecutive examples of that order (the
-    last batch may be smaller) and updating every parameter p -= lr * dloss/dp after each.
+    device. Each epoch draws a new order of the examples,
+    torch.randperm(N, generator=generator) on the generator's device (without a
+    generator: on the CPU, from PyTorch's global random number generator), moves it to
+    X's device and visits every example once in that order, taking batches of batch_size
+    consecutive examples (the last batch may be smaller) and updating every parameter
+    p -= lr * dloss/dp after each.
 
     Inputs:
     - X: inputs, tensor of shape (N, n_0), float32 or float64.
@@ -228,7 +230,7 @@ def train_mlp(X, t, layer_sizes, lr, num_epochs, batch_size, activation="relu",
     - activation: "relu", "sigmoid" or "tanh", used by every hidden layer.
     - weight_decay: float lambda >= 0, as in mlp_loss_and_gradients.
     - generator: optional torch.Generator that fixes the initial parameters and the order
-      of the examples.
+      of the examples (None: PyTorch's global random number generator).
 
     Returns a tuple of:
     - params: dict of trained parameters as returned by init_mlp, dtype and device of X.

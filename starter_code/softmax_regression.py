@@ -1,6 +1,6 @@
 # Starter code for Assignment 3: Softmax regression.
 # Implement every TODO: replace each `raise NotImplementedError(...)` with your code.
-# Check your work locally with: python -m autograder check softmax_regression softmax_regression.py
+# Check your work locally with: python check_softmax_regression.py softmax_regression.py
 
 """Assignment 3: softmax regression (multiclass logistic regression), gradients by hand."""
 
@@ -96,10 +96,12 @@ def fit_softmax_regression(X, t, num_classes, lr, num_epochs, batch_size, genera
     """
     Train softmax regression with mini-batch stochastic gradient descent.
 
-    W and b start at zero. Each epoch visits every example once, in the order
-    torch.randperm(N, generator=generator) (drawn on the generator's device, or on X's
-    device without one), taking batches of batch_size consecutive examples of that order
-    (the last batch may be smaller) and updating W -= lr * dW, b -= lr * db after each.
+    W and b start at zero. Each epoch draws a new order of the examples,
+    torch.randperm(N, generator=generator) on the generator's device (without a
+    generator: on the CPU, from PyTorch's global random number generator), moves it to
+    X's device and visits every example once in that order, taking batches of batch_size
+    consecutive examples (the last batch may be smaller) and updating W -= lr * dW,
+    b -= lr * db after each.
 
     Inputs:
     - X: inputs, tensor of shape (N, D), float32 or float64.
@@ -108,7 +110,8 @@ def fit_softmax_regression(X, t, num_classes, lr, num_epochs, batch_size, genera
     - lr: float, the learning rate.
     - num_epochs: int, the number of passes over the data.
     - batch_size: int, the number of examples per update.
-    - generator: optional torch.Generator that fixes the order of the examples.
+    - generator: optional torch.Generator that fixes the order of the examples (None:
+      PyTorch's global random number generator).
 
     Returns a tuple of:
     - W: trained weights, tensor of shape (K, D), dtype and device of X.

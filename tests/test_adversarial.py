@@ -42,6 +42,9 @@ HOSTILE = ROOT / "tests" / "hostile"
 CORRECT = EXAMPLES / "linear_regression" / "alice_correct.py"
 
 # attack -> (the part it attacks, its score there, what the feedback must say)
+# Most of this code is now refused by the rule verifier too (it uses os,
+# socket, ctypes, open ...: RULE_BROKEN below), but it still runs in the sandbox, and each case's line
+# still says what the sandbox did to it ("raised PermissionError: no damage done").
 VERDICTS = {
     "monkeypatch_comparisons": ("cost_gradients", 0, "dw  FAIL  max |diff|"),
     "lying_objects": ("cost_gradients", 0, "db  FAIL  expected a tensor, got a Liar"),
@@ -51,9 +54,9 @@ VERDICTS = {
     "infinite_loop": ("fit_direct", 0, "did not finish within 10 s"),
     "sleeps": ("fit_direct", 0, "did not finish within 10 s"),
     "fork_bomb": ("fit_direct", 0, "did not finish within 10 s"),
-    "setsid_escape": ("cost_gradients", 4, "6/6 cases passed"),
+    "setsid_escape": ("cost_gradients", 0, ""),
     "memory_bomb": ("fit_direct", 0, "DefaultCPUAllocator: can't allocate memory"),
-    "floods_output": ("cost_gradients", 4, "6/6 cases passed"),
+    "floods_output": ("cost_gradients", 4, "cases passed"),
     "forged_results": ("cost_gradients", 0, ""),
     "reads_secrets": ("cost_gradients", 0, "raised FileNotFoundError: nothing to read"),
     "writes_and_deletes": ("cost_gradients", 0, "raised PermissionError: no damage done"),
@@ -62,7 +65,7 @@ VERDICTS = {
     "uses_autograd": ("cost_gradients", 0, "uses torch.autograd.grad (line"),
     "obfuscated_autograd": ("cost_gradients", 0, "uses importlib.import_module (line"),
     "nan_inf_zero": ("cost_gradients", 0, "got nan - use a numerically stable form"),
-    "code_at_import": ("cost_gradients", 4, "6/6 cases passed"),
+    "code_at_import": ("cost_gradients", 0, "while the file loads"),
     "floods_frames": ("cost_gradients", 0, "wrote garbage where its results go"),
     "nested_frames": ("cost_gradients", 0, "wrote garbage where its results go"),
     "scans_memory": ("cost_gradients", 0, "raised PermissionError: no secret in memory"),
@@ -72,10 +75,10 @@ VERDICTS = {
     "network_exfiltrates": ("cost_gradients", 0, "raised ConnectionError: nothing got out"),
     "reads_the_batch": ("cost_gradients", 0, "raised PermissionError: nothing of the batch could be read"),
     "sysv_shm": ("cost_gradients", 0, "raised PermissionError: System V IPC refused"),
-    "outlives_grader": ("cost_gradients", 4, "6/6 cases passed"),
+    "outlives_grader": ("cost_gradients", 0, ""),
     "keyring_writes": ("cost_gradients", 0, "raised PermissionError: the keyring refused"),
     "keyring_reads": ("cost_gradients", 0, "raised PermissionError: the keyring refused"),
-    "imports_lazily": ("cost_gradients", 4, "6/6 cases passed"),  # honest: imports inside the function
+    "imports_lazily": ("cost_gradients", 4, "cases passed"),  # honest: imports inside the function
 }
 # Where a host legitimately gives another verdict (still no points): (attack, mode) -> what it must say.
 # Without a process namespace the child is not init, so its own SIGKILL does kill it.
@@ -83,6 +86,12 @@ MODE_SAYS = {
     ("kill_everything", "container"): "it was killed (SIGKILL)",
     ("kill_everything", "user-no-userns"): "it was killed (SIGKILL)",
 }
+# The attacks the rule verifier refuses as well: their part also carries the rule message.
+RULE_BROKEN = {"monkeypatch_comparisons", "lying_objects", "sys_exit", "os_exit", "kill_everything", "fork_bomb",
+               "setsid_escape", "forged_results", "reads_secrets", "writes_and_deletes", "network", "uses_autograd",
+               "obfuscated_autograd", "code_at_import", "floods_frames", "nested_frames", "scans_memory",
+               "undo_sandbox", "network_exfiltrates", "reads_the_batch", "sysv_shm", "outlives_grader",
+               "keyring_writes", "keyring_reads"}
 ENV_CANARY = "grader-env-canary-" + os.urandom(6).hex()
 STUDENT_CANARY = "student-canary-" + os.urandom(6).hex()
 KEY_CANARY = "grader-key-canary-" + os.urandom(6).hex()
@@ -402,11 +411,16 @@ def test_does_the_attacked_part_get_the_right_verdict(batch, attack):
     tests = {t["name"]: t for t in scored(batch["first"][attack])}
     assert tests[part]["score"] == score, tests[part]["output"]
     assert says in tests[part]["output"], tests[part]["output"]
+    rule = "breaks the assignment's rules, so this part earns nothing" in tests[part]["output"]
+    assert rule == (attack in RULE_BROKEN), tests[part]["output"]
 
 
 @pytest.mark.parametrize("attack", VERDICTS)
 def test_do_the_parts_it_does_not_touch_keep_full_marks(batch, attack):
     part, _, _ = VERDICTS[attack]
+    if attack == "code_at_import":  # what runs while the file loads touches every part: the rules say so
+        assert all(t["score"] == 0 and "while the file loads" in t["output"] for t in scored(batch["first"][attack]))
+        return
     callers = {"cost_gradients": {"gradient_descent"}}.get(part, set())  # they call the attacked function
     for test in scored(batch["first"][attack]):
         if test["name"] != part and test["name"] not in callers:

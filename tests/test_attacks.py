@@ -9,7 +9,7 @@ import re
 import pytest
 
 from autograder.assignment import load_assignment
-from autograder.checks import rules
+from autograder.checks import rules, verifier
 from autograder.checks.verdict import Status
 from autograder.grading.grade import _grade_part, grade_submission, make_plan
 from autograder.ingest import ingest
@@ -34,7 +34,15 @@ TARGETS = {
     "a2_mlp_autograd_engine": ("mlp", ["mlp_loss_and_gradients"]),
     "a15_local_alias_wrapped": ("mlp", ["sigmoid_forward", "sigmoid_backward", "softmax_cross_entropy_loss"]),
     "a4_fake_training_mlp": ("mlp", ["train_mlp"]),
+    **{name: ("logistic_regression", ["sigmoid"]) for name in (
+        "a21_attrgetter", "a22_methodcaller", "a23_reduce_getattr", "a24_pickle_global", "a25_walrus_in_default",
+        "a26_class_body_global", "a27_super_original", "a28_torchscript_string", "a30_scipy_expit")},
+    "a29_softmax_transform": ("softmax_regression", ["softmax"]),
 }
+# Issue 19's routes: each must be caught as a rule break (a crash or a wrong value would not count).
+ROUTES = ("a21_attrgetter", "a22_methodcaller", "a23_reduce_getattr", "a24_pickle_global", "a25_walrus_in_default",
+          "a26_class_body_global", "a27_super_original", "a28_torchscript_string", "a29_softmax_transform",
+          "a30_scipy_expit")
 PLANS: dict[str, object] = {}
 
 
@@ -50,6 +58,19 @@ def test_does_the_attack_earn_nothing_where_it_cheats(attack, sandbox):
     result = grade_submission(plan(assignment), ATTACKS / f"{attack}.py", sandbox)
     attacked = [p for p in result.parts if parts == "all" or p.name in parts]
     assert attacked and all(p.score == 0 for p in attacked), [(p.name, p.score, p.problem) for p in attacked]
+
+
+@pytest.mark.parametrize("attack", ROUTES)
+def test_is_each_route_a_working_cheat_that_the_grader_calls_a_rule_break(attack, sandbox):
+    import torch
+    from conftest import load_module
+    assignment, (part,) = TARGETS[attack]
+    z = torch.tensor([[-3.0, 0.5, 2.0], [1.0, -1.0, 0.0]], dtype=torch.float64)
+    want = torch.sigmoid(z) if part == "sigmoid" else torch.softmax(z, 1)
+    assert torch.allclose(getattr(load_module(ATTACKS / f"{attack}.py"), part)(z), want)  # it really cheats
+    result = grade_submission(plan(assignment), ATTACKS / f"{attack}.py", sandbox)
+    verdict = next(p for p in result.parts if p.name == part)
+    assert verdict.status is Status.RULE_BROKEN and verdict.score == 0, (verdict.status, verdict.problem)
 
 
 def test_do_the_training_fakes_lose_on_behaviour_not_just_on_cost(sandbox):
@@ -82,8 +103,8 @@ def test_does_the_parent_accept_only_names_the_tripwires_can_report():
 
 def test_is_the_scan_of_a_huge_call_graph_bounded():
     source = ingest(ATTACKS / "a11_scan_quadratic.py").source
-    found = rules.scan(source, ["sigmoid"])
-    assert 0 < len(found["sigmoid"]) <= rules.MAX_LISTED
+    found = verifier.verify(source, ["sigmoid"])
+    assert 0 < len(found["sigmoid"]) <= verifier.MAX_LISTED
 
 
 @pytest.mark.parametrize("body", [
@@ -99,7 +120,7 @@ def test_is_the_scan_of_a_huge_call_graph_bounded():
     "return (torch or None).special.expit(z)",
 ])
 def test_is_a_chain_broken_by_any_expression_still_a_rule_break(body):
-    assert rules.scan(f"import torch\ndef f(z):\n    {body}\n").get("f")
+    assert verifier.verify(f"import torch\ndef f(z):\n    {body}\n", ["f"]).get("f")
 
 
 # --- check() in the notebook on code the grader treats differently -------------------------
@@ -142,7 +163,7 @@ def test_does_check_see_banned_calls_where_the_grader_sees_them(source):
 def test_does_check_pass_correct_code_whatever_else_the_notebook_holds(source):
     ns = session("logistic_regression")
     run_cell(ns, source)
-    assert check_output(ns, "sigmoid").startswith("sigmoid: all 2 public cases pass")
+    assert check_output(ns, "sigmoid").startswith("sigmoid: all 3 public cases pass")
 
 
 def test_does_no_student_read_what_an_earlier_one_printed(tmp_path):

@@ -262,22 +262,22 @@ def test_does_grade_print_the_summary_of_the_bundled_examples(graded):
     assert text.index("alice_correct") < text.index("summary: 4 submission(s): 3 graded, 1 failed to grade "
                                                     "(could not be read: dave_broken)")
     rows = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line.split()[:1] in ([p] for p in PARTS)}
-    assert rows["cost_gradients"] == ["4", "2.89", "4.00", "1", "of", "3"]
-    assert rows["gradient_descent"] == ["4", "3.00", "4.00", "1", "of", "3"]
+    assert rows["cost_gradients"] == ["4", "2.86", "4.00", "1", "of", "3"]
+    assert rows["gradient_descent"] == ["4", "2.93", "4.00", "1", "of", "3"]
     assert rows["predict"] == ["2", "2.00", "2.00", "0", "of", "3"]
     assert "parts most often lost: cost_gradients (1 of 3), gradient_descent (1 of 3)" in text
     assert f"  1 of 3  cost_gradients: {HINT_1_OVER_N}" in text
     md = (out / "summary.md").read_text()
-    assert md.startswith("# Grading summary: linear_regression\n") and "| `cost_gradients` | 4 | 2.89 | 4.00 | 1 of 3 |" in md
+    assert md.startswith("# Grading summary: linear_regression\n") and "| `cost_gradients` | 4 | 2.86 | 4.00 | 1 of 3 |" in md
 
 
 def test_is_there_a_feedback_page_beside_each_results_json_with_the_score_and_hints(graded):
     _, _, out = graded
     md = (out / "bob_forgot_mean" / "feedback.md").read_text()
     page = (out / "bob_forgot_mean" / "feedback.html").read_text()
-    assert "**Score: 10.67 / 17**" in md and HINT_1_OVER_N in md
-    assert "Score: <strong>10.67</strong> / 17" in page and HINT_1_OVER_N in page
-    assert "| `cost_gradients` | 0.67 / 4 | 1/6 |" in md
+    assert "**Score: 10.37 / 17**" in md and HINT_1_OVER_N in md
+    assert "Score: <strong>10.37</strong> / 17" in page and HINT_1_OVER_N in page
+    assert "| `cost_gradients` | 0.57 / 4 | 1/7 |" in md
     broken = (out / "dave_broken" / "feedback.html").read_text()
     assert "This submission could not be graded:</strong> " in broken and "not valid JSON" in broken
 
@@ -338,8 +338,8 @@ def test_does_regrading_some_parts_keep_the_other_parts_and_recompute_the_total(
     assert proc.returncode == 0, proc.stderr
     tests = {t["name"]: t for t in json.loads((out / "bob_forgot_mean" / "results.json").read_text())["tests"]}
     assert tests["predict"]["score"] == 1.5            # kept from before
-    assert tests["cost_gradients"]["score"] == 0.67    # run again
-    total = 1.5 + 2 + 0.67 + 1 + 3 + 2
+    assert tests["cost_gradients"]["score"] == 0.57    # run again
+    total = 1.5 + 2 + 0.57 + 0.8 + 3 + 2
     assert json.loads((out / "bob_forgot_mean" / "results.json").read_text())["score"] == pytest.approx(total)
     rows = {r["submission"]: r for r in csv.DictReader((out / "grades.csv").open())}
     assert rows["bob_forgot_mean"]["score"] == f"{total:g}" and rows["alice_correct"]["score"] == "17"
@@ -357,7 +357,7 @@ def test_does_a_parts_rerun_without_earlier_results_grade_every_part_and_say_so(
                "--quiet", "--parts", "predict")
     assert proc.returncode == 0, proc.stderr
     assert "bob_forgot_mean: every part graded (no earlier result to keep parts from)" in proc.stderr
-    assert json.loads((tmp_path / "o" / "bob_forgot_mean" / "results.json").read_text())["score"] == 10.67
+    assert json.loads((tmp_path / "o" / "bob_forgot_mean" / "results.json").read_text())["score"] == 10.37
 
 
 def test_is_an_unknown_only_name_a_one_line_error_listing_the_names(tmp_path):
@@ -383,7 +383,7 @@ def test_does_grading_an_export_write_each_students_results_under_their_name(exp
     assert "1001: graded hw.ipynb; not graded: hw.py (a notebook is graded when the submission has one)" in proc.stdout
     score = lambda name: json.loads((out / name / "results.json").read_text())  # noqa: E731
     assert score("1001")["score"] == 17 and "note: graded hw.ipynb; not graded: hw.py" in score("1001")["output"]
-    assert score("1004")["score"] == score("bob.byrne")["score"] == 10.67
+    assert score("1004")["score"] == score("bob.byrne")["score"] == 10.37
     assert score("1005")["score"] == 0
     assert ("no .py or .ipynb file was handed in (expected linear_regression.ipynb or linear_regression.py; "
             "found: report.pdf)") in score("1005")["output"]

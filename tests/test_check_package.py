@@ -17,7 +17,7 @@ import torch
 
 from autograder import paths
 from autograder.assignment import load_assignment
-from autograder.checks import report, rules
+from autograder.checks import report, rules, verifier
 from autograder.checks.compare import Tolerance
 from autograder.checks.judges import judge_from_data
 from autograder.checks.judging import MistakeOutput
@@ -66,7 +66,7 @@ def test_does_the_setup_cell_carry_no_code_of_the_assignments_checks(assignment)
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_is_the_setup_cells_code_short_with_the_checking_code_as_files_to_read(assignment, tmp_path, monkeypatch):
     cell = setup_cell(assignment)
-    code = cell[:cell.index("\n_KITCHECK = (")]
+    code = cell[:cell.index("\n_KITCHECK = str(")]
     assert len(code.splitlines()) <= 80  # the rest is the two labelled data blocks
     monkeypatch.chdir(tmp_path)
     with contextlib.redirect_stdout(io.StringIO()):
@@ -100,14 +100,14 @@ def test_does_every_objective_compute_only_through_banned_calls():
     """objectives.py ships to students: pasting any of its functions into a graded one earns nothing."""
     source = (CHECKS_DIR / "objectives.py").read_text()
     functions = [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
-    found = rules.scan(source)
+    found = verifier.verify(source, functions)
     assert functions and [f for f in functions if not found.get(f)] == []
 
 
 def test_is_the_public_data_loadable_by_torch_alone():
     cell = setup_cell("linear_regression")
     namespace: dict = {}
-    start = cell.index("_PUBLIC_CASES = (")
+    start = cell.index("_PUBLIC_CASES = str(")
     exec(cell[start:cell.index("\n)\n", start) + 3], namespace)
     import base64, io, zlib
     data = torch.load(io.BytesIO(zlib.decompress(base64.b64decode(namespace["_PUBLIC_CASES"]))), weights_only=True)
@@ -136,7 +136,8 @@ def test_does_check_name_the_line_and_the_helper_a_banned_call_comes_through():
     define_reference(ns, "mlp")
     run_cell(ns, BANNED_DEFINITIONS["mlp"][1])
     out = check_output(ns, "softmax_cross_entropy_loss")
-    assert "it calls helper, which uses Tensor.softmax() (line 2 of helper)" in out
+    # Named where the kernel ran it, as the grader names a notebook's cell and line.
+    assert "it calls helper, which uses " in out and "softmax" in out and "(the cell run as In [3], line 4)" in out
 
 
 def define_reference(ns: dict, assignment: str) -> None:
@@ -155,25 +156,30 @@ def example_submissions() -> list[tuple[str, Path]]:
 
 
 def notebook_verdicts(assignment: str, path: Path) -> dict[str, list[tuple[str, Status]] | str]:
+    """What check() finds for every part after a cell with the file's code (check.results, not its text)."""
     ns = session(assignment)
-    run_cell(ns, ingest(path).source)
-    public = sys.modules["kitcheck"].public
-    parts = public.load(ns["_PUBLIC_CASES"])["parts"]
+    for taken in ingest(path).statements:  # one cell each: a statement that fails leaves the others run
+        try:
+            run_cell(ns, "\n".join(taken.statement.lines))
+        except Exception:
+            pass
+    parts = sys.modules["kitcheck"].public.load(ns["_PUBLIC_CASES"])["parts"]
     out: dict[str, list[tuple[str, Status]] | str] = {}
     for name, part in parts.items():
         try:
-            verdict = public.run_part(name, part, ns, [("", None)])
+            check_output(ns, name)
         except NotImplementedError:
             out[name] = [(case["label"], Status.NOT_IMPLEMENTED) for case in part["cases"]]
             continue
         except NameError:
             out[name] = "missing"
             continue
-        statuses = [(c.label, c.status) for c in verdict.cases]
+        verdict = ns["check"].results[name]
         if verdict.problem and verdict.problem.startswith("no function named"):
             out[name] = "missing"
         else:  # kitcheck has its own Status class: compare by value
-            out[name] = "rule broken" if verdict.status == Status.RULE_BROKEN else statuses
+            out[name] = "rule broken" if verdict.status == Status.RULE_BROKEN else \
+                [(c.label, Status(c.status.value)) for c in verdict.cases]
     return out
 
 
@@ -323,7 +329,8 @@ def test_does_the_device_table_run_every_part_on_the_cpu(capsys):
     from autograder.validate_device import device_table
     assert device_table([load_assignment("linear_regression")], "cpu", notebooks=False)
     out = capsys.readouterr().out
-    assert re.search(r"^linear_regression +skipped +6/6 parts, 9 cases +17/17$", out, re.M) and "all ok" in out
+    cases = sum(len(p["cases"]) for p in public_case_data(load_assignment("linear_regression"))["parts"].values())
+    assert re.search(rf"^linear_regression +skipped +6/6 parts, {cases} cases +17/17$", out, re.M) and "all ok" in out
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
@@ -343,3 +350,56 @@ def test_is_a_tensor_where_a_python_value_is_expected_a_wrong_value_not_a_crash(
     tol = Tolerance(1e-8, 1e-6)
     (finding, _, _), = compare(torch.ones(3), 3, tol, None, "result")
     assert finding.status is Status.WRONG_VALUE and not matches(torch.ones(3), 3, tol)
+
+
+def test_is_a_case_without_tensor_inputs_run_once_on_the_cpu_whatever_the_devices():
+    """init_mlp and xor_network take no tensors: their contract is the CPU, so check()'s second run (on CUDA
+    with a GPU; here on the device stand-in) leaves their cases out, and a run on one device alone runs them as given."""
+    from autograder.checks import public
+    data = public_case_data(load_assignment("mlp"))
+    loaded = public.load_file(paths.solution_file("mlp"), public.graded_functions(data["parts"]))
+    for name in ("init_mlp", "xor_network", "linear_forward"):
+        verdict = public.run_part(name, data["parts"][name], loaded, [("", None), (" elsewhere", elsewhere)])
+        labels = [c.label for c in verdict.cases]
+        assert any(label.endswith(" elsewhere") for label in labels) == (name == "linear_forward"), labels
+        assert verdict.problem is None and all(c.passed for c in verdict.cases), labels
+    alone = public.run_part("init_mlp", data["parts"]["init_mlp"], loaded, [(" elsewhere", elsewhere)])
+    assert [c.label for c in alone.cases] == [c["label"] for c in data["parts"]["init_mlp"]["cases"]]
+    assert all(c.passed for c in alone.cases)
+
+
+def test_does_check_in_colab_compare_what_ran_with_the_notebooks_current_cells(monkeypatch):
+    """Colab's front end hands the kernel the notebook as it is in the editor (get_ipynb): a cell edited and
+    not run again is named; the cell as run raises no warning."""
+    import types
+    ns = session("linear_regression")
+    define_reference(ns, "linear_regression")
+    ran = "def predict(X, w, b):\n    return X @ w + b\n"
+    run_cell(ns, ran)
+    editor = {"cells": [{"cell_type": "markdown", "source": "# Linear regression"},
+                        {"cell_type": "code", "source": ["def predict(X, w, b):\n", "    return X @ w\n"]}]}
+    message = types.SimpleNamespace(blocking_request=lambda kind, request, timeout_sec: {"ipynb": editor})
+    colab = types.ModuleType("google.colab")
+    colab._message = message
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setitem(sys.modules, "google.colab._message", message)
+    first, *rest = check_output(ns, "predict").splitlines()
+    assert first == ("warning: cell 2 of the notebook defines predict differently from what you ran last - edited "
+                     "and not run again? The grader takes the notebook's text: run that cell, then check again")
+    assert rest == ["predict: all 2 public cases pass. The grader also runs hidden cases."]
+    editor["cells"][1]["source"] = ran
+    assert not check_output(ns, "predict").startswith("warning")
+
+
+def test_does_check_run_on_the_cpu_whatever_default_device_the_notebook_set():
+    ns = session("linear_regression")
+    define_reference(ns, "linear_regression")
+    run_cell(ns, "def predict(X, w, b):\n    return X @ w + b + torch.zeros(X.shape[0], dtype=X.dtype)\n")
+    run_cell(ns, "torch.set_default_device('meta')")  # an experiment's choice: tensors made without a device go there
+    try:
+        out = check_output(ns, "predict")
+        assert torch.get_default_device().type == "meta"  # the notebook's own setting, restored
+    finally:
+        torch.set_default_device(None)
+    assert out == "predict: all 2 public cases pass. The grader also runs hidden cases.\n"

@@ -164,3 +164,66 @@ def test_are_notes_capped(write):
     cells = [("code", "def f():\n    pass")] + [("code", "%%time\nx = 1")] * 200
     got = ingest(write("s.ipynb", notebook_json(*cells)))
     assert len(got.notes) == 51 and got.notes[-1] == "... and 150 more notes like these"
+
+
+# --- the same taking for a kernel's history (check()) ----------------------------------------
+
+from autograder.checks import namespace, taking  # noqa: E402
+
+
+def test_does_every_line_of_the_taken_source_keep_its_place(write):
+    path = write("s.ipynb", notebook_json(("markdown", "# intro"), ("code", "import torch; run()\nA = 1\n\n"
+                                          "@deco\ndef f(x):\n    return x"), ("code", "x = f(1)\ndef g():\n    pass")))
+    got = ingest(path)
+    expected = ["cell 2, line 1", "cell 2, line 2", "cell 2, line 4", "cell 2, line 5", "cell 2, line 6",
+                "cell 3, line 2", "cell 3, line 3"]
+    assert [got.where(n) for n in range(1, len(expected) + 1)] == expected == [str(o) for o in got.origins]
+    assert got.where(0) == "line 0" and got.where(len(expected) + 1) == f"line {len(expected) + 1}"
+
+
+def test_are_a_kernels_cells_named_by_the_run_that_ran_them():
+    cells = [("code", 1, "import torch\nDEVICE = torch.device('cpu')", []), ("code", 2, "def f(:", []),
+             ("code", 3, "def f(x):\n    return x.to(DEVICE)", [])]
+    got = taking.take_cells(cells, taking.HISTORY, cache=True)
+    assert got.skipped_names == {"DEVICE": "the cell run as In [1], line 2"}
+    assert got.notes == ["the cell run as In [2], line 1: this cell could not be parsed (invalid syntax); "
+                         "nothing in it was taken"]
+    assert got.where(3) == "the cell run as In [3], line 2"
+
+
+def history(*texts: str) -> taking.Ingested:
+    return taking.take_cells([("code", n, text, []) for n, text in enumerate(texts, 1)], taking.HISTORY)
+
+
+def loaded(ingested: taking.Ingested) -> dict:
+    module, notes = namespace.load_statements(
+        [("\n".join(t.statement.lines), t.first) for t in ingested.statements], ingested.source)
+    assert notes == []
+    return {k: v for k, v in vars(module).items() if not k.startswith("__")}
+
+
+def test_does_latest_leave_out_only_what_a_later_run_replaces():
+    got = taking.latest(history("def f():\n    return 1", "import math", "def f():\n    return 2", "def f():\n    return 3"))
+    assert got.source == "import math\ndef f():\n    return 3\n" and got.where(2) == "the cell run as In [4], line 1"
+
+
+@pytest.mark.parametrize("texts", [
+    ("X = 1", "Y = X", "X = 2", "def f():\n    return X, Y"),            # read while loading: kept
+    ("REG = []", "def reg(fn):\n    REG.append(fn)\n    return fn", "@reg\ndef a():\n    pass", "REG = []"),
+    ("from __future__ import annotations", "from __future__ import annotations", "def f(x: Missing):\n    return 1"),
+])
+def test_does_latest_keep_everything_that_runs_while_loading_needs(texts):
+    full, short = history(*texts), taking.latest(history(*texts))
+    assert {k: repr(v)[:20] for k, v in loaded(full).items()} == {k: repr(v)[:20] for k, v in loaded(short).items()}
+    assert len(short.statements) >= len(full.statements) - 1
+
+
+def test_does_loading_statement_by_statement_make_the_module_the_child_makes():
+    got = history("from __future__ import annotations\nimport math", "A = 2\ndef f(x: Missing) -> int:\n"
+                  "    return math.floor(x) * A", "class C:\n    k = A\n", "B = undefined_name")
+    one, notes_one = namespace.load_module(got.source)
+    two, notes_two = namespace.load_statements(
+        [("\n".join(t.statement.lines), t.first) for t in got.statements], got.source)
+    assert notes_one == notes_two == ["line 8: NameError: name 'undefined_name' is not defined (statement skipped)"]
+    assert one.f(2.5) == two.f(2.5) == 4 and one.f.__code__.co_firstlineno == two.f.__code__.co_firstlineno == 4
+    assert two.f.__annotations__ == {"x": "Missing", "return": "int"} and two.C.k == 2

@@ -17,11 +17,12 @@ from autograder.release.notebook import build_notebook
 
 GPU_NOTE = ("**No GPU?** If the setup cell reports that no GPU was found and you are in Colab, choose "
             "*Runtime → Change runtime type*, pick a GPU (such as T4), save, and run the setup cell again")
-GENERATOR_NOTE = ("The order of the examples: each epoch visits every example once, in an order drawn "
-                  "from `generator` with `torch.randperm(N, generator=generator, device=...)` on the "
-                  "generator's device (`generator.device`), then moved to `X`'s device. With "
-                  "`generator=None` (the default) the order comes from PyTorch's global random number "
-                  "generator (seeded by `torch.manual_seed`), on any device.")
+GENERATOR_NOTE = ("The order of the examples: every epoch draws a new order and visits every example "
+                  "once in it. Draw it from `generator` with `torch.randperm(N, generator=generator, "
+                  "device=generator.device)`, then move it to `X`'s device. With `generator=None` (the "
+                  "default) the same call without a generator, `torch.randperm(N)`, draws it on the CPU "
+                  "from PyTorch's global random number generator (seeded by `torch.manual_seed`); the "
+                  "checks accept any order then, as long as every epoch draws a new one.")
 _ROW = re.compile(r"^\|\s*`(?P<name>\w+)\(.*\)`\s*\|\s*(?P<points>[\d.]+)\s*\|$")
 
 

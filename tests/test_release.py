@@ -63,21 +63,24 @@ def test_does_release_write_the_starter_the_notebook_and_the_dist_bundle(kit):
     assert sorted(p.relative_to(kit).as_posix() for p in result.written) == [
         "dist/toy/solution/toy.py",
         "dist/toy/solution/toy_solution.ipynb",
+        "dist/toy/student/check_toy.py",
         "dist/toy/student/toy.ipynb",
         "dist/toy/student/toy.py",
         "notebooks/toy.ipynb",
+        "starter_code/check_toy.py",
         "starter_code/toy.py",
     ]
     assert result.unchanged == [] and result.stale == []
     assert (kit / "dist/toy/student/toy.py").read_bytes() == (kit / "starter_code/toy.py").read_bytes()
     assert (kit / "dist/toy/student/toy.ipynb").read_bytes() == (kit / "notebooks/toy.ipynb").read_bytes()
+    assert (kit / "dist/toy/student/check_toy.py").read_bytes() == (kit / "starter_code/check_toy.py").read_bytes()
 
 
 def test_does_a_second_release_write_nothing(kit):
     release(["toy"], github_base=BASE)
     before = _files(kit)
     result = release(["toy"], github_base=BASE)
-    assert result.written == [] and len(result.unchanged) == 6
+    assert result.written == [] and len(result.unchanged) == 8
     assert _files(kit) == before
 
 
@@ -88,7 +91,7 @@ def test_are_two_builds_identical(kit):
 def test_does_release_without_dist_leave_dist_alone(kit):
     result = release(["toy"], github_base=BASE, dist=False)
     assert sorted(p.relative_to(kit).as_posix() for p in result.written) == [
-        "notebooks/toy.ipynb", "starter_code/toy.py"]
+        "notebooks/toy.ipynb", "starter_code/check_toy.py", "starter_code/toy.py"]
     assert not (kit / "dist").exists()
 
 
@@ -98,7 +101,7 @@ def test_does_the_starter_start_with_a_header_then_the_stubbed_solution(kit):
     assert starter.startswith(
         "# Starter code for Toy Regression.\n"
         "# Implement every TODO: replace each `raise NotImplementedError(...)` with your code.\n"
-        "# Check your work locally with: python -m autograder check toy toy.py\n\n"
+        "# Check your work locally with: python check_toy.py toy.py\n\n"
         '"""Toy regression: a linear model and its mean squared error."""\n')
     assert '    raise NotImplementedError("mse_loss is not implemented yet: ' in starter
     assert "SOLUTION" not in starter and "(diff ** 2)" not in starter
@@ -120,13 +123,15 @@ def test_does_check_only_report_an_edited_committed_starter_as_stale(kit):
     before = _files(kit)
     result = release(["toy"], github_base=BASE, check_only=True)
     assert result.stale == [starter]
-    assert result.written == [] and result.unchanged == [kit / "notebooks" / "toy.ipynb"]
+    assert result.written == [] and result.unchanged == [kit / "starter_code" / "check_toy.py",
+                                                         kit / "notebooks" / "toy.ipynb"]
     assert _files(kit) == before  # check_only writes nothing
 
 
 def test_does_check_only_report_missing_committed_files_and_write_nothing(kit):
     result = release([], github_base=BASE, check_only=True)
-    assert result.stale == [kit / "starter_code" / "toy.py", kit / "notebooks" / "toy.ipynb"]
+    assert result.stale == [kit / "starter_code" / "toy.py", kit / "starter_code" / "check_toy.py",
+                            kit / "notebooks" / "toy.ipynb"]
     assert _generated(kit) == {}
 
 
@@ -162,6 +167,17 @@ def test_is_a_packed_check_module_that_would_carry_the_hidden_seed_refused_namin
     packed = setup_cell.pack({"compare": "import torch\n", "rules": "SEED = 1\nSEED = 987654\n"})
     monkeypatch.setattr(setup_cell, "setup_cell_source", lambda a: f'_KITCHECK = (\n    "{packed}"\n)\n')
     with pytest.raises(LeakError, match=r"^notebooks/toy.ipynb, cell 3, packed file kitcheck/rules.py:2: .*"
+                                        r"hidden seed 987654"):
+        release(["toy"], github_base=BASE)
+    assert _generated(kit) == {}
+
+
+def test_is_a_check_script_whose_packed_module_would_carry_the_hidden_seed_refused_naming_the_file(kit, monkeypatch):
+    # The check script carries the same modules, packed the same way; the release reads them unpacked too.
+    from autograder.release import check_script
+    packed = setup_cell.pack({"compare": "import torch\n", "rules": "SEED = 1\nSEED = 987654\n"})
+    monkeypatch.setattr(check_script, "check_script_source", lambda a: f'_KITCHECK = (\n    "{packed}"\n)\n')
+    with pytest.raises(LeakError, match=r"^starter_code/check_toy.py, packed file kitcheck/rules.py:2: .*"
                                         r"hidden seed 987654"):
         release(["toy"], github_base=BASE)
     assert _generated(kit) == {}
@@ -289,7 +305,7 @@ def test_does_release_of_all_skip_assignments_without_sources(kit):
     (kit / "assignments" / "not_started").mkdir()
     (kit / "assignments" / "not_started" / "spec.toml").write_text('id = "not_started"\n')
     result = release([], github_base=BASE)
-    assert {p.relative_to(kit).parts[-1] for p in result.written} >= {"toy.py", "toy.ipynb"}
+    assert {p.relative_to(kit).parts[-1] for p in result.written} >= {"toy.py", "check_toy.py", "toy.ipynb"}
     assert not any("not_started" in str(p) for p in result.written)
     assert result.skipped == {"not_started": kit / "solutions" / "not_started.py"}
 
@@ -303,8 +319,8 @@ def test_is_a_new_assignment_folder_released_with_no_list_edited(kit):
     _edit(kit / "assignments" / "ridge" / "spec.toml", 'id = "toy"', 'id = "ridge"')
     assert paths.assignment_ids() == ("ridge", "toy")  # same due date: by name
     assert release([], github_base=BASE, check_only=True).stale == [
-        kit / "starter_code" / "ridge.py", kit / "notebooks" / "ridge.ipynb",
-        kit / "starter_code" / "toy.py", kit / "notebooks" / "toy.ipynb"]
+        kit / "starter_code" / "ridge.py", kit / "starter_code" / "check_ridge.py", kit / "notebooks" / "ridge.ipynb",
+        kit / "starter_code" / "toy.py", kit / "starter_code" / "check_toy.py", kit / "notebooks" / "toy.ipynb"]
     release([], github_base=BASE)
     assert (kit / "notebooks" / "ridge.ipynb").is_file()
     (kit / "solutions" / "ridge.py").write_text((kit / "solutions" / "ridge.py").read_text() + "\n# changed\n")

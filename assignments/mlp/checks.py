@@ -102,20 +102,56 @@ def _teacher_problem(g, D, K, width=6):
     return sample
 
 
+def _by_class(X, t, order):
+    """X and t rearranged so that visiting the rows in `order` meets the classes one after another
+    (all of class 0, then all of class 1, ...)."""
+    grouped = torch.argsort(t, stable=True)
+    X_new, t_new = torch.empty_like(X), torch.empty_like(t)
+    X_new[order], t_new[order] = X[grouped], t[grouped]
+    return X_new, t_new
+
+
+def _first_order(seed, layer_sizes, N):
+    """The first order of the examples that train_mlp draws from a generator seeded with seed, as the
+    assignment asks: init_mlp's draws randn(n_l, n_{l-1}) for W1, ..., WL, then torch.randperm(N)."""
+    generator = torch.Generator().manual_seed(seed)
+    for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        torch.randn((fan_out, fan_in), generator=generator)
+    return torch.randperm(N, generator=generator)
+
+
 def _inputs_train(g, dtype=torch.float64, N=600, D=12, K=4, hidden=(32,), activation=None, weight_decay=None,
-                  lr=0.1, num_epochs=20, batch_size=32, N_test=1000, seeded=True):
+                  lr=0.1, num_epochs=20, batch_size=32, N_test=1000, seeded=True, by_class=None, label_noise=0.0):
+    """A teacher problem and its held-out set; with label_noise, that share of the training labels is
+    replaced by a class drawn at random, so that no network fits every training example.
+
+    by_class arranges the training examples by class, so that one order of visiting them meets
+    the classes one after another (an epoch in that order ends on a run of one class, and its
+    last updates pull the network towards that class): "rows", the order of the rows (training
+    that never shuffles); "first order", the first order the case's generator gives (training
+    that shuffles once and reuses that order every epoch). Training that draws a new order each
+    epoch meets it at most once and recovers.
+    """
     sample = _teacher_problem(g, D, K)
     X, t = sample(N)
     X_test, t_test = sample(N_test)
+    if label_noise:
+        t = torch.where(torch.rand(N, generator=g, dtype=torch.float64) < label_noise, _targets(g, N, K), t)
     layer_sizes = [D] + [int(h) for h in hidden] + [K]
     kwargs = {}
     if activation is not None:
         kwargs["activation"] = activation
     if weight_decay is not None:
         kwargs["weight_decay"] = float(weight_decay)
+    seed = int(torch.randint(0, 2 ** 31, (), generator=g)) if seeded else None
+    if by_class == "rows":
+        X, t = _by_class(X, t, torch.arange(N))
+    elif by_class == "first order":
+        X, t = _by_class(X, t, _first_order(seed, layer_sizes, N))
+    elif by_class is not None:
+        raise ValueError(f'by_class is "rows" or "first order", not {by_class!r}')
     args = (X.to(dtype), t, layer_sizes, lr, num_epochs, batch_size)
     if seeded:  # five runs (four without a seed) that must agree with the contract: parts.training_calls
-        seed = int(torch.randint(0, 2 ** 31, (), generator=g))
         call = training_calls(args, kwargs, seed, (seed + 1) % 2 ** 31)
     else:
         call = training_calls(args, kwargs, None)
@@ -254,12 +290,18 @@ def _ref_init(*args, **kwargs):
 
 
 def _ref_train(X, t, layer_sizes, lr, num_epochs, batch_size, activation="relu", weight_decay=0.0,
-               generator=None):
+               generator=None, order="each epoch", last_batch=True):
     """Mini-batch SGD with autograd gradients: the baseline a submission must roughly match.
 
     It starts from He initialisation drawn from the same generator (weights of variance
     2 / fan-in, zero biases) and visits each epoch's examples in the order
     torch.randperm(N, generator=generator); any other order and fan-in scaling is accepted.
+    Without a generator a submission draws from PyTorch's global generator and any order
+    is accepted (each run is judged on its own); a fixed generator keeps this reference
+    reproducible.
+
+    order and last_batch describe known mistakes: order "once" draws one order before the
+    first epoch and reuses it; last_batch=False skips a short last batch.
     """
     if generator is None:
         generator = torch.Generator().manual_seed(0)
@@ -275,15 +317,39 @@ def _ref_train(X, t, layer_sizes, lr, num_epochs, batch_size, activation="relu",
             return _objective(X, t, params, activation, weight_decay)
 
     history = [cost()]
+    once = torch.randperm(X.shape[0], generator=generator) if order == "once" else None
     for _epoch in range(num_epochs):
-        order = torch.randperm(X.shape[0], generator=generator)
-        for batch in order.split(batch_size):
+        perm = once if order == "once" else torch.randperm(X.shape[0], generator=generator)
+        for batch in perm.split(batch_size):
+            if not last_batch and len(batch) < batch_size:
+                continue
             grads = autograd_grads(
                 lambda *v: _objective(X[batch], t[batch], dict(zip(keys, v)), activation, weight_decay),
                 [params[k] for k in keys], tuple(range(len(keys))))
             params = {k: params[k] - lr * d for k, d in zip(keys, grads)}
         history.append(cost())
     return params, torch.stack(history)
+
+
+def _is_sorted(t):
+    return bool((t[1:] >= t[:-1]).all())
+
+
+def _train_mistake(**mistake):
+    """What train_mlp with a shuffling mistake returns on every run of a case; only on the cases built
+    to catch it (elsewhere the judge passes it anyway, so no time is spent on it): order "once" where
+    the generator's first order meets the classes one after another, last_batch=False where
+    batch_size > N."""
+    def alternative(*runs):
+        (X, t, layer_sizes, _, _, batch_size), kwargs = runs[0]
+        generator = kwargs.get("generator")
+        if mistake.get("order") == "once" and (
+                generator is None or not _is_sorted(t[_first_order(generator.initial_seed(), layer_sizes, len(t))])):
+            raise ValueError("the generator's first order does not sort the classes")
+        if mistake.get("last_batch") is False and batch_size <= len(t):
+            raise ValueError("batch_size <= N")
+        return tuple(_ref_train(*args, **kwargs, **mistake) for args, kwargs in runs)
+    return in_float64(on_one_thread(alternative))
 
 
 def _ref_xor():
@@ -395,6 +461,13 @@ PARTS = {p.name: p for p in [
                       f"pass applied - pick the backward function that matches `activation`")
               for other in _ACTIVATIONS]),
     Part("train_mlp", _inputs_train, in_float64(on_one_thread(first_run(_ref_train))), judge=TrainedMLP(),
-         driver={"kind": "calls", "function": "train_mlp"}),
+         driver={"kind": "calls", "function": "train_mlp"},
+         mistakes=[Mistake(_train_mistake(order="once"),
+                           "your training matches one that shuffles once, before the first epoch, and reuses that "
+                           "order - draw a new order at the start of every epoch (order = torch.randperm(N, "
+                           "generator=generator, ...)), so that the batches differ from epoch to epoch"),
+                   Mistake(_train_mistake(last_batch=False),
+                           "your training matches one that skips the last batch when it has fewer than batch_size "
+                           "examples (here batch_size > N, so every batch) - train on the last, smaller batch too")]),
     Part("xor_network", lambda g: Call(), lambda: _ref_xor(), judge=ThresholdXor()),
 ]}

@@ -38,9 +38,9 @@
 # with a stub: replace the `raise NotImplementedError(...)` with your code, run the cell,
 # then run the `check("name")` cell below it. A check runs public test cases on your
 # function and compares your outputs with PyTorch's own implementations and your
-# gradients with those computed by `torch.autograd`. Passing the public checks is a good
-# sign, not a guarantee: the grader runs hidden cases of the same kinds, in float64 and
-# float32 and with extreme values.
+# gradients with those computed by `torch.autograd`, in float64 and float32 and with
+# extreme values. Passing the public checks is a good sign, not a guarantee: the grader
+# runs more hidden cases of the same kinds.
 #
 # **Rules for graded functions.**
 # - Gradients are derived and coded by hand. Do not use `torch.autograd`, `.backward()`,
@@ -702,11 +702,22 @@ plt.show()
 #    the full objective (mean cross-entropy plus the weight-decay term) on all of
 #    `(X, t)`, before training and after each epoch, in the dtype and device of `X`.
 #
-# The order of the examples: each epoch visits every example once, in an order drawn
-# from `generator` with `torch.randperm(N, generator=generator, device=...)` on the
-# generator's device (`generator.device`), then moved to `X`'s device. With
-# `generator=None` (the default) the order comes from PyTorch's global random number
-# generator (seeded by `torch.manual_seed`), on any device.
+# The order of the examples: every epoch draws a new order and visits every example
+# once in it. Draw it from `generator` with `torch.randperm(N, generator=generator,
+# device=generator.device)`, then move it to `X`'s device. With `generator=None` (the
+# default) the same call without a generator, `torch.randperm(N)`, draws it on the CPU
+# from PyTorch's global random number generator (seeded by `torch.manual_seed`); the
+# checks accept any order then, as long as every epoch draws a new one.
+#
+# `check("train_mlp")` runs three cases: one with a seeded generator, one with
+# `generator=None` in float32, and one with weight decay and `batch_size` larger than `N`
+# (one short batch per epoch). In the first two the examples are arranged by class so
+# that one particular order meets the classes one after another (the order of the rows,
+# or the first order `torch.randperm` draws from the case's generator after `init_mlp`'s
+# draws): an epoch in that order ends on a long run of one class and pulls the network
+# towards it. Training that draws a new order every epoch meets it at most once and
+# recovers; training that never shuffles, or shuffles only once (with `torch.randperm` as
+# above) before the first epoch, fails.
 #
 # Two things keep it fast: avoid `.item()` or `print` inside the batch loop (on a GPU
 # each one waits for all queued work to finish), and compute the per-epoch cost with a

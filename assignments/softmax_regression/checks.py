@@ -66,16 +66,45 @@ def _inputs_predict(g, dtype=torch.float64, N=6, D=3, K=4, scale=1.0):
     return Call(X, W, b)
 
 
+def _by_class(X, t, order):
+    """X and t rearranged so that visiting the rows in `order` meets the classes one after another
+    (all of class 0, then all of class 1, ...)."""
+    grouped = torch.argsort(t, stable=True)
+    X_new, t_new = torch.empty_like(X), torch.empty_like(t)
+    X_new[order], t_new[order] = X[grouped], t[grouped]
+    return X_new, t_new
+
+
 def _inputs_fit(g, dtype=torch.float64, N=300, D=2, K=3, sep=2.0, lr=0.1, num_epochs=10,
-                batch_size=32, N_test=400, seeded=True):
-    """A learnable problem: K Gaussian clusters (unit spread) around centres sep * randn(K, D),
-    features standardised with the training set's mean and spread, and a held-out set."""
-    centres = randn(g, (K, D), scale=sep)
+                batch_size=32, N_test=400, seeded=True, by_class=None, centres="random"):
+    """A learnable problem: K Gaussian clusters (unit spread) around centres sep * randn(K, D)
+    (centres = "basis": sep times the first K unit vectors, every two sqrt(2) * sep apart, K <= D),
+    features standardised with the training set's mean and spread, and a held-out set.
+
+    by_class arranges the training examples by class, so that one order of visiting them meets
+    the classes one after another (an epoch in that order ends on a run of one class, and its
+    last updates pull the model towards that class): "rows", the order of the rows (training
+    that never shuffles); "first order", the first order torch.randperm(N, generator=generator)
+    draws from the case's generator (training that shuffles once and reuses that order every
+    epoch). Training that draws a new order each epoch meets it at most once and recovers.
+    """
+    if centres == "basis":
+        centres = sep * torch.eye(K, D, dtype=torch.float64)
+    elif centres == "random":
+        centres = randn(g, (K, D), scale=sep)
+    else:
+        raise ValueError(f'centres is "random" or "basis", not {centres!r}')
     t, t_test = _targets(g, N, K), _targets(g, N_test, K)
     X, X_test = centres[t] + randn(g, (N, D)), centres[t_test] + randn(g, (N_test, D))
     mean, std = X.mean(dim=0), X.std(dim=0)
     X, X_test = (X - mean) / std, (X_test - mean) / std
     seed = int(torch.randint(0, 2 ** 31, (), generator=g))
+    if by_class == "rows":
+        X, t = _by_class(X, t, torch.arange(N))
+    elif by_class == "first order":
+        X, t = _by_class(X, t, torch.randperm(N, generator=torch.Generator().manual_seed(seed)))
+    elif by_class is not None:
+        raise ValueError(f'by_class is "rows" or "first order", not {by_class!r}')
     args = (X.to(dtype), t, K, lr, num_epochs, batch_size)
     # Five runs (four without a seed) that must agree with the contract: parts.training_calls.
     call = training_calls(args, {}, seed, (seed + 1) % 2 ** 31) if seeded else training_calls(args, {}, None)
@@ -111,13 +140,17 @@ def _ref_predict(X, W, b):
     return torch.softmax(F.linear(X, W, b), dim=1).argmax(dim=1)
 
 
-def _ref_fit(X, t, num_classes, lr, num_epochs, batch_size, generator=None):
+def _ref_fit(X, t, num_classes, lr, num_epochs, batch_size, generator=None, order="each epoch", last_batch=True):
     """Mini-batch SGD with torch's own tools: nn.Linear from zeros, gradients by autograd.
 
     Each epoch's order is torch.randperm(N, generator=generator), as the assignment
     asks, so with the same seed this follows the same path as a submission that
-    draws its orders the same way. Without a generator, a fixed one keeps the
-    reference reproducible (any order is accepted from the submission).
+    draws its orders the same way. Without a generator a submission draws from
+    PyTorch's global generator and any order is accepted (each run is judged on its
+    own); a fixed generator keeps this reference reproducible.
+
+    order and last_batch describe known mistakes: order "rows" never shuffles, "once" draws
+    one order before the first epoch and reuses it; last_batch=False skips a short last batch.
     """
     N, D = X.shape
     if generator is None:
@@ -133,8 +166,14 @@ def _ref_fit(X, t, num_classes, lr, num_epochs, batch_size, generator=None):
             return F.cross_entropy(model(X), t)
 
     costs = [full_cost()]
+    once = torch.randperm(N, generator=generator) if order == "once" else None
     for _ in range(num_epochs):
-        for batch in torch.split(torch.randperm(N, generator=generator), batch_size):
+        perm = {"rows": torch.arange(N), "once": once}.get(order)
+        if perm is None:
+            perm = torch.randperm(N, generator=generator)
+        for batch in torch.split(perm, batch_size):
+            if not last_batch and len(batch) < batch_size:
+                continue
             grads = torch.autograd.grad(F.cross_entropy(model(X[batch]), t[batch]), params)
             with torch.no_grad():
                 for p, grad in zip(params, grads):
@@ -144,6 +183,33 @@ def _ref_fit(X, t, num_classes, lr, num_epochs, batch_size, generator=None):
 
 
 # Known mistakes: what each one returns, computed with torch's own ops.
+
+def _is_sorted(t):
+    return bool((t[1:] >= t[:-1]).all())
+
+
+def _fit_mistake(**mistake):
+    """What fit_softmax_regression with a shuffling mistake returns on every run of a case; only on the
+    cases built to catch it (elsewhere the judge passes it anyway, so no time is spent on it):
+    order "rows" where the rows are sorted by class, "once" where the generator's first order is,
+    last_batch=False where batch_size > N."""
+    def alternative(*runs):
+        (X, t, _, _, _, batch_size), kwargs = runs[0]
+        generator = kwargs.get("generator")
+        if mistake.get("order") == "rows" and not _is_sorted(t):
+            raise ValueError("the rows are not sorted by class")
+        if mistake.get("order") == "once" and (generator is None or not _is_sorted(
+                t[torch.randperm(len(t), generator=torch.Generator().manual_seed(generator.initial_seed()))])):
+            raise ValueError("the generator's first order does not sort the classes")
+        if mistake.get("last_batch") is False and batch_size <= len(t):
+            raise ValueError("batch_size <= N")
+        return tuple(_ref_fit(*args, **kwargs, **mistake) for args, kwargs in runs)
+    return in_float64(alternative)
+
+
+_SHUFFLE_HINT = ("draw a new order at the start of every epoch (order = torch.randperm(N, generator=generator, "
+                 "...)), so that the batches differ from epoch to epoch")
+
 
 def _dZ(Z, t):
     return autograd_grads(lambda Z_: F.cross_entropy(Z_, t), (Z,), (0,))[0]
@@ -203,5 +269,12 @@ PARTS = {p.name: p for p in [
                    Mistake(in_float64(lambda X, W, b: _ref_predict(X, W, b).to(torch.int32)),
                            "return int64 class indices, not int32")]),
     Part("fit_softmax_regression", _inputs_fit, in_float64(first_run(_ref_fit)), judge=TrainedLinearClassifier(),
-         driver={"kind": "calls", "function": "fit_softmax_regression"}),
+         driver={"kind": "calls", "function": "fit_softmax_regression"},
+         mistakes=[Mistake(_fit_mistake(order="rows"), "your training matches one that never shuffles: every epoch "
+                                                       "visits the rows in their own order - " + _SHUFFLE_HINT),
+                   Mistake(_fit_mistake(order="once"), "your training matches one that shuffles once, before the "
+                                                       "first epoch, and reuses that order - " + _SHUFFLE_HINT),
+                   Mistake(_fit_mistake(last_batch=False),
+                           "your training matches one that skips the last batch when it has fewer than batch_size "
+                           "examples (here batch_size > N, so every batch) - train on the last, smaller batch too")]),
 ]}

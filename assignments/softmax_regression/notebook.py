@@ -22,8 +22,9 @@
 # the cell, then run the `check("name")` cell below it. A check runs public test
 # cases on your function and compares the results with PyTorch's own implementations
 # (`torch.softmax`, `torch.nn.functional.cross_entropy`) and with gradients computed
-# by `torch.autograd`. Passing the public checks is a good sign, not a guarantee: the
-# grader runs hidden cases as well, in float64 and float32 and with very large logits.
+# by `torch.autograd`, in float64 and float32 and with logits as large as $10^4$.
+# Passing the public checks is a good sign, not a guarantee: the grader runs more
+# hidden cases of the same kinds.
 #
 # **Rules for graded functions.**
 # - Gradients are derived and coded by hand. Do not use `torch.autograd`,
@@ -317,7 +318,8 @@ for epoch in range(2):
 #
 # $$ Y_{ik} = \frac{e^{Z_{ik} - m_i}}{\sum_{k'} e^{Z_{ik'} - m_i}}, \qquad m_i = \max_{k'} Z_{ik'} . $$
 #
-# Use the max trick from section 3 so that logits of size $10^4$ do not overflow.
+# Use the max trick from section 3 so that logits of size $10^4$ do not overflow (the
+# check includes such logits in float32).
 # Hint: `Z.amax(dim=1, keepdim=True)` has shape `(N, 1)` and broadcasts against `Z`.
 
 # %%
@@ -413,11 +415,22 @@ check("predict_classes")
 # full-batch `softmax_cross_entropy` on all of `X` before training (`costs[0]`, which is
 # $\log K$ at zero weights) and after each epoch.
 #
-# The order of the examples: each epoch visits every example once, in an order drawn
-# from `generator` with `torch.randperm(N, generator=generator, device=...)` on the
-# generator's device (`generator.device`), then moved to `X`'s device. With
-# `generator=None` (the default) the order comes from PyTorch's global random number
-# generator (seeded by `torch.manual_seed`), on any device.
+# The order of the examples: every epoch draws a new order and visits every example
+# once in it. Draw it from `generator` with `torch.randperm(N, generator=generator,
+# device=generator.device)`, then move it to `X`'s device. With `generator=None` (the
+# default) the same call without a generator, `torch.randperm(N)`, draws it on the CPU
+# from PyTorch's global random number generator (seeded by `torch.manual_seed`); the
+# checks accept any order then, as long as every epoch draws a new one.
+#
+# `check("fit_softmax_regression")` runs three cases: one with a seeded generator, one
+# with `generator=None` in float32, and one with `batch_size` larger than `N` (one
+# short batch per epoch). In the first two the examples are arranged by class so that
+# one particular order meets the classes one after another (the order of the rows, or
+# the first order `torch.randperm` draws from the case's generator): an epoch in that
+# order ends on a long run of one class and pulls the model towards it. Training that
+# draws a new order every epoch meets it at most once and recovers; training that never
+# shuffles, or shuffles only once (with `torch.randperm` as above) before the first
+# epoch, fails.
 
 # %%
 # kit: function fit_softmax_regression

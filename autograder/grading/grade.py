@@ -8,14 +8,15 @@ this process; the sandboxed child only receives copies of the inputs. Verdicts a
 from __future__ import annotations
 
 import functools
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..assignment import Assignment
-from ..checks import rules
+from ..checks import rules, verifier
+from ..checks.explain import explain as _explain  # the notebook's check() explains outcomes alike
+from ..checks.explain import map_lines as _map_lines
 from ..checks.building import expected_value, part_cases
 from ..checks.compare import Tolerance
 from ..checks.drivers import driver_functions
@@ -130,7 +131,7 @@ def grade_submission(plan: GradingPlan, path: Path, sandbox: Sandbox) -> Submiss
         result.elapsed = time.perf_counter() - start
         return result
     try:
-        violations = rules.scan(ingested.source, plan.functions)
+        violations = verifier.verify(ingested.source, plan.functions)
         scan_problem = None
     except rules.ScanError as e:
         violations, scan_problem = {}, str(e)
@@ -170,10 +171,21 @@ def _grade_part(planned: PlannedPart, ingested: Ingested, violations: dict[str, 
     if static:
         return score_part(spec.name, spec.points, verdicts, rules.rule_message(static, ingested.where),
                           Status.RULE_BROKEN)
-    # Only names the tripwires can report count, and only those are shown: the child may send anything.
-    seen = sorted({b for raw in run.outcomes for b in raw.get("banned", []) if b in tripwire_labels()})
-    if seen:
-        return score_part(spec.name, spec.points, verdicts, rules.runtime_rule_message(seen), Status.RULE_BROKEN)
+    # Only names the tripwires can report count: the child may send anything. A name is shown only when
+    # it fired while loading or in a public case; what fired in a hidden case is said without a name, so
+    # that no student can read a hidden input back from which tripwire their code chose to fire.
+    labels = tripwire_labels()
+    shown = {b for b in run.load_banned if b in labels}
+    in_hidden = False
+    for case, raw in zip(planned.cases, run.outcomes):
+        fired = {b for b in raw.get("banned", []) if b in labels}
+        if case.hidden:
+            in_hidden = in_hidden or bool(fired)
+        else:
+            shown |= fired
+    if shown or in_hidden:
+        return score_part(spec.name, spec.points, verdicts, rules.runtime_rule_message(sorted(shown), in_hidden),
+                          Status.RULE_BROKEN)
     return score_part(spec.name, spec.points, verdicts)
 
 
@@ -182,31 +194,3 @@ def tripwire_labels() -> frozenset[str]:
     """Every name a run-time tripwire reports (from the table of banned calls)."""
     from ..sandbox.tripwires import labels
     return labels()
-
-
-_LINE = re.compile(r"\bline (\d+)")
-
-
-def _map_lines(text: str, ingested: Ingested) -> str:
-    """Rewrite 'line N' of the taken source into the submission's own place (cell, line)."""
-    return _LINE.sub(lambda m: ingested.where(int(m.group(1))), text, count=1)
-
-
-def _explain(outcome: Outcome, ingested: Ingested) -> Outcome:
-    """Add what only the parent knows: original places, and globals the grader did not take."""
-    if outcome.status == "missing":
-        outcome.message = f"{outcome.name} is not a function in the submission"
-        return outcome
-    if outcome.status != "error":
-        return outcome
-    if outcome.where:
-        outcome.where = _map_lines(outcome.where, ingested)
-    name = outcome.name
-    if outcome.error_type == "NameError" and name:
-        if name in ingested.skipped_names:
-            outcome.message = (f"uses the global {name!r}, assigned at {ingested.skipped_names[name]}, which the "
-                               "grader did not take: it only takes imports, function and class definitions and "
-                               "simple constants. Compute it inside the function, or pass it as an argument")
-        else:
-            outcome.message = f"uses the name {name!r}, which is not defined anywhere the grader looks"
-    return outcome

@@ -201,10 +201,18 @@ def _refuse(leak: Leak, where: str, cell: int | None = None, origin: str = "") -
 
 
 def scan_for_leaks(text: str, *, assignment: Assignment, where: str) -> None:
-    """LeakError naming ``where``, the line number and the offending line on the first leak."""
-    leak = find_leak(text, load_secrets(assignment))
+    """LeakError naming ``where``, the line number and the offending line on the first leak.
+
+    Check modules packed into the text (a check script's _KITCHECK) are read as a student will read
+    them, once unpacked."""
+    from .setup_cell import packed_sources
+    secrets = load_secrets(assignment)
+    leak = find_leak(text, secrets)
     if leak is not None:
         raise _refuse(leak, where)
+    for name, source in packed_sources(text).items():
+        if (leak := find_leak(source, secrets)) is not None:
+            raise _refuse(leak, f"{where}, packed file kitcheck/{name}.py")
 
 
 def scan_notebook_for_leaks(nb: NotebookNode, *, assignment: Assignment, where: str,

@@ -18,7 +18,7 @@ from .. import paths
 from ..assignment import Assignment, load_assignment, missing_source_error, missing_sources
 from ..checks.building import check_assignment
 from ..paths import shown
-from . import rules_doc
+from . import check_script, rules_doc, torch_names
 from .leaks import scan_for_leaks, scan_notebook_for_leaks
 from .markers import strip_markers
 from .notebook import build_notebook, notebook_to_json
@@ -40,7 +40,8 @@ def course_github_base() -> str:
 
 def committed_files(assignment: str) -> list[Path]:
     """The generated files that live in git (dist/ does not)."""
-    return [paths.starter_file(assignment), paths.notebook_file(assignment)]
+    return [paths.starter_file(assignment), check_script.check_script_file(assignment),
+            paths.notebook_file(assignment)]
 
 
 def _dist_files(assignment: str) -> dict[str, Path]:
@@ -48,6 +49,7 @@ def _dist_files(assignment: str) -> dict[str, Path]:
     return {
         "student_notebook": base / "student" / f"{assignment}.ipynb",
         "student_code": base / "student" / f"{assignment}.py",
+        "student_check": base / "student" / check_script.check_script_name(assignment),
         "solution_notebook": base / "solution" / f"{assignment}_solution.ipynb",
         "solution_code": base / "solution" / f"{assignment}.py",
     }
@@ -77,12 +79,15 @@ def expected_outputs(assignment: Assignment, github_base: str | None = None) -> 
     student_nb = notebook_to_json(build_notebook(assignment, variant="student", github_base=github_base))
     solution_nb = notebook_to_json(build_notebook(assignment, variant="solution", github_base=github_base))
     reference = strip_markers(solution.text, solution.shown)
+    check = check_script.check_script_source(assignment)  # the public checks for a .py or .ipynb file
     dist = _dist_files(assignment.id)
     student_facing = {
         paths.starter_file(assignment.id): starter,
+        check_script.check_script_file(assignment.id): check,
         paths.notebook_file(assignment.id): student_nb,
         dist["student_notebook"]: student_nb,
         dist["student_code"]: starter,
+        dist["student_check"]: check,
     }
     _refuse_leaks(assignment, student_facing)
     return {**student_facing, dist["solution_notebook"]: solution_nb, dist["solution_code"]: reference}
@@ -111,6 +116,17 @@ def _current(path: Path) -> str | None:
         return None
 
 
+def _write_first(path: Path, content: str, check_only: bool, result: ReleaseResult) -> None:
+    """A kit-wide generated file that other outputs are built from: written before them."""
+    if _current(path) == content:
+        result.unchanged.append(path)
+    elif check_only:
+        result.stale.append(path)
+    else:
+        path.write_bytes(content.encode("utf-8"))
+        result.written.append(path)
+
+
 def release(assignments: list[str], *, github_base: str | None = None,
             check_only: bool = False, dist: bool = True) -> ReleaseResult:
     """Regenerate the files of ``assignments`` (all when empty); with check_only, only report stale ones.
@@ -119,6 +135,10 @@ def release(assignments: list[str], *, github_base: str | None = None,
     planned: dict[Path, str] = {}
     committed: set[Path] = set()
     result = ReleaseResult()
+    if not assignments and torch_names.TORCH_NAMES_FILE.is_relative_to(paths.ROOT):
+        # the allowlist's torch names first: every setup cell packs them (they are the kit's own code, so a
+        # course kept elsewhere, as in tests, leaves them alone)
+        _write_first(torch_names.TORCH_NAMES_FILE, torch_names.torch_names_source(), check_only, result)
     github_base = github_base or course_github_base()
     for assignment in _selected(assignments, result.skipped):
         outputs = expected_outputs(load_assignment(assignment), github_base)  # raises before anything is written

@@ -25,16 +25,17 @@ from ..checks.building import expected_value, part_cases
 
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
 # In import order: each module only imports those before it.
-SHIPPED = ("verdict", "values", "drivers", "compare", "hints", "judges", "judging", "report", "rules", "storable",
-           "public")
+SHIPPED = ("verdict", "values", "drivers", "compare", "hints", "judges", "judging", "report", "rules", "torch_names",
+           "allowlist", "verifier", "storable", "taking", "namespace", "explain", "history", "public")
 # Judges that evaluate a returned model, each with objectives.py: only for assignments that use them.
 MODEL_JUDGES = ("objectives", "fit_judges", "model_judges")
 _WRAP = 120  # characters per line of the base64 data
-_PACKED = re.compile(r"^_KITCHECK = \(\n(.*?)\n\)$", re.S | re.M)
+_PACKED = re.compile(r"^_KITCHECK = (?:str)?\(\n(.*?)\n\)$", re.S | re.M)
 
 _TEMPLATE = '''#@title Setup: run this cell first (it defines check())
-# check("name") runs the public cases of one graded function on your current definition and
-# explains what differs. None of this cell is a solution; below its code are two blocks of data:
+# check("name") runs the public cases of one graded function as the grader runs them, on what the
+# grader takes from the cells you have run, and explains what differs. None of this cell is a
+# solution; below its code are two blocks of data:
 #
 #   _KITCHECK      the kit's checking code (the same files the grader runs: autograder/checks/
 #                  in the course repository), compressed. Running this cell writes the files to
@@ -42,6 +43,8 @@ _TEMPLATE = '''#@title Setup: run this cell first (it defines check())
 {index}
 #   _PUBLIC_CASES  the public cases: their inputs, the expected outputs and the outputs of known
 #                  mistakes, computed by the reference solution when this notebook was made.
+# (Both are written as str(...): the grader takes simple constants from a notebook, and leaves
+# these two out, so they cost your checks and your grading nothing.)
 import base64
 import importlib
 import importlib.util
@@ -60,10 +63,12 @@ else:
     print("Using the CPU (no GPU found). In Colab: Runtime > Change runtime type > GPU, then run this cell again.")
 
 
-def _install_kitcheck(packed, folder=Path("kitcheck")):
+def _install_kitcheck(packed, folder=None):
     """Write the checking code to folder, import it as the package kitcheck, return its module public."""
     modules = json.loads(zlib.decompress(base64.b64decode(packed)))  # [[name, source], ...] in import order
-    folder = folder.absolute()  # the package stays importable if the notebook changes its working folder
+    # Absolute: the package stays importable if the notebook changes its working folder. (No call in the
+    # default value: the grader takes this cell too, and what runs while a file loads must be on the list.)
+    folder = Path(folder or "kitcheck").absolute()
     files = {{"__init__": '"""The code of check(), written here by the setup cell."""\\n', **dict(modules)}}
     try:
         folder.mkdir(exist_ok=True)
@@ -82,11 +87,11 @@ def _install_kitcheck(packed, folder=Path("kitcheck")):
     return sys.modules["kitcheck.public"]
 
 
-_KITCHECK = (
+_KITCHECK = str(
 {packed}
 )
 
-_PUBLIC_CASES = (
+_PUBLIC_CASES = str(
 {data}
 )
 

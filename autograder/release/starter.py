@@ -10,7 +10,7 @@ def starter_header(assignment: str, title: str) -> str:
     return (
         f"# Starter code for {title}.\n"
         "# Implement every TODO: replace each `raise NotImplementedError(...)` with your code.\n"
-        f"# Check your work locally with: python -m autograder check {assignment} {assignment}.py\n"
+        f"# Check your work locally with: python check_{assignment}.py {assignment}.py\n"
         "\n"
     )
 

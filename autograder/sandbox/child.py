@@ -13,29 +13,26 @@ Its descriptors: 0 /dev/null, 1 and 2 the output pipe, 3 results, 4 requests.
 
 from __future__ import annotations
 
-import __future__
-import ast
-import importlib
 import json
 import os
 import resource
 import sys
 import time
-import traceback
-import types
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import torch
 
 from ..checks.drivers import run_driver
+from ..checks.namespace import innermost as _where
+from ..checks.namespace import load_module as _load_module
+from ..checks.namespace import short as _short
 from ..checks.values import Call, tensors_in
 from .. import paths
 from . import isolation, tripwires, wire, workdirs
 from . import probe as sandbox_probe
 from .protections import Layer
 
-SUBMISSION_FILENAME = "submission.py"
 RESULT_FD = 3
 REQUEST_FD = 4
 MAX_REQUEST_HEADER = 16 * 1024 * 1024
@@ -194,103 +191,6 @@ def _write(fd: int, data: bytes) -> None:
     while view:
         n = os.write(fd, view)
         view = view[n:]
-
-
-class _LazyModule(types.ModuleType):
-    """Stands for a module not yet imported; imports it on first use.
-
-    Notebooks import plotting and data libraries that graded functions never
-    touch; importing them for real in every child would cost seconds a part.
-    """
-
-    def __init__(self, name: str, submodules: tuple[str, ...] = ()) -> None:
-        super().__init__(name)
-        self.__dict__["_kit_target"] = (name, submodules)
-
-    def _kit_load(self) -> Any:
-        name, submodules = self.__dict__["_kit_target"]
-        for sub in submodules:
-            importlib.import_module(sub)
-        return importlib.import_module(name)
-
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(self._kit_load(), attr)
-
-
-class _LazyFrom:
-    """``from module import name`` for a module not yet imported: resolved on first use."""
-
-    def __init__(self, module: str, name: str) -> None:
-        self._kit_target = (module, name)
-
-    def _kit_load(self) -> Any:
-        module, name = self._kit_target
-        return getattr(importlib.import_module(module), name)
-
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(self._kit_load(), attr)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._kit_load()(*args, **kwargs)
-
-
-def _bind_lazily(stmt: ast.stmt, namespace: dict) -> bool:
-    """Bind an import of a module that is not loaded yet to lazy stand-ins; False to import now."""
-    if isinstance(stmt, ast.Import):
-        if all(a.name.split(".")[0] in sys.modules for a in stmt.names):
-            return False
-        for a in stmt.names:
-            if a.asname:
-                namespace[a.asname] = _LazyModule(a.name)
-            else:
-                root = a.name.split(".")[0]
-                namespace[root] = _LazyModule(root, (a.name,) if a.name != root else ())
-        return True
-    if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module and stmt.module != "__future__":
-        if stmt.module.split(".")[0] in sys.modules or any(a.name == "*" for a in stmt.names):
-            return False
-        for a in stmt.names:
-            namespace[a.asname or a.name] = _LazyFrom(stmt.module, a.name)
-        return True
-    return False
-
-
-def _load_module(source: str) -> tuple[types.ModuleType, list[str]]:
-    """Execute the taken statements one by one; one that fails is noted and skipped."""
-    module = types.ModuleType("submission")
-    module.__file__ = SUBMISSION_FILENAME
-    sys.modules["submission"] = module
-    notes = []
-    body = ast.parse(source, SUBMISSION_FILENAME).body
-    # A future import applies to every statement, as it would in the student's file.
-    flags = 0
-    for stmt in body:
-        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
-            for a in stmt.names:
-                feature = getattr(__future__, a.name, None)
-                flags |= getattr(feature, "compiler_flag", 0)
-    for stmt in body:
-        try:
-            if _bind_lazily(stmt, module.__dict__):
-                continue
-            exec(compile(ast.Module([stmt], []), SUBMISSION_FILENAME, "exec", flags=flags, dont_inherit=True),
-                 module.__dict__)
-        except BaseException as e:  # SystemExit included: loading must go on
-            notes.append(f"line {stmt.lineno}: {type(e).__name__}: {_short(str(e))} (statement skipped)")
-    return module, notes
-
-
-def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def _where(exc: BaseException) -> str | None:
-    """The innermost line of the student's own code in a traceback."""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename == SUBMISSION_FILENAME:
-            return f"line {frame.lineno} in {frame.name}"
-    return None
 
 
 def _read_exact(fd: int, n: int) -> bytes | None:

@@ -48,6 +48,7 @@ class PartRun:
     notes: list[str] = field(default_factory=list)
     output: str = ""
     elapsed: float = 0.0
+    load_banned: list[str] = field(default_factory=list)  # tripwires that fired while the source loaded
 
 
 @dataclass
@@ -303,6 +304,7 @@ class _Run:
         used = [0.0] * len(counts)
         notes: list[str] = []
         order, i, first_child = self.prepared.order(), 0, True
+        load_banned: set[str] = set()  # what fires while the source loads runs before any part: it counts for all
 
         def skip_failed(i: int) -> int:  # a failed part's other cases are not run
             while i < len(order) and fates[order[i][0]]["status"] != "ok":
@@ -316,7 +318,8 @@ class _Run:
             deadline = start + walls[part] - used[part]
             banned: set[str] = set()
             failure = self._send(child, self.load, deadline)
-            loaded = None if failure else self._expect(child, deadline, lambda h: h.get("event") == "loaded", set())
+            loaded = None if failure else self._expect(child, deadline, lambda h: h.get("event") == "loaded",
+                                                       load_banned)
             if isinstance(loaded, str):
                 failure = loaded
             elif loaded is not None and first_child:
@@ -354,7 +357,8 @@ class _Run:
             stopped_at = next((c for p, c in order if p == index and cases[c] is None), None)
             cases = [o if o is not None else dict(why, banned=fates[index].get("banned", []) if c == stopped_at else [])
                      for c, o in enumerate(cases)]
-            runs.append(PartRun(cases, notes if index == 0 else [], output if index == 0 else "", used[index]))
+            runs.append(PartRun(cases, notes if index == 0 else [], output if index == 0 else "", used[index],
+                                sorted(load_banned)))
         return runs
 
     def _send(self, child: _Child, data: bytes, deadline: float) -> str | None:

@@ -3,7 +3,8 @@
 Each banned callable is replaced by a wrapper that records its name and then does the real
 work, so the student's code behaves as it would, and the record travels back with the case.
 Obfuscated access such as ``getattr(torch.autograd, "gr" + "ad")`` still lands on a wrapper.
-The static scan in autograder/checks/rules.py reads the same table.
+They are defence in depth: the rules are enforced on the source by the allowlist verifier
+(autograder/checks/verifier.py) before any code runs; this table says what the tripwires wrap.
 """
 
 from __future__ import annotations

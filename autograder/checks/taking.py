@@ -1,0 +1,488 @@
+"""What the grader takes from code cells: imports, definitions and simple constants, in order.
+
+The grader takes imports, function and class definitions and simple constant assignments
+(no calls), in order (a later definition replaces an earlier one). It never runs experiments,
+training loops, shell commands or magics. The same function takes the cells of a submitted
+notebook, the one "cell" of a .py file, and the cells a notebook's kernel has run (check()
+reads them from IPython's history), so the notebook and the grader take the same statements.
+
+Every problem is reported with its place: "cell 3, line 2" in a notebook, "line 2" in a file,
+"the cell run as In [12], line 2" in a kernel's history. A source that cannot be read at all
+raises SourceProblem (the grader turns it into a score of 0 with its message). Each cell is
+parsed once per text (a cache), so check() can take a long history at every call.
+Standard library only: the notebook's setup cell ships this module.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import functools
+import io
+import json
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+MAX_CELL_CHARS = 1_000_000
+MAX_CELLS = 5_000
+MAX_NOTES = 50
+FILE, NOTEBOOK, HISTORY = "file", "notebook", "history"  # what the cells are (how places are named)
+_MAGIC = re.compile(r"^\s*[%!]")
+# Subscripts too: a type alias (Params = Dict[str, torch.Tensor]) that annotations name must be there.
+_TAKEN_CALL_FREE = (ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.UnaryOp, ast.BinOp,
+                    ast.Name, ast.Attribute, ast.Load, ast.operator, ast.unaryop, ast.Subscript, ast.Slice)
+
+
+class SourceProblem(Exception):
+    """The source cannot be read at all (not UTF-8, not a notebook, no code); line and cell when known."""
+
+    def __init__(self, message: str, line: int | None = None, cell: int | None = None) -> None:
+        self.message, self.line, self.cell = message, line, cell
+        super().__init__(message)
+
+
+def place(cell: int | None, line: int | None, kind: str = NOTEBOOK) -> str:
+    """A place for a student: 'cell 3, line 2', 'line 2', 'the cell run as In [12], line 2'."""
+    if cell is None:
+        return f"line {line}" if line else "the file"
+    where = f"the cell run as In [{cell}]" if kind == HISTORY else f"cell {cell}"
+    return where + (f", line {line}" if line else "")
+
+
+@dataclass
+class Origin:
+    """Where a taken line came from: a cell (1-based, notebooks; In [n] in a kernel's history) and a line."""
+
+    cell: int | None
+    line: int
+    kind: str = NOTEBOOK
+
+    def __str__(self) -> str:
+        return place(self.cell, self.line, self.kind)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One taken top-level statement of a cell, as taken (its lines and their lines in the cell)."""
+
+    lines: tuple[str, ...]
+    places: tuple[int, ...]
+    defines: str | None           # the function or class it defines
+    assigns: tuple[str, ...]      # the names it assigns
+    imports: tuple[str, ...]      # the names it imports
+    uses: frozenset[str]          # the globals it reads (roughly; for check()'s warnings about order)
+    reads: frozenset[str] = frozenset()  # the names it reads while it runs (decorators, defaults, bodies of classes)
+
+    @property
+    def binds(self) -> tuple[str, ...]:
+        return ((self.defines,) if self.defines else ()) + self.assigns + self.imports
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.rstrip() for line in self.lines)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A statement placed in the taken source: its cell and the taken source's line of its first line."""
+
+    cell: int | None
+    first: int
+    statement: Statement
+
+
+@dataclass
+class Ingested:
+    """The grader's view of a submission."""
+
+    source: str                                   # the taken statements, as one module
+    statements: list[Taken] = field(default_factory=list)    # every taken statement, in order
+    kind: str = NOTEBOOK                          # how places are named (FILE, NOTEBOOK, HISTORY)
+    notes: list[str] = field(default_factory=list)           # cells skipped, statements not taken
+    skipped_names: dict[str, str] = field(default_factory=dict)  # name -> where it was assigned but not taken
+    answers: list[tuple[int, str]] = field(default_factory=list)  # (cell, markdown) of answer cells
+    defined: list[str] = field(default_factory=list)         # top-level functions and classes taken
+    _firsts: list[int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def origins(self) -> list[Origin]:
+        """origins[i] is where line i+1 of source came from."""
+        return [Origin(t.cell, line, self.kind) for t in self.statements for line in t.statement.places]
+
+    def where(self, line: int) -> str:
+        """The original place of a line of ``source`` (1-based)."""
+        if self._firsts is None:
+            self._firsts = [t.first for t in self.statements]
+        i = bisect.bisect_right(self._firsts, line) - 1
+        if i >= 0:
+            t = self.statements[i]
+            if line - t.first < len(t.statement.places):
+                return place(t.cell, t.statement.places[line - t.first], self.kind)
+        return f"line {line}"
+
+
+# --- reading files ------------------------------------------------------------------------------
+
+def take_file(data: bytes, suffix: str) -> Ingested:
+    """A .py file's or a notebook's bytes -> what the grader takes; SourceProblem if it cannot be read."""
+    if suffix == ".py":
+        return take_cells([("code", 0, python_text(data), [])], FILE)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise SourceProblem(f"the file is not UTF-8 text (byte {e.start})") from None
+    if suffix == ".ipynb":
+        return take_cells(notebook_cells(text), NOTEBOOK)
+    raise SourceProblem("a submission must be a .py file or a .ipynb notebook")
+
+
+def python_text(data: bytes) -> str:
+    """A .py file's text as Python reads it: its coding declaration (UTF-8 without one), universal newlines."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as e:
+        if "invalid or missing encoding declaration" in str(e):
+            encoding = "utf-8"  # the first lines are not UTF-8 and declare nothing: said below with the byte
+        else:
+            raise SourceProblem(f"the file's coding declaration cannot be used ({e})") from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as e:
+        label = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding
+        raise SourceProblem(f"the file is not {label} text (byte {e.start})") from None
+    return text
+
+
+def notebook_cells(text: str) -> list[tuple[str, int, str, list[str]]]:
+    """(cell_type, 1-based index, source, tags) for each cell of a notebook, with clear errors."""
+    try:
+        nb = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SourceProblem(f"the notebook is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}) - "
+                            "was it saved completely? Download it again from Colab (File > Download > .ipynb)"
+                            ) from None
+    except RecursionError:
+        raise SourceProblem("the notebook's JSON is nested too deeply to be a notebook") from None
+    return cells_of(nb)
+
+
+def cells_of(nb: object) -> list[tuple[str, int, str, list[str]]]:
+    """notebook_cells for a notebook already read from JSON (Colab hands check() one as a dict)."""
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        if isinstance(nb, dict) and "worksheets" in nb:
+            raise SourceProblem("this is an old (version 3) notebook; open and save it in Jupyter or Colab "
+                                "to convert it to version 4")
+        raise SourceProblem("this JSON file is not a Jupyter notebook (it has no 'cells' list)")
+    if len(nb["cells"]) > MAX_CELLS:
+        raise SourceProblem(f"the notebook has {len(nb['cells'])} cells; at most {MAX_CELLS} are accepted")
+    cells = []
+    for index, cell in enumerate(nb["cells"], start=1):
+        if not isinstance(cell, dict):
+            raise SourceProblem("this cell is not a JSON object", cell=index)
+        source = cell.get("source", "")
+        if isinstance(source, list) and all(isinstance(s, str) for s in source):
+            source = "".join(source)
+        if not isinstance(source, str):
+            raise SourceProblem("this cell's 'source' is neither text nor a list of lines", cell=index)
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        tags = [t for t in metadata.get("tags", []) if isinstance(t, str)] if isinstance(metadata.get("tags"), list) else []
+        cells.append((str(cell.get("cell_type", "")), index, source, tags))
+    return cells
+
+
+def _universal_newlines(text: str) -> str:
+    """\r\n and a lone \r end a line, as when Python reads a file; the grader's line numbers then match."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- magics -------------------------------------------------------------------------------------
+
+def _strip_magics(source: str) -> tuple[str | None, int]:
+    """Blank out IPython magics and shell lines, keeping line numbers; None for a cell magic.
+
+    A line is a magic only where a statement may start: not inside brackets, a string
+    or after a backslash (the second line of ``"%d" % (a,\n    % b)`` is Python).
+    """
+    lines = source.split("\n")
+    if lines and lines[0].lstrip().startswith("%%"):
+        return None, 0
+    if not any(_MAGIC.match(line) for line in lines):  # the common case: nothing to blank, no need to tokenize
+        return source, 0
+    count = 0
+    state = _Continuation()
+    for i, line in enumerate(lines):
+        if state.at_statement_start() and _MAGIC.match(line):
+            indent = line[:len(line) - len(line.lstrip())]
+            lines[i] = indent + "pass" if indent else ""
+            count += 1
+            continue
+        state.feed(line)
+    return "\n".join(lines), count
+
+
+class _Continuation:
+    """Just enough of Python's tokenizer to know, line by line, whether a new statement may start.
+
+    One pass over the text (no re-tokenizing), so a cell costs time linear in its size.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0            # open brackets
+        self.quote: str | None = None  # the open string's quote (' " \'\'\' \"\"\"), if any
+        self.backslash = False    # the last line ended in a backslash outside a string
+
+    def at_statement_start(self) -> bool:
+        return self.depth == 0 and self.quote is None and not self.backslash
+
+    def feed(self, line: str) -> None:
+        self.backslash = False
+        i, n = 0, len(line)
+        while i < n:
+            c = line[i]
+            if self.quote is not None:
+                if c == "\\":
+                    i += 2
+                    continue
+                if line.startswith(self.quote, i):
+                    i += len(self.quote)
+                    self.quote = None
+                    continue
+                i += 1
+                continue
+            if c == "#":
+                break
+            if c in "\"'":
+                triple = line[i:i + 3]
+                self.quote = triple if triple in ('"""', "\'\'\'") else c
+                i += len(self.quote)
+                continue
+            if c in "([{":
+                self.depth += 1
+            elif c in ")]}":
+                self.depth = max(0, self.depth - 1)
+            elif c == "\\" and i == n - 1:
+                self.backslash = True
+            i += 1
+        if self.quote is not None and len(self.quote) == 1:
+            if not line.endswith("\\"):
+                self.quote = None  # an unterminated one-line string ends with its line (a syntax error anyway)
+
+
+# --- what is taken ------------------------------------------------------------------------------
+
+def _is_simple_constant(node: ast.AST) -> bool:
+    return all(isinstance(n, _TAKEN_CALL_FREE) for n in ast.walk(node))
+
+
+def _taken(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return True
+    if isinstance(stmt, ast.Assign):
+        return all(isinstance(t, ast.Name) for t in stmt.targets) and _is_simple_constant(stmt.value)
+    if isinstance(stmt, ast.AnnAssign):
+        return isinstance(stmt.target, ast.Name) and stmt.value is not None and _is_simple_constant(stmt.value)
+    return False
+
+
+def _assigned_names(stmt: ast.stmt) -> list[str]:
+    targets: list[ast.AST] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+        targets = [stmt.target]
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+        targets = [stmt.target]
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in stmt.items if item.optional_vars is not None]
+    return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+
+
+def _free_names(stmt: ast.stmt) -> frozenset[str]:
+    """Names a statement reads that nothing in it binds (parameters and local assignments left out)."""
+    loads, stores = set(), set()
+    for n in ast.walk(stmt):
+        if isinstance(n, ast.Name):
+            (loads if isinstance(n.ctx, ast.Load) else stores).add(n.id)
+        elif isinstance(n, ast.arg):
+            stores.add(n.arg)
+    return frozenset(loads - stores)
+
+
+def _load_reads(stmt: ast.stmt) -> frozenset[str]:
+    """The names a taken statement reads while it executes (over-approximated: a class's whole body)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = stmt.args
+        nodes: list[ast.AST] = [*stmt.decorator_list, *a.defaults, *(d for d in a.kw_defaults if d is not None)]
+        nodes += [arg.annotation for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg)
+                  if arg is not None and arg.annotation is not None]
+        nodes += [stmt.returns] if stmt.returns is not None else []
+    elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        nodes = []
+    else:  # a class (all of it), or a constant's value
+        nodes = [stmt]
+    return frozenset(n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name))
+
+
+def _import_names(stmt: ast.stmt) -> list[str]:
+    if isinstance(stmt, ast.Import):
+        return [a.asname or a.name.split(".")[0] for a in stmt.names]
+    if isinstance(stmt, ast.ImportFrom):
+        return [a.asname or a.name for a in stmt.names if a.name != "*"]
+    return []
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """One code cell's text, taken: a problem that skips it, or its statements and skipped names in order."""
+
+    skipped: str | None = None                    # "long", "cell magic" or "syntax"
+    error: tuple[int | None, str] | None = None   # (line, message) of a cell that does not parse
+    events: tuple[tuple[str, object], ...] = ()   # ("skip", (name, line)) and ("take", Statement), in order
+
+
+def _take_cell(source: str) -> _Cell:
+    """Everything about one cell's text that does not depend on where the cell is."""
+    source = _universal_newlines(source)
+    if len(source) > MAX_CELL_CHARS:
+        return _Cell(skipped="long")
+    cleaned, _ = _strip_magics(source)
+    if cleaned is None:
+        return _Cell(skipped="cell magic")
+    try:
+        tree = ast.parse(cleaned)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
+        return _Cell(skipped="syntax", error=(getattr(e, "lineno", None), getattr(e, "msg", None) or type(e).__name__))
+    lines = cleaned.split("\n")
+    shared = _lines_shared_by_statements(tree.body)
+    events: list[tuple[str, object]] = []
+    for stmt in tree.body:
+        if not _taken(stmt):
+            events += [("skip", (name, stmt.lineno)) for name in _assigned_names(stmt)]
+            continue
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+        if shared & set(range(first, stmt.end_lineno + 1)):
+            # "import torch; run_experiment()" - take the statement alone, not its whole line.
+            texts = ast.unparse(stmt).split("\n")
+            places = [first] * len(texts)
+        else:
+            texts = lines[first - 1:stmt.end_lineno]
+            places = list(range(first, first + len(texts)))
+        defines = stmt.name if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else None
+        events.append(("take", Statement(tuple(texts), tuple(places), defines, tuple(_assigned_names(stmt)),
+                                         tuple(_import_names(stmt)), _free_names(stmt), _load_reads(stmt))))
+    return _Cell(events=tuple(events))
+
+
+# check() takes the kernel's whole history at every call: each text is parsed once. (The grader
+# takes each submission once and does not cache: its cells would only fill memory.)
+_take_cell_cached = functools.lru_cache(maxsize=2048)(_take_cell)
+
+
+def take_cells(cells: list[tuple[str, int, str, list[str]]], kind: str = NOTEBOOK,
+               require_definitions: bool = True, cache: bool = False) -> Ingested:
+    """Keep the taken statements of every code cell in order, recording where each line came from.
+
+    kind: FILE (one cell, places are 'line N'; a syntax error is a SourceProblem), NOTEBOOK ('cell N,
+    line M') or HISTORY ('the cell run as In [N], line M'; cells are (_, N, text, _) with N the
+    execution count). SourceProblem when nothing defines a function (unless require_definitions is False).
+    cache: remember each cell's text as taken (check() takes the same history again and again).
+    """
+    take = _take_cell_cached if cache else _take_cell
+    out_lines: list[str] = []
+    result = Ingested(source="", kind=kind)
+    for cell_type, index, source, tags in cells:
+        cell = None if kind == FILE else index
+        if cell_type == "markdown" and "answer" in tags:
+            result.answers.append((index, source))
+        if cell_type != "code":
+            continue  # markdown and raw cells never run, whatever they contain
+        taken = take(source)
+        if taken.skipped == "long":
+            result.notes.append(f"{place(cell, None, kind)}: skipped - the cell has more than {MAX_CELL_CHARS} "
+                                "characters")
+            continue
+        if taken.skipped == "cell magic":
+            result.notes.append(f"{place(cell, None, kind)}: skipped - a cell magic (%%) cell is never run by the "
+                                "grader")
+            continue
+        if taken.error is not None:
+            line, msg = taken.error
+            if kind == FILE:
+                raise SourceProblem(f"SyntaxError: {msg} - fix it so the file runs", line=line)
+            result.notes.append(f"{place(cell, line, kind)}: this cell could not be parsed ({msg}); "
+                                "nothing in it was taken")
+            continue
+        for what, event in taken.events:
+            if what == "skip":
+                name, line = event  # type: ignore[misc]
+                result.skipped_names.setdefault(name, place(cell, line, kind))
+                continue
+            stmt: Statement = event  # type: ignore[assignment]
+            result.statements.append(Taken(cell, len(out_lines) + 1, stmt))
+            out_lines.extend(stmt.lines)
+            if stmt.defines is not None:
+                result.defined.append(stmt.defines)
+                result.skipped_names.pop(stmt.defines, None)
+            for name in stmt.assigns:
+                result.skipped_names.pop(name, None)
+    result.source = "\n".join(out_lines) + "\n"
+    if len(result.notes) > MAX_NOTES:
+        more = len(result.notes) - MAX_NOTES
+        result.notes[MAX_NOTES:] = [f"... and {more} more notes like these"]
+    if require_definitions and not result.defined:
+        what = "file" if kind == FILE else "notebook"
+        raise SourceProblem(f"no function definitions were found in this {what}")
+    return result
+
+
+def _lines_shared_by_statements(body: list[ast.stmt]) -> set[int]:
+    """Line numbers on which two top-level statements meet (separated by ';')."""
+    seen: dict[int, int] = {}
+    for stmt in body:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+        for line in range(first, stmt.end_lineno + 1):
+            seen[line] = seen.get(line, 0) + 1
+    return {line for line, count in seen.items() if count > 1}
+
+
+def latest(ingested: Ingested) -> Ingested:
+    """The same statements less those that nothing can observe: a statement whose every name is bound again
+    by a later one before anything running at load time reads it (a function defined, edited and run again
+    in a notebook's kernel leaves one definition per run). Executing what is left binds every name to the
+    same final definition; check() verifies and loads this, so its cost does not grow with every re-run.
+    A call while loading (a decorator, a class body) counts as reading every global the functions and
+    classes it names read, so nothing such a call may read is left out."""
+    reached: dict[str, set[str]] = {}
+    for t in ingested.statements:
+        for name in t.statement.binds:
+            reached.setdefault(name, set()).update(t.statement.uses)
+
+    def reads(names: frozenset[str]) -> set[str]:
+        out, todo = set(names), list(names)
+        while todo:
+            for used in reached.get(todo.pop(), ()):
+                if used not in out:
+                    out.add(used)
+                    todo.append(used)
+        return out
+
+    shadowed: set[str] = set()
+    kept: list[Taken] = []
+    for t in reversed(ingested.statements):
+        binds = set(t.statement.binds)
+        future = t.statement.lines and t.statement.lines[0].lstrip().startswith("from __future__")
+        if binds and binds <= shadowed and not future:
+            continue
+        kept.append(t)
+        shadowed = (shadowed | binds) - reads(t.statement.reads)
+    if len(kept) == len(ingested.statements):
+        return ingested
+    kept.reverse()
+    lines: list[str] = []
+    statements: list[Taken] = []
+    for t in kept:
+        statements.append(Taken(t.cell, len(lines) + 1, t.statement))
+        lines.extend(t.statement.lines)
+    return Ingested("\n".join(lines) + "\n", statements, ingested.kind, list(ingested.notes),
+                    dict(ingested.skipped_names), list(ingested.answers), list(ingested.defined))

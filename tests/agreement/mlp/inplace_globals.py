@@ -1,0 +1,97 @@
+# expect: mistake relu_forward: Z.clamp_() changes the caller's Z in place
+# expect: mistake init_mlp: uses TWO = float(2), a global the grader does not take
+# expect: mistake xor_network: creates the tensors on the setup cell's DEVICE, a global the grader does not take
+# %%
+import torch
+
+TWO = float(2)
+
+def linear_forward(X, W, b):
+    return X @ W.T + b, (X, W)
+
+def linear_backward(dZ, cache):
+    X, W = cache
+    return dZ @ W, dZ.T @ X, dZ.sum(0)
+
+def relu_forward(Z):
+    Z.clamp_(min=0)
+    return Z, Z
+
+def relu_backward(dH, cache):
+    return dH * (cache > 0)
+
+def sigmoid_forward(Z):
+    e = torch.exp(-Z.abs())
+    H = torch.where(Z >= 0, 1 / (1 + e), e / (1 + e))
+    return H, H
+
+def sigmoid_backward(dH, cache):
+    return dH * cache * (1 - cache)
+
+def tanh_forward(Z):
+    H = torch.tanh(Z)
+    return H, H
+
+def tanh_backward(dH, cache):
+    return dH * (1 - cache ** 2)
+
+def softmax_cross_entropy_loss(Z, t):
+    N = Z.shape[0]
+    S = Z - Z.amax(1, keepdim=True)
+    E = S.exp()
+    total = E.sum(1, keepdim=True)
+    rows = torch.arange(N, device=Z.device)
+    loss = (total.log().squeeze(1) - S[rows, t]).mean()
+    dZ = E / total
+    dZ[rows, t] -= 1
+    return loss, dZ / N
+
+# %%
+def init_mlp(layer_sizes, generator=None):
+    device = generator.device if generator is not None else "cpu"
+    params = {}
+    for l in range(1, len(layer_sizes)):
+        n_in = layer_sizes[l - 1]
+        params[f"W{l}"] = torch.randn(layer_sizes[l], n_in, generator=generator, device=device) * (TWO / n_in) ** 0.5
+        params[f"b{l}"] = torch.zeros(layer_sizes[l], device=device)
+    return params
+
+def mlp_loss_and_gradients(X, t, params, activation="relu", weight_decay=0.0):
+    fwd, bwd = {"relu": (relu_forward, relu_backward), "sigmoid": (sigmoid_forward, sigmoid_backward),
+                "tanh": (tanh_forward, tanh_backward)}[activation]
+    L = len(params) // 2
+    H, lin, act = X, [], []
+    for l in range(1, L + 1):
+        H, c = linear_forward(H, params[f"W{l}"], params[f"b{l}"])
+        lin.append(c)
+        if l < L:
+            H, c = fwd(H)
+            act.append(c)
+    loss, d = softmax_cross_entropy_loss(H, t)
+    grads = {}
+    for l in range(L, 0, -1):
+        d, grads[f"W{l}"], grads[f"b{l}"] = linear_backward(d, lin[l - 1])
+        if l > 1:
+            d = bwd(d, act[l - 2])
+    for l in range(1, L + 1):
+        loss = loss + weight_decay / 2 * (params[f"W{l}"] ** 2).sum()
+        grads[f"W{l}"] = grads[f"W{l}"] + weight_decay * params[f"W{l}"]
+    return loss, {k: grads[k] for k in params}
+
+def train_mlp(X, t, layer_sizes, lr, num_epochs, batch_size, activation="relu", weight_decay=0.0, generator=None):
+    params = {k: v.to(X.dtype).to(X.device) for k, v in init_mlp(layer_sizes, generator).items()}
+    dev = generator.device if generator is not None else "cpu"
+    costs = [mlp_loss_and_gradients(X, t, params, activation, weight_decay)[0]]
+    for _ in range(num_epochs):
+        order = torch.randperm(len(X), generator=generator, device=dev).to(X.device)
+        for i in range(0, len(X), batch_size):
+            idx = order[i:i + batch_size]
+            _, grads = mlp_loss_and_gradients(X[idx], t[idx], params, activation, weight_decay)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        costs.append(mlp_loss_and_gradients(X, t, params, activation, weight_decay)[0])
+    return params, torch.stack(costs)
+
+def xor_network():
+    return {"W1": torch.tensor([[1.0, 1.0], [-1.0, -1.0]], device=DEVICE),
+            "b1": torch.tensor([-0.5, 1.5], device=DEVICE),
+            "W2": torch.tensor([[1.0, 1.0]], device=DEVICE), "b2": torch.tensor([-1.5], device=DEVICE)}
