@@ -274,6 +274,18 @@ def _inert(value: ast.AST) -> bool:
     return all(isinstance(n, _INERT) for n in ast.walk(value))
 
 
+def _class_names(cls: ast.ClassDef) -> set[str]:
+    """The names a class body binds itself: its methods, nested classes and class attributes."""
+    names = set()
+    for stmt in cls.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(stmt.name)
+        for target in getattr(stmt, "targets", [getattr(stmt, "target", None)]):
+            if isinstance(target, ast.Name):
+                names.add(target.id)
+    return names
+
+
 def _called_name(call: ast.Call) -> str | None:
     func = call.func
     if isinstance(func, ast.Name):
@@ -703,6 +715,11 @@ class _Checker:
                 path = binding.path
             elif binding is not None and binding.own is not None:
                 self.references.add(binding.own_name)
+                if isinstance(binding.own, ast.ClassDef) and attrs[0] in _class_names(binding.own) \
+                        and not _is_dunder(attrs[0]) and not (store and len(attrs) == 1):
+                    attrs = attrs[1:]  # a name of the submission's own class body (Stable.logistic): its own
+                    if not attrs:
+                        return
             elif binding is None and root.id not in allowlist.BUILTINS and self.module.star_modules:
                 path = f"{self.module.star_modules[-1][0]}.{root.id}"
             else:
