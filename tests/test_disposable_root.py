@@ -130,8 +130,7 @@ def test_does_a_folder_3000_deep_cost_only_its_maker(tmp_path, mode, honest_alon
                                       runs=2)
     for results in report["results"]:  # the second run's worker finds whatever the first left
         # Its folders are made in the sandbox all the same; the rules refuse os.mkdir and os.chdir, so its
-        # cost_gradients and gradient_descent, which calls it, earn nothing (17 - 4 - 4), and the part says why.
+        # cost_gradients and gradient_descent, which calls it, earn nothing (17 - 4 - 4).
         assert results["a_deep_folders"]["score"] == 9, results["a_deep_folders"]["output"]
-        assert "breaks the assignment's rules" in results["a_deep_folders"]["output"]
         assert _strip(results["b_honest"]) == _strip(honest_alone), results["b_honest"]["output"]
     assert_nothing_changed(report)  # no work folder, base or staging folder left in /tmp
