@@ -262,6 +262,23 @@ def sandbox_processes() -> list[int]:
     return live_processes_of(range(UID_BASE, UID_BASE + isolation.UID_COUNT))
 
 
+def wait_for_sleepers(proc: subprocess.Popen, count: int, stderr: Path | None = None) -> set[int]:
+    """The sandbox processes once `count` of them have stayed alive a whole second: a sandbox user's process
+    seen for a moment (a child setting up, one that ends quickly) is not yet the students' sleeping code."""
+    deadline = time.monotonic() + 180
+    steady: set[int] = set()
+    polls = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        now = set(sandbox_processes())
+        steady = steady & now if polls else now
+        polls = polls + 1 if len(steady) >= count else 0
+        if polls > 5:
+            return steady
+        time.sleep(0.2)
+    said = stderr.read_text()[-3000:] if stderr is not None and stderr.exists() else ""
+    raise AssertionError(f"the sleepers never ran (grader exit {proc.poll()}): {said}")
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox users exist only when the grader is root")
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_does_stopping_the_grader_kill_the_students_code(tmp_path, stop):
@@ -275,14 +292,11 @@ def test_does_stopping_the_grader_kill_the_students_code(tmp_path, stop):
     assert sandbox_processes() == []
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs), "--out",
                              str(tmp_path / "out"), "--jobs", "2", "--quiet"], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=(tmp_path / "stderr").open("w"),
                             env={**os.environ, "KIT_SANDBOX_UID_BASE": str(UID_BASE)},
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
-        deadline = time.monotonic() + 180
-        while not sandbox_processes() and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.2)
-        assert sandbox_processes(), "the sleepers never ran"
+        wait_for_sleepers(proc, 1, tmp_path / "stderr")
         time.sleep(1)
         os.killpg(proc.pid, stop)
         proc.wait(timeout=60)
@@ -323,14 +337,10 @@ def test_does_a_dead_workers_child_die_with_it(tmp_path):
         (subs / f"{name}.py").write_text(SLEEPS)
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs), "--out",
                              str(tmp_path / "out"), "--jobs", "2", "--quiet"], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=(tmp_path / "stderr").open("w"),
                             env={**os.environ, "KIT_SANDBOX_UID_BASE": str(UID_BASE)})
     try:
-        deadline = time.monotonic() + 180
-        while len(sandbox_processes()) < 2 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.2)
-        first = sandbox_processes()
-        assert len(first) == 2, "the sleepers never ran"
+        first = wait_for_sleepers(proc, 2, tmp_path / "stderr")
         for worker in workers_of(proc.pid):
             os.kill(worker, signal.SIGKILL)
         deadline = time.monotonic() + 10
