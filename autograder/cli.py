@@ -19,6 +19,7 @@ from pathlib import Path
 from . import __version__, paths
 from .course import Course, find_root, load_course
 from .errors import KitError
+from .escaping import say
 
 
 def _cmd_release(args: argparse.Namespace) -> int:
@@ -70,12 +71,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
         plan = make_plan(assignment, case_sets=("public",))
         result = grade_submission(plan, path, sandbox)
     if result.error:
-        print(result.error)
+        say(result.error)
         return 1
     for note in result.notes:
-        print(f"note: {note}")
-    for part in result.parts:
-        print("\n".join(report.part_report(part, scored=False, show_hidden=True, limit=None)))
+        say(f"note: {note}")
+    for part in result.parts:  # the student's own exception messages: through say (escaping.py)
+        say(*report.part_report(part, scored=False, show_hidden=True, limit=None))
     passed = sum(p.problem is None and p.passed == p.total for p in result.parts)
     print(f"\n{passed} of {len(result.parts)} functions pass their public checks "
           "(the grader also runs hidden cases)")
@@ -95,22 +96,24 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     shard = parse_shard(args.shard) if args.shard else None
     if shard is not None and shard.source:
         print(f"shard {shard} (K from {shard.source})", file=sys.stderr)
-    options = GradingOptions(jobs=args.jobs, device=args.device, hidden_details=args.details,
+    if args.details and not args.details_now:  # refused while a student may still submit (disclosure.py)
+        _require_details_released(args.assignment)
+    options = GradingOptions(jobs=args.jobs, device=args.device, hidden_details=args.details or args.details_now,
                              only=tuple(args.only or ()), parts=tuple(args.parts or ()), shard=shard,
                              progress=not args.quiet, allow_weak_sandbox=args.allow_weak_sandbox)
     with GradingSession(args.assignment, out, options, inputs=inputs) as session:
         session.start()
-        for line in session.skipped:
-            print(line, file=sys.stderr)
+        for line in session.skipped:  # names of students' files and folders: through say (escaping.py)
+            say(line, err=True)
         for sub in session.submissions:
             for note in sub.notes:
-                print(f"{sub.name}: {note}")
+                say(f"{sub.name}: {note}")
         print(session.sandbox.line(), file=sys.stderr)
         outcome = session.run()
     from .grading.results import score_table
     from .grading.summary import summary_text
     for line in outcome.notes:
-        print(line, file=sys.stderr)
+        say(line, err=True)
     if outcome.rows:
         print(score_table(outcome.rows, outcome.part_names))
     elif shard is not None:
@@ -121,9 +124,17 @@ def _cmd_grade(args: argparse.Namespace) -> int:
           f"grades in {out / 'grades.csv'}" + (f", summary in {out / 'summary.md'}" if outcome.summary else "")
           + (f", shard manifest in {out / 'shard.json'} (put the shards together with 'merge')" if shard else ""))
     if outcome.failures:
-        print(f"the grader failed on {len(outcome.failures)} submission(s): {outcome.failures[0]}", file=sys.stderr)
+        say(f"the grader failed on {len(outcome.failures)} submission(s): {outcome.failures[0]}", err=True)
         return 1
     return 0
+
+
+def _require_details_released(assignment: str) -> None:
+    from .disclosure import hidden_details_release, require_released
+    from .spec import load_spec
+    course = load_course()
+    release = hidden_details_release(load_spec(assignment), policy=course.late_policy)
+    require_released(release, assignment, course.late_policy.zone)
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
@@ -166,7 +177,7 @@ def _cmd_gradebook(args: argparse.Namespace) -> int:
                               manual=parse_grades_options(args.manual or [], "--manual", "written.csv"),
                               canvas=args.format == "canvas")
     for warning in summary.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        say(f"warning: {warning}", err=True)
     print(f"wrote {_rel(summary.gradebook)}: {summary.students} student(s), "
           f"{len(summary.assignments)} assignment(s), "
           f"{summary.meeting_requirement} meeting the completion requirement")
@@ -205,9 +216,9 @@ def _cmd_similarity(args: argparse.Namespace) -> int:
     done = run_similarity(args.assignment, [Path(s) for s in args.submissions], Path(args.out),
                           [Path(r) for r in args.reference or []])
     for note in done.notes:
-        print(note)
+        say(note)
     for p in done.pairs[:5]:
-        print(f"{p.score * 100:5.1f}%  {p.a.name}  {p.b.name}")
+        say(f"{p.score * 100:5.1f}%  {p.a.name}  {p.b.name}")
     print(f"{len(done.pairs)} pair(s) compared: {done.html} (side by side), {done.csv}")
     return 0
 
@@ -254,7 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="parallel workers (default: course.toml's jobs, \"auto\" being two per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--details", action="store_true",
-                   help="after the due date: results.json and feedback pages also show the hidden cases' details")
+                   help="results.json and feedback pages also show the hidden cases' details; refused until the "
+                        "last accepted submission (the due date + course.toml's grace and late days, or spec.toml's "
+                        "hidden_details_after)")
+    p.add_argument("--details-now", action="store_true",
+                   help="show the hidden cases' details now, even while students may still submit")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                    help="where the cases' inputs live while student code runs (cuda: the GPU, hidden cases too)")
     p.add_argument("--only", nargs="+", metavar="NAME",
@@ -351,8 +366,8 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "jobs", 0) is None:
             args.jobs = course.default_jobs
         return args.run(args)
-    except KitError as e:
-        print(f"error: {e}", file=sys.stderr)
+    except KitError as e:  # it may name a student's file
+        say(f"error: {e}", err=True)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -363,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug of ours: one line, the traceback only on request
         if os.environ.get("KIT_DEBUG"):
             raise
-        print(f"internal error: {type(e).__name__}: {e} (set KIT_DEBUG=1 for a traceback)", file=sys.stderr)
+        say(f"internal error: {type(e).__name__}: {e} (set KIT_DEBUG=1 for a traceback)", err=True)
         return 1
 
 

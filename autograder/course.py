@@ -10,6 +10,9 @@ the course rather than about one assignment.
     grace_days = 7
     ...
 
+    [feedback]                                              # what students see, and when (disclosure.py)
+    daily_submissions = 5                                   # Gradescope: hidden-case results for 5 a day
+
 The CLI finds the course by walking up from the working directory to the first folder that
 holds course.toml (``find_root``), and loads it once (``load_course``). A mistake is a one-line
 KitError naming the file, the line and the key, and saying what to write.
@@ -24,11 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
+from .disclosure import DEFAULT_FEEDBACK, Feedback, feedback_from_table
 from .errors import KitError
 from .gradebook.policy import DEFAULT_POLICY, KEYS as POLICY_KEYS, Policy, check_value as check_policy_value
 from .tomlfile import did_you_mean, line_of, read_toml, toml_value
 
-COURSE_KEYS = ("name", "github", "timezone", "jobs", "late_policy")
+COURSE_KEYS = ("name", "github", "timezone", "jobs", "late_policy", "feedback")
 LATE_POLICY_KEYS = tuple(k for k in POLICY_KEYS if k != "timezone")  # the zone is the course's
 _GITHUB = re.compile(r"^https://github\.com/([\w.-]+)/([\w.-]+)/blob/([\w./-]+?)/?$")
 GITHUB_EXAMPLE = "https://github.com/OWNER/REPO/blob/BRANCH"
@@ -44,6 +48,7 @@ class Course:
     timezone: str
     jobs: int | None         # grade's default --jobs; None: two per core
     late_policy: Policy      # with the course's time zone
+    feedback: Feedback = DEFAULT_FEEDBACK  # [feedback]: Gradescope's daily budget of hidden-case results
 
     @property
     def github_base(self) -> str:
@@ -104,8 +109,9 @@ def load_course(root: Path | None = None) -> Course:
         raise fail("late_policy must be a table: write [late_policy] with keys such as grace_days = 7",
                    "", "late_policy")
     policy = _late_policy(table, text, shown, timezone)
+    feedback = feedback_from_table(raw.get("feedback", {}), text, shown)
     return Course(root=root, name=name.strip(), github=github.rstrip("/"), timezone=timezone,
-                  jobs=None if jobs == "auto" else jobs, late_policy=policy)
+                  jobs=None if jobs == "auto" else jobs, late_policy=policy, feedback=feedback)
 
 
 def _late_policy(table: dict[str, Any], text: str, shown: str, timezone: str) -> Policy:

@@ -17,7 +17,7 @@ from .errors import KitError, SpecError
 from .tomlfile import did_you_mean, is_number, line_of, read_toml, toml_value
 
 DTYPES = ("float64", "float32")
-_SPEC_KEYS = {"id", "title", "due", "time_limit_s", "tolerances", "parts"}
+_SPEC_KEYS = {"id", "title", "due", "hidden_details_after", "time_limit_s", "tolerances", "parts"}
 _PART_KEYS = {"name", "points", "time_limit_s", "tolerances"}
 
 
@@ -54,6 +54,8 @@ class AssignmentSpec:
     directory: Path = field(compare=False)
     spec_text: str = field(default="", compare=False, repr=False)   # spec.toml as read (for messages, the zip)
     cases_text: str = field(default="", compare=False, repr=False)  # cases.toml as read
+    # Hidden cases' details are shown only after this (None: after the last accepted submission; disclosure.py)
+    hidden_details_after: dt.datetime | None = None
 
     @property
     def total_points(self) -> float:
@@ -75,6 +77,19 @@ class _File:
 
     def error(self, message: str, table: str = "", key: str | None = None, nth: int = 0) -> SpecError:
         return SpecError(message, path=self.shown, line=line_of(self.text, table, key, nth))
+
+
+def _date_time(f: _File, raw: dict[str, Any], key: str) -> dt.datetime:
+    """raw[key] as a date-time with its UTC offset (TOML's own or an ISO 8601 string), as for ``due``."""
+    value = raw[key]
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise f.error(f"{key} {raw[key]!r} is not an ISO 8601 date-time", "", key) from None
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise f.error(f"{key} must be a date-time with a UTC offset, e.g. 2027-01-29T23:59:00-05:00", "", key)
+    return value
 
 
 def _positive_number(f: _File, where: str, key: str, value: Any, example: str,
@@ -213,6 +228,11 @@ def load_spec(assignment: str) -> AssignmentSpec:
             raise f.error(f"due {raw['due']!r} is not an ISO 8601 date-time", "", "due") from None
     if not isinstance(due, dt.datetime) or due.tzinfo is None:
         raise f.error("due must be a date-time with a UTC offset, e.g. 2027-01-29T23:59:00-05:00", "", "due")
+    release = _date_time(f, raw, "hidden_details_after") if "hidden_details_after" in raw else None
+    if release is not None and release < due:
+        raise f.error(f"hidden_details_after = {release.isoformat()} is before the due date: hidden cases' "
+                      "details would reach students who can still submit; write a later date-time or leave the key "
+                      "out (then: after the last accepted submission)", "", "hidden_details_after")
     default_limit = 10.0
     if "time_limit_s" in raw:
         default_limit = _positive_number(f, "time_limit_s", "time_limit_s", raw["time_limit_s"],
@@ -239,4 +259,4 @@ def load_spec(assignment: str) -> AssignmentSpec:
     hidden = _case_set(c, c.raw.get("hidden"), "hidden", names)
     _check_every_part_has_cases(c, public, hidden, names)
     return AssignmentSpec(id=assignment, title=raw["title"], due=due, parts=parts, public=public, hidden=hidden,
-                          directory=directory, spec_text=f.text, cases_text=c.text)
+                          directory=directory, spec_text=f.text, cases_text=c.text, hidden_details_after=release)

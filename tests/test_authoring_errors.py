@@ -47,7 +47,7 @@ MISTAKES = [
      "(a part's keys: name, points, time_limit_s, tolerances)"),
     ("spec.toml", "time_limit_s = 5", "time_limit = 5",
      f"{SPEC}:4: unknown key 'time_limit' - did you mean 'time_limit_s'? "
-     "(spec.toml's keys: due, id, parts, time_limit_s, title, tolerances)"),
+     "(spec.toml's keys: due, hidden_details_after, id, parts, time_limit_s, title, tolerances)"),
     ("spec.toml", "time_limit_s = 5", "time_limit_s = 0",
      f"{SPEC}:4: time_limit_s = 0 must be greater than 0: write a number of seconds, e.g. time_limit_s = 10"),
     ("spec.toml", "[tolerances.float32]", "[tolerances.float23]",

@@ -13,6 +13,7 @@ import pytest
 
 from autograder import cli, course as course_module, paths
 from autograder.course import Course, find_root, load_course
+from autograder.disclosure import Feedback
 from autograder.errors import KitError
 from autograder.gradebook import DEFAULT_POLICY, Policy, build_gradebook
 from conftest import ROOT
@@ -42,7 +43,9 @@ def test_is_the_repositorys_course_the_lectures_with_its_github_home():
 
 
 def test_does_every_key_of_course_toml_reach_the_course(tmp_path):
-    course = load_course(course_at(tmp_path, GOOD))
+    course = load_course(course_at(tmp_path, GOOD + "\n[feedback]\ndaily_submissions = 5\n"))
+    assert course.feedback == Feedback(daily_submissions=5)
+    assert load_course(course_at(tmp_path, GOOD)).feedback == Feedback(daily_submissions=None)  # no limit
     assert (course.name, course.github_base, course.timezone, course.jobs) == (
         "DL", "teacher/dl-kit/blob/main", "Europe/Paris", 3)
     assert course.late_policy == Policy(grace_days=2, penalty="cap", penalty_per_day=Decimal(10),
@@ -52,7 +55,7 @@ def test_does_every_key_of_course_toml_reach_the_course(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ('githb = "x"\n',
      "course.toml:1: unknown key 'githb' - did you mean 'github'? "
-     "(course.toml's keys: name, github, timezone, jobs, late_policy)"),
+     "(course.toml's keys: name, github, timezone, jobs, late_policy, feedback)"),
     ('name = "DL"\n',
      "course.toml: missing key 'github': write github = \"https://github.com/OWNER/REPO/blob/BRANCH\", where the "
      "notebooks/ folder is on GitHub (the notebooks' Open in Colab badges point there)"),
@@ -75,6 +78,20 @@ def test_does_every_key_of_course_toml_reach_the_course(tmp_path):
     ('github = "https://github.com/a/b/blob/main"\nlate_policy = 3\n',
      "course.toml:2: late_policy must be a table: write [late_policy] with keys such as grace_days = 7"),
     ("github = \n", "course.toml: not valid TOML: Invalid value (at line 1, column 10)"),
+    ('github = "https://github.com/a/b/blob/main"\nfeedback = 5\n',
+     "course.toml:2: feedback must be a table: write [feedback] with keys such as daily_submissions = 5"),
+    ('github = "https://github.com/a/b/blob/main"\n[feedback]\ndaily_submission = 5\n',
+     "course.toml:3: unknown key 'daily_submission' in [feedback] - did you mean 'daily_submissions'? "
+     "(known keys: daily_submissions)"),
+    ('github = "https://github.com/a/b/blob/main"\n\n[feedback]\ndaily_submissions = 0\n',
+     "course.toml:4: daily_submissions = 0 is not allowed: write a whole number of submissions a day with "
+     "hidden-case results, 1 or more (leave the key out for no limit)"),
+    ('github = "https://github.com/a/b/blob/main"\n[feedback]\ndaily_submissions = 2.5\n',
+     "course.toml:3: daily_submissions = 2.5 is not allowed: write a whole number of submissions a day with "
+     "hidden-case results, 1 or more (leave the key out for no limit)"),
+    ('github = "https://github.com/a/b/blob/main"\n[feedback]\ndaily_submissions = true\n',
+     "course.toml:3: daily_submissions = true is not allowed: write a whole number of submissions a day with "
+     "hidden-case results, 1 or more (leave the key out for no limit)"),
 ])
 def test_is_a_course_toml_mistake_one_line_with_its_fix(tmp_path, text, message):
     assert error(tmp_path, text) == message

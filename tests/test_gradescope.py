@@ -1,5 +1,5 @@
 """The Gradescope autograder zip: what it holds, that it rebuilds identically, and that a run of it
-in Gradescope's layout gives the results local grading gives - hidden details after the due date."""
+in Gradescope's layout gives the results local grading gives - hidden details once submissions have closed."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from autograder.gradescope.build import (REQUIREMENT_FILES, ZIP_TIME, build_grad
 from autograder.gradescope.run import choose_submission, lateness
 from autograder.checks.verdict import CaseVerdict, Finding, PartVerdict, Status, zero_part
 from autograder.grading.grade import SubmissionResult
-from autograder.grading.results import HIDDEN_DETAILS_SUFFIX, results_json
+from autograder.grading.results import HIDDEN_CASES_SUFFIX, HIDDEN_DETAILS_SUFFIX, results_json
 from autograder.release.markers import find_regions
 from conftest import EXAMPLES, ROOT
 
@@ -58,14 +58,15 @@ def scored(data: dict) -> list[dict]:
 def test_does_the_zip_hold_exactly_what_grading_needs(built):
     names = zipfile.ZipFile(built).namelist()
     assert names == sorted(names)
-    assert {"setup.sh", "run_autograder", *REQUIREMENT_FILES} <= set(names)
+    assert {"setup.sh", "run_autograder", "course.toml", *REQUIREMENT_FILES} <= set(names)
+    assert zipfile.ZipFile(built).read("course.toml") == (ROOT / "course.toml").read_bytes()  # its [feedback]
     assert [n for n in names if n.startswith("assignments/")] == [
         f"assignments/{ASSIGNMENT}/{f}" for f in ("cases.toml", "checks.py", "spec.toml")]
     package = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "autograder").rglob("*.py")
                      if "__pycache__" not in p.parts)
     assert set(package) <= set(names)
-    assert all(n.startswith(("autograder/", "assignments/")) or n in ("setup.sh", "run_autograder", *REQUIREMENT_FILES)
-               for n in names)
+    assert all(n.startswith(("autograder/", "assignments/"))
+               or n in ("setup.sh", "run_autograder", "course.toml", *REQUIREMENT_FILES) for n in names)
 
 
 def test_is_there_no_solution_starter_or_notebook_in_the_zip(built):
@@ -165,12 +166,18 @@ def metadata(created_at: str, due: str = DUE, **extra) -> str:
 
 
 def gradescope_run(zip_path: Path, base: Path, files: list[Path], created_at: str,
-                   due: str = DUE) -> tuple[dict, str]:
+                   due: str = DUE, meta: dict | None = None, course: str = "") -> tuple[dict, str]:
+    """``meta``: submission_metadata.json's keys replacing those of metadata(); ``course``: added to the zip's
+    course.toml, as if it had been built with it."""
     root = unpack(zip_path, base)
     (root / "submission").mkdir()
     for f in files:
         shutil.copy(f, root / "submission" / f.name)
-    (root / "submission_metadata.json").write_text(metadata(created_at, due))
+    data = {**json.loads(metadata(created_at, due)), **(meta or {})}
+    (root / "submission_metadata.json").write_text(json.dumps(data))
+    if course:
+        with (root / "source" / "course.toml").open("a") as f:
+            f.write(course)
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "KIT_PYTHON": GRADING_PYTHON}
     proc = subprocess.run([str(root / "run_autograder")], cwd=base, env=env, capture_output=True, text=True,
                           timeout=300)
@@ -231,7 +238,7 @@ def test_does_a_student_see_every_test_and_the_total_before_the_due_date(built, 
     assert data["output_format"] == "md" and all(t["output_format"] == "text" for t in data["tests"])
     tests = {t["name"]: t for t in data["tests"]}
     assert "hidden case " not in tests["cost_gradients"]["output"]
-    assert "hidden cases: 1/4 passed; details after the due date" in tests["cost_gradients"]["output"]
+    assert "hidden cases: 1/4 passed; details once submissions have closed" in tests["cost_gradients"]["output"]
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
     assert data["execution_time"] > 1.0  # the whole run, torch's import included, not the grading alone
     cases = tmp_path / "autograder" / "source" / "assignments" / ASSIGNMENT / "cases.toml"
@@ -250,6 +257,51 @@ def test_does_a_run_after_the_due_date_show_the_hidden_details(built, tmp_path):
         assert details["score"] == details["max_score"] == 0
         assert details["output"].split("\n")[1].startswith("  hidden case ")
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
+
+
+def test_are_hidden_details_held_back_while_gradescope_still_accepts_late_submissions(built, tmp_path):
+    """The due date is long past, but Gradescope's late due date is not: a classmate may still submit, so no
+    details (issue 20); only the counts, as before the due date."""
+    late = {"assignment": {"due_date": "2020-01-01T00:00:00+00:00", "late_due_date": "2100-01-01T00:00:00+00:00",
+                           "title": "Linear regression", "total_points": "17.0"}}
+    data, _ = gradescope_run(built, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00", meta=late)
+    assert [t["name"] for t in data["tests"]] == PARTS
+    tests = {t["name"]: t for t in data["tests"]}
+    assert "hidden case " not in tests["cost_gradients"]["output"]
+    assert "hidden cases: 1/4 passed; details once submissions have closed" in tests["cost_gradients"]["output"]
+
+
+def test_does_a_spent_daily_budget_withhold_the_hidden_counts_but_record_the_score(built, local, tmp_path):
+    """course.toml's [feedback] daily_submissions = 2, and two submissions already today: the score is the same
+    as ever, nothing shown counts the hidden cases, and the output says until when."""
+    earlier = {"previous_submissions": [{"submission_time": t, "score": 10.37, "results": {}}
+                                        for t in ("2027-02-05T20:00:00-05:00", "2027-02-06T00:10:00-05:00")]}
+    data, _ = gradescope_run(built, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
+                             due="2100-01-01T00:00:00+00:00", meta=earlier,
+                             course="\n[feedback]\ndaily_submissions = 2\n")
+    normal = local["bob_forgot_mean.py"]
+    assert data["score"] == normal["score"] == pytest.approx(10.37)
+    assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
+    shown = [t for t in data["tests"] if t["visibility"] == "visible"]
+    held = [t for t in data["tests"] if t["visibility"] != "visible"]
+    assert [t["name"] for t in shown] == PARTS
+    assert [t["name"] for t in held] == [p + HIDDEN_CASES_SUFFIX for p in PARTS]
+    assert {t["visibility"] for t in held} == {"after_published"}
+    for t in shown:
+        assert "hidden cases: results withheld for this submission" in t["output"]
+        assert "cases passed)" not in t["output"].replace("public cases passed)", "")
+    assert "hidden cases: 1/4 passed" in {t["name"]: t for t in held}["cost_gradients" + HIDDEN_CASES_SUFFIX]["output"]
+    assert "10.37" not in data["output"]
+    assert ("hidden-case results are withheld: you have made 3 submissions in the last 24 h (limit 2); they are "
+            "shown again for a submission after 2027-02-07 00:10 UTC-05:00") in data["output"]
+
+
+def test_does_a_submission_within_the_budget_say_how_many_it_has_used(built, local, tmp_path):
+    data, _ = gradescope_run(built, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
+                             due="2100-01-01T00:00:00+00:00", course="\n[feedback]\ndaily_submissions = 2\n")
+    *output, late, budget = data["output"].split("\n\n")
+    assert budget == "submissions in the last 24 h: 1 of 2 with hidden-case results"
+    assert [t["name"] for t in data["tests"]] == PARTS and data["score"] == local["bob_forgot_mean.py"]["score"]
 
 
 def test_does_an_empty_submission_get_zero_with_the_reason(built, tmp_path):
@@ -317,7 +369,7 @@ def test_does_a_forged_case_line_in_a_hidden_error_stay_hidden():
     visible, hidden = results_json(SubmissionResult(Path("s.py"), [part]), hidden_details=True)["tests"]
     assert before == visible
     assert "0.25" not in visible["output"] and "look" not in visible["output"] and "0.25" in hidden["output"]
-    assert visible["output"].endswith("  hidden cases: 1/2 passed; details after the due date")
+    assert visible["output"].endswith("  hidden cases: 1/2 passed; details once submissions have closed")
     assert hidden["output"].startswith("cost_gradients: failed hidden cases\n  hidden case float64 N=1 D=1")
 
 

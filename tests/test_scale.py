@@ -240,11 +240,14 @@ def in_worker(index: int, sandbox) -> Graded:
     return Graded(index, ScoreRow(str(os.getpid()), (), None, False))
 
 
-def test_do_forked_workers_grade_every_submission_away_from_the_grader():
+@pytest.mark.parametrize("slots", [1, 2])
+def test_do_forked_workers_grade_every_submission_away_from_the_grader(slots):
+    """With one slot too (--jobs 1, Gradescope): before, it ran in the grader's own process, where no deadline
+    held and a dying task took the grader with it."""
     pids: list[str] = []
-    pool = WorkerPool(in_worker, [FakeSandbox(0), FakeSandbox(1)], lambda: None, FakeSandbox)
+    pool = WorkerPool(in_worker, [FakeSandbox(i) for i in range(slots)], lambda: None, FakeSandbox)
     pool.run(list(range(12)), lambda g: pids.append(g.row.name), lambda i, why: None)
-    assert len(pids) == 12 and str(os.getpid()) not in pids and len(set(pids)) == 2
+    assert len(pids) == 12 and str(os.getpid()) not in pids and len(set(pids)) == slots
 
 
 def dies_on_five(index: int, sandbox) -> Graded:
@@ -253,8 +256,9 @@ def dies_on_five(index: int, sandbox) -> Graded:
     return row(index)
 
 
-def test_does_a_dead_worker_cost_only_its_submission():
-    done, lost, pool = run_pool(dies_on_five)
+@pytest.mark.parametrize("slots", [1, 2])
+def test_does_a_dead_worker_cost_only_its_submission(slots):
+    done, lost, pool = run_pool(dies_on_five, slots=slots)
     assert lost == {5: "the grading worker died (exit code 3) while grading it"}
     assert sorted(done) == [i for i in range(12) if i != 5] and pool.replaced == 1
 

@@ -28,7 +28,7 @@ from autograder.grading.grade import SubmissionResult, grade_submission, make_pl
 from autograder.grading.merge import merge_shards
 from autograder.grading.scores import Graded, ScoreRow
 from autograder.grading.shards import ShardManifest, listing_digest, shard_of
-from autograder.grading.workers import WorkerPool
+from autograder.grading.workers import WorkerPool, overdue
 from autograder.sandbox import isolation
 from conftest import EXAMPLES, ROOT, live_processes_of
 
@@ -242,7 +242,7 @@ def test_does_the_merge_refuse_shards_graded_differently(tmp_path):
     buggy = (EXAMPLES / "linear_regression" / "bob_forgot_mean.py").read_text()
     for name in NAMES:
         (subs / f"{name}.py").write_text(buggy)
-    for k, details in ((0, ["--details"]), (1, [])):
+    for k, details in ((0, ["--details-now"]), (1, [])):
         subprocess.run([sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs), "--out",
                         str(tmp_path / f"s{k}"), "--shard", f"{k}/2", "--quiet", *details], cwd=ROOT, check=True,
                        capture_output=True, timeout=600)
@@ -279,37 +279,55 @@ def wait_for_sleepers(proc: subprocess.Popen, count: int, stderr: Path | None = 
     raise AssertionError(f"the sleepers never ran (grader exit {proc.poll()}): {said}")
 
 
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox users exist only when the grader is root")
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
-def test_does_stopping_the_grader_kill_the_students_code(tmp_path, stop):
+@pytest.mark.parametrize("stop, jobs, alone", [(signal.SIGINT, 2, False), (signal.SIGTERM, 2, False),
+                                               (signal.SIGINT, 1, False), (signal.SIGTERM, 1, False),
+                                               (signal.SIGTERM, 1, True), (signal.SIGTERM, 2, True)])
+def test_does_stopping_the_grader_kill_the_students_code(tmp_path, stop, jobs, alone):
     """Ctrl-C (SIGINT to the process group) or a scheduler's SIGTERM while students' code sleeps: the zygote
-    died without a word to its children, which slept on as orphans, for good."""
+    died without a word to its children, which slept on as orphans, for good. And a SIGTERM to the grader
+    alone (kill PID) left its workers grading on, each slot's child running the student's code meanwhile."""
     subs = tmp_path / "subs"
     subs.mkdir()
     (subs / "a_sleeper.py").write_text(SLEEPS)
     (subs / "b_sleeper.py").write_text(SLEEPS)
     (subs / "c_fine.py").write_text(CORRECT)
     assert sandbox_processes() == []
+    workers: list[int] = []
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "linear_regression", str(subs), "--out",
-                             str(tmp_path / "out"), "--jobs", "2", "--quiet"], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=(tmp_path / "stderr").open("w"),
+                             str(tmp_path / "out"), "--jobs", str(jobs), "--quiet"], cwd=ROOT,
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=(tmp_path / "stderr").open("w"),
                             env={**os.environ, "KIT_SANDBOX_UID_BASE": str(UID_BASE)},
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         wait_for_sleepers(proc, 1, tmp_path / "stderr")
         time.sleep(1)
-        os.killpg(proc.pid, stop)
+        workers += workers_of(proc.pid)
+        if alone:
+            os.kill(proc.pid, stop)
+        else:
+            os.killpg(proc.pid, stop)
         proc.wait(timeout=60)
         deadline = time.monotonic() + 10
-        while sandbox_processes() and time.monotonic() < deadline:
+        while (sandbox_processes() or any(map(alive, workers))) and time.monotonic() < deadline:
             time.sleep(0.2)
         left = sandbox_processes()
+        workers_left = [w for w in workers if alive(w)]
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         for pid in sandbox_processes():  # never leave them to the next test
             os.kill(pid, signal.SIGKILL)
-    assert left == []
+        for pid in [w for w in workers if alive(w)]:
+            os.kill(pid, signal.SIGKILL)
+    assert len(workers) == jobs and left == [] and workers_left == []
 
 
 def workers_of(grader: int) -> list[int]:
@@ -364,14 +382,18 @@ def stuck_on_three(index: int, sandbox) -> Graded:
     return Graded(index, ScoreRow(f"s{index}", (), None, False))
 
 
-def test_does_a_stuck_worker_cost_only_its_submission():
-    """The grader waited on its workers without a limit: one worker stuck on one submission hung the batch."""
+@pytest.mark.parametrize("slots", [1, 2])
+def test_does_a_stuck_worker_cost_only_its_submission(slots):
+    """The grader waited on its workers without a limit: one worker stuck on one submission hung the batch; and
+    with one slot (--jobs 1, Gradescope) the task ran in the grader's own process, where no deadline held."""
     from test_scale import FakeSandbox
     done, lost = [], {}
-    pool = WorkerPool(stuck_on_three, [FakeSandbox(0), FakeSandbox(1)], lambda: None, FakeSandbox, deadline_s=3)
+    pool = WorkerPool(stuck_on_three, [FakeSandbox(i) for i in range(slots)], lambda: None, FakeSandbox,
+                      deadline_s=3)
     start = time.monotonic()
     pool.run(list(range(8)), lambda g: done.append(g.index), lambda i, why: lost.__setitem__(i, why))
-    assert lost == {3: "the grading worker took more than 3 s on it and was stopped"}
+    assert lost == {3: overdue(3)} and overdue(3) == ("grading it took longer than the grader's limit of 3 s per "
+                                                      "submission, so it was stopped")
     assert sorted(done) == [0, 1, 2, 4, 5, 6, 7] and time.monotonic() - start < 60
 
 

@@ -64,7 +64,7 @@ def hidden_summary(part: PartVerdict) -> str | None:
     passed = sum(c.passed for c in part.hidden)
     if passed == total:
         return "  hidden cases: all passed"
-    return f"  hidden cases: {passed}/{total} passed; details after the due date"
+    return f"  hidden cases: {passed}/{total} passed; details once submissions have closed"
 
 
 def part_report(part: PartVerdict, *, scored: bool = True, show_hidden: bool = False,
@@ -82,7 +82,7 @@ def part_report(part: PartVerdict, *, scored: bool = True, show_hidden: bool = F
 
 
 def hidden_details(part: PartVerdict, limit: int | None = SHOWN_CASES) -> list[str] | None:
-    """The failed hidden cases in full (for after the due date); None when none failed."""
+    """The failed hidden cases in full (for once submissions have closed); None when none failed."""
     if all(c.passed for c in part.hidden):
         return None
     return [f"{part.name}: failed hidden cases"] + _failed_lines(part.hidden, limit)

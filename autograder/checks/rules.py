@@ -170,12 +170,23 @@ def rule_message(violations: list[Violation], where: Callable[[int], str]) -> st
     return f"breaks the assignment's rules, so this part earns nothing: it {uses} - {reasons}."
 
 
+HIDDEN_USE = "makes a banned call while running a hidden case"
+
+
+def without_hidden_use(message: str) -> str | None:
+    """A runtime_rule_message as the public cases alone would have it: None when only a hidden case broke the
+    rules (for results that must not tell anything of the hidden cases: the feedback budget)."""
+    if f"it {HIDDEN_USE}" in message:
+        return None
+    return message.replace(f"; {HIDDEN_USE}", "")
+
+
 def runtime_rule_message(names: list[str], in_hidden: bool = False) -> str:
     """The message for banned calls that only the run-time tripwires saw (names as they reported them);
     in_hidden: one fired in a hidden case, which is said without naming it."""
     uses = [f"calls {n} while running" for n in dict.fromkeys(names)]
     if in_hidden:
-        uses.append("makes a banned call while running a hidden case")
+        uses.append(HIDDEN_USE)
     reasons = "; ".join(dict.fromkeys(_tripwire_ban(n).why for n in names)) if names else \
         "graded code may not call what the rules ban (docs/rules.md)"
     return f"breaks the assignment's rules, so this part earns nothing: it {'; '.join(uses)} - {reasons}."

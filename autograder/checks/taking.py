@@ -10,6 +10,12 @@ Every problem is reported with its place: "cell 3, line 2" in a notebook, "line 
 "the cell run as In [12], line 2" in a kernel's history. A source that cannot be read at all
 raises SourceProblem (the grader turns it into a score of 0 with its message). Each cell is
 parsed once per text (a cache), so check() can take a long history at every call.
+
+Everything here takes time linear in what the student wrote, and what would be costly is capped
+before it is done (one line for the student each): a notebook's JSON values and its numbers
+(strict_json: no 5,000-digit integer, NaN or 1e999), the code parsed in all (characters and
+tokens, code_size_problem), each code cell (a longer one is skipped) and the written answers
+(cut, with a note: they are graded by hand).
 Standard library only: the notebook's setup cell ships this module.
 """
 
@@ -27,6 +33,29 @@ from dataclasses import dataclass, field
 MAX_CELL_CHARS = 1_000_000
 MAX_CELLS = 5_000
 MAX_NOTES = 50
+# All the code parsed together, counted before anything is parsed (code_size_problem): parsing costs
+# ~0.5-0.8 KB of memory a token in the trusted grader (1 MB of list literal is ~0.5 GB of syntax tree)
+# and ~20 us. A released notebook holds 0.11-0.59 MB of code in 4,200-13,700 tokens, its setup cell
+# (the kit's checking code, as text) included; at the caps the grader's worker takes ~+160 MB, ~4 s.
+MAX_CODE_CHARS = 4_000_000
+MAX_CODE_TOKENS = 200_000
+# Written answers (answer cells) are kept to these, the rest cut with a note: a few sentences are asked for.
+MAX_ANSWER_CHARS = 20_000
+MAX_ANSWERS_CHARS = 50_000
+# Roughly Python's tokens, in one left-to-right pass: a string literal (one token however long; an
+# f-string more, by its fields), a comment, a word or number, a punctuation character, a newline. Every
+# string pattern matches once begun (an unclosed string ends at its line's or the text's end), so no
+# text is scanned twice and the time is linear whatever the text.
+_TOKEN = re.compile(r"""
+    (?P<prefix>[rRbBuUfF]{1,2})?(?:
+        '''[^'\\]*(?:(?:\\(?:.|\Z)|'(?!''))[^'\\]*)*(?:'''|\Z)
+      | \"\"\"[^"\\]*(?:(?:\\(?:.|\Z)|"(?!""))[^"\\]*)*(?:\"\"\"|\Z)
+      | '[^'\n\\]*(?:\\(?:.|\Z)[^'\n\\]*)*(?:'|(?=\n)|\Z)
+      | "[^"\n\\]*(?:\\(?:.|\Z)[^"\n\\]*)*(?:"|(?=\n)|\Z))
+    | \#[^\n]*
+    | \w+ | [^\w\s] | \n
+    """, re.VERBOSE | re.DOTALL)
+_KEEP_DATA_OUT = "keep data out of the code (load it from a file) and hand in only your code"
 FILE, NOTEBOOK, HISTORY = "file", "notebook", "history"  # what the cells are (how places are named)
 _MAGIC = re.compile(r"^\s*[%!]")
 # Subscripts too: a type alias (Params = Dict[str, torch.Tensor]) that annotations name must be there.
@@ -154,16 +183,77 @@ def python_text(data: bytes) -> str:
     return text
 
 
+MAX_JSON_DIGITS = 4_300  # Python's own limit on reading an integer (sys.get_int_max_str_digits)
+
+
+class JSONNumberError(ValueError):
+    """A number that JSON's grammar allows (or Python's json accepts) but no file of ours holds."""
+
+
+def _json_int(text: str) -> int:
+    digits = len(text) - text.startswith("-")
+    if digits > MAX_JSON_DIGITS:
+        raise JSONNumberError(f"it holds a number {digits:,} digits long; a number may have at most "
+                              f"{MAX_JSON_DIGITS:,} digits")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    value = float(text)  # linear in the text, whatever its length
+    if value in (float("inf"), float("-inf")):
+        shown = text if len(text) <= 20 else text[:12] + "..."
+        raise JSONNumberError(f"it holds the number {shown}, too large for a floating-point number")
+    return value
+
+
+def _json_constant(name: str) -> float:
+    raise JSONNumberError(f"it holds {name}, which is not a JSON number")
+
+
+def strict_json(text: str | bytes, nan: bool = False) -> object:
+    """json.loads, but a number that cannot be read as it is written is a JSONNumberError (a ValueError) that
+    says which: NaN, Infinity, -Infinity (Python's json accepts them; JSON has no such numbers), one too large
+    for a float (1e999), an integer of more than MAX_JSON_DIGITS digits (int() refuses it, as a bare
+    ValueError, not a JSONDecodeError). JSONDecodeError and RecursionError as from json.loads.
+    nan: take NaN, Infinity and -Infinity, and 1e999 as infinity (what json.dumps writes of a NaN or an
+    infinity: the kit's own records of a student's results may hold them)."""
+    if nan:
+        return json.loads(text, parse_int=_json_int)
+    return json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
+
+
+# Values (items of JSON lists and objects) read from a notebook at most: json.loads takes ~75 bytes a value,
+# and a 20 MB file of [[],[],...] is ~7 million (~0.5 GB). A released notebook holds ~6,000; long outputs
+# add one a line of text.
+MAX_JSON_VALUES = 2_000_000
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\(?:.|\Z)[^"\\]*)*(?:"|\Z)', re.DOTALL)  # matches once begun: linear
+
+
+def json_values(text: str) -> int:
+    """At least the number of values in JSON text (a comma or an opening bracket outside strings each), in linear
+    time, without reading it."""
+    if len(text) <= MAX_JSON_VALUES:
+        return len(text)  # each value takes a character at least: nothing to count
+    bare = _JSON_STRING.sub('""', text)
+    return bare.count(",") + bare.count("[") + bare.count("{") + 1
+
+
 def notebook_cells(text: str) -> list[tuple[str, int, str, list[str]]]:
     """(cell_type, 1-based index, source, tags) for each cell of a notebook, with clear errors."""
+    values = json_values(text)
+    if values > MAX_JSON_VALUES:
+        raise SourceProblem(f"the notebook's JSON holds more than {MAX_JSON_VALUES:,} values (items of lists and "
+                            "objects), more than are read - a notebook saved by Jupyter or Colab holds thousands")
     try:
-        nb = json.loads(text)
+        nb = strict_json(text, nan=True)  # Jupyter's nbformat writes NaN and Infinity (json.dumps): they are read
     except json.JSONDecodeError as e:
         raise SourceProblem(f"the notebook is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}) - "
                             "was it saved completely? Download it again from Colab (File > Download > .ipynb)"
                             ) from None
     except RecursionError:
         raise SourceProblem("the notebook's JSON is nested too deeply to be a notebook") from None
+    except ValueError as e:  # JSONNumberError, and anything else json.loads may raise on odd input
+        raise SourceProblem(f"the notebook is not valid JSON ({e})") from None
     return cells_of(nb)
 
 
@@ -362,9 +452,10 @@ def _take_cell(source: str) -> _Cell:
             continue
         first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
         if shared & set(range(first, stmt.end_lineno + 1)):
-            # "import torch; run_experiment()" - take the statement alone, not its whole line.
-            texts = ast.unparse(stmt).split("\n")
-            places = [first] * len(texts)
+            # "import torch; run_experiment()" - take the statement alone, not its whole line: its own text, cut
+            # out by its offsets (ast.unparse would recurse, and fail, on a long sum the parser took).
+            texts = _own_text(lines, stmt)
+            places = list(range(first, first + len(texts)))
         else:
             texts = lines[first - 1:stmt.end_lineno]
             places = list(range(first, first + len(texts)))
@@ -389,15 +480,23 @@ def take_cells(cells: list[tuple[str, int, str, list[str]]], kind: str = NOTEBOO
     cache: remember each cell's text as taken (check() takes the same history again and again).
     """
     take = _take_cell_cached if cache else _take_cell
+    if kind != HISTORY:  # a kernel's history holds every run of every cell: latest() checks what is left of it
+        problem = code_size_problem([source for cell_type, _, source, _ in cells if cell_type == "code"], kind)
+        if problem is not None:
+            raise SourceProblem(problem)
     out_lines: list[str] = []
     result = Ingested(source="", kind=kind)
+    answers = _Answers()
     for cell_type, index, source, tags in cells:
         cell = None if kind == FILE else index
         if cell_type == "markdown" and "answer" in tags:
-            result.answers.append((index, source))
+            result.answers.append((index, answers.keep(index, source)))
         if cell_type != "code":
             continue  # markdown and raw cells never run, whatever they contain
         taken = take(source)
+        if taken.skipped == "long" and kind == FILE:  # nothing else to take: said as it is, not "no functions"
+            raise SourceProblem(f"the file holds {_megabytes(len(source), MAX_CELL_CHARS)} of code; at most "
+                                f"{_megabytes(MAX_CELL_CHARS)} can be graded - {_KEEP_DATA_OUT}")
         if taken.skipped == "long":
             result.notes.append(f"{place(cell, None, kind)}: skipped - the cell has more than {MAX_CELL_CHARS} "
                                 "characters")
@@ -427,6 +526,7 @@ def take_cells(cells: list[tuple[str, int, str, list[str]]], kind: str = NOTEBOO
             for name in stmt.assigns:
                 result.skipped_names.pop(name, None)
     result.source = "\n".join(out_lines) + "\n"
+    result.notes += answers.notes()
     if len(result.notes) > MAX_NOTES:
         more = len(result.notes) - MAX_NOTES
         result.notes[MAX_NOTES:] = [f"... and {more} more notes like these"]
@@ -434,6 +534,103 @@ def take_cells(cells: list[tuple[str, int, str, list[str]]], kind: str = NOTEBOO
         what = "file" if kind == FILE else "notebook"
         raise SourceProblem(f"no function definitions were found in this {what}")
     return result
+
+
+def _own_text(lines: list[str], stmt: ast.stmt) -> list[str]:
+    """The lines of a simple statement that shares a line with another, cut at its own start and end
+    (the parser's column offsets count UTF-8 bytes)."""
+    assert stmt.end_lineno is not None and stmt.end_col_offset is not None
+    own = [line.encode("utf-8", "surrogatepass") for line in lines[stmt.lineno - 1:stmt.end_lineno]]
+    own[-1] = own[-1][:stmt.end_col_offset]
+    own[0] = own[0][stmt.col_offset:]
+    return [line.decode("utf-8", "surrogatepass") for line in own]
+
+
+def _megabytes(chars: int, over: int = 0) -> str:
+    """Characters in millions, "19.4 MB"; a count over the cap `over` never reads as the cap (not "4.0 MB")."""
+    for digits in range(1, 7):
+        shown = f"{chars / 1_000_000:.{digits}f}"
+        if float(shown) * 1_000_000 > over:
+            break
+    return f"{shown.rstrip('0').rstrip('.')} MB"
+
+
+def _parsed(source: str) -> bool:
+    """Whether a code cell's text is parsed: not when it is skipped unparsed (too long, a cell magic)."""
+    return (len(source) - source.count("\r\n") <= MAX_CELL_CHARS
+            and not source.partition("\n")[0].partition("\r")[0].lstrip().startswith("%%"))
+
+
+def code_size_problem(sources: list[str], kind: str = NOTEBOOK) -> str | None:
+    """Why these code cells hold too much code to be parsed (one line for the student), or None.
+    Cells that are skipped without being parsed do not count."""
+    what = {FILE: "the file holds", NOTEBOOK: "the code cells hold", HISTORY: "the cells run hold"}[kind]
+    return too_much_code([s for s in sources if _parsed(s)], what)
+
+
+def too_much_code(texts: list[str], what: str = "the code holds") -> str | None:
+    """Why these texts hold too much code to be parsed, "<what> 19 MB of code; at most 4 MB ...", or None.
+
+    Counted before anything is parsed, in time linear in the text: the characters (newlines as Python
+    reads them), then, up to MAX_CODE_TOKENS + 1 of them, the tokens, which a syntax tree's size follows
+    (a long string is one token, a long list literal one a comma and one an item)."""
+    chars = sum(len(t) - t.count("\r\n") for t in texts)
+    if chars > MAX_CODE_CHARS:
+        return (f"{what} {_megabytes(chars, MAX_CODE_CHARS)} of code; at most {_megabytes(MAX_CODE_CHARS)} "
+                f"can be graded - {_KEEP_DATA_OUT}")
+    tokens = 0
+    for text in texts:
+        for match in _TOKEN.finditer(text):
+            prefix = match["prefix"]
+            tokens += 1
+            if prefix and "f" in prefix.lower():
+                # Each {field} is parsed on its own (~1.5 KB of memory), in time quadratic in the fields of one
+                # f-string (Python 3.11: 100,000 take 7 s): counted so that one f-string holds ~20,000 at most.
+                fields = match.group().count("{")
+                tokens += 3 * fields + fields * fields // 2000
+            if tokens > MAX_CODE_TOKENS:
+                break
+        if tokens > MAX_CODE_TOKENS:
+            return (f"{what} more than {MAX_CODE_TOKENS:,} tokens of code (names, numbers, commas, brackets ...); "
+                    f"at most {MAX_CODE_TOKENS:,} can be graded - {_KEEP_DATA_OUT}")
+    return None
+
+
+class _Answers:
+    """Answer cells as kept: each cut to MAX_ANSWER_CHARS, all of them together to MAX_ANSWERS_CHARS."""
+
+    def __init__(self) -> None:
+        self.kept = 0
+        self.long: list[tuple[int, int]] = []     # (cell, characters) of answers cut to MAX_ANSWER_CHARS
+        self.over: list[tuple[int, int]] = []     # (cell, characters) of answers cut by the total
+
+    def keep(self, cell: int, text: str) -> str:
+        if len(text) > MAX_ANSWER_CHARS:
+            self.long.append((cell, len(text)))
+            text = text[:MAX_ANSWER_CHARS]
+        room = max(0, MAX_ANSWERS_CHARS - self.kept)
+        if len(text) > room:
+            self.over.append((cell, len(text)))
+            text = text[:room]
+        self.kept += len(text)
+        return text
+
+    def notes(self) -> list[str]:
+        notes = []
+        if self.long:
+            notes.append(f"{_cells(self.long)}: only the first {MAX_ANSWER_CHARS:,} characters of an answer are kept "
+                         "for grading by hand; the rest was cut")
+        if self.over:
+            notes.append(f"{_cells(self.over)}: the answers hold more than the {MAX_ANSWERS_CHARS:,} characters kept "
+                         "in all for grading by hand; the rest was cut")
+        return notes
+
+
+def _cells(found: list[tuple[int, int]]) -> str:
+    """'answer cell 7 (52,000 characters)', 'answer cells 7 (...), 9 (...) and 3 more'."""
+    shown = ", ".join(f"{cell} ({chars:,} characters)" for cell, chars in found[:3])
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return f"answer cell{'s' if len(found) > 1 else ''} {shown}{more}"
 
 
 def _lines_shared_by_statements(body: list[ast.stmt]) -> set[int]:
@@ -452,7 +649,9 @@ def latest(ingested: Ingested) -> Ingested:
     in a notebook's kernel leaves one definition per run). Executing what is left binds every name to the
     same final definition; check() verifies and loads this, so its cost does not grow with every re-run.
     A call while loading (a decorator, a class body) counts as reading every global the functions and
-    classes it names read, so nothing such a call may read is left out."""
+    classes it names read, so nothing such a call may read is left out.
+    A kernel's history whose statements left hold more code than the grader parses is a SourceProblem
+    (check() says it as the grader would of the notebook)."""
     reached: dict[str, set[str]] = {}
     for t in ingested.statements:
         for name in t.statement.binds:
@@ -476,6 +675,10 @@ def latest(ingested: Ingested) -> Ingested:
             continue
         kept.append(t)
         shadowed = (shadowed | binds) - reads(t.statement.reads)
+    if ingested.kind == HISTORY:
+        problem = code_size_problem([t.statement.text for t in kept], HISTORY)
+        if problem is not None:
+            raise SourceProblem(problem)
     if len(kept) == len(ingested.statements):
         return ingested
     kept.reverse()

@@ -40,7 +40,11 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 def verify(source: str, names: "Iterable[str]") -> dict[str, list[Violation]]:
     """The rule breaks of each graded function in names that has any: its own, those of the
     submission's functions and classes it refers to, and those of code that runs while the file
-    loads. ScanError when the source cannot be read (nested too deeply)."""
+    loads. ScanError when the source cannot be read (nested too deeply, or too much to parse)."""
+    from .taking import too_much_code  # here: the packed check modules import in order, taking after this one
+    too_much = too_much_code([source])  # taking refuses such cells first: this holds for any other caller
+    if too_much is not None:
+        raise ScanError(too_much)
     try:
         module = _Module(ast.parse(source))
         return {name: found for name in names if (found := module.findings_for(name))}

@@ -2,7 +2,7 @@
 
 A Gradescope "Download submissions" export, unzipped, holds ``submission_metadata.yml``:
 for each ``submission_<id>`` its ``:created_at`` and ``:submitters`` (name, email, sid).
-Each submitter gets the name ``grade`` gives their results (collect.gradescope_name), so the
+Each submitter gets the name ``grade`` gives their results (collect.gradescope_names), so the
 rows match that assignment's grades.csv. A group submission gives every member its time.
 """
 
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import KitError
-from ..grading.collect import GRADESCOPE_METADATA, _timestamp, gradescope_name, read_gradescope_metadata
+from ..grading.collect import (GRADESCOPE_METADATA, _timestamp, gradescope_names, read_gradescope_metadata,
+                               submitter_of)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,10 @@ def read_export(export: Path, zone: zoneinfo.ZoneInfo) -> dict[str, ExportRow]:
     """Student name (as in grades.csv) -> submission time (in ``zone``), name, email and sid."""
     path = metadata_path(export)
     rows: dict[str, ExportRow] = {}
-    for key, entry in sorted(read_gradescope_metadata(path).items()):
+    entries = sorted(read_gradescope_metadata(path).items())
+    # Named as grade names them: of the whole export (two people's emails may share a local part).
+    names = iter(gradescope_names([submitter_of(s) for _, entry in entries for s in entry.get(":submitters") or []]))
+    for key, entry in entries:
         raw = entry.get(":created_at")
         when = _timestamp(raw)
         if when is None:
@@ -54,7 +58,7 @@ def read_export(export: Path, zone: zoneinfo.ZoneInfo) -> dict[str, ExportRow]:
             raise KitError(f"{key}: :created_at {raw!r} has no UTC offset, so the instant is unknown", path=path)
         for submitter in entry.get(":submitters") or []:
             person = Person(*(str(submitter.get(f":{k}") or "").strip() for k in ("name", "email", "sid")))
-            student = gradescope_name({"name": person.name, "email": person.email, "sid": person.sid})
+            student = next(names)
             if student is None:
                 raise KitError(f"{key}: a submitter has neither a sid nor an email, so no name to match "
                                "grades.csv with", path=path)

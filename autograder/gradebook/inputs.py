@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ..errors import KitError
+from ..escaping import csv_value
 from .lateness import percent
 
 GRADES_COLUMNS = ("submission", "score", "max_score")
@@ -165,7 +166,8 @@ def _csv_rows(path: Path, required: tuple[str, ...], what: str) -> Iterator[tupl
                                f" but a {what} needs {','.join(required)}", path=path, line=1)
             for cells in reader:
                 if any(c.strip() for c in cells):
-                    cells = [c.strip() for c in cells] + [""] * (len(header) - len(cells))
+                    # csv_value: a cell the kit guarded against formulas (grades.csv) is read as written
+                    cells = [csv_value(c.strip()) for c in cells] + [""] * (len(header) - len(cells))
                     yield reader.line_num, dict(zip(header, cells))
         except csv.Error as e:
             raise KitError(f"not valid CSV: {e}", path=path, line=reader.line_num) from None

@@ -10,12 +10,11 @@ for a failed completion requirement, e.g.::
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..escaping import csv_text
 from .export import Person
 from .lateness import Outcome, Term
 from .policy import Policy
@@ -24,15 +23,13 @@ CSV_EXTRA_COLUMNS = ("grace_days_used", "meets_completion_requirement")
 
 
 def gradebook_csv(terms: Mapping[str, Term], assignments: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", *assignments, *CSV_EXTRA_COLUMNS])
+    rows: list[list[object]] = [["student", *assignments, *CSV_EXTRA_COLUMNS]]
     for student in sorted(terms):
         term = terms[student]
         finals = {o.assignment: f"{o.final:.2f}" for o in term.outcomes}
-        writer.writerow([student, *(finals[a] for a in assignments), term.grace_used,
-                         "yes" if term.meets_requirement else "no"])
-    return buffer.getvalue()
+        rows.append([student, *(finals[a] for a in assignments), term.grace_used,
+                     "yes" if term.meets_requirement else "no"])
+    return csv_text(rows)
 
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -50,16 +47,14 @@ def canvas_csv(terms: Mapping[str, Term], assignments: Sequence[str], titles: Ma
     title matches no Canvas assignment creates one; rename a header to "Name (id)" as in a
     Canvas export to fill an existing assignment.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*CANVAS_COLUMNS, *(titles[a] for a in assignments)])
-    writer.writerow([POINTS_POSSIBLE, "", "", "", "", *("100.00" for _ in assignments)])
+    rows: list[list[object]] = [[*CANVAS_COLUMNS, *(titles[a] for a in assignments)],
+                                 [POINTS_POSSIBLE, "", "", "", "", *("100.00" for _ in assignments)]]
     for student in sorted(terms):
         person = people.get(student)
         finals = {o.assignment: f"{o.final:.2f}" for o in terms[student].outcomes}
-        writer.writerow([(person.name if person and person.name else student), "", student,
-                         person.email if person else "", "", *(finals[a] for a in assignments)])
-    return buffer.getvalue()
+        rows.append([(person.name if person and person.name else student), "", student,
+                     person.email if person else "", "", *(finals[a] for a in assignments)])
+    return csv_text(rows)  # a submitter's name from a Gradescope export is theirs: csv_cell guards it
 
 
 def explanations_text(terms: Mapping[str, Term], policy: Policy) -> str:

@@ -2,9 +2,9 @@
 
 At the zip's root: ``setup.sh`` (Gradescope runs it once when it builds the image) and
 ``run_autograder`` (run for every submission), then exactly what ``python -m autograder grade``
-needs: the ``autograder/`` package, ``assignments/<id>/`` (spec.toml, cases.toml, checks.py)
-and the pinned requirements of grading alone (requirements-grading.txt; setup.sh installs torch
-as a CPU build). No reference solution: the grader compares with torch, never with solutions/,
+needs: the ``autograder/`` package, ``assignments/<id>/`` (spec.toml, cases.toml, checks.py),
+``course.toml`` (for its [feedback] table) and the pinned requirements of grading alone
+(requirements-grading.txt; setup.sh installs torch as a CPU build). No reference solution: the grader compares with torch, never with solutions/,
 so neither solutions/ nor a starter or a notebook goes in, and the finished zip is scanned for
 solution-region lines before it is written.
 """
@@ -58,6 +58,8 @@ def zip_members(assignment: Assignment, allow_weak_sandbox: bool = False) -> dic
         members[name] = text.encode("utf-8")
     for name in REQUIREMENT_FILES:
         members[name] = _read(PACKAGE.parent / name)  # the kit's pins, beside its package
+    # The course's own settings: grading reads its [feedback] table (the daily budget, disclosure.py).
+    members[paths.COURSE_FILE_NAME] = _read(paths.course_file())
     for path in sorted(PACKAGE.rglob("*")):
         rel = path.relative_to(PACKAGE.parent)
         if path.is_file() and not _not_for_grading(rel):

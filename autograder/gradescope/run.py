@@ -8,6 +8,9 @@ Gradescope's layout under the root: ``source/`` (the unpacked zip, where this ru
 grading session, the same results.json writer), so a submission gets the same results here as
 in a local run. The top-level output then says which file was graded and how late it came;
 the score itself never depends on the time (the course's late policy is applied in the gradebook).
+What the student sees beyond it does (``what_is_shown``, autograder/disclosure.py): the hidden
+cases' details once Gradescope accepts no more submissions, and, with course.toml's daily budget
+spent, not even their counts.
 """
 
 from __future__ import annotations
@@ -20,18 +23,26 @@ import argparse
 import datetime as dt
 import json
 import os
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import paths
+from ..disclosure import Metadata, daily_budget, hidden_details_release, parse_time, read_feedback
 from ..errors import KitError
+from ..escaping import markdown_text, say
 from ..grading.collect import Submission, student_submission
+from ..grading.regrade import read_record
+from ..grading.results import results_json
 from ..grading.session import GradingOptions, GradingSession
 from ..sandbox.protections import BelowFloor
+from ..spec import load_spec
 
 DEFAULT_ROOT = "/autograder"
 ROOT_ENV = "AUTOGRADER_ROOT"
+# Gradescope stops a run at its own time-out (the assignment's autograder setting, 40 minutes by default) and then
+# shows no results at all: the submission's deadline (a grader failure the student is told of) comes before that.
+MAX_DEADLINE_S = 35 * 60
 LATE_POLICY = "the course's late policy is applied in the gradebook"
 REFUSED = ("Your code was not run: this autograder's container does not give the sandbox that keeps "
            "submissions apart, so it refused to grade. This is not a problem with your code; your instructor "
@@ -64,14 +75,7 @@ def choose_submission(folder: Path, assignment: str) -> Choice:
     return Choice(sub.path, chosen or f"graded {sub.path.relative_to(folder).as_posix()}", sub)
 
 
-def _parse_time(value: object) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
+_parse_time = parse_time  # Gradescope's times: ISO 8601 with their UTC offset
 
 
 def _span(delta: dt.timedelta) -> str:
@@ -90,14 +94,10 @@ def lateness(metadata_path: Path) -> str:
     The due date is the assignment's, or a later one that Gradescope lists for a user of
     the submission (an extension); the grade itself does not depend on it.
     """
-    try:
-        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return f"submission time unknown: there is no {metadata_path.name}"
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        return f"submission time unknown: {metadata_path.name} cannot be read ({type(e).__name__})"
-    if not isinstance(metadata, dict):
-        return f"submission time unknown: {metadata_path.name} is not a JSON object"
+    read = Metadata.read(metadata_path)
+    if read.data is None:
+        return f"submission time unknown: {read.problem}"
+    metadata = read.data
     submitted = _parse_time(metadata.get("created_at"))
     assignment = metadata.get("assignment") if isinstance(metadata.get("assignment"), dict) else {}
     due = _parse_time(assignment.get("due_date"))
@@ -119,30 +119,55 @@ def lateness(metadata_path: Path) -> str:
 def grade_gradescope(assignment: str, root: Path, allow_weak_sandbox: bool = False) -> tuple[dict, list[str]]:
     """(the results.json object, the grader's own failures) for the submission under ``root``."""
     choice = choose_submission(root / "submission", assignment)
-    options = GradingOptions(jobs=1, hidden_details=past_due(root / "submission_metadata.json"), progress=False,
-                             allow_weak_sandbox=allow_weak_sandbox)
+    shown = what_is_shown(assignment, root)
+    options = GradingOptions(jobs=1, hidden_details=shown.details, progress=False,
+                             allow_weak_sandbox=allow_weak_sandbox, max_deadline_s=MAX_DEADLINE_S)
     # The temporary folder only receives the session's own copy of the student's files.
     with tempfile.TemporaryDirectory(prefix="kit-gradescope-") as out:
         with GradingSession(assignment, Path(out), options, submissions=[choice.submission]) as session:
             session.start()
             outcome = session.run()
         data = json.loads((Path(out) / choice.submission.name / "results.json").read_text(encoding="utf-8"))
+        if shown.withheld is not None:  # the daily budget is spent: the recorded result, rendered without hidden counts
+            data = _withheld_results(Path(out) / choice.submission.name, shown.withheld)
     extra = [choice.why] if choice.path is not None else []
     sandbox = [session.sandbox.line()] if session.sandbox is not None else []
-    data["output"] = "\n\n".join([data["output"], *sandbox, *extra, lateness(root / "submission_metadata.json")])
+    paragraphs = [*sandbox, *extra, lateness(root / "submission_metadata.json")]  # plain text, the file's name too
+    paragraphs += shown.lines  # the daily budget's count, when the course has one
+    data["output"] = "\n\n".join([data["output"], *(markdown_text(p) for p in paragraphs)])
     data["execution_time"] = round(time.monotonic() - _STARTED, 3)
     return data, outcome.failures
 
 
-def past_due(metadata_path: Path, now: dt.datetime | None = None) -> bool:
-    """Is the assignment's due date (as Gradescope's metadata gives it) behind us? Then a (re)run shows
-    the hidden cases' details; before it, and whenever the date is unknown, it does not."""
-    try:
-        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-        due = _parse_time(metadata["assignment"]["due_date"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    return due is not None and (now or dt.datetime.now(dt.timezone.utc)) > due
+@dataclass(frozen=True)
+class Shown:
+    """What this run shows beyond the score (disclosure.py): the hidden cases' details, or, with the
+    daily budget spent, not even their counts (``withheld``: the line saying so); ``lines`` for the output."""
+
+    details: bool
+    withheld: str | None = None
+    lines: tuple[str, ...] = ()
+
+
+def what_is_shown(assignment: str, root: Path, now: dt.datetime | None = None) -> Shown:
+    """The hidden details once the last accepted submission is behind us (as ``grade --details`` decides,
+    with Gradescope's dates); before that, the course's daily budget of hidden-case results, if it has one."""
+    metadata = Metadata.read(root / "submission_metadata.json")
+    if hidden_details_release(load_spec(assignment), metadata=metadata).shown(now):
+        return Shown(details=True)
+    limit = read_feedback(paths.course_file()).daily_submissions  # course.toml, which the zip carries
+    if limit is None:
+        return Shown(details=False)
+    budget = daily_budget(metadata, limit)
+    return Shown(False, budget.message(), ()) if budget.spent else Shown(False, None, (budget.message(),))
+
+
+def _withheld_results(folder: Path, withheld: str) -> dict:
+    """results.json rendered again from the session's record of the submission, its hidden counts withheld."""
+    result = read_record(folder)
+    if result is None:
+        raise KitError("the grading session left no record to withhold the hidden cases' counts from", path=folder)
+    return results_json(result, withheld=withheld)
 
 
 def write_results(data: dict, root: Path) -> Path:
@@ -169,17 +194,17 @@ def main(argv: list[str] | None = None) -> int:
     except BelowFloor as e:
         # Refused: the student is told why their code was not run, and the instructor what the host lacks.
         write_results({"score": 0, "tests": [], "output": REFUSED + "\n\n" + e.report.line()}, root)
-        print(f"error: {e}", file=sys.stderr)
+        say(f"error: {e}", err=True)
         return 2
     except KitError as e:
-        print(f"error: {e}", file=sys.stderr)
+        say(f"error: {e}", err=True)
         return 2
     path = write_results(data, root)
-    print(data["output"])
+    say(*data["output"].split("\n"))
     print(f"score {data['score']:g}; results in {path}")
     # Exit 0 even then: the results say the grader failed, and Gradescope must show them.
     for failure in failures:
-        print(f"the grader failed: {failure}", file=sys.stderr)
+        say(f"the grader failed: {failure}", err=True)
     return 0
 
 

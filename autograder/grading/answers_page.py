@@ -14,16 +14,15 @@ only ever be text and math.
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 from xml.etree.ElementTree import Element, tostring
 
+from ..escaping import html_text
 from .grade import SubmissionResult
 
 _UNSAFE_ATTRIBUTES = re.compile(r"^(href|src|style|class|id|on.*|.*:.*)$", re.IGNORECASE)
 _DOUBLED_REFERENCE = re.compile(r"&amp;(#x?[0-9A-Fa-f]+;)")
-_BRACKET_MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)   # Jupyter's \( \) and \[ \]
 
 
 def load_renderer() -> None:
@@ -39,7 +38,7 @@ def math_html(tex: str, display: bool) -> str:
     try:
         root = convert_to_element(tex, display="block" if display else "inline")
     except Exception:  # latex2mathml raises many kinds on bad TeX; the student's text is still shown
-        return f'<code class="tex">{html.escape(tex)}</code>'
+        return f'<code class="tex">{html_text(tex)}</code>'
     for element in root.iter():
         for name in [n for n in element.attrib if _UNSAFE_ATTRIBUTES.match(n) and n != "xmlns"]:
             del element.attrib[name]
@@ -56,13 +55,37 @@ def markdown_html(text: str) -> str:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     md.use(dollarmath_plugin, double_inline=True,
            renderer=lambda tex, opts: math_html(tex, bool(opts.get("display_mode"))))
-    dollars = _BRACKET_MATH.sub(lambda m: f"${m[1]}$" if m[1] is not None else f"$${m[2]}$$", text)
-    return md.render(dollars)
+    return md.render(bracket_math_as_dollars(text))
+
+
+def bracket_math_as_dollars(text: str) -> str:
+    """Jupyter's \\( \\) and \\[ \\] math as $ $ and $$ $$, in one pass (time linear in the text).
+
+    What ``re.sub(r"\\\\\\((.+?)\\\\\\)|\\\\\\[(.+?)\\\\\\]", ..., flags=re.DOTALL)`` does, leftmost first,
+    without its quadratic time on many openings with no closing (each opening searched to the end): an
+    opening with no closing after it means that no later opening of its kind has one either."""
+    out, at, pairs = [], 0, {"(": ("\\)", "$"), "[": ("\\]", "$$")}
+    found = {kind: text.find("\\" + kind) for kind in pairs}  # the next opening of each kind at or after `at`
+    while True:
+        kind = min((k for k in found if found[k] >= 0), key=lambda k: found[k], default=None)
+        if kind is None:
+            break
+        start = found[kind]
+        close, dollars = pairs[kind]
+        end = text.find(close, start + 3)  # at least one character of math between
+        if end < 0:
+            found[kind] = -1  # no closing after this opening: none after any later one either
+            continue
+        out += [text[at:start], dollars, text[start + 2:end], dollars]
+        at = end + 2
+        found = {k: text.find("\\" + k, at) if 0 <= found[k] < at else found[k] for k in pairs}  # each goes forward
+    out.append(text[at:])
+    return "".join(out)
 
 
 def answers_html(result: SubmissionResult, student: str) -> str:
     """The whole page for one student."""
-    e = html.escape
+    e = html_text
     who = f"<code>{e(student)}</code> &middot; <code>{e(result.path.name)}</code>"
     sections = []
     for number, (cell, text) in enumerate(result.answers, start=1):

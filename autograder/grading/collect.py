@@ -33,6 +33,7 @@ GRADESCOPE_METADATA = "submission_metadata.yml"
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: the letters and digits of every script, and _
 _MAX_NAME_BYTES = 120
 _SKIPPED_FOLDERS = {"__MACOSX", "__pycache__"}
+MAX_FOLDER_DEPTH = 40  # folders inside a student's folder (a real upload nests a few); deeper is refused
 # What a batch writes beside the students' folders: no student's folder may take one of these names.
 BATCH_FILES = ("grades.csv", "summary.md", "shard.json")
 
@@ -173,11 +174,43 @@ def _one_per_name(name: str, subs: list[Submission]) -> Submission:
     return chosen
 
 
+class FolderTooDeep(Exception):
+    """A student's folder holds folders nested deeper than MAX_FOLDER_DEPTH."""
+
+
+def walk(folder: Path, max_depth: int = MAX_FOLDER_DEPTH):
+    """os.walk(folder) top down, without following linked folders, but iterative: FolderTooDeep for a folder
+    more than max_depth levels below folder (os.walk and Path.rglob recurse, and a tree 1,000 levels deep
+    raises RecursionError). Folders that cannot be read are passed over, as os.walk does."""
+    todo = [(os.fspath(folder), 0)]
+    while todo:
+        top, depth = todo.pop()
+        try:
+            with os.scandir(top) as scan:
+                entries = list(scan)
+        except OSError:
+            continue
+        dirnames, filenames = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (dirnames if is_dir else filenames).append(entry.name)
+        yield top, dirnames, filenames  # the caller may prune dirnames, as with os.walk
+        below = [d for d in dirnames if not os.path.islink(os.path.join(top, d))]
+        if below and depth >= max_depth:
+            outer = Path(top).relative_to(folder).parts[0]
+            raise FolderTooDeep(f"folders nested deeper than {max_depth} levels were handed in (in {outer}/); "
+                                "nothing was graded - hand in your .ipynb or .py file itself, not folders around it")
+        todo += [(os.path.join(top, d), depth + 1) for d in reversed(below)]
+
+
 def _submission_files(folder: Path) -> tuple[list[Path], list[Path]]:
     """.py/.ipynb files under folder (skipping hidden ones, checkpoints and archive debris), and the
     symbolic links met on the way, which are never followed: a link may point at anything on the machine."""
     files, links = [], []
-    for dirpath, dirnames, filenames in os.walk(folder):  # os.walk does not follow linked folders
+    for dirpath, dirnames, filenames in walk(folder):  # linked folders are not followed
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in _SKIPPED_FOLDERS)
         for name in [*dirnames, *filenames]:
@@ -232,6 +265,8 @@ def student_submission(folder: Path, name: str, assignment: str | None, **extra)
         return Submission(name, folder, problem=f"{folder.name} is a symbolic link; it was not followed", **extra)
     try:
         return _read_student_folder(folder, name, assignment, **extra)
+    except FolderTooDeep as e:  # nor one that nests folders a thousand deep
+        return Submission(name, folder, problem=str(e), folder=folder, **extra)
     except OSError as e:  # one unreadable folder must not cost the batch
         return Submission(name, folder, problem=f"the folder {folder.name} could not be read ({e.strerror or e}); "
                                                 "nothing in it was graded", folder=folder, **extra)
@@ -243,7 +278,8 @@ def _read_student_folder(folder: Path, name: str, assignment: str | None, **extr
     files, links = _submission_files(folder)
     link_notes = [_link_note(links, folder)] if links else []
     if not files:
-        others = [p.name for p in folder.rglob("*") if p.is_file() and not p.is_symlink()][:5]
+        others = [name for top, _, names in walk(folder) for name in sorted(names)
+                  if not os.path.islink(os.path.join(top, name)) and os.path.isfile(os.path.join(top, name))][:5]
         expected = f"expected {assignment}.ipynb or {assignment}.py; " if assignment else ""
         what = f" ({expected}found: {', '.join(others)})" if others else f" ({expected}the folder is empty)"
         return Submission(name, folder, notes=link_notes, problem=f"no .py or .ipynb file was handed in{what}",
@@ -264,15 +300,13 @@ def _from_gradescope_export(export: Path, assignment: str | None) -> list[Submis
         if not folder.is_dir():
             raise KitError(f"{GRADESCOPE_METADATA} lists {folder_name}, but {folder} is not there - "
                            "was the export unzipped completely?")
-        submitters = entry.get(":submitters") or []
-        if not submitters:
-            submitters = [{}]
-        for person in submitters:
-            student = {k: str(person.get(f":{k}") or "").strip() for k in ("name", "email", "sid")}
-            name = gradescope_name(student) or safe_name(folder_name)
-            sub = student_submission(folder, name, assignment, student=student, origin="gradescope",
-                                       submitted_at=_timestamp(entry.get(":created_at")))
-            found.append(sub)
+    people = [(folder_name, entry, submitter_of(person))
+              for folder_name, entry in sorted(metadata.items()) for person in entry.get(":submitters") or [{}]]
+    for (folder_name, entry, student), name in zip(people, gradescope_names([p[2] for p in people])):
+        folder = export / folder_name
+        name = name or safe_name(folder_name)
+        found.append(student_submission(folder, name, assignment, student=student, origin="gradescope",
+                                        submitted_at=_timestamp(entry.get(":created_at"))))
     listed = set(metadata)
     for extra in (d for d in _visible(export) if d.is_dir() and d.name not in listed):
         raise KitError(f"{extra} is in the Gradescope export but not in its {GRADESCOPE_METADATA}; "
@@ -280,13 +314,49 @@ def _from_gradescope_export(export: Path, assignment: str | None) -> list[Submis
     return found
 
 
+def submitter_of(person: dict) -> dict[str, str]:
+    """A :submitters entry of submission_metadata.yml as {"name", "email", "sid"} (stripped text)."""
+    return {k: str(person.get(f":{k}") or "").strip() for k in ("name", "email", "sid")}
+
+
 def gradescope_name(student: dict[str, str]) -> str | None:
-    """The results name of a submitter: the sid, else the email's local part (lower case), else None."""
+    """The results name of a submitter: the sid, else the email's local part (lower case), else None.
+    (Of a whole export, gradescope_names: two submitters' local parts may be the same.)"""
     if student.get("sid"):
         return safe_name(student["sid"])
     if "@" in student.get("email", ""):
         return safe_name(student["email"].split("@", 1)[0].lower())
     return None
+
+
+def gradescope_names(students: list[dict[str, str]]) -> list[str | None]:
+    """The results name of every submitter of one export, in order: gradescope_name's, except where that
+    name is another person's too (alice@a.edu and alice@b.edu without sids; a student who typed a
+    classmate's sid): then each of them gets the name and a short hash of their email (alice-1f0e3dad), the
+    same in every run and distinct, so one student's data never stops the export. A name only one person
+    has is left as it is. One person listed twice (the same sid and email) is left to clash."""
+    names = [gradescope_name(s) for s in students]
+    for round_ in range(8):  # a later round only if a hashed name met another's name (one chosen to meet it)
+        holders: dict[str, set[str]] = {}
+        for student, name in zip(students, names):
+            if name is not None:
+                holders.setdefault(name.casefold(), set()).add(_identity(student))
+        shared = {name for name, people in holders.items() if len(people) > 1}
+        if not shared:
+            break
+        for i, (student, name) in enumerate(zip(students, names)):
+            if name is not None and name.casefold() in shared:
+                source = student.get("email", "").lower() or _identity(student)
+                digest = hashlib.sha1(f"{round_}:{source}".encode("utf-8", "surrogatepass") if round_ else
+                                      source.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+                base = student.get("sid") or student["email"].split("@", 1)[0].lower()
+                names[i] = safe_name(f"{base}-{digest}")
+    return names
+
+
+def _identity(student: dict[str, str]) -> str:
+    """Who a submitter is, as far as the export says: two entries with one sid and one email are one person."""
+    return "\0".join((student.get("sid", ""), student.get("email", "").lower()))
 
 
 def read_gradescope_metadata(path: Path) -> dict[str, dict]:
@@ -307,12 +377,20 @@ def read_gradescope_metadata(path: Path) -> dict[str, dict]:
             return loader.construct_sequence(node, deep=True)
         return loader.construct_scalar(node)
 
+    def _int(loader: yaml.SafeLoader, node: yaml.Node):
+        try:
+            return yaml.SafeLoader.construct_yaml_int(loader, node)
+        except ValueError:  # more digits than Python reads (a sid, say): the text as written
+            return loader.construct_scalar(node)
+
     _Loader.add_multi_constructor("!", _untagged)
     _Loader.add_multi_constructor("tag:yaml.org,2002:", _untagged)
+    _Loader.add_constructor("tag:yaml.org,2002:int", _int)
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise KitError(f"cannot read the Gradescope export's metadata: {str(e).splitlines()[0]}", path=path) from None
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError, RecursionError) as e:
+        first = (str(e).splitlines() or [type(e).__name__])[0]
+        raise KitError(f"cannot read the Gradescope export's metadata: {first}", path=path) from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, dict) for k, v in data.items()):
         raise KitError("this is not a Gradescope export's metadata: expected submission_<id> keys, each with "
                        ":submitters", path=path)

@@ -10,13 +10,12 @@ escaped, and a Content-Security-Policy forbids loading or running anything.
 
 from __future__ import annotations
 
-import html
 import os
-import re
 from pathlib import Path
 
 from ..checks import report
 from ..checks.verdict import PartVerdict
+from ..escaping import html_text, markdown_answer, markdown_code, markdown_code_block, markdown_text
 from .grade import SubmissionResult
 
 
@@ -24,7 +23,7 @@ def write_feedback(result: SubmissionResult, folder: Path, show_hidden: bool = F
     """Write folder/feedback.md and folder/feedback.html for one graded submission.
 
     Like Gradescope's view before the due date, the pages list public cases in full and hidden
-    cases by their counts; show_hidden puts the hidden cases' details in (for after the due date).
+    cases by their counts; show_hidden puts the hidden cases' details in (once submissions have closed).
     """
     _write(folder / "feedback.md", feedback_markdown(result, show_hidden))
     _write(folder / "feedback.html", feedback_html(result, show_hidden))
@@ -51,42 +50,27 @@ def _report(part: PartVerdict, show_hidden: bool) -> str:
 
 # --- Markdown -------------------------------------------------------------------------------
 
-def markdown_escape(text: str) -> str:
-    """Text that Markdown shows as written: no emphasis, links, table breaks or raw HTML."""
-    out = text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for ch in "|*_`[]#":
-        out = out.replace(ch, "\\" + ch)
-    return out.replace("\n", " ")
-
-
-def _fence(text: str) -> str:
-    """A code fence longer than any run of backticks in text."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    return "`" * max(3, longest + 1)
-
-
 def feedback_markdown(result: SubmissionResult, show_hidden: bool = False) -> str:
-    lines = [f"# Feedback on `{result.path.name.replace('`', '')}`", "",
+    lines = [f"# Feedback on {markdown_code(result.path.name)}", "",
              f"**Score: {result.score:g} / {result.max_score:g}**", ""]
     if result.error:
-        lines += [f"**This submission could not be graded:** {markdown_escape(result.error)}", ""]
+        lines += [f"**This submission could not be graded:** {markdown_text(result.error)}", ""]
     lines += ["| part | score | cases passed |", "| --- | ---: | ---: |"]
     lines += [f"| `{p.name}` | {p.score:g} / {p.points:g} | {_cases(p)} |" for p in result.parts]
     lines.append("")
     if _hints(result, show_hidden):
-        lines += ["## Hints", ""] + [f"- `{part}`: {markdown_escape(h)}" for part, h in _hints(result, show_hidden)]
+        lines += ["## Hints", ""] + [f"- `{part}`: {markdown_text(h)}" for part, h in _hints(result, show_hidden)]
         lines.append("")
     if result.notes:
-        lines += ["## Notes", ""] + [f"- {markdown_escape(n)}" for n in result.notes] + [""]
+        lines += ["## Notes", ""] + [f"- {markdown_text(n)}" for n in result.notes] + [""]
     lines += ["## Each part", ""]
     for p in result.parts:
-        text = _report(p, show_hidden)
-        fence = _fence(text)
-        lines += [f"### {p.name}: {p.score:g} / {p.points:g}", "", f"{fence}text", text, fence, ""]
+        lines += [f"### {p.name}: {p.score:g} / {p.points:g}", "",
+                  markdown_code_block(_report(p, show_hidden), "text"), ""]
     if result.answers:
         lines += ["## Written answers", ""]
         for cell, text in result.answers:
-            lines += [f"### Answer cell {cell}", "", text.strip() or "*(empty)*", ""]
+            lines += [f"### Answer cell {cell}", "", markdown_answer(text.strip()) if text.strip() else "*(empty)*", ""]
     return "\n".join(lines)
 
 
@@ -133,7 +117,7 @@ def _report_block(output: str) -> str:
     lines = []
     for line in output.splitlines():
         css = "line hint" if line.lstrip().startswith("hint:") else "line"
-        lines.append(f'<span class="{css}">{html.escape(line, quote=False) or " "}</span>')
+        lines.append(f'<span class="{css}">{html_text(line) or " "}</span>')
     return "<pre>" + "".join(lines) + "</pre>"
 
 
@@ -150,7 +134,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"  # the pag
 
 
 def feedback_html(result: SubmissionResult, show_hidden: bool = False) -> str:
-    e = lambda text: html.escape(str(text), quote=True)
+    e = html_text
     name = e(result.path.name)
     body = [f"<h1>Feedback on <code>{name}</code></h1>",
             f'<p class="score">Score: <strong>{result.score:g}</strong> / {result.max_score:g}</p>']

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from ..errors import KitError
+from ..checks.taking import strict_json
 from ..checks.verdict import PartVerdict
 from .grade import SubmissionResult
 from .scores import PartScore, ScoreRow
@@ -47,10 +48,10 @@ def write_record(result: SubmissionResult, folder: Path) -> None:
 def read_record(folder: Path) -> SubmissionResult | None:
     """The result recorded in folder, or None when there is none (never graded, or by an older kit)."""
     try:
-        data = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+        data = strict_json((folder / RECORD).read_text(encoding="utf-8"), nan=True)  # a huge number: a clear error
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RecursionError) as e:
         raise KitError(f"cannot read an earlier result ({e}); grade this submission again without --parts",
                        path=folder / RECORD) from None
     try:
@@ -60,7 +61,7 @@ def read_record(folder: Path) -> SubmissionResult | None:
         return SubmissionResult(Path(data["path"]), parts, notes=list(data["notes"]),
                                 answers=[(int(c), t) for c, t in data["answers"]], error=data["error"],
                                 grader_failed=bool(data.get("grader_failed")), elapsed=float(data["elapsed"]))
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise KitError(f"an earlier result is not in the expected form ({type(e).__name__}: {e}); grade this "
                        "submission again without --parts", path=folder / RECORD) from None
 
@@ -68,12 +69,12 @@ def read_record(folder: Path) -> SubmissionResult | None:
 def read_results_json(folder: Path, part_names: list[str]) -> ScoreRow | None:
     """Scores only, from a results.json without a record beside it: enough for a row of grades.csv."""
     try:
-        data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        data = strict_json((folder / "results.json").read_text(encoding="utf-8"), nan=True)
         tests = {t["name"]: t for t in data["tests"]}
         output = str(data.get("output", ""))
         parts = tuple(PartScore(name, float(tests[name]["max_score"]), float(tests[name]["score"]))
                       for name in part_names if name in tests)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
     error = next((line[len(_UNGRADED):] for line in output.splitlines() if line.startswith(_UNGRADED)), None)
     return ScoreRow(folder.name, parts, error)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
-from ..checks import report
+from ..checks import report, rules
+from ..checks.verdict import PartVerdict, Status
+from ..escaping import csv_text, for_terminal, markdown_answer, markdown_text
 from .grade import SubmissionResult
 from .scores import ScoreRow
 
 MAX_OUTPUT_CHARS = 20_000  # per part: results.json stays far below 1 MB
 HIDDEN_DETAILS_SUFFIX = " (hidden case details)"  # the zero-point test with a part's hidden-case lines
+HIDDEN_CASES_SUFFIX = " (hidden cases)"  # with the feedback budget spent: the hidden cases' share, shown once published
+WITHHELD_VISIBILITY = "after_published"  # Gradescope shows the test once the instructor publishes the grades
+WITHHELD_LINE = "  hidden cases: results withheld for this submission (the top of the page says why and until when)"
 
 
-def results_json(result: SubmissionResult, hidden_details: bool = False) -> dict:
+def results_json(result: SubmissionResult, hidden_details: bool = False, withheld: str | None = None) -> dict:
     """The Gradescope results.json object.
 
     One scored test per graded part, named after the function, numbered in the assignment's
@@ -25,10 +29,17 @@ def results_json(result: SubmissionResult, hidden_details: bool = False) -> dict
     (a run after the due date, or ``grade --details``), each part with failed hidden cases also
     gets a visible zero-point test ``<function> (hidden case details)`` numbered ``N.1``. Which
     lines are hidden comes from each case's ``hidden`` field (report.py), never from wording.
+
+    With ``withheld`` (the daily feedback budget is spent: disclosure.py, that line for the student),
+    nothing shown gives the hidden cases' counts away: each part's visible test carries only its
+    public cases' share of the points, and a second test ``<function> (hidden cases)`` numbered
+    ``N.1`` carries the rest, visible once the grades are published. The total is unchanged.
     """
-    summary = [f"{result.path.name}: {result.score:g} / {result.max_score:g}"]
+    if withheld is not None:
+        return _withheld_json(result, withheld)
+    summary = [f"{markdown_line(result.path.name)}: {result.score:g} / {result.max_score:g}"]
     if result.error:
-        summary.append(f"This submission could not be graded: {result.error}")
+        summary.append(f"This submission could not be graded: {markdown_line(result.error)}")
     summary += [f"note: {markdown_line(n)}" for n in result.notes[:50]]  # the student's own words, escaped
     tests = []
     for number, p in enumerate(result.parts, start=1):
@@ -38,7 +49,7 @@ def results_json(result: SubmissionResult, hidden_details: bool = False) -> dict
             "score": p.score,
             "max_score": p.points,
             "status": "passed" if p.full_marks else "failed",
-            "output": "\n".join(report.part_report(p))[:MAX_OUTPUT_CHARS],
+            "output": for_terminal("\n".join(report.part_report(p)))[:MAX_OUTPUT_CHARS],  # text: shown as is
             "output_format": "text",
             "visibility": "visible",
         })
@@ -50,7 +61,7 @@ def results_json(result: SubmissionResult, hidden_details: bool = False) -> dict
                 "score": 0.0,
                 "max_score": 0.0,
                 "status": "failed",
-                "output": "\n".join(hidden)[:MAX_OUTPUT_CHARS],
+                "output": for_terminal("\n".join(hidden))[:MAX_OUTPUT_CHARS],
                 "output_format": "text",
                 "visibility": "visible",
             })
@@ -63,16 +74,86 @@ def results_json(result: SubmissionResult, hidden_details: bool = False) -> dict
     }
 
 
+def _withheld_json(result: SubmissionResult, withheld: str) -> dict:
+    """results.json for a submission past the daily feedback budget: the hidden cases' share of each part
+    in a test of its own, shown once the grades are published; the total of what is shown, not the score."""
+    tests = []
+    for number, p in enumerate(result.parts, start=1):
+        if not p.hidden:
+            tests.append(_test(p.name, str(number), p.score, p.points, p.full_marks, report.part_report(p)))
+            continue
+        shown = _public_view(p)
+        score, points = _public_share(shown)
+        public_ok = shown.problem is None and all(c.passed for c in p.public)
+        tests.append(_test(p.name, str(number), score, points, public_ok, _public_report(shown, score, points)))
+        hidden_ok = p.problem is None and all(c.passed for c in p.hidden)
+        tests.append(_test(p.name + HIDDEN_CASES_SUFFIX, f"{number}.1", round(p.score - score, 2),
+                           round(p.points - points, 2), hidden_ok, report.part_report(p), WITHHELD_VISIBILITY))
+    shown = [t for t in tests if t["visibility"] == "visible"]
+    held = round(result.max_score - sum(t["max_score"] for t in shown), 2)
+    score, points = (round(sum(t[key] for t in shown), 2) for key in ("score", "max_score"))
+    summary = [f"{markdown_line(result.path.name)}: {score:g} / {points:g} "
+               f"shown; the other {held:g} points, of the hidden cases, are scored and recorded but not shown"
+               if held else f"{markdown_line(result.path.name)}: {result.score:g} / {result.max_score:g}", withheld]
+    if result.error:
+        summary.append(f"This submission could not be graded: {markdown_line(result.error)}")
+    summary += [f"note: {markdown_line(n)}" for n in result.notes[:50]]
+    # No execution_time: code that runs longer on some hidden inputs would tell them through it.
+    return {
+        "score": result.score,
+        "output": "\n\n".join(summary),
+        "output_format": "md",
+        "tests": tests,
+    }
+
+
+def _public_view(part: PartVerdict) -> PartVerdict:
+    """The part as its public cases alone judge it: a banned call seen only in a hidden case is not said, nor
+    does it take the public cases' share to 0 (one bit of the hidden inputs a submission, past the budget)."""
+    if part.status is not Status.RULE_BROKEN or part.problem is None or rules.HIDDEN_USE not in part.problem:
+        return part
+    problem = rules.without_hidden_use(part.problem)
+    if problem is not None:
+        return replace(part, problem=problem)
+    score = round(part.points * sum(c.passed for c in part.public) / len(part.cases), 2)
+    return replace(part, problem=None, status=None, score=score)
+
+
+def _public_report(part, score: float, points: float) -> list[str]:
+    """report.part_report with nothing of the hidden cases but that they ran: the public cases' share of the
+    score, their counts and their failures."""
+    public = part.public
+    counts = f"   ({sum(c.passed for c in public)}/{len(public)} public cases passed)" if public else ""
+    lines = [f"{part.name}   {score:g} / {points:g}{counts}"] + ([f"  {part.problem}"] if part.problem else [])
+    failed = report.part_report(replace(part, cases=public, problem=None), scored=False, show_hidden=True)[1:]
+    return lines + failed + [WITHHELD_LINE]
+
+
+def _public_share(part) -> tuple[float, float]:
+    """(score, max_score) of a part's public cases: the part's points times their share of its cases, as
+    score_part counts (nothing when the part earns nothing)."""
+    total = len(part.cases)
+    points = round(part.points * len(part.public) / total, 2)
+    score = round(part.points * sum(c.passed for c in part.public) / total, 2)
+    return (min(score, part.score) if part.score > 0 else 0.0), points
+
+
+def _test(name: str, number: str, score: float, max_score: float, passed: bool, lines: list[str],
+          visibility: str = "visible") -> dict:
+    return {"name": name, "number": number, "score": score, "max_score": max_score,
+            "status": "passed" if passed else "failed", "output": for_terminal("\n".join(lines))[:MAX_OUTPUT_CHARS],
+            "output_format": "text", "visibility": visibility}
+
+
 def markdown_line(text: str) -> str:
-    """A line of the top-level output as Markdown that shows it as written."""
-    from .feedback import markdown_escape
-    return markdown_escape(text)
+    """A line of the top-level output (Markdown) that shows it as written: escaping.markdown_text."""
+    return markdown_text(text)
 
 
 def answers_markdown(result: SubmissionResult) -> str:
-    lines = [f"# Written answers: {result.path.name}", ""]
+    lines = [f"# Written answers: {markdown_text(result.path.name)}", ""]
     for cell, text in result.answers:
-        lines += [f"## Answer cell {cell}", "", text.strip() or "*(empty)*", ""]
+        lines += [f"## Answer cell {cell}", "", markdown_answer(text.strip()) if text.strip() else "*(empty)*", ""]
     return "\n".join(lines)
 
 
@@ -85,7 +166,8 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def write_submission(result: SubmissionResult, folder: Path, hidden_details: bool = False) -> None:
-    """results.json, feedback pages and written answers; hidden-case details only when asked (after the due date)."""
+    """results.json, feedback pages and written answers; hidden-case details only when asked (once
+    submissions have closed: disclosure.py)."""
     _atomic_write(folder / "results.json", json.dumps(results_json(result, hidden_details), indent=2) + "\n")
     if result.answers:
         _atomic_write(folder / "answers.md", answers_markdown(result))
@@ -96,14 +178,12 @@ def write_submission(result: SubmissionResult, folder: Path, hidden_details: boo
 
 
 def grades_csv(rows: list[ScoreRow], part_names: list[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", "score", "max_score", *part_names, "status"])
-    for r in sorted(rows, key=lambda x: x.name):
+    def row(r: ScoreRow) -> list[str]:
         scores = {p.name: p.score for p in r.parts}
-        writer.writerow([r.name, f"{r.score:g}", f"{r.max_score:g}", *[f"{scores.get(n, 0):g}" for n in part_names],
-                         "not graded: " + r.error if r.error else "graded"])
-    return buffer.getvalue()
+        return [r.name, f"{r.score:g}", f"{r.max_score:g}", *[f"{scores.get(n, 0):g}" for n in part_names],
+                "not graded: " + r.error if r.error else "graded"]
+    return csv_text([["submission", "score", "max_score", *part_names, "status"],
+                     *(row(r) for r in sorted(rows, key=lambda x: x.name))])
 
 
 def write_grades(rows: list[ScoreRow], part_names: list[str], path: Path) -> None:

@@ -8,8 +8,9 @@
 2. the plan: the assignment's checks and hidden cases are read and every expected value computed,
    once, in this (trusted) process;
 3. the submissions are found, and narrowed by ``--only`` and ``--shard``;
-4. (in ``run()``) the trusted workers are forked, one per sandbox slot: each starts with the plan
-   and the list, grades whole submissions and writes each student's files itself.
+4. (in ``run()``) the trusted workers are forked, one per sandbox slot (one for ``--jobs 1`` too): each
+   starts with the plan and the list, grades whole submissions and writes each student's files itself;
+   one that takes longer than the deadline on a submission is stopped (a grader failure for it alone).
 
 The grader's own process then only hands out submission numbers and keeps a ScoreRow of each;
 when all are in, it writes what spans the batch (grades.csv, summary.md, shard.json).
@@ -59,6 +60,7 @@ class GradingOptions:
     shard: Shard | None = None     # grade only this shard's share of the submissions
     progress: bool = True
     allow_weak_sandbox: bool = False  # grade even where the host does not give the sandbox's floor
+    max_deadline_s: float | None = None  # at most this per submission, whatever the task's own deadline
 
     @property
     def regrading(self) -> bool:
@@ -151,13 +153,12 @@ class GradingSession:
         rows: list[ScoreRow] = []
         failures: list[str] = []
         slots = self._sandboxes[:max(1, min(len(self._sandboxes), len(self.submissions)))]
-        if len(slots) > 1:  # workers will fork: what they would each compute or import on demand, once here
-            self.task.before_fork()
-            # What they inherit stays shared: their collections must not touch (and so copy) it. (No collection
-            # first: ~0.1 s of the batch's start, to free what little garbage there is.)
-            gc.freeze()
+        self.task.before_fork(len(slots))  # what the workers would each compute or import on demand, once here
+        # What the workers inherit stays shared: their collections must not touch (and so copy) it. (No collection
+        # first: ~0.1 s of the batch's start, to free what little garbage there is.)
+        gc.freeze()
         pool = WorkerPool(self.task, slots, self.task.setup, lambda slot: Sandbox(slot=slot, hide=self._hide),
-                          self.task.deadline_s)
+                          self.deadline_s)
         bar: tqdm | None = None  # drawn from the first result: a batch whose workers cannot start prints only why
 
         def done(report: Graded) -> None:
@@ -174,6 +175,7 @@ class GradingSession:
         try:
             pool.run(list(range(len(self.submissions))), done, lambda index, why: done(self.task.lost(index, why)))
         finally:
+            gc.unfreeze()  # the workers are gone: nothing is shared any more
             if bar is not None:
                 bar.close()
         rows.sort(key=lambda r: r.name)
@@ -185,6 +187,13 @@ class GradingSession:
                           [r.name for r in batch], self.task.part_names, grading,
                           self.sandbox.to_json() if self.sandbox else {}).write(self.out)
         return BatchOutcome(self.task.part_names, rows, failures, batch, summary, self.task.notes)
+
+    @property
+    def deadline_s(self) -> float:
+        """The most one submission may take in its worker: the task's (twice its time in the sandbox and two
+        minutes), or less when the options say so (Gradescope: below its own time-out, so the results are written)."""
+        own = self.task.deadline_s
+        return own if self.options.max_deadline_s is None else min(own, self.options.max_deadline_s)
 
     def close(self) -> None:
         for sandbox in self._sandboxes:

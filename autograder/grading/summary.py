@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .feedback import markdown_escape
+from ..escaping import markdown_text
 from .results import write_grades
 from .scores import ScoreRow
 
@@ -113,7 +113,7 @@ def summary_text(s: BatchSummary) -> str:
 def summary_markdown(s: BatchSummary, title: str = "Grading summary") -> str:
     """The same summary as Markdown, for OUT/summary.md."""
     n = len(s.graded)
-    lines = [f"# {title}", "", _headline(s) + ".", "",
+    lines = [f"# {title}", "", markdown_text(_headline(s)) + ".", "",
              f"Means and medians are over the {n} graded submission(s).", "",
              "| " + " | ".join(_HEAD) + " |", "| --- | ---: | ---: | ---: | ---: |"]
     lines += [f"| `{r[0]}` | " + " | ".join(r[1:]) + " |" for r in _rows(s)[:-1]]
@@ -123,7 +123,7 @@ def summary_markdown(s: BatchSummary, title: str = "Grading summary") -> str:
         lines += [f"- `{p.name}`: {p.lost_by} of {n}" for p in s.most_lost] + [""]
     if s.hints:
         lines += ["## Most common hints", ""]
-        lines += [f"- {count} of {n}, `{part}`: {markdown_escape(hint)}" for count, part, hint in s.hints] + [""]
+        lines += [f"- {count} of {n}, `{part}`: {markdown_text(hint)}" for count, part, hint in s.hints] + [""]
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from . import answers_page, feedback, regrade  # noqa: F401 (the page writers: imported before the workers fork)
 from .collect import Submission
 from ..assignment import load_assignment
+from ..sandbox.client import SandboxFailure
 from .grade import GradingPlan, SubmissionResult, grade_submission, make_plan, unreadable
 from .results import write_submission
 from .scores import Graded, ScoreRow
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from ..sandbox.protections import SandboxReport
     from .session import GradingOptions
 
-GRADER_FAILED = "the grader failed on this submission; your instructor has been told"
+GRADER_FAILED = "the grader failed on this submission (not your code); your instructor has been told"
 
 
 class SubmissionTask:
@@ -65,14 +66,18 @@ class SubmissionTask:
         self.submissions = submissions
         if self.options.parts:
             self._earlier = {s.name: regrade.read_record(self.out / s.name) for s in submissions}
-            self.notes = [f"{name}: every part graded ({'no earlier result' if r is None else 'it was not graded before'}"
-                          " to keep parts from)" for name, r in sorted(self._earlier.items()) if r is None or r.error]
+            self.notes = [f"{name}: every part graded ("
+                          + ("no earlier result to keep parts from" if r is None else
+                             "it was not graded before" + (", the grader failed on it" if r.grader_failed else ""))
+                          + ")" for name, r in sorted(self._earlier.items()) if r is None or r.error]
 
-    def before_fork(self) -> None:
-        """In the grader, before its workers fork: every known mistake's output and the encoded requests, and,
-        for a batch with notebooks, the Markdown renderer of written answers (~0.1 s to import, once, not once
-        a worker)."""
-        self.plan.compute_everything()
+    def before_fork(self, workers: int) -> None:
+        """In the grader, before its workers fork: for a batch with notebooks, the Markdown renderer of written
+        answers (~0.1 s to import, once, not once a worker or replacement); with more than one worker, every
+        known mistake's output and the encoded requests too (one worker computes only the few it needs: for a
+        single submission, often none, and softmax_regression's all take seconds)."""
+        if workers > 1:
+            self.plan.compute_everything()
         if any(s.path.suffix == ".ipynb" for s in self.submissions):
             answers_page.load_renderer()
 
@@ -96,11 +101,15 @@ class SubmissionTask:
         return Graded(index, result.row(sub.name), failure)
 
     def lost(self, index: int, why: str) -> Graded:
-        """A submission whose worker died, or whose task failed: all zero, and the grader's failure said."""
+        """A submission whose worker died or was stopped at the deadline, or whose task raised: not graded, a
+        grader failure (as grade_one's own), written for the student and counted in the batch's failures."""
         sub = self.submissions[index]
         failure = f"grader failure: {why}" if not why.startswith("grader failure") else why
         result = unreadable(self.plan, sub.path, GRADER_FAILED, failure, grader_failed=True)
-        self._write(sub, result)
+        try:
+            self._write(sub, result)
+        except Exception as e:  # (in the grader's own process) what failed the task may fail here too
+            failure += "; its results could not be written: " + traceback.format_exception_only(type(e), e)[-1].strip()
         return Graded(index, result.row(sub.name), failure)
 
     def _write(self, sub: Submission, result: SubmissionResult) -> None:
@@ -128,6 +137,9 @@ def grade_one(plan: GradingPlan, sub: Submission, sandbox: "Sandbox") -> tuple[S
     else:
         try:
             result = grade_submission(plan, sub.path, sandbox)
+        except SandboxFailure as e:  # the sandbox's own failure on our side, never an outcome of the student's code
+            failure = f"grader failure: the sandbox failed on the grader's side ({e})"
+            result = unreadable(plan, sub.path, GRADER_FAILED, failure, grader_failed=True)
         except Exception as e:  # a bug of ours must not cost the rest of the batch
             failure = "grader failure: " + traceback.format_exception_only(type(e), e)[-1].strip()
             result = unreadable(plan, sub.path, GRADER_FAILED, failure, grader_failed=True)

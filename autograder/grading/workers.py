@@ -9,15 +9,21 @@ happen in the worker, so the grader's serial share stays small and the batch sca
 Workers are the grader's own code: they hold the hidden cases, and they never run a student's
 code themselves (their sandbox slot's children do, forked from a zygote that was never forked
 from the grader). A worker that dies costs the submission it was grading (it gets a grader
-failure) and is replaced; one that cannot start (no CUDA, say) stops the batch with its message.
+failure) and is replaced, and so does one that takes longer than the deadline on one submission
+(it is killed); one that cannot start (no CUDA, say) stops the batch with its message.
 
-With one slot there is nothing to parallelise: the same task runs in the grader's own process.
+With one slot (``--jobs 1``, the Gradescope run) the task still runs in one forked worker, not in
+the grader's own process: a fork costs a few milliseconds, and so the deadline, the replacement of
+a dead worker and the grader failure they give hold for every job count. A worker never outlives
+the grader: it is killed the moment the grader's process ends, however that ends.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import multiprocessing.connection
+import os
 import signal
 import sys
 import time
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
 
 IN_FLIGHT = 2          # submissions queued at a worker: the next is there the moment one is done
 MAX_IDLE_DEATHS = 3    # workers that die before taking any work: something is broken, the batch stops
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,8 @@ class WorkerPool:
                  spare_sandbox: Callable[[int], Sandbox], deadline_s: float | None = None) -> None:
         """sandboxes: started slots, one per worker; spare_sandbox(slot): a new, unstarted one for a replacement;
         deadline_s: the most one submission may take in a worker, past which the worker is killed and replaced
-        (the submission is lost), so that nothing a worker gets stuck on hangs the batch."""
+        (the submission is lost: a grader failure), so that nothing a worker gets stuck on hangs the batch, with
+        any number of slots."""
         self.task, self.sandboxes, self.setup, self.spare_sandbox = task, sandboxes, setup, spare_sandbox
         self.deadline_s = deadline_s
         self._workers: list[_Worker] = []
@@ -65,10 +73,7 @@ class WorkerPool:
         self._idle_deaths = 0
 
     def run(self, indices: list[int], on_done: OnDone, on_lost: OnLost) -> None:
-        if len(self.sandboxes) == 1:
-            self.setup()
-            for i in indices:
-                _deliver(_attempt(self.task, i, self.sandboxes[0]), on_done, on_lost)
+        if not indices:
             return
         self._workers = [self._fork(slot, sb) for slot, sb in enumerate(self.sandboxes)]
         for sandbox in self.sandboxes:  # each slot is its worker's alone now: when the worker dies, the slot
@@ -100,8 +105,7 @@ class WorkerPool:
                 _deliver(message, on_done, on_lost)
             for worker in self._overdue():
                 worker.process.kill()
-                self._replace(worker, waiting, on_lost, f"the grading worker took more than {self.deadline_s:g} s "
-                                                        "on it and was stopped")
+                self._replace(worker, waiting, on_lost, overdue(self.deadline_s))
 
     def _overdue(self) -> list["_Worker"]:
         if self.deadline_s is None:
@@ -141,8 +145,8 @@ class WorkerPool:
         sys.stdout.flush()
         sys.stderr.flush()
         process = multiprocessing.get_context("fork").Process(
-            target=_serve, args=(theirs, self.task, self.setup, sandbox, others), name=f"grading-worker-{slot}",
-            daemon=True)
+            target=_serve, args=(theirs, self.task, self.setup, sandbox, others, os.getpid()),
+            name=f"grading-worker-{slot}", daemon=True)
         process.start()
         theirs.close()
         return _Worker(process, ours)
@@ -202,8 +206,25 @@ def _deliver(report: Any, on_done: OnDone, on_lost: OnLost) -> None:
         on_done(report)
 
 
-def _serve(conn: Any, task: Task, setup: Setup, sandbox: Sandbox, others: list[Sandbox]) -> None:
+def overdue(deadline_s: float | None) -> str:
+    """Why a submission was lost to the deadline (said to the instructor and, as a grader failure, the student)."""
+    return f"grading it took longer than the grader's limit of {deadline_s:g} s per submission, so it was stopped"
+
+
+def _die_with(grader: int) -> None:
+    """Be killed when the grader's process ends, whatever ends it (a SIGTERM to it alone, an OOM kill): a worker
+    left behind would finish its submission, its slot's child running the student's code meanwhile."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the pipe to the grader closing still ends an idle worker
+        return
+    if os.getppid() != grader:  # it ended before the line above: nobody would kill us now
+        os._exit(1)
+
+
+def _serve(conn: Any, task: Task, setup: Setup, sandbox: Sandbox, others: list[Sandbox], grader: int) -> None:
     """A worker's life: take over its slot, set up, then grade each number it is sent until told to stop."""
+    _die_with(grader)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's to handle: it stops the workers
     for other in others:
         other.release()

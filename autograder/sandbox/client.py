@@ -7,7 +7,9 @@ time limit itself. Everything that comes back is untrusted: frames are decoded
 with caps, every case without a valid frame gets an outcome that says why
 (timeout, crash, exit), a tripwire's own frame is what marks a case as using a
 banned call, and a zygote that died is restarted so one hostile part costs
-only itself.
+only itself. Any other failure on the grader's side (a bug of ours, a host out
+of file descriptors) is no outcome of the student's code: it raises
+SandboxFailure, and the submission is a grader failure, counted as one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import select
 import socket
 import subprocess
 import time
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,7 +96,12 @@ def prepare(parts: list[tuple[dict, list[tuple], float]]) -> Prepared:
 
 
 class WorkerDied(Exception):
-    """The zygote stopped answering."""
+    """The zygote stopped answering: its socket closed or was reset (it died, or something killed it)."""
+
+
+class SandboxFailure(RuntimeError):
+    """The grader's own side of the sandbox failed on a submission (a bug of ours, or of the host), with the
+    zygote still alive: not an outcome of the student's code, so the submission is a grader failure."""
 
 
 class Sandbox:
@@ -154,20 +162,31 @@ class Sandbox:
         return self.report.off() if self.report is not None else []
 
     def _receive(self) -> dict:
-        data = self._sock.recv(65536)
+        try:
+            data = self._sock.recv(65536)
+        except ConnectionError as e:
+            raise WorkerDied(f"the sandbox worker's socket failed ({e.strerror})") from e
         if not data:
             raise WorkerDied("the sandbox worker exited")
         return json.loads(data)
+
+    def _send(self, message: dict, fds: list[int] | None = None) -> None:
+        """One control message to the zygote; a socket closed at its end (it died) is WorkerDied."""
+        data = json.dumps(message).encode()
+        try:
+            if fds:
+                socket.send_fds(self._sock, [data], fds)
+            else:
+                self._sock.send(data)
+        except ConnectionError as e:  # EPIPE, ECONNRESET: nobody is at the other end
+            raise WorkerDied(f"the sandbox worker's socket failed ({e.strerror})") from e
 
     def _call(self, message: dict, fds: list[int] | None = None) -> dict:
         """Send one control message and return its answer (after any answers still owed)."""
         while self._pending:
             self._receive()
             self._pending -= 1
-        if fds:
-            socket.send_fds(self._sock, [json.dumps(message).encode()], fds)
-        else:
-            self._sock.send(json.dumps(message).encode())
+        self._send(message, fds)
         return self._receive()
 
     def close(self) -> None:
@@ -209,11 +228,22 @@ class Sandbox:
         try:
             self._ensure_ready()
             return _Run(self, source, prepared, all_limits, tripwires).go()
-        except (OSError, WorkerDied, RuntimeError, ValueError):
+        except WorkerDied:
             # The zygote itself died (something killed it): restart for the next submission.
             self._restart()
             return [PartRun([_crash("the grader's worker process was killed while running this submission")
                              for _ in range(n)]) for n in prepared.case_counts]
+        except Exception as e:
+            # Anything else failed on our side (a bug of ours, an OSError of the host's, a sandbox that cannot
+            # start): no outcome of the student's code, so no case of theirs is scored from it. The slot starts
+            # afresh (its zygote kills the child left running), so the failure costs this submission only.
+            why = traceback.format_exception_only(type(e), e)[-1].strip()
+            try:
+                self._restart()
+            except Exception as again:
+                why += "; restarting the sandbox failed too: " + traceback.format_exception_only(type(again),
+                                                                                                 again)[-1].strip()
+            raise SandboxFailure(why) from e
 
     def run_part(self, source: str, driver: dict, calls: list[tuple[tuple, dict]], *,
                  wall_s: float, limits: dict | None = None, tripwires: bool = True) -> PartRun:
@@ -255,8 +285,8 @@ class _Child:
         finally:
             for fd in (req_r, res_w, out_w):
                 os.close(fd)
-        if answer.get("event") != "forked":
-            raise WorkerDied("the sandbox worker did not fork")
+        if answer.get("event") != "forked":  # the zygote answered, so it is alive: a request of ours it refused
+            raise RuntimeError(f"the sandbox worker did not fork: {str(answer.get('message'))[:200]}")
         self.pid = int(answer["pid"])
         self.sandbox = sandbox
         os.set_blocking(self.req_w, False)
@@ -273,7 +303,7 @@ class _Child:
             except OSError:
                 pass
         if not wait:  # the answer is read before the next request to the zygote
-            self.sandbox._sock.send(json.dumps({"op": "finish", "pid": self.pid, "grace": 0.2}).encode())
+            self.sandbox._send({"op": "finish", "pid": self.pid, "grace": 0.2})
             self.sandbox._pending += 1
             return None, None
         # A child that stopped on its own keeps its exit status; one we gave up on is killed at once.

@@ -6,11 +6,9 @@ and a Content-Security-Policy that forbids loading anything, so it opens the sam
 
 from __future__ import annotations
 
-import csv
-import html
-import io
 from collections.abc import Sequence
 
+from ..escaping import csv_text, html_text
 from .detect import Pair
 
 CSV_COLUMNS = ("submission_a", "submission_b", "score", "share_a", "share_b")
@@ -23,12 +21,8 @@ def percent(value: float) -> str:
 
 def similarity_csv(pairs: Sequence[Pair]) -> str:
     """A header row, then one row per pair, most similar first; scores are percentages."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for p in pairs:
-        writer.writerow([p.a.name, p.b.name, percent(p.score), percent(p.share_a), percent(p.share_b)])
-    return buffer.getvalue()
+    return csv_text([CSV_COLUMNS, *([p.a.name, p.b.name, percent(p.score), percent(p.share_a), percent(p.share_b)]
+                                    for p in pairs)])
 
 
 def _marked(source: str, ranges: Sequence[tuple[int, int]]) -> str:
@@ -38,20 +32,20 @@ def _marked(source: str, ranges: Sequence[tuple[int, int]]) -> str:
         start = max(start, at)
         if end <= start:
             continue
-        out += [html.escape(source[at:start]), "<mark>", html.escape(source[start:end]), "</mark>"]
+        out += [html_text(source[at:start]), "<mark>", html_text(source[start:end]), "</mark>"]
         at = end
-    out.append(html.escape(source[at:]))
+    out.append(html_text(source[at:]))
     return "".join(out)
 
 
 def _who(code) -> str:
     tag = ' <span class="ref">earlier term</span>' if code.reference else ""
-    return f"<code>{html.escape(code.name)}</code>{tag}"
+    return f"<code>{html_text(code.name)}</code>{tag}"
 
 
 def similarity_html(assignment: str, pairs: Sequence[Pair], *, submissions: int, references: int,
                     notes: Sequence[str]) -> str:
-    e = html.escape
+    e = html_text
     shown = [p for p in pairs[:SHOWN_PAIRS] if p.score > 0]
     rows = []
     for rank, p in enumerate(pairs, start=1):
