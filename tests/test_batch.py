@@ -118,8 +118,22 @@ def test_is_an_export_found_inside_the_folder_it_was_unzipped_into(export):
     assert names(find_submissions([export.parent])) == names(find_submissions([export]))
 
 
-def test_are_two_export_entries_for_one_student_an_error_naming_both(export):
+def test_are_two_people_with_one_sid_both_graded_with_a_note(export):
+    """Two entries whose submitters share a sid but not an email are two people (one typed the other's sid):
+    the export was a KitError for the whole batch; now each is graded under its own name, said in a note."""
     text = METADATA.replace(":sid: '1005'", ":sid: '1001'")
+    put(export / "submission_metadata.yml", text)
+    subs = {s.name: s for s in find_submissions([export])}
+    shared = sorted(n for n in subs if n.startswith("1001"))
+    assert len(shared) == 2 and "1001" not in subs and all(n.startswith("1001-") for n in shared)
+    for name in shared:
+        assert subs[name].notes[-1].startswith("another submitter in this export has the sid '1001' too: graded as "
+                                               f"{name}")
+    assert sorted(s.name for s in find_submissions([export])) == sorted(subs)  # the same names every run
+
+
+def test_is_one_person_in_two_export_entries_an_error_naming_both(export):
+    text = METADATA.replace(":sid: '1005'", ":sid: '1001'").replace("erin@uni.edu", "alice@uni.edu")
     put(export / "submission_metadata.yml", text)
     with pytest.raises(KitError) as e:
         find_submissions([export])

@@ -304,9 +304,15 @@ def _from_gradescope_export(export: Path, assignment: str | None) -> list[Submis
               for folder_name, entry in sorted(metadata.items()) for person in entry.get(":submitters") or [{}]]
     for (folder_name, entry, student), name in zip(people, gradescope_names([p[2] for p in people])):
         folder = export / folder_name
+        own = gradescope_name(student)
         name = name or safe_name(folder_name)
-        found.append(student_submission(folder, name, assignment, student=student, origin="gradescope",
-                                        submitted_at=_timestamp(entry.get(":created_at"))))
+        sub = student_submission(folder, name, assignment, student=student, origin="gradescope",
+                                 submitted_at=_timestamp(entry.get(":created_at")))
+        if own is not None and name != own:  # another person of the export has this sid or local part
+            which = "sid" if student.get("sid") else "email's local part"
+            sub.notes.append(f"another submitter in this export has the {which} {own!r} too: graded as {name} "
+                             f"(with a hash of the email) so that both are graded - check the roster's {which}s")
+        found.append(sub)
     listed = set(metadata)
     for extra in (d for d in _visible(export) if d.is_dir() and d.name not in listed):
         raise KitError(f"{extra} is in the Gradescope export but not in its {GRADESCOPE_METADATA}; "
