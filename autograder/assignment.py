@@ -14,8 +14,13 @@ the line and what to write instead:
   solution region, every '# kit: function' name defined there, every graded function given to
   students by a '# kit: function' cell.
 
-Building every case and computing its expected value is heavier and is not done here:
-checks/building.check_assignment, which release and gradescope run before they write.
+- a part name spelt one way in one of spec.toml, cases.toml and checks.py and another way in the
+  other two is reported in the odd file, at its line, with the others' spelling and lines;
+- every check("...") in the notebook source names a graded part (reported with its line and cell).
+
+Building every case and computing its expected value and known mistakes' outputs is heavier and is
+not done here: checks/building.check_assignment, which release and gradescope run before they
+write (release also runs the reference solution on every case and judges it).
 The solution and the notebook source may be missing: the Gradescope zip carries neither, and a
 new assignment may not have them yet (release says so).
 """
@@ -28,16 +33,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
-from .checks.building import check_case_keys, check_no_extra_parts, part_of
+from .checks.building import check_case_keys, check_no_extra_parts, part_line, part_of
 from .checks.drivers import driver_functions
 from .checks.loading import checks_path, load_checks
 from .checks.parts import Part
 from .errors import KitError
 from .release.definitions import definition_spans
-from .release.directives import NotebookSource, parse_notebook_source
+from .release.directives import NotebookSource, check_calls, parse_notebook_source
 from .release.markers import SolutionRegion, find_regions
 from .sourcefile import SourceFile, read_text
-from .spec import AssignmentSpec, PartSpec, load_spec
+from .spec import AssignmentSpec, PartSpec, load_spec, require_known
 from .tomlfile import did_you_mean
 
 
@@ -137,8 +142,11 @@ def _version(path: Path) -> tuple[int, int] | None:
 
 
 def _load(assignment: str, folder: Path) -> Assignment:
-    spec = load_spec(assignment)
+    require_known(assignment)
+    # checks.py first: a part name spelt one way in spec.toml alone is then named there, with checks.py's spelling
     checks, checks_file = load_checks(assignment)
+    spec = load_spec(assignment, {name: f"{checks_file.shown}:{part_line(checks_file.text, name)}"
+                                  for name in checks.PARTS})
     parts = tuple(GradedPart(p, part_of(spec, checks, p)) for p in spec.parts)
     check_no_extra_parts(spec, checks, checks_file.text)
     for graded in parts:
@@ -189,6 +197,15 @@ def _check_notebook(parts: tuple[GradedPart, ...], solution: Solution | None, no
                 raise KitError(f"'# kit: function' names {name!r}, which {solution.shown} does not define "
                                f"at top level (defined: {known})", path=notebook.shown, line=directive.line)
         given.update(directive.names)
+    names = [g.name for g in parts]
+    for number, cell in enumerate(notebook.cells, start=1):
+        if cell.kind != "code" or cell.directive is not None:
+            continue
+        for name, line in check_calls(cell):
+            if name not in names:
+                raise KitError(f"cell {number}: check({name!r}) names no graded part{did_you_mean(name, names)} "
+                               f"(the parts: {', '.join(names)}): in the notebook it would stop with a ValueError; "
+                               "write the part's name as spec.toml has it", path=notebook.shown, line=line)
     for graded in parts:
         for name in graded.functions:
             if name not in given:

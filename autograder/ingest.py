@@ -35,7 +35,7 @@ def ingest(path: Path) -> Ingested:
         raise SubmissionError(f"the file is {size // 1024 // 1024} MB; submissions may be at most "
                               f"{MAX_FILE_BYTES // 1024 // 1024} MB", path=path)
     try:
-        return take_file(path.read_bytes(), path.suffix)
+        return take_file(path.read_bytes(), path.suffix.lower())  # ALICE.PY is a .py file
     except SourceProblem as e:
         raise SubmissionError(e.message, path=path, line=e.line, cell=e.cell) from None
 
@@ -43,6 +43,6 @@ def ingest(path: Path) -> Ingested:
 def take_cells(cells: list[tuple[str, int, str, list[str]]], path: Path) -> Ingested:
     """taking.take_cells for the cells of the file at path (a notebook's when it ends in .ipynb)."""
     try:
-        return taking.take_cells(cells, NOTEBOOK if path.suffix == ".ipynb" else FILE)
+        return taking.take_cells(cells, NOTEBOOK if path.suffix.lower() == ".ipynb" else FILE)
     except SourceProblem as e:
         raise SubmissionError(e.message, path=path, line=e.line, cell=e.cell) from None

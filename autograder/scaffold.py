@@ -70,13 +70,17 @@ def new_assignment(assignment: str, *, title: str | None = None, due: str | None
                    timezone: str = "UTC") -> NewAssignment:
     """Write the new assignment's sources; KitError (nothing written) for a bad id or one in use."""
     check_id(assignment)
+    public_seed = secrets.randbelow(10 ** 9)
+    hidden_seed = public_seed
+    while hidden_seed == public_seed:  # release refuses equal seeds
+        hidden_seed = 10 ** 8 + secrets.randbelow(9 * 10 ** 8)
     values = {
         "@ID@": assignment,
         "@TITLE@": _toml_text(title or assignment.replace("_", " ").capitalize()),
         "@DUE@": due_date(due, timezone).isoformat(),
         # Seeds of its own: the hidden one is a secret the leak scan looks for.
-        "@PUBLIC_SEED@": str(secrets.randbelow(10 ** 9)),
-        "@HIDDEN_SEED@": str(10 ** 8 + secrets.randbelow(9 * 10 ** 8)),
+        "@PUBLIC_SEED@": str(public_seed),
+        "@HIDDEN_SEED@": str(hidden_seed),
     }
     rendered = {}
     for template, target in FILES.items():

@@ -1,7 +1,8 @@
 """An assignment's spec (parts, points, tolerances, due date) and its check cases.
 
 Both come from ``assignments/<id>/spec.toml`` and ``assignments/<id>/cases.toml``.
-Every problem is a one-line SpecError naming the file, the line and the key and saying what
+cases.toml may not list a case twice in a set, give two cases of a part one label, or use the
+public seed as the hidden one. Every problem is a one-line SpecError naming the file, the line and the key and saying what
 to write instead (with a did-you-mean for a misspelt name), never a KeyError or ValueError.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from . import paths
 from .errors import KitError, SpecError
-from .tomlfile import did_you_mean, is_number, line_of, read_toml, toml_value
+from .tomlfile import did_you_mean, is_number, line_of, line_of_item, read_toml, toml_value
 
 DTYPES = ("float64", "float32")
 _SPEC_KEYS = {"id", "title", "due", "hidden_details_after", "time_limit_s", "tolerances", "parts"}
@@ -148,6 +149,100 @@ def _part(f: _File, i: int, p: Any, default_limit: float, base_tol: dict[str, To
                     tolerances=_tolerances(f, p.get("tolerances"), f"{where}: tolerances", base_tol, i))
 
 
+def _close_part(name: str, choices: list[str]) -> str | None:
+    """The one of ``choices`` that ``name`` looks like a misspelling of (did_you_mean's rule), else None."""
+    hint = did_you_mean(name, choices)
+    return next((c for c in choices if hint == f" - did you mean {c!r}?"), None)
+
+
+def _cases_parts(raw: Any) -> list[str]:
+    """The part names cases.toml lists, in [public.cases] and [hidden.cases] (without checking anything)."""
+    names: list[str] = []
+    for set_name in ("public", "hidden"):
+        table = raw.get(set_name) if isinstance(raw, dict) else None
+        cases = table.get("cases") if isinstance(table, dict) else None
+        if isinstance(cases, dict):
+            names += [n for n in cases if n not in names]
+    return names
+
+
+def _check_part_names(f: _File, c: _File, names: list[str], other_parts: dict[str, str] | None) -> None:
+    """A part named in cases.toml that spec.toml spells differently: when spec.toml's spelling is the odd
+    one out (no case names it, and checks.py spells it as cases.toml does), spec.toml's line is the one to fix."""
+    listed = _cases_parts(c.raw)
+    for i, name in enumerate(names):
+        if name in listed:
+            continue
+        unknown = [n for n in listed if n not in names]
+        other = _close_part(name, unknown)
+        if other is None or other_parts is None or other not in other_parts:
+            continue
+        set_name = "public" if other in _cases_parts({"public": c.raw.get("public")}) else "hidden"
+        where = f"{c.shown}:{line_of(c.text, f'{set_name}.cases', other)}"
+        raise f.error(f"part {name!r} is spelt {other!r} in cases.toml ({where}) and in checks.py "
+                      f"({other_parts[other]}): write name = \"{other}\", or rename it there", "parts", "name", i)
+
+
+def _check_case_lists(c: _File, public: CaseSet, hidden: CaseSet) -> None:
+    """No part lists the same case twice in a set (its inputs would differ only by the random draw, and
+    feedback would name both alike), and no two of a part's cases have the same label."""
+    for part in dict.fromkeys([*public.cases, *hidden.cases]):
+        labels: dict[str, tuple[str, int]] = {}
+        for set_name, case_set in (("public", public), ("hidden", hidden)):
+            table = f"{set_name}.cases"
+            listed = case_set.cases.get(part, [])
+            for j, case in enumerate(listed):
+                line = line_of_item(c.text, table, part, j)
+                same = next((k for k in range(j) if listed[k] == case), None)
+                if same is not None:
+                    raise SpecError(
+                        f"[{table}] {part}[{j}] is the same case as {part}[{same}] (line "
+                        f"{line_of_item(c.text, table, part, same)}): feedback would name both "
+                        f"'{describe_case(case)}' and only the random draw tells them apart: change a value, "
+                        "or take one out", path=c.shown, line=line)
+                label = case.get("label")
+                if label is None:
+                    continue
+                if label in labels:
+                    other_set, k = labels[label]
+                    raise SpecError(
+                        f"[{table}] {part}[{j}] has label = {toml_value(label)}, which [{other_set}.cases] "
+                        f"{part}[{k}] (line {line_of_item(c.text, f'{other_set}.cases', part, k)}) has too: "
+                        "feedback would name both alike; give each case its own label",
+                        path=c.shown, line=line)
+                labels[label] = (set_name, j)
+
+
+def describe_case(descriptor: dict[str, Any]) -> str:
+    """A case's name in feedback (its label, else its keys and values), as checks.parts.describe makes it."""
+    from .checks.parts import describe
+    return describe(descriptor)
+
+
+def _due(f: _File, raw: dict[str, Any]) -> dt.datetime:
+    """spec.toml's due: a date-time with its UTC offset, or a date alone (23:59 in course.toml's time zone,
+    as ``new --due`` takes it)."""
+    due = raw["due"]
+    if isinstance(due, str):
+        try:
+            due = dt.date.fromisoformat(due) if "T" not in due and len(due.strip()) == 10 else \
+                dt.datetime.fromisoformat(due)
+        except ValueError:
+            raise f.error(f"due {raw['due']!r} is not a date or an ISO 8601 date-time: write a date, e.g. "
+                          'due = "2027-01-29" (23:59 in course.toml\'s time zone), or a date-time with its UTC '
+                          'offset, e.g. due = "2027-01-29T23:59:00-05:00"', "", "due") from None
+    if isinstance(due, dt.date) and not isinstance(due, dt.datetime):
+        import zoneinfo
+
+        from .course import load_course
+        from .scaffold import DUE_TIME
+        return dt.datetime.combine(due, DUE_TIME, zoneinfo.ZoneInfo(load_course().timezone))
+    if not isinstance(due, dt.datetime) or due.tzinfo is None:
+        raise f.error("due must be a date or a date-time with a UTC offset: write a date, e.g. due = \"2027-01-29\" "
+                      "(23:59 in course.toml's time zone), or e.g. due = \"2027-01-29T23:59:00-05:00\"", "", "due")
+    return due
+
+
 def _case_set(f: _File, raw: Any, name: str, parts: list[str]) -> CaseSet:
     example = f'[{name}] with seed = 12345678 and a [{name}.cases] table'
     if not isinstance(raw, dict):
@@ -198,13 +293,23 @@ def _check_every_part_has_cases(f: _File, public: CaseSet, hidden: CaseSet, part
                           else None)
 
 
-def load_spec(assignment: str) -> AssignmentSpec:
-    """Load and validate one assignment's spec.toml and cases.toml; SpecError naming file, line and key.
-
-    Commands take the whole assignment from autograder.assignment.load_assignment, which calls this."""
+def require_known(assignment: str) -> Path:
+    """The assignment's folder; a KitError with the known ids (and the nearest) when it has no spec.toml."""
     directory = paths.assignment_dir(assignment)
     if not (directory / "spec.toml").is_file():
-        raise KitError(f"unknown assignment {assignment!r} (known: {', '.join(paths.assignment_ids())})")
+        known = paths.assignment_ids()
+        raise KitError(f"unknown assignment {assignment!r}{did_you_mean(assignment, known)} (known: {', '.join(known)})")
+    return directory
+
+
+def load_spec(assignment: str, other_parts: dict[str, str] | None = None) -> AssignmentSpec:
+    """Load and validate one assignment's spec.toml and cases.toml; SpecError naming file, line and key.
+
+    ``other_parts``: the part names checks.py's PARTS has, each with where its Part is (``path:line``),
+    so that a part name spelt differently in spec.toml alone is reported at spec.toml's line with the
+    spelling the others use.
+    Commands take the whole assignment from autograder.assignment.load_assignment, which calls this."""
+    directory = require_known(assignment)
     f = _File(directory / "spec.toml")
     raw = f.raw
     for key in raw:
@@ -220,14 +325,7 @@ def load_spec(assignment: str) -> AssignmentSpec:
                       "", "id")
     if not isinstance(raw["title"], str):
         raise f.error(f"title = {toml_value(raw['title'])} is not text: write title = \"...\"", "", "title")
-    due = raw["due"]
-    if isinstance(due, str):
-        try:
-            due = dt.datetime.fromisoformat(due)
-        except ValueError:
-            raise f.error(f"due {raw['due']!r} is not an ISO 8601 date-time", "", "due") from None
-    if not isinstance(due, dt.datetime) or due.tzinfo is None:
-        raise f.error("due must be a date-time with a UTC offset, e.g. 2027-01-29T23:59:00-05:00", "", "due")
+    due = _due(f, raw)
     release = _date_time(f, raw, "hidden_details_after") if "hidden_details_after" in raw else None
     if release is not None and release < due:
         raise f.error(f"hidden_details_after = {release.isoformat()} is before the due date: hidden cases' "
@@ -255,8 +353,14 @@ def load_spec(assignment: str) -> AssignmentSpec:
         if key not in ("public", "hidden"):
             raise c.error(f"unknown table [{key}]{did_you_mean(key, ('public', 'hidden'))} "
                           "(cases.toml has [public] and [hidden])", key)
+    _check_part_names(f, c, names, other_parts)
     public = _case_set(c, c.raw.get("public"), "public", names)
     hidden = _case_set(c, c.raw.get("hidden"), "hidden", names)
+    if hidden.seed == public.seed:
+        raise c.error(f"[hidden] seed = {hidden.seed} is the [public] seed (line {line_of(c.text, 'public', 'seed')}): "
+                      "a hidden case would have the inputs of the public case at its place, which the notebook "
+                      "shows: write another whole number", "hidden", "seed")
+    _check_case_lists(c, public, hidden)
     _check_every_part_has_cases(c, public, hidden, names)
     return AssignmentSpec(id=assignment, title=raw["title"], due=due, parts=parts, public=public, hidden=hidden,
                           directory=directory, spec_text=f.text, cases_text=c.text, hidden_details_after=release)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -108,8 +109,16 @@ def _run_reference(assignment: Assignment, build_notebook: Callable) -> str:
         try:
             _execute(nb, cwd)
         except nbclient.exceptions.CellExecutionError as e:
-            raise ValidationFailure(f"a cell failed: {str(e).strip().splitlines()[-1]}") from None
+            raise ValidationFailure(f"a cell failed: {_plain(str(e)).strip().splitlines()[-1]}") from None
     return f"{len(nb.cells)} cells"
+
+
+def _plain(text: str) -> str:
+    """A kernel's error text without its terminal colour codes."""
+    return _ANSI.sub("", text)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def _run_student(assignment: str) -> str:
@@ -121,6 +130,6 @@ def _run_student(assignment: str) -> str:
             _execute(nb, cwd)
         except nbclient.exceptions.CellExecutionError as e:
             if e.ename != "NotImplementedError" or "is not implemented yet" not in e.evalue:
-                raise ValidationFailure(f"stopped with {e.ename}: {e.evalue}") from None
+                raise ValidationFailure(f"stopped with {e.ename}: {_plain(e.evalue)}") from None
             return f"stopped with NotImplementedError: {e.evalue[:70]}..."
     raise ValidationFailure("the student notebook ran to the end: no stub raised NotImplementedError")

@@ -120,14 +120,22 @@ def rename_part(kit: Path, old: str, new: str) -> None:
         path.write_text(path.read_text().replace(old, new))
 
 
-@pytest.mark.parametrize("name, did_you_mean", [("mse_los", " - did you mean 'mse_loss'?"), ("mean_error", "")])
-def test_is_a_part_missing_from_checks_named_with_did_you_mean_when_close(kit, name, did_you_mean):
-    rename_part(kit, "mse_loss", name)
+def test_is_a_part_missing_from_checks_named_in_spec(kit):
+    rename_part(kit, "mse_loss", "mean_error")
     with pytest.raises(ChecksError) as info:
         check_assignment("toy")
     assert str(info.value) == (
-        f"{SPEC}:19: part '{name}' has no Part in checks.py's PARTS{did_you_mean} (PARTS has: predict, mse_loss): "
-        f'add Part("{name}", make_inputs, reference) to {CHECKS} or write the part\'s name as it is there')
+        f"{SPEC}:19: part 'mean_error' has no Part in checks.py's PARTS (PARTS has: predict, mse_loss): "
+        f'add Part("mean_error", make_inputs, reference) to {CHECKS} or write the part\'s name as it is there')
+
+
+def test_is_a_part_spelt_alike_in_spec_and_cases_but_otherwise_in_checks_named_in_checks(kit):
+    rename_part(kit, "mse_loss", "mse_los")  # then checks.py's 'mse_loss' is the odd one out
+    with pytest.raises(ChecksError) as info:
+        check_assignment("toy")
+    assert str(info.value) == (
+        f"{CHECKS}:24: Part 'mse_loss' is spelt 'mse_los' in spec.toml ({SPEC}:19) and in cases.toml ({CASES}:6, "
+        f'{CASES}:13): write Part("mse_los", ...), or rename the part in those files')
 
 
 CHECKS_MISTAKES = [
@@ -232,7 +240,7 @@ def test_does_gradescope_stop_on_a_part_missing_from_checks_writing_nothing(kit,
     monkeypatch.chdir(kit)
     assert cli.main(["gradescope", "toy", "--out", str(kit / "toy.zip")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {SPEC}:19: part 'mse_los' has no Part in checks.py's PARTS - did you mean") \
+    assert err.startswith(f"error: {CHECKS}:24: Part 'mse_loss' is spelt 'mse_los' in spec.toml") \
         and err.count("\n") == 1
     assert not (kit / "toy.zip").exists()
 
@@ -262,3 +270,142 @@ def test_does_grading_name_a_broken_reference_not_an_internal_error(kit, monkeyp
     assert capsys.readouterr().err == (
         f"error: {CHECKS}:19: the reference of part 'predict' failed on [public.cases] predict[0] (float64 N=4 D=3): "
         f"NameError: name 'ww' is not defined - did you mean 'w'? (the case is at {CASES}:5)\n")
+
+
+# --- mistakes that used to pass silently (issue 21): refused at release, one line at the line to fix ----------
+
+NOTEBOOK = "assignments/toy/notebook.py"
+SOLUTION = "solutions/toy.py"
+MISTAKE = "Mistake(in_float64(lambda y_hat, y: F.mse_loss(y_hat, y, reduction=\"sum\")),"
+
+
+def release_error(kit: Path, monkeypatch, capsys, *names: str) -> str:
+    """What `release` prints on stderr; it must exit 2, print one line and write nothing."""
+    monkeypatch.chdir(kit)
+    assert cli.main(["release", *names]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert _generated(kit) == []
+    return err[len("error: "):].rstrip("\n")
+
+
+def test_is_a_known_mistake_that_raises_on_every_case_refused_at_its_line(kit, monkeypatch, capsys):
+    edit(kit, "checks.py", MISTAKE, MISTAKE.replace("lambda y_hat, y:", "lambda y_hat, y, N:"))
+    assert release_error(kit, monkeypatch, capsys) == (
+        f"{CHECKS}:25: part 'mse_loss': mistake 'you summed the squared errors: average them over N' raises on "
+        "every case (first: [public.cases] mse_loss[0] (float64 N=4): TypeError: <lambda>() missing 1 required "
+        "positional argument: 'N') - it would never be recognised: make its alternative take the reference's "
+        "arguments and return what that mistake returns")
+
+
+def test_is_a_known_mistake_that_raises_on_some_cases_only_accepted(kit):
+    edit(kit, "checks.py", MISTAKE, MISTAKE.replace('reduction="sum")', 'reduction="sum") if y.shape[0] < 100 '
+                                                    'else 1 / 0'))
+    check_assignment("toy")
+
+
+def test_is_a_case_listed_twice_refused_with_both_lines(kit, monkeypatch, capsys):
+    edit(kit, "cases.toml", 'predict = [{N = 4, D = 3, dtype = "float64"}, {N = 257, D = 31, dtype = "float32"}]',
+         'predict = [\n    {N = 4, D = 3, dtype = "float64"},\n    {N = 257, D = 31, dtype = "float32"},\n'
+         '    {D = 3, N = 4, dtype = "float64"},\n]')
+    assert release_error(kit, monkeypatch, capsys) == (
+        f"{CASES}:15: [hidden.cases] predict[2] is the same case as predict[0] (line 13): feedback would name both "
+        "'float64 D=3 N=4' and only the random draw tells them apart: change a value, or take one out")
+
+
+def test_is_a_label_used_twice_in_a_part_refused_with_both_lines(kit, monkeypatch, capsys):
+    edit(kit, "cases.toml", PUBLIC_PREDICT, 'predict = [{N = 4, D = 3, dtype = "float64", label = "small"}]')
+    edit(kit, "cases.toml", '{N = 257, D = 31, dtype = "float32"}', '{N = 257, D = 31, dtype = "float32", label = "small"}')
+    assert release_error(kit, monkeypatch, capsys) == (
+        f'{CASES}:12: [hidden.cases] predict[1] has label = "small", which [public.cases] predict[0] (line 5) has '
+        "too: feedback would name both alike; give each case its own label")
+
+
+def test_is_a_hidden_seed_equal_to_the_public_seed_refused(kit, monkeypatch, capsys):
+    edit(kit, "cases.toml", "seed = 987654", "seed = 1234")
+    assert release_error(kit, monkeypatch, capsys) == (
+        f"{CASES}:9: [hidden] seed = 1234 is the [public] seed (line 2): a hidden case would have the inputs of the "
+        "public case at its place, which the notebook shows: write another whole number")
+
+
+def test_is_a_generator_the_solution_cannot_take_refused_at_release(kit, monkeypatch, capsys):
+    edit(kit, "checks.py", "return Call(randn(g, (N, D), dtype), randn(g, (D,), dtype), randn(g, (), dtype))",
+         "return Call(randn(g, (N, D), dtype), randn(g, (D,), dtype), randn(g, (), dtype), 1.0)")
+    edit(kit, "checks.py", "def reference_predict(X, w, b):", "def reference_predict(X, w, b, scale):")
+    assert release_error(kit, monkeypatch, capsys) == (
+        f"{CHECKS}:10: the reference solution failed part 'predict' on [public.cases] predict[0] (float64 N=4 D=3), "
+        "called with what make_predict_inputs returns: TypeError: predict() takes 3 positional arguments but 4 "
+        f"were given (the case is at {CASES}:5; predict() is at {SOLUTION}:6)")
+
+
+def test_is_a_solution_that_fails_a_case_refused_at_release(kit, monkeypatch, capsys):
+    edit(kit, "../../solutions/toy.py", "loss = (diff ** 2).mean()", "loss = (diff ** 2).mean() if diff.shape[0] < 100 else diff.sum()")
+    err = release_error(kit, monkeypatch, capsys)
+    assert err.startswith(f"{SOLUTION}:22: the reference solution fails part 'mse_loss' on [hidden.cases] "
+                          "mse_loss[0] (float32 N=1000): "), err
+    assert err.endswith(f"(the case is at {CASES}:13; the reference is part 'mse_loss' at {CHECKS}:24)"), err
+
+
+def test_is_a_solution_that_raises_refused_at_its_line(kit, monkeypatch, capsys):
+    edit(kit, "../../solutions/toy.py", "y_hat = X @ w + b", "y_hat = X @ w + bb")
+    assert release_error(kit, monkeypatch, capsys) == (
+        f"{SOLUTION}:17: the reference solution failed part 'predict' on [public.cases] predict[0] (float64 N=4 D=3): "
+        f"NameError: name 'bb' is not defined - did you mean 'b'? (the case is at {CASES}:5)")
+
+
+def test_is_a_part_name_misspelt_in_spec_alone_named_in_spec_with_the_others_spelling(kit, monkeypatch, capsys):
+    edit(kit, "spec.toml", 'name = "predict"', 'name = "predcit"')
+    assert release_error(kit, monkeypatch, capsys) == (
+        f"{SPEC}:15: part 'predcit' is spelt 'predict' in cases.toml ({CASES}:5) and in checks.py ({CHECKS}:23): "
+        'write name = "predict", or rename it there')
+
+
+def test_is_a_part_name_misspelt_in_checks_alone_named_in_checks_with_the_others_spelling(kit, monkeypatch, capsys):
+    edit(kit, "checks.py", 'Part("mse_loss"', 'Part("mse_los"')
+    assert release_error(kit, monkeypatch, capsys) == (
+        f"{CHECKS}:24: Part 'mse_los' is spelt 'mse_loss' in spec.toml ({SPEC}:19) and in cases.toml ({CASES}:6, "
+        f'{CASES}:13): write Part("mse_loss", ...), or rename the part in those files')
+
+
+def test_is_an_unclosed_solution_region_named_as_never_closed(kit, monkeypatch, capsys):
+    edit(kit, "../../solutions/toy.py", "    return y_hat\n    # END SOLUTION\n", "    return y_hat\n")
+    assert release_error(kit, monkeypatch, capsys) == (
+        f"{SOLUTION}:16: BEGIN SOLUTION at line 16 is never closed: write '# END SOLUTION', indented like it, where "
+        "its region ends, before the next BEGIN SOLUTION at line 31 (regions cannot nest)")
+
+
+@pytest.mark.parametrize("written", ["# kti: setup", "# kit setup", "# Kit: setup"])
+def test_is_a_misspelt_setup_directive_refused_at_release_with_line_and_cell(kit, monkeypatch, capsys, written):
+    edit(kit, "notebook.py", "# kit: setup", written)
+    assert release_error(kit, monkeypatch, capsys) == (
+        f"{NOTEBOOK}:5: cell 2: '{written}' is not a kit directive - did you mean '# kit: setup'? "
+        "(a directive is '# kit: setup' or '# kit: function NAME [NAME ...]')")
+
+
+def test_is_a_misspelt_check_name_refused_at_release_with_line_and_cell(kit, monkeypatch, capsys):
+    edit(kit, "notebook.py", 'check("mse_loss")', 'check("mse_los")')
+    assert release_error(kit, monkeypatch, capsys) == (
+        f"{NOTEBOOK}:22: cell 7: check('mse_los') names no graded part - did you mean 'mse_loss'? (the parts: "
+        "predict, mse_loss): in the notebook it would stop with a ValueError; write the part's name as spec.toml "
+        "has it")
+
+
+@pytest.mark.parametrize("written", ['due = "2027-01-29"', "due = 2027-01-29"])
+def test_is_a_due_date_without_a_time_23_59_in_the_course_zone_as_new_takes_it(kit, written):
+    edit(kit, "spec.toml", 'due = "2027-01-29T23:59:00-05:00"', written)
+    assert load_spec("toy").due.isoformat() == "2027-01-29T23:59:00-05:00"  # course.toml's zone: America/Toronto
+
+
+def test_is_a_due_date_that_is_no_date_refused_saying_both_forms(kit):
+    edit(kit, "spec.toml", 'due = "2027-01-29T23:59:00-05:00"', 'due = "2027-13-29"')
+    with pytest.raises(SpecError) as info:
+        load_spec("toy")
+    assert str(info.value) == (
+        f"{SPEC}:3: due '2027-13-29' is not a date or an ISO 8601 date-time: write a date, e.g. due = \"2027-01-29\" "
+        "(23:59 in course.toml's time zone), or a date-time with its UTC offset, e.g. "
+        "due = \"2027-01-29T23:59:00-05:00\"")
+
+
+def test_does_validate_print_a_kernel_error_without_terminal_colour_codes():
+    from autograder.validate import _plain
+    assert _plain("\x1b[0;31mNameError\x1b[0m: name 'chek' is not defined") == "NameError: name 'chek' is not defined"

@@ -403,4 +403,4 @@ def test_does_grading_an_export_write_each_students_results_under_their_name(exp
             "found: report.pdf)") in score("1005")["output"]
     rows = [r["submission"] for r in csv.DictReader((out / "grades.csv").open())]
     assert rows == ["1001", "1004", "1005", "bob.byrne"]
-    assert "summary: 4 submission(s): 3 graded, 1 failed to grade (could not be read: 1005)" in proc.stdout
+    assert "summary: 4 submission(s): 3 graded, 1 failed to grade (nothing handed in: 1005)" in proc.stdout

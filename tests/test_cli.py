@@ -118,7 +118,8 @@ def test_is_an_unknown_assignment_a_one_line_error(tmp_path):
     sub.write_text("def f(): pass\n")
     proc = cli("grade", "linear_regresion", str(sub), "--out", str(tmp_path / "o"))
     assert proc.returncode == 2
-    assert proc.stderr.startswith("error: unknown assignment 'linear_regresion' (known: ") and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("error: unknown assignment 'linear_regresion' - did you mean 'linear_regression'? "
+                                  "(known: ") and proc.stderr.count("\n") == 1
 
 
 def test_does_check_print_public_verdicts_with_hints():

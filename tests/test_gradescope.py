@@ -132,7 +132,8 @@ def test_is_setup_sh_valid_bash_that_installs_every_pinned_requirements_file(bui
 def test_is_an_unknown_assignment_a_one_line_error(tmp_path):
     proc = cli("gradescope", "linear_regresion", "--out", str(tmp_path / "x.zip"))
     assert proc.returncode == 2
-    assert proc.stderr.startswith("error: unknown assignment 'linear_regresion' (known: ") and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("error: unknown assignment 'linear_regresion' - did you mean 'linear_regression'? "
+                                  "(known: ") and proc.stderr.count("\n") == 1
     assert not (tmp_path / "x.zip").exists()
 
 

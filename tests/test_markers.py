@@ -82,13 +82,15 @@ def test_are_nbgrader_style_markers_accepted():
 
 def test_is_an_unclosed_marker_reported_with_its_line():
     text = "def f():\n    # BEGIN SOLUTION\n    return 1\n"
-    assert _raises(text) == f"{PATH}:2: BEGIN SOLUTION has no matching END SOLUTION"
+    assert _raises(text) == (f"{PATH}:2: BEGIN SOLUTION at line 2 is never closed: write '# END SOLUTION', "
+                             "indented like it, where its region ends")
 
 
 def test_is_a_nested_begin_reported_with_its_line():
     text = ("def f():\n    # BEGIN SOLUTION\n    x = 1\n    # BEGIN SOLUTION\n"
             "    return x\n    # END SOLUTION\n")
-    assert _raises(text) == (f"{PATH}:4: BEGIN SOLUTION inside the region opened at line 2 "
+    assert _raises(text) == (f"{PATH}:2: BEGIN SOLUTION at line 2 is never closed: write '# END SOLUTION', "
+                             "indented like it, where its region ends, before the next BEGIN SOLUTION at line 4 "
                              "(regions cannot nest)")
 
 

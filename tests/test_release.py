@@ -295,7 +295,7 @@ def test_is_a_check_call_before_the_setup_cell_reported(kit):
 
 def test_is_a_marker_error_in_the_solution_reported_with_the_solution_line(kit):
     _edit(kit / "solutions/toy.py", "    # END SOLUTION\n    return loss", "    return loss")
-    with pytest.raises(KitError, match=r"^solutions/toy.py:32: BEGIN SOLUTION has no matching END"):
+    with pytest.raises(KitError, match=r"^solutions/toy.py:32: BEGIN SOLUTION at line 32 is never closed: write '# END SOLUTION'"):
         release(["toy"], github_base=BASE)
 
 

@@ -5,7 +5,9 @@ the file and the line (the part in spec.toml, the case in cases.toml, the failin
 checks.py) and saying what to write instead, never a KeyError or TypeError from inside.
 ``part_of`` and ``check_case_keys`` are cheap and run when an assignment is loaded
 (autograder/assignment.py); ``check_assignment`` builds every case, for release and gradescope
-to call before they write.
+to call before they write: its expected value, every known mistake's output (a mistake that raises
+on every case is refused at its ``Mistake(...)`` line) and, for release, the reference solution's
+result, judged as the grader judges it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import inspect
 import re
 import types
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ChecksError
@@ -20,11 +23,11 @@ from ..paths import shown
 from ..spec import AssignmentSpec, PartSpec
 from ..tomlfile import did_you_mean, line_of, line_of_item
 from .loading import checks_path, failure, line_in
-from .parts import Case, Part, build_case, describe
-from .values import Call
+from .parts import Case, Mistake, Part, build_case, describe
+from .values import Call, fresh, tensors_in
 
 if TYPE_CHECKING:
-    from ..assignment import Assignment
+    from ..assignment import Assignment, GradedPart
 
 CASE_SETS = ("public", "hidden")
 
@@ -38,6 +41,18 @@ def part_of(spec: AssignmentSpec, checks: types.ModuleType, part_spec: PartSpec)
     spec_file = spec.directory / "spec.toml"
     index = [p.name for p in spec.parts].index(name)
     line = line_of(spec.spec_text, "parts", "name", index)
+    graded = [p.name for p in spec.parts]
+    close = [n for n in defined if n not in graded and did_you_mean(name, [n])]
+    if close:
+        # spec.toml and cases.toml agree on the name; checks.py's Part is the one spelt otherwise
+        path = checks_path(spec.id)
+        text = path.read_text(encoding="utf-8")
+        cases = [f"{shown(spec.directory / 'cases.toml')}:{line_of(spec.cases_text, f'{s}.cases', name)}"
+                 for s in CASE_SETS if name in getattr(spec, s).cases]
+        raise ChecksError(f"Part {close[0]!r} is spelt {name!r} in spec.toml ({shown(spec_file)}:{line})"
+                          + (f" and in cases.toml ({', '.join(cases)})" if cases else "")
+                          + f": write Part(\"{name}\", ...), or rename the part in those files",
+                          path=shown(path), line=part_line(text, close[0]))
     raise ChecksError(f"part {name!r} has no Part in checks.py's PARTS{did_you_mean(name, defined)} "
                       f"(PARTS has: {', '.join(defined) or 'nothing'}): add Part(\"{name}\", make_inputs, reference) "
                       f"to {shown(checks_path(spec.id))} or write the part's name as it is there",
@@ -52,7 +67,7 @@ def check_no_extra_parts(spec: AssignmentSpec, checks: types.ModuleType, checks_
             raise ChecksError(f"PARTS has part {name!r}, which spec.toml does not grade{did_you_mean(name, names)} "
                               f"(its parts: {', '.join(names)}): add a [[parts]] table with name = \"{name}\" and "
                               f"its points to {shown(spec.directory / 'spec.toml')}, or take the Part out of PARTS",
-                              path=shown(checks_path(spec.id)), line=_part_line(checks_text, name))
+                              path=shown(checks_path(spec.id)), line=part_line(checks_text, name))
 
 
 def check_case_keys(spec: AssignmentSpec, part_spec: PartSpec, part: Part) -> None:
@@ -91,13 +106,108 @@ def expected_value(spec: AssignmentSpec, case: Case) -> Any:
         raise where.failed("reference", e) from None
 
 
-def check_assignment(assignment: "Assignment") -> None:
-    """Build every case of every part and compute its expected value: the first failure is a
-    one-line ChecksError at the failing line of checks.py."""
+def check_assignment(assignment: "Assignment", *, run_solution: bool = False) -> None:
+    """Build every case of every part, compute its expected value and every known mistake's output, and
+    (with run_solution, as release does) run the reference solution on it and judge it: the first
+    failure is a one-line ChecksError at the line to fix (checks.py, cases.toml or the solution).
+
+    A known mistake whose alternative raises on every case would never be recognised: refused at its line."""
+    solution = _solution_namespace(assignment) if run_solution and assignment.solution is not None else None
     for graded in assignment.parts:
+        mistakes = graded.part.mistakes
+        applied = [False] * len(mistakes)
+        first: list[tuple[Case, Exception] | None] = [None] * len(mistakes)
         for set_name in CASE_SETS:
             for case in part_cases(assignment.spec, graded.spec, graded.part, set_name):
-                expected_value(assignment.spec, case)
+                expected = expected_value(assignment.spec, case)
+                if solution is not None:
+                    _run_solution(assignment, graded, case, expected, solution)
+                for i, mistake in enumerate(mistakes):
+                    if applied[i]:
+                        continue
+                    again = fresh(case.call)
+                    try:
+                        mistake.alternative(*again.args, **again.kwargs)
+                    except Exception as e:  # noqa: BLE001 - it does not apply to this case
+                        first[i] = first[i] or (case, e)
+                    else:
+                        applied[i] = True
+        for i, mistake in enumerate(mistakes):
+            if not applied[i] and first[i] is not None:
+                raise _never_recognised(assignment, graded.name, mistake, *first[i])
+
+
+def _never_recognised(assignment: "Assignment", part: str, mistake: Mistake, case: Case,
+                      error: Exception) -> ChecksError:
+    path = checks_path(assignment.id)
+    line = None
+    if mistake.where is not None and Path(mistake.where[0]) == path.resolve():
+        line = mistake.where[1]
+    line = line or line_in(error, path.resolve()) or part_line(assignment.checks_file.text, part)
+    hint = mistake.hint if len(mistake.hint) <= 60 else mistake.hint[:57] + "..."
+    where = _CaseWhere(assignment.spec, "hidden" if case.hidden else "public", part, case.index, case.descriptor)
+    raised = line_in(error, path.resolve())
+    at = f" at line {raised}" if raised is not None and raised != line else ""
+    return ChecksError(f"part {part!r}: mistake {hint!r} raises on every case (first: {where}: "
+                       f"{failure(error)}{at}) - it would never be recognised: make its alternative take the "
+                       "reference's arguments and return what that mistake returns", path=shown(path), line=line)
+
+
+def _solution_namespace(assignment: "Assignment") -> dict[str, Any]:
+    """The reference solution's top-level names, run from its text (it is the course's own code)."""
+    solution = assignment.solution
+    assert solution is not None
+    namespace: dict[str, Any] = {"__name__": f"kit_solution_{assignment.id}", "__file__": str(solution.path)}
+    try:
+        exec(compile(solution.text, str(solution.path), "exec"), namespace)
+    except Exception as e:
+        raise ChecksError(f"running the reference solution failed: {failure(e)}", path=solution.shown,
+                          line=line_in(e, Path(solution.path).resolve())) from None
+    return namespace
+
+
+def _run_solution(assignment: "Assignment", graded: "GradedPart", case: Case, expected: Any,
+                  namespace: dict[str, Any]) -> None:
+    """The reference solution on one case, judged as the grader judges it; ChecksError when it fails."""
+    from .compare import Tolerance
+    from .drivers import run_driver
+    from .judging import Outcome, judge_case
+
+    solution = assignment.solution
+    assert solution is not None
+    spec = assignment.spec
+    where = _CaseWhere(spec, "hidden" if case.hidden else "public", graded.name, case.index, case.descriptor)
+    function = graded.functions[-1]
+    defined = f"{solution.shown}:{solution.definitions[function][0]}" if function in solution.definitions else \
+        solution.shown
+    live = fresh(case.call)
+    try:
+        result = run_driver(graded.part.driver, lambda name: namespace[name], live)
+    except Exception as e:
+        solution_path = Path(solution.path).resolve()
+        line = line_in(e, solution_path)
+        if line is not None:  # it failed inside the solution
+            raise ChecksError(f"the reference solution failed part {graded.name!r} on {where}: {failure(e)} "
+                              f"(the case is at {shown(where.cases_file)}:{where.cases_line()})",
+                              path=solution.shown, line=line) from None
+        # it was called with what it does not take: the input generator and the solution disagree
+        make_inputs = graded.part.make_inputs
+        raise ChecksError(f"the reference solution failed part {graded.name!r} on {where}, called with what "
+                          f"{_name(make_inputs)} returns: {failure(e)} (the case is at "
+                          f"{shown(where.cases_file)}:{where.cases_line()}; {function}() is at {defined})",
+                          path=shown(checks_path(spec.id)), line=_first_line(make_inputs)) from None
+    tol = graded.spec.tolerances[case.dtype]
+    outcome = Outcome("ok", result=result, inputs_after=tensors_in((live.args, live.kwargs)))
+    verdict = judge_case(graded.name, graded.part.judge, case.label, case.hidden, case.call, outcome, expected,
+                         Tolerance(tol.atol, tol.rtol), ())
+    if not verdict.passed:
+        found = verdict.message or "; ".join(f"{f.label}: {f.message}" for f in verdict.failures) or \
+            verdict.status.value
+        raise ChecksError(f"the reference solution fails part {graded.name!r} on {where}: {found} (the case is at "
+                          f"{shown(where.cases_file)}:{where.cases_line()}; the reference is part "
+                          f"{graded.name!r} at {shown(checks_path(spec.id))}:"
+                          f"{part_line(assignment.checks_file.text, graded.name)})",
+                          path=solution.shown, line=solution.definitions.get(function, (None,))[0]) from None
 
 
 class _CaseWhere:
@@ -126,13 +236,13 @@ class _CaseWhere:
         path = checks_path(self.spec.id)
         # Where checks.py was running when it failed; else (a torch function given as the reference
         # itself) where the part is declared.
-        line = line_in(error, path.resolve()) or _part_line(path.read_text(encoding="utf-8"), self.part)
+        line = line_in(error, path.resolve()) or part_line(path.read_text(encoding="utf-8"), self.part)
         return ChecksError(f"the {what} of part {self.part!r} failed on {self}: {failure(error)} "
                            f"(the case is at {shown(self.cases_file)}:{self.cases_line()})",
                            path=shown(path), line=line)
 
 
-def _part_line(checks_text: str, part: str) -> int | None:
+def part_line(checks_text: str, part: str) -> int | None:
     """The line of checks.py that starts ``Part("part", ...)``."""
     declared = re.compile(rf"""\bPart\(\s*["']{re.escape(part)}["']""")
     for number, line in enumerate(checks_text.splitlines(), start=1):

@@ -10,6 +10,7 @@ Used by the grader and the release only: none of it reaches a student.
 from __future__ import annotations
 
 import functools
+import sys
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -29,10 +30,21 @@ class MistakeDoesNotApply(Exception):
 
 @dataclass(frozen=True)
 class Mistake:
-    """A known mistake: ``alternative(*args, **kwargs)`` is what that mistake returns."""
+    """A known mistake: ``alternative(*args, **kwargs)`` is what that mistake returns.
+
+    ``where`` is the file and line that wrote ``Mistake(...)`` (for release's messages)."""
 
     alternative: Callable[..., Any]
     hint: str
+    where: tuple[str, int] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.where is None:
+            try:
+                caller = sys._getframe(2)  # this method, then the dataclass's __init__, then Mistake(...)'s line
+                object.__setattr__(self, "where", (caller.f_code.co_filename, caller.f_lineno))
+            except ValueError:
+                pass
 
 
 @dataclass

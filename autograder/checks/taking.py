@@ -55,6 +55,12 @@ _TOKEN = re.compile(r"""
     | \#[^\n]*
     | \w+ | [^\w\s] | \n
     """, re.VERBOSE | re.DOTALL)
+# Other frameworks' modules: an import of one is noted (graded code may use torch, docs/rules.md), so that a
+# student whose code leans on it hears why, and where, before a part scores 0. Other modules off the list
+# (matplotlib, sklearn ...) are not noted: notebooks import them for plots and data, and the verifier names
+# any use of them in graded code.
+OTHER_FRAMEWORKS = ("tensorflow", "keras", "tf_keras", "jax", "jaxlib", "flax", "mxnet", "paddle", "theano",
+                    "cupy", "chainer", "mlx")
 _KEEP_DATA_OUT = "keep data out of the code (load it from a file) and hand in only your code"
 FILE, NOTEBOOK, HISTORY = "file", "notebook", "history"  # what the cells are (how places are named)
 _MAGIC = re.compile(r"^\s*[%!]")
@@ -153,8 +159,15 @@ class Ingested:
 
 # --- reading files ------------------------------------------------------------------------------
 
+EMPTY_FILE = "the file is empty - was it saved before it was handed in?"
+
+
 def take_file(data: bytes, suffix: str) -> Ingested:
-    """A .py file's or a notebook's bytes -> what the grader takes; SourceProblem if it cannot be read."""
+    """A .py file's or a notebook's bytes -> what the grader takes; SourceProblem if it cannot be read.
+    suffix: ".py" or ".ipynb", in any case."""
+    suffix = suffix.lower()
+    if not data.strip():  # said as it is, not "no function definitions" (nor a notebook's JSON error)
+        raise SourceProblem(EMPTY_FILE)
     if suffix == ".py":
         return take_cells([("code", 0, python_text(data), [])], FILE)
     try:
@@ -526,6 +539,8 @@ def take_cells(cells: list[tuple[str, int, str, list[str]]], kind: str = NOTEBOO
             for name in stmt.assigns:
                 result.skipped_names.pop(name, None)
     result.source = "\n".join(out_lines) + "\n"
+    if kind != HISTORY:  # (check() asks foreign_imports itself: a kernel's history repeats every cell run)
+        result.notes += foreign_imports(result)
     result.notes += answers.notes()
     if len(result.notes) > MAX_NOTES:
         more = len(result.notes) - MAX_NOTES
@@ -534,6 +549,30 @@ def take_cells(cells: list[tuple[str, int, str, list[str]]], kind: str = NOTEBOO
         what = "file" if kind == FILE else "notebook"
         raise SourceProblem(f"no function definitions were found in this {what}")
     return result
+
+
+def foreign_imports(ingested: Ingested) -> list[str]:
+    """A note for each taken import of another framework's module (OTHER_FRAMEWORKS), once a module: where,
+    and why it does not help. The grader binds such an import to a stand-in that would import it on first
+    use, and the verifier refuses any use of it in graded code, so it is never imported where code is graded."""
+    notes: dict[str, str] = {}
+    for t in ingested.statements:
+        if not t.statement.imports:
+            continue
+        try:
+            (stmt,) = ast.parse(t.statement.text).body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        modules = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else \
+            [stmt.module] if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module else []
+        for module in modules:
+            root = module.split(".")[0]
+            if root in OTHER_FRAMEWORKS and root not in notes:
+                where = place(t.cell, t.statement.places[0], ingested.kind)
+                notes[root] = (f"{where}: {t.statement.lines[0].strip()[:100]} - graded code may use torch, not "
+                               f"{root} (docs/rules.md): the grader does not import {root}, and a graded function "
+                               "that uses it earns nothing for its part")
+    return list(notes.values())
 
 
 def _own_text(lines: list[str], stmt: ast.stmt) -> list[str]:

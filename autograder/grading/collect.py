@@ -28,7 +28,9 @@ from pathlib import Path
 
 from ..errors import KitError
 
-SUBMISSION_SUFFIXES = (".py", ".ipynb")
+SUBMISSION_SUFFIXES = (".py", ".ipynb")  # in any case: alice.PY is graded as alice.py
+ONLY_PY_AND_IPYNB = "only .py and .ipynb files are graded"
+NOT_A_SUBMISSION = f"not graded - not a submission ({ONLY_PY_AND_IPYNB})"
 GRADESCOPE_METADATA = "submission_metadata.yml"
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: the letters and digits of every script, and _
 _MAX_NAME_BYTES = 120
@@ -81,6 +83,15 @@ def is_results_name(name: str) -> bool:
             and name.lower() not in BATCH_FILES and len(name.encode("utf-8", "surrogatepass")) <= _MAX_NAME_BYTES + 9)
 
 
+def is_submission_file(path: Path) -> bool:
+    """Whether the name ends in .py or .ipynb, in any case (a Windows or macOS upload may say ALICE.PY)."""
+    return path.suffix.lower() in SUBMISSION_SUFFIXES
+
+
+def is_notebook(path: Path) -> bool:
+    return path.suffix.lower() == ".ipynb"
+
+
 def collect_submissions(inputs: list[Path]) -> list[tuple[str, Path]]:
     """(name, file) for every submission named or found in a named folder (see find_submissions)."""
     return [(s.name, s.path) for s in find_submissions(inputs)]
@@ -91,18 +102,20 @@ def find_submissions(inputs: list[Path], assignment: str | None = None,
     """Every submission in the given files and folders, sorted by name; clashing names are a KitError.
 
     assignment: in a student's folder with several files, the one named after it is graded first.
-    skipped: receives one line for each input that is no submission (a .txt given by name).
+    skipped: receives one line for each file that is not graded and why: one given by name that is no
+    submission (a .txt), and each such file at the top of a folder given (notes.txt beside the students'
+    files); hidden files (.DS_Store) and archive debris (__MACOSX/) are passed over without a word.
     """
     candidates: list[Submission] = []
     for item in inputs:
         if item.is_dir():
-            candidates += _from_folder(item, assignment)
+            candidates += _from_folder(item, assignment, skipped)
         elif item.is_file():
             if item.suffix.lower() == ".zip":
                 raise KitError(f"{item} is a zip archive; unzip it and give the folder instead")
-            if item.suffix not in SUBMISSION_SUFFIXES:  # an instructor's slip, not a student scoring 0
+            if not is_submission_file(item):  # an instructor's slip, not a student scoring 0
                 if skipped is not None:
-                    skipped.append(f"{item}: not graded - not a submission (only .py and .ipynb files are graded)")
+                    skipped.append(f"{item}: {NOT_A_SUBMISSION}")
                 continue
             candidates.append(Submission(safe_name(item.stem), item))
         else:
@@ -138,7 +151,7 @@ def choose_file(files: list[Path], folder: Path | None = None,
     """
     rel = lambda p: p.relative_to(folder).as_posix() if folder else p.name  # noqa: E731
     files = sorted(set(files), key=lambda p: (len(Path(rel(p)).parts), rel(p)))
-    notebooks = [f for f in files if f.suffix == ".ipynb"]
+    notebooks = [f for f in files if is_notebook(f)]
     pool = notebooks or files
     named = [f for f in pool if assignment and f.stem == assignment]
     chosen = (named or pool)[0]
@@ -162,7 +175,7 @@ def _one_per_name(name: str, subs: list[Submission]) -> Submission:
     if len(distinct) == 1:
         return distinct[0]
     # Only a notebook and a .py of one name side by side are one student's; anything else may be two.
-    notebooks = [s for s in distinct if s.path.suffix == ".ipynb"]
+    notebooks = [s for s in distinct if is_notebook(s.path)]
     pair = (len(distinct) == 2 and len(notebooks) == 1 and all(s.origin == "file" for s in distinct)
             and distinct[0].path.parent.resolve() == distinct[1].path.parent.resolve())
     if not pair:
@@ -220,7 +233,7 @@ def _submission_files(folder: Path) -> tuple[list[Path], list[Path]]:
         for name in filenames:
             path = here / name
             # Regular files only: a FIFO or device named x.py (a tar unpacked as root) would block the read.
-            if path.suffix in SUBMISSION_SUFFIXES and not name.startswith(".") and not path.is_symlink() \
+            if is_submission_file(path) and not name.startswith(".") and not path.is_symlink() \
                     and path.is_file():
                 files.append(path)
     return sorted(files), sorted(links)
@@ -236,26 +249,52 @@ def _visible(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in _SKIPPED_FOLDERS)
 
 
-def _from_folder(folder: Path, assignment: str | None) -> list[Submission]:
+def _from_folder(folder: Path, assignment: str | None, skipped: list[str] | None = None) -> list[Submission]:
     if (folder / GRADESCOPE_METADATA).is_file():
+        _skip_loose_files(_visible(folder), skipped, GRADESCOPE_METADATA)
         return _from_gradescope_export(folder, assignment)
     entries = _visible(folder)
     exports = [d for d in entries if d.is_dir() and (d / GRADESCOPE_METADATA).is_file()]
     if exports and len(exports) == len([d for d in entries if d.is_dir()]):
-        return [s for export in exports for s in _from_gradescope_export(export, assignment)]
+        _skip_loose_files(entries, skipped)
+        return [s for export in exports for s in _from_folder(export, assignment, skipped)]
     found = []
     for link in (e for e in entries if e.is_symlink()):  # never followed: it may point anywhere
-        if link.suffix in SUBMISSION_SUFFIXES or link.is_dir():
-            name = safe_name(link.stem if link.suffix in SUBMISSION_SUFFIXES else link.name)
+        if is_submission_file(link) or link.is_dir():
+            name = safe_name(link.stem if is_submission_file(link) else link.name)
             found.append(Submission(name, link, problem=f"{link.name} is a symbolic link; it was not followed - "
                                     "hand in the file itself"))
-    entries = [e for e in entries if not e.is_symlink()]
-    found += [Submission(safe_name(f.stem), f) for f in entries if f.is_file() and f.suffix in SUBMISSION_SUFFIXES]
-    for student in (d for d in entries if d.is_dir()):
+    found += [Submission(safe_name(f.stem), f) for f in entries
+              if not f.is_symlink() and f.is_file() and is_submission_file(f)]
+    for student in (d for d in entries if d.is_dir() and not d.is_symlink()):
         found.append(student_submission(student, safe_name(student.name), assignment, origin="folder"))
     if not found:
-        raise KitError(f"no .py or .ipynb submissions in folder {folder}")
+        others = [e.name for e in entries][:5]
+        what = f"found: {', '.join(others)}{' ...' if len(entries) > 5 else ''}" if others else "the folder is empty"
+        raise KitError(f"no submissions found in {folder} ({ONLY_PY_AND_IPYNB}; {what})")
+    _skip_loose_files(entries, skipped)
     return found
+
+
+def _skip_loose_files(entries: list[Path], skipped: list[str] | None, *keep: str) -> None:
+    """One line in skipped for each visible entry of a submissions folder that is neither a submission
+    file nor a folder (notes.txt, README.md, a link to something else): the instructor sees what was
+    left out, and why, instead of a student missing from grades.csv without a word."""
+    if skipped is None:
+        return
+    for entry in entries:
+        if entry.name in keep:
+            continue
+        if entry.is_symlink():
+            if not (is_submission_file(entry) or entry.is_dir()):  # those are graded 0 with a note
+                skipped.append(f"{entry}: not graded - a symbolic link, never followed (and not a .py or .ipynb "
+                               "file)")
+        elif entry.is_dir():
+            continue
+        elif not entry.is_file():
+            skipped.append(f"{entry}: not graded - not a regular file")
+        elif not is_submission_file(entry):
+            skipped.append(f"{entry}: {NOT_A_SUBMISSION}")
 
 
 def student_submission(folder: Path, name: str, assignment: str | None, **extra) -> Submission:

@@ -33,7 +33,7 @@ from ..errors import KitError
 from ..sandbox.isolation import set_dumpable
 from ..sandbox.launch import Zygote, folders_to_hide, launch
 from ..sandbox.protections import BelowFloor, SandboxReport
-from .collect import Submission, find_submissions
+from .collect import ONLY_PY_AND_IPYNB, Submission, find_submissions
 from .scores import Graded, ScoreRow
 from .shards import Shard, ShardManifest, grading_digest, listing_digest
 from .workers import WorkerPool
@@ -139,6 +139,9 @@ class GradingSession:
             self.submissions = [s for s in found if out != (s.folder or s.path).resolve()]
             if len(self.submissions) < len(found):
                 self.skipped.append(f"{self.out}: not graded - it is the results folder (--out)")
+            if not self.submissions:  # an empty grades.csv and exit 0 would read as a batch graded
+                given = ", ".join(str(p) for p in self.inputs[:3]) + (" ..." if len(self.inputs) > 3 else "")
+                raise KitError(f"no submissions found in {given} ({ONLY_PY_AND_IPYNB})")
         self._listing = listing_digest([s.name for s in self.submissions])
         self.total = len(self.submissions)
         if self.options.only:
@@ -146,6 +149,8 @@ class GradingSession:
             self.submissions = [s for s in self.submissions if s.name in self.options.only]
         if self.options.shard is not None:
             self.submissions = [s for s in self.submissions if self.options.shard.takes(s.name)]
+        if self.inputs is not None and not self.options.regrading:  # (a Gradescope run grades into a fresh folder)
+            check_earlier_run(self.out, [s.name for s in self.submissions])
 
     def run(self) -> BatchOutcome:
         """4. The workers, forked now with the plan and the list; the batch's own files once all are in."""
@@ -226,6 +231,30 @@ def check_only(only: list[str], names: list[str]) -> None:
     if unknown:
         shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
         raise KitError(f"--only: no submission named {unknown[0]!r} among the submissions given (they are: {shown})")
+
+
+def earlier_results(out: Path) -> list[str]:
+    """The names of the submissions an earlier run left in out: its folders with a results.json or record.json."""
+    from .regrade import RECORD
+    if not out.is_dir():
+        return []
+    try:
+        return sorted(p.name for p in out.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
+                      and ((p / "results.json").is_file() or (p / RECORD).is_file()))
+    except OSError:
+        return []
+
+
+def check_earlier_run(out: Path, names: list[str]) -> None:
+    """A whole run (no --only, no --parts) into an --out holding another run's results is refused: grades.csv
+    would list this run alone while the other students' folders stayed beside it, and a gradebook built from it
+    would give them 0. Rerunning the same batch (the earlier results are all of this run's students) is fine."""
+    others = sorted(set(earlier_results(out)) - set(names))
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise KitError(f"--out {out} holds earlier results of {len(others)} submission(s) not in this run ({shown}); "
+                       "grades.csv would list this run only - give every submission with --only NAME ... to regrade "
+                       "some, choose a new --out, or remove the folder first")
 
 
 def check_out_folder(out: Path) -> None:

@@ -1,7 +1,9 @@
 """What a batch came to: how many were graded, each part's mean and median, what was lost and why.
 
 Printed by ``grade`` after the score table and written to ``OUT/summary.md``. Means and medians
-are over the submissions that were graded: one that could not be read says nothing about a part.
+are over the submissions that were graded: one that could not be graded says nothing about a part.
+Those are counted by why (not_graded_reason): nothing handed in, an empty file, a syntax error, no
+functions, a file that could not be read (not a notebook, not UTF-8 ...), the grader's own failure.
 """
 
 from __future__ import annotations
@@ -18,6 +20,16 @@ from .scores import ScoreRow
 
 TOP_HINTS = 5
 
+# Why a submission was not graded, from its error (the one line its results.json and record.json keep, so
+# that a row read back from an earlier run is sorted alike): (reason, what the error contains), first match.
+NOT_GRADED_REASONS = (
+    ("nothing handed in", ("no .py or .ipynb file was handed in", "is a symbolic link", "folders nested deeper")),
+    ("an empty file", ("the file is empty",)),
+    ("a syntax error", ("SyntaxError: ",)),
+    ("no function definitions", ("no function definitions were found",)),
+)
+UNREADABLE = "could not be read"  # the rest: not a notebook, not UTF-8, too large, an unreadable folder ...
+
 
 @dataclass
 class PartSummary:
@@ -32,11 +44,12 @@ class PartSummary:
 class BatchSummary:
     submissions: int
     graded: list[str]
-    unreadable: list[str]          # the submission could not be read (the student's file)
+    unreadable: list[str]          # not graded because of what was handed in (the student's file), every reason
     grader_failures: list[str]     # the grader itself failed (ours to fix)
     parts: list[PartSummary]
     total: PartSummary
     hints: list[tuple[int, str, str]] = field(default_factory=list)  # (submissions, part, hint), commonest first
+    why: dict[str, list[str]] = field(default_factory=dict)  # reason -> unreadable names (NOT_GRADED_REASONS order)
 
     @property
     def most_lost(self) -> list[PartSummary]:
@@ -60,8 +73,22 @@ def summarise(rows: list[ScoreRow], part_names: list[str]) -> BatchSummary:
         hints.update({(p.name, h) for p in r.parts for h in p.hints})
     top = sorted(hints.items(), key=lambda kv: (-kv[1], part_names.index(kv[0][0]) if kv[0][0] in part_names
                                                  else len(part_names), kv[0][1]))[:TOP_HINTS]
+    why: dict[str, list[str]] = {reason: [] for reason, _ in NOT_GRADED_REASONS}
+    why[UNREADABLE] = []
+    for r in rows:
+        if r.error and not r.grader_failed:
+            why[not_graded_reason(r.error)].append(r.name)
     return BatchSummary(len(rows), [r.name for r in graded], unreadable, failures, parts, total,
-                        [(count, part, hint) for (part, hint), count in top])
+                        [(count, part, hint) for (part, hint), count in top],
+                        {reason: names for reason, names in why.items() if names})
+
+
+def not_graded_reason(error: str) -> str:
+    """Why a submission whose file was to blame was not graded, in a few words (NOT_GRADED_REASONS)."""
+    for reason, markers in NOT_GRADED_REASONS:
+        if any(m in error for m in markers):
+            return reason
+    return UNREADABLE
 
 
 def _part(name: str, points: float, scores: list[float], lost_by: int) -> PartSummary:
@@ -73,9 +100,9 @@ def _part(name: str, points: float, scores: list[float], lost_by: int) -> PartSu
 def _headline(s: BatchSummary) -> str:
     line = f"{s.submissions} submission(s): {len(s.graded)} graded, " \
            f"{len(s.unreadable) + len(s.grader_failures)} failed to grade"
-    why = []
-    if s.unreadable:
-        why.append("could not be read: " + _listed(s.unreadable))
+    why = [f"{reason}: {_listed(names)}" for reason, names in s.why.items()]
+    if s.unreadable and not s.why:  # a summary built by hand, without reasons
+        why.append(f"{UNREADABLE}: " + _listed(s.unreadable))
     if s.grader_failures:
         why.append("the grader failed: " + _listed(s.grader_failures))
     return line + (f" ({'; '.join(why)})" if why else "")

@@ -78,7 +78,7 @@ class SubmissionTask:
         single submission, often none, and softmax_regression's all take seconds)."""
         if workers > 1:
             self.plan.compute_everything()
-        if any(s.path.suffix == ".ipynb" for s in self.submissions):
+        if any(s.path.suffix.lower() == ".ipynb" for s in self.submissions):
             answers_page.load_renderer()
 
     def setup(self) -> None:

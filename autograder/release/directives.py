@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .. import paths
 from ..errors import KitError
+from ..tomlfile import did_you_mean
 from .markers import split_lines
 
 _CELL_HEADER = re.compile(r"^#\s*%%")
@@ -78,7 +79,7 @@ def parse_notebook_source(path: Path, text: str) -> NotebookSource:
                            path=shown, line=number)
     cells: list[SourceCell] = []
     setup_seen = False
-    for header, end in zip(headers, [*headers[1:], len(lines) + 1]):
+    for number, (header, end) in enumerate(zip(headers, [*headers[1:], len(lines) + 1]), start=1):
         body = lines[header:end - 1]
         text_cell = _TEXT_CELL.search(lines[header - 1])
         kind = "code" if text_cell is None else "raw" if text_cell.group(1) == "raw" else "markdown"
@@ -86,12 +87,41 @@ def parse_notebook_source(path: Path, text: str) -> NotebookSource:
         directive, source = None, "".join(body).strip()
         if kind == "code":
             directive = parse_directive(source, path=shown, line=first)
+            if directive is None:
+                _refuse_misspelt_directive(source, shown, first, number)
             setup_seen = setup_seen or (directive is not None and directive.kind == "setup")
             if directive is None and not setup_seen and _CHECK_CALL.search(source):
                 raise KitError("check(...) is called before the '# kit: setup' cell that defines it",
                                path=shown, line=first)
         cells.append(SourceCell(kind, first, source, directive))
     return NotebookSource(Path(path), text, tuple(cells))
+
+
+_LIKE_DIRECTIVE = re.compile(r"^#\s*([A-Za-z]{1,6})\s*:?\s*(setup|function)\b(.*)$", re.IGNORECASE)
+
+
+def _refuse_misspelt_directive(cell_source: str, path: str, line: int, cell: int) -> None:
+    """KitError for a cell that is one comment like '# kti: setup' or '# kit function f': a directive
+    misspelt, which would otherwise reach students as a comment (and leave no setup cell or stub)."""
+    if "\n" in cell_source:
+        return
+    match = _LIKE_DIRECTIVE.match(cell_source.strip())
+    if match is None:
+        return
+    word = match.group(1)
+    if word.lower() != "kit" and not did_you_mean(word.lower(), ["kit"]):
+        return
+    meant = f"# kit: {match.group(2).lower()}{match.group(3).rstrip()}"
+    raise KitError(f"cell {cell}: {cell_source.strip()!r} is not a kit directive - did you mean {meant!r}? "
+                   f"(a directive is {USAGE})", path=path, line=line)
+
+
+def check_calls(cell: SourceCell) -> list[tuple[str, int]]:
+    """The names given to check("...") in a code cell, each with its line in the notebook source."""
+    return [(m.group(2), cell.line + cell.source[:m.start()].count("\n")) for m in _CHECK_NAME.finditer(cell.source)]
+
+
+_CHECK_NAME = re.compile(r"""(?<![\w.])check\(\s*(["'])([^"'\n]*)\1""")
 
 
 def parse_directive(cell_source: str, *, path: str, line: int) -> Directive | None:

@@ -159,8 +159,10 @@ def find_regions(text: str, path: str) -> list[SolutionRegion]:
         indent = _indent_of(lines[line_no - 1])
         if kind == "BEGIN":
             if open_line is not None:
-                raise MarkerError(f"BEGIN SOLUTION inside the region opened at line {open_line} "
-                                  "(regions cannot nest)", path=path, line=line_no)
+                # Most often an END SOLUTION left out; a region nested in another is refused alike.
+                raise MarkerError(f"BEGIN SOLUTION at line {open_line} is never closed: write '# END SOLUTION', "
+                                  f"indented like it, where its region ends, before the next BEGIN SOLUTION at "
+                                  f"line {line_no} (regions cannot nest)", path=path, line=open_line)
             open_line = line_no
             continue
         if open_line is None:
@@ -181,7 +183,8 @@ def find_regions(text: str, path: str) -> list[SolutionRegion]:
         regions.append(region)
         open_line = None
     if open_line is not None:
-        raise MarkerError("BEGIN SOLUTION has no matching END SOLUTION", path=path, line=open_line)
+        raise MarkerError(f"BEGIN SOLUTION at line {open_line} is never closed: write '# END SOLUTION', "
+                          "indented like it, where its region ends", path=path, line=open_line)
     return regions
 
 

@@ -74,7 +74,9 @@ def expected_outputs(assignment: Assignment, github_base: str | None = None) -> 
     ``github_base`` (OWNER/REPO/blob/BRANCH) defaults to course.toml's github location."""
     github_base = github_base or course_github_base()
     solution, _ = assignment.release_sources()
-    check_assignment(assignment)  # every case built, every expected value computed: a broken checks.py stops here
+    # every case built, its expected value and known mistakes computed, the solution run on it and judged:
+    # a broken checks.py, cases.toml or solution stops here
+    check_assignment(assignment, run_solution=True)
     starter = build_starter(assignment)
     student_nb = notebook_to_json(build_notebook(assignment, variant="student", github_base=github_base))
     solution_nb = notebook_to_json(build_notebook(assignment, variant="solution", github_base=github_base))
