@@ -230,6 +230,9 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
+_ASSIGNMENT_HELP = "an assignment's id, as its folder under assignments/ is named (e.g. linear_regression)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=_prog(), description="Release, check and grade the course's PyTorch "
                                      "assignments (run inside the course: the folder with course.toml, or below it).")
@@ -251,14 +254,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_new)
 
     p = sub.add_parser("check", help="run the public checks on a local .py or .ipynb")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
+    p.add_argument("file", metavar="FILE", help="your .py or .ipynb (the notebook as saved: File > Download > .ipynb)")
     p.add_argument("--allow-weak-sandbox", action="store_true",
                    help="run the file even where this host does not give the sandbox's floor")
     p.set_defaults(run=_cmd_check)
 
     p = sub.add_parser("grade", help="grade submissions; write results.json per submission and grades.csv")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".py/.ipynb files or folders of them")
     p.add_argument("--out", required=True, metavar="DIR", help="where results go")
     p.add_argument("--jobs", type=int, default=None,
@@ -322,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gradescope", help="build an assignment's Gradescope autograder zip "
                                           "(grader, checks and hidden cases, no solutions)")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
     p.add_argument("--out", required=True, metavar="FILE.zip", help="where the zip goes")
     p.add_argument("--allow-weak-sandbox", action="store_true",
                    help="let the zip grade in a container that does not give the sandbox's floor (see docs/sandbox.md)")
@@ -334,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_sandbox)
 
     p = sub.add_parser("similarity", help="rank pairs of submissions by shared code, starter code left out")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="as for grade: files or folders")
     p.add_argument("--out", required=True, metavar="DIR", help="where similarity.html and similarity.csv go")
     p.add_argument("--reference", action="append", metavar="DIR", help="earlier terms' submissions; repeatable")

@@ -128,3 +128,12 @@ def test_does_check_print_public_verdicts_with_hints():
     assert "cost_gradients" in proc.stdout and "did you forget to average over the batch (1/N)?" in proc.stdout
     assert "hidden case " not in proc.stdout
     assert "4 of 6 functions pass their public checks" in proc.stdout
+
+
+def test_does_each_commands_help_describe_its_arguments():
+    """`check --help` listed ASSIGNMENT and FILE with nothing to say what they are."""
+    for command in ("check", "grade", "gradescope", "similarity"):
+        proc = cli(command, "--help")
+        assert proc.returncode == 0
+        assert "an assignment's id, as its folder under assignments/ is named" in " ".join(proc.stdout.split())
+    assert "your .py or .ipynb" in cli("check", "--help").stdout

@@ -129,6 +129,18 @@ def test_is_setup_sh_valid_bash_that_installs_every_pinned_requirements_file(bui
     assert f'ASSIGNMENT="{ASSIGNMENT}"' in run and "${KIT_PYTHON:-python3}" in run
 
 
+def test_is_an_out_path_in_a_missing_folder_refused_before_anything_is_made(tmp_path):
+    """`--out /nonexistent/dir/x.zip` made the folders wherever a typo pointed, silently."""
+    proc = cli("gradescope", ASSIGNMENT, "--out", str(tmp_path / "typo" / "dir" / "x.zip"))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith(f"error: --out {tmp_path / 'typo' / 'dir' / 'x.zip'}: the folder "
+                                  f"{tmp_path / 'typo' / 'dir'} does not exist - create it first")
+    assert not (tmp_path / "typo").exists()
+    (tmp_path / "a.zip").mkdir()
+    proc = cli("gradescope", ASSIGNMENT, "--out", str(tmp_path / "a.zip"))
+    assert proc.returncode == 2 and "is a folder: give the zip's file name" in proc.stderr
+
+
 def test_is_an_unknown_assignment_a_one_line_error(tmp_path):
     proc = cli("gradescope", "linear_regresion", "--out", str(tmp_path / "x.zip"))
     assert proc.returncode == 2

@@ -94,3 +94,21 @@ def test_does_a_memory_bomb_fail_its_part_without_harming_the_grader(sandbox):
     out = run(sandbox, source, wall_s=10).outcomes[0]
     assert out["status"] == "error" and out["error_type"] == "MemoryError"
     assert run(sandbox, "def f(X, w, b):\n    return b").outcomes[0]["status"] == "ok"
+
+
+def test_does_a_sandbox_that_cannot_start_say_why(monkeypatch, tmp_path):
+    """A zygote that failed to start was "the sandbox worker failed to start" and no more: its stderr went nowhere."""
+    import pytest
+    from autograder.sandbox import launch
+    from autograder.sandbox.client import Sandbox
+    monkeypatch.delenv("KIT_SANDBOX_DEBUG", raising=False)
+    broken = tmp_path / "python"  # an interpreter that cannot start the zygote, and says why on stderr
+    broken.write_text("#!/bin/sh\necho 'Traceback (most recent call last):' >&2\n"
+                      "echo \"ImportError: libcudart.so.12: cannot open shared object file\" >&2\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(launch.sys, "executable", str(broken))
+    with pytest.raises(RuntimeError) as e:
+        with Sandbox() as sandbox:
+            sandbox.wait_ready()
+    assert str(e.value) == ("the sandbox worker failed to start: it said Traceback (most recent call last): | "
+                            "ImportError: libcudart.so.12: cannot open shared object file")

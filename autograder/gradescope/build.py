@@ -150,11 +150,15 @@ def build_gradescope_zip(assignment: Assignment, out: Path, allow_weak_sandbox: 
     container that does not give the sandbox's floor (it says so in every output)."""
     if out.suffix != ".zip":
         raise KitError(f"the output must be a .zip file, not {str(out)!r}")
+    if not out.parent.is_dir():  # a typo in the path would otherwise make folders wherever it points
+        raise KitError(f"--out {out}: the folder {out.parent} does not exist - create it first, or give a path in "
+                       "an existing folder (nothing was written)")
+    if out.is_dir():
+        raise KitError(f"--out {out} is a folder: give the zip's file name, e.g. {out / (assignment.id + '.zip')}")
     check_assignment(assignment)  # the checks load and every case builds, or nothing is written
     members = zip_members(assignment, allow_weak_sandbox)
     refuse_solution_code(members, assignment)
     data = zip_bytes(members)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, out)

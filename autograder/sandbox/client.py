@@ -152,7 +152,9 @@ class Sandbox:
             except WorkerDied:
                 message = {}
             if message.get("event") != "ready":
-                raise RuntimeError("the sandbox worker failed to start")
+                said = self._group.said() if self._group is not None else ""
+                raise RuntimeError("the sandbox worker failed to start" + (f": it said {said}" if said else
+                                                                           " (it said nothing)"))
             self.report = SandboxReport.from_json(message.get("sandbox"))
             self._ready = True
 

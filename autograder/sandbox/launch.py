@@ -11,8 +11,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from .. import paths
 from . import isolation
@@ -37,10 +39,25 @@ class Zygote:
 
     proc: subprocess.Popen
     sockets: list[socket.socket]
+    log: IO[bytes] | None = None   # its stderr (None: the grader's own, under KIT_SANDBOX_DEBUG)
     users: int = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = len(self.sockets)
+
+    def said(self, limit: int = 600) -> str:
+        """The last lines it wrote to stderr, on one line (why it failed to start, when it says)."""
+        if self.log is None:
+            return ""
+        try:
+            self.log.seek(0, os.SEEK_END)
+            size = self.log.tell()
+            self.log.seek(max(0, size - 4 * limit))
+            text = self.log.read().decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return ""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return " | ".join(lines[-3:])[-limit:]
 
 
 def launch(slots: list[int], hide: list[str]) -> Zygote:
@@ -54,14 +71,15 @@ def launch(slots: list[int], hide: list[str]) -> Zygote:
     bootstrap = (f"import sys; sys.path.insert(0, {str(paths.PACKAGE.parent)!r}); "
                  "from autograder.sandbox import zygote; zygote.main(); import os; os._exit(0)")
     # os._exit: nothing is left to flush, and tearing torch down is time the grader would wait for.
-    debug = None if os.environ.get("KIT_SANDBOX_DEBUG") else subprocess.DEVNULL
+    # Its stderr goes to a file nobody else can open, so that a zygote that cannot start says why.
+    log = None if os.environ.get("KIT_SANDBOX_DEBUG") else tempfile.TemporaryFile()
     try:
         proc = subprocess.Popen([sys.executable, "-I", "-c", bootstrap], stdin=pairs[0][1].fileno(),
-                                stdout=subprocess.DEVNULL, stderr=debug, env=clean_env(), cwd="/")
+                                stdout=subprocess.DEVNULL, stderr=log, env=clean_env(), cwd="/")
         config = {"op": "config", "slots": [int(s) for s in slots], "uid_base": isolation.UID_BASE,
                   "hide": sorted(set(hide))}
         socket.send_fds(pairs[0][0], [json.dumps(config).encode()], [theirs.fileno() for _, theirs in pairs[1:]])
     finally:
         for _, theirs in pairs:
             theirs.close()
-    return Zygote(proc, [ours for ours, _ in pairs])
+    return Zygote(proc, [ours for ours, _ in pairs], log)
