@@ -75,7 +75,6 @@ def choose_submission(folder: Path, assignment: str) -> Choice:
     return Choice(sub.path, chosen or f"graded {sub.path.relative_to(folder).as_posix()}", sub)
 
 
-_parse_time = parse_time  # Gradescope's times: ISO 8601 with their UTC offset
 
 
 def _span(delta: dt.timedelta) -> str:
@@ -98,12 +97,12 @@ def lateness(metadata_path: Path) -> str:
     if read.data is None:
         return f"submission time unknown: {read.problem}"
     metadata = read.data
-    submitted = _parse_time(metadata.get("created_at"))
+    submitted = parse_time(metadata.get("created_at"))
     assignment = metadata.get("assignment") if isinstance(metadata.get("assignment"), dict) else {}
-    due = _parse_time(assignment.get("due_date"))
+    due = parse_time(assignment.get("due_date"))
     users = metadata.get("users") if isinstance(metadata.get("users"), list) else []
     extended = [d for u in users if isinstance(u, dict) and isinstance(u.get("assignment"), dict)
-                for d in [_parse_time(u["assignment"].get("due_date"))] if d is not None]
+                for d in [parse_time(u["assignment"].get("due_date"))] if d is not None]
     extension = bool(extended) and (due is None or max(extended) > due)
     if extension:
         due = max(extended)

@@ -37,10 +37,10 @@ def results_json(result: SubmissionResult, hidden_details: bool = False, withhel
     """
     if withheld is not None:
         return _withheld_json(result, withheld)
-    summary = [f"{markdown_line(result.path.name)}: {result.score:g} / {result.max_score:g}"]
+    summary = [f"{markdown_text(result.path.name)}: {result.score:g} / {result.max_score:g}"]
     if result.error:
-        summary.append(f"This submission could not be graded: {markdown_line(result.error)}")
-    summary += [f"note: {markdown_line(n)}" for n in result.notes[:50]]  # the student's own words, escaped
+        summary.append(f"This submission could not be graded: {markdown_text(result.error)}")
+    summary += [f"note: {markdown_text(n)}" for n in result.notes[:50]]  # the student's own words, escaped
     tests = []
     for number, p in enumerate(result.parts, start=1):
         tests.append({
@@ -92,12 +92,12 @@ def _withheld_json(result: SubmissionResult, withheld: str) -> dict:
     shown = [t for t in tests if t["visibility"] == "visible"]
     held = round(result.max_score - sum(t["max_score"] for t in shown), 2)
     score, points = (round(sum(t[key] for t in shown), 2) for key in ("score", "max_score"))
-    summary = [f"{markdown_line(result.path.name)}: {score:g} / {points:g} "
+    summary = [f"{markdown_text(result.path.name)}: {score:g} / {points:g} "
                f"shown; the other {held:g} points, of the hidden cases, are scored and recorded but not shown"
-               if held else f"{markdown_line(result.path.name)}: {result.score:g} / {result.max_score:g}", withheld]
+               if held else f"{markdown_text(result.path.name)}: {result.score:g} / {result.max_score:g}", withheld]
     if result.error:
-        summary.append(f"This submission could not be graded: {markdown_line(result.error)}")
-    summary += [f"note: {markdown_line(n)}" for n in result.notes[:50]]
+        summary.append(f"This submission could not be graded: {markdown_text(result.error)}")
+    summary += [f"note: {markdown_text(n)}" for n in result.notes[:50]]
     # No execution_time: code that runs longer on some hidden inputs would tell them through it.
     return {
         "score": result.score,
@@ -143,11 +143,6 @@ def _test(name: str, number: str, score: float, max_score: float, passed: bool, 
     return {"name": name, "number": number, "score": score, "max_score": max_score,
             "status": "passed" if passed else "failed", "output": for_terminal("\n".join(lines))[:MAX_OUTPUT_CHARS],
             "output_format": "text", "visibility": visibility}
-
-
-def markdown_line(text: str) -> str:
-    """A line of the top-level output (Markdown) that shows it as written: escaping.markdown_text."""
-    return markdown_text(text)
 
 
 def answers_markdown(result: SubmissionResult) -> str:
