@@ -4,9 +4,12 @@ lines calling one function.
 Every command first finds the course: the nearest folder at or above the working directory
 with a course.toml, which it reads (autograder/course.py), so any folder inside the course works.
 
-Exit status: 0 when the command did its job (for ``grade``: whatever the scores),
-1 when the grader itself failed, 2 for a usage error or a mistake in an input file
-(course.toml, an assignment's spec.toml or cases.toml, ...). Errors are one line.
+Exit status, the same for every command (EXIT_STATUS says what each code means for each one; README.md's
+"Exit status" and every command's --help show it): 0 it did its job, 1 what it checks failed (a function
+fails its public checks, a generated file is stale, a validate step failed, the grader failed on a
+submission, a host below the sandbox's floor), 2 refused (a wrong argument, with that command's usage, or
+a mistake in an input file: course.toml, an assignment's sources, a CSV), 3 a bug of the kit's,
+130 interrupted. Errors are one line.
 """
 
 from __future__ import annotations
@@ -14,12 +17,57 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__, paths
 from .course import Course, find_root, load_course
 from .errors import KitError
 from .escaping import say
+
+OK, FAILED, REFUSED, INTERNAL_ERROR, INTERRUPTED = 0, 1, 2, 3, 130
+
+# What 0 and 1 mean for each command, and what it refuses (2) besides a wrong argument or a mistake in an
+# input file (COMMON, every command). README.md's table is this one, word for word (tests/test_exit_codes.py).
+EXIT_STATUS: dict[str, dict[int, str]] = {
+    "release": {OK: "the generated files are written (with --check: every one is up to date)",
+                FAILED: "with --check: a generated file is stale or missing"},
+    "new": {OK: "the assignment's sources are written"},
+    "check": {OK: "every function passes its public checks",
+              FAILED: "a function fails its public checks, or the file cannot be graded at all",
+              REFUSED: "no such file; the sandbox's floor does not hold here"},
+    "grade": {OK: "every submission is graded, whatever the scores",
+              FAILED: "the grader itself failed on a submission (the others are graded)",
+              REFUSED: "no submission found; an --out holding another run; --details before submissions "
+                       "close; the sandbox's floor does not hold here"},
+    "merge": {OK: "the shards are merged",
+              REFUSED: "the shards do not make one whole"},
+    "validate": {OK: "every step passed (with --device: every cell of the table is ok)",
+                 FAILED: "a step failed (its FAIL line says why)",
+                 REFUSED: "a known mistake in checks.py raises on every case; --device cuda without a GPU"},
+    "gradebook": {OK: "the gradebook is written (warnings on stderr)"},
+    "gradescope": {OK: "the zip is written"},
+    "sandbox": {OK: "every guarantee of the sandbox's floor holds on this host",
+                FAILED: "the host is below the floor (grade and check refuse to run there)"},
+    "similarity": {OK: "the report is written"},
+}
+COMMON: dict[int, str] = {
+    REFUSED: "refused, in one line saying why: a wrong argument (with the command's usage) or a mistake in an input "
+             "file (course.toml, an assignment's sources, a CSV or TOML given)",
+    INTERNAL_ERROR: "internal error: a bug in the kit, one line (KIT_DEBUG=1 shows the traceback)",
+    INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+
+def exit_epilog(command: str) -> str:
+    """The 'exit status' block of a command's --help."""
+    codes = {**EXIT_STATUS[command]}
+    codes[REFUSED] = COMMON[REFUSED] + (f"; also: {codes[REFUSED]}" if REFUSED in codes else "")
+    codes.update({c: m for c, m in COMMON.items() if c != REFUSED})
+    lines = [textwrap.fill(text, 92, initial_indent=f"  {code:<4} ", subsequent_indent=" " * 7)
+             for code, text in sorted(codes.items())]
+    return "exit status:\n" + "\n".join(lines)
 
 
 def _cmd_release(args: argparse.Namespace) -> int:
@@ -32,13 +80,13 @@ def _cmd_release(args: argparse.Namespace) -> int:
             print(f"stale: {_rel(path)} differs from what 'python -m autograder release' generates")
         if result.stale:
             print("run 'python -m autograder release' and commit the result", file=sys.stderr)
-            return 1
+            return FAILED
         print("generated files are up to date")
-        return 0
+        return OK
     for path in result.written:
         print(f"wrote {_rel(path)}")
     print(f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged")
-    return 0
+    return OK
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
@@ -47,9 +95,11 @@ def _cmd_new(args: argparse.Namespace) -> int:
     made = new_assignment(args.id, title=args.title, due=args.due, timezone=load_course().timezone)
     for path in made.written:
         print(f"wrote {_rel(path)}")
+    for warning in made.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"next: '{_prog()} release {made.id}' builds its notebook and starter code, "
           f"'{_prog()} validate {made.id}' proves it works; docs/authoring.md says how to add parts")
-    return 0
+    return OK
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -72,7 +122,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         result = grade_submission(plan, path, sandbox)
     if result.error:
         say(result.error)
-        return 1
+        return FAILED
     for note in result.notes:
         say(f"note: {note}")
     for part in result.parts:  # the student's own exception messages: through say (escaping.py)
@@ -80,7 +130,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     passed = sum(p.problem is None and p.passed == p.total for p in result.parts)
     print(f"\n{passed} of {len(result.parts)} functions pass their public checks "
           "(the grader also runs hidden cases)")
-    return 0 if passed == len(result.parts) else 1
+    return OK if passed == len(result.parts) else FAILED
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
@@ -108,6 +158,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         for sub in session.submissions:
             for note in sub.notes:
                 say(f"{sub.name}: {note}")
+        for warning in _unrecognised_mistakes(session.task.plan):  # this terminal's: no student page says it
+            say(f"warning: {warning}", err=True)
         print(session.sandbox.line(), file=sys.stderr)
         outcome = session.run()
     from .grading.results import score_table
@@ -125,8 +177,19 @@ def _cmd_grade(args: argparse.Namespace) -> int:
           + (f", shard manifest in {out / 'shard.json'} (put the shards together with 'merge')" if shard else ""))
     if outcome.failures:
         say(f"the grader failed on {len(outcome.failures)} submission(s): {outcome.failures[0]}", err=True)
-        return 1
-    return 0
+        return FAILED
+    return OK
+
+
+def _unrecognised_mistakes(plan) -> list[str]:  # noqa: ANN001 - a GradingPlan (grading imports torch)
+    """Known mistakes that raise on every case of the plan: checks.py was edited after the release, which
+    refuses them. Graded all the same, and said: a hint never changes a score, and refusing would hold up
+    every student's grade (a shard's, on a cluster) for feedback the TA can add with --parts afterwards."""
+    from .checks.building import unrecognised_mistakes
+    return [f"{error}; graded without that hint (no score depends on it): fix it, then "
+            f"'{_prog()} grade ... --parts {planned.spec.name}' adds it"
+            for planned in plan.parts
+            for error in unrecognised_mistakes(plan.assignment, planned.spec.name, planned.cases)]
 
 
 def _require_details_released(assignment: str) -> None:
@@ -148,34 +211,39 @@ def _cmd_merge(args: argparse.Namespace) -> int:
         print("\n" + summary_text(merged.summary))
     print(f"merged {merged.shards} shard(s) of {merged.assignment}: {len(merged.rows)} submission(s) in {out}, "
           f"grades in {out / 'grades.csv'}")
-    return 0
+    return OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .assignment import load_assignment
+    from .checks.building import check_assignment
     from .validate import validate
     if args.device == "cuda":
         from .devices import require_cuda
         require_cuda("validate --device cuda")
     # Every one loaded (and cross-checked) first: a mistake in any of them stops before a long run.
     assignments = [load_assignment(a) for a in args.assignments or paths.assignment_ids()]
+    for assignment in assignments:  # every case built, refused as release refuses (a mistake that always raises)
+        check_assignment(assignment)
     if args.device is not None:
         from .validate_device import device_table
-        return 0 if device_table(assignments, args.device, notebooks=not args.skip_notebooks) else 1
+        return OK if device_table(assignments, args.device, notebooks=not args.skip_notebooks) else FAILED
     ok = True
     for assignment in assignments:
         ok &= validate(assignment, notebooks=not args.skip_notebooks)
-    return 0 if ok else 1
+    return OK if ok else FAILED
 
 
 def _cmd_gradebook(args: argparse.Namespace) -> int:
     from .gradebook.build import build_gradebook, parse_grades_options
+    from .gradebook.canvas import parse_canvas_columns
     summary = build_gradebook(parse_grades_options(args.grades), Path(args.times) if args.times else None,
                               Path(args.policy) if args.policy else None,
                               Path(args.roster) if args.roster else None, Path(args.out),
                               exports=parse_grades_options(args.gradescope or [], "--gradescope", "export/"),
                               manual=parse_grades_options(args.manual or [], "--manual", "written.csv"),
-                              canvas=args.format == "canvas")
+                              canvas=args.format == "canvas",
+                              canvas_columns=parse_canvas_columns(args.canvas_column or []))
     for warning in summary.warnings:
         say(f"warning: {warning}", err=True)
     print(f"wrote {_rel(summary.gradebook)}: {summary.students} student(s), "
@@ -184,7 +252,7 @@ def _cmd_gradebook(args: argparse.Namespace) -> int:
     print(f"explanations in {_rel(summary.explanations)}")
     if summary.canvas:
         print(f"Canvas import CSV in {_rel(summary.canvas)}")
-    return 0
+    return OK
 
 
 def _cmd_gradescope(args: argparse.Namespace) -> int:
@@ -193,7 +261,7 @@ def _cmd_gradescope(args: argparse.Namespace) -> int:
     built = build_gradescope_zip(load_assignment(args.assignment), Path(args.out), args.allow_weak_sandbox)
     print(f"wrote {_rel(built.path)}: {len(built.names)} files, {built.size:,} bytes, no solution code")
     print("upload it as the assignment's autograder (Gradescope: Configure Autograder, zip file upload)")
-    return 0
+    return OK
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
@@ -208,7 +276,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     else:
         print("\n".join(report.markdown()))
         print("\n" + report.line())
-    return 0 if report.floor_held else 1
+    return OK if report.floor_held else FAILED
 
 
 def _cmd_similarity(args: argparse.Namespace) -> int:
@@ -220,7 +288,7 @@ def _cmd_similarity(args: argparse.Namespace) -> int:
     for p in done.pairs[:5]:
         say(f"{p.score * 100:5.1f}%  {p.a.name}  {p.b.name}")
     print(f"{len(done.pairs)} pair(s) compared: {done.html} (side by side), {done.csv}")
-    return 0
+    return OK
 
 
 def _rel(path: Path) -> str:
@@ -233,9 +301,23 @@ def _rel(path: Path) -> str:
 _ASSIGNMENT_HELP = "an assignment's id, as its folder under assignments/ is named (e.g. linear_regression)"
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument error names the command it is in: that command's usage (not the top level's), the error
+    and where to read more; exit status 2. (add_subparsers makes each command's parser of this class too.)"""
+
+    about = "the commands"  # what its --help lists; a command's parser: "its arguments"
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(REFUSED, f"{self.prog}: error: {message}\nrun '{self.prog} --help' for {self.about}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=_prog(), description="Release, check and grade the course's PyTorch "
-                                     "assignments (run inside the course: the folder with course.toml, or below it).")
+    parser = _Parser(prog=_prog(), description="Release, check and grade the course's PyTorch "
+                     "assignments (run inside the course: the folder with course.toml, or below it).",
+                     epilog="Exit status: 0 done, 1 what the command checks failed, 2 refused (a wrong argument or "
+                            "a mistake in an input file), 3 a bug in the kit, 130 interrupted; 'COMMAND --help' "
+                            "says what each means for that command (README.md: Exit status).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -311,14 +393,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gradescope", action="append", metavar="ASSIGNMENT=EXPORT_FOLDER",
                    help="times, names and emails from an unzipped Gradescope export instead of --times; repeatable")
     p.add_argument("--manual", action="append", metavar="ASSIGNMENT=MANUAL_CSV",
-                   help="CSV student,question,points,max_points: written answers graded by hand; repeatable")
+                   help="CSV student,question,points,max_points: written answers graded by hand, the question "
+                        "by its id (q1) or number; repeatable")
     p.add_argument("--format", choices=("plain", "canvas"), default="plain",
                    help="canvas: also write OUT with suffix .canvas.csv for Canvas's gradebook import")
     p.add_argument("--policy", metavar="POLICY_TOML",
                    help="late policy keys replacing those of course.toml's [late_policy] "
                         "(default: that table as it is)")
     p.add_argument("--roster", metavar="ROSTER_CSV",
-                   help="CSV with a 'student' column (default: everyone in the grades files)")
+                   help="CSV with a 'student' column, or Canvas's gradebook export (Grades > Export): then the "
+                        "Canvas CSV fills its students' rows and existing assignment columns "
+                        "(default: everyone in the grades files)")
+    p.add_argument("--canvas-column", action="append", metavar='ASSIGNMENT="TITLE (ID)"',
+                   help="the Canvas export's column for an assignment whose spec title finds none or several; "
+                        "repeatable")
     p.add_argument("--out", required=True, metavar="OUT_CSV",
                    help="the gradebook CSV; explanations go next to it, OUT with suffix .explanations.txt")
     p.set_defaults(run=_cmd_gradebook)
@@ -342,6 +430,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="where similarity.html and similarity.csv go")
     p.add_argument("--reference", action="append", metavar="DIR", help="earlier terms' submissions; repeatable")
     p.set_defaults(run=_cmd_similarity)
+    for name, command in sub.choices.items():  # each command's --help ends with its exit status
+        command.epilog = exit_epilog(name)
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
+        command.set_defaults(parser=command)  # for main's errors about its arguments
+        command.about = "its arguments"
     return parser
 
 
@@ -361,9 +454,11 @@ def enter_course(start: Path) -> Course:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command they were given to, with its usage (argparse's would be the top level's)
+        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if getattr(args, "jobs", 1) is not None and getattr(args, "jobs", 1) < 1:
-        parser.error("--jobs must be at least 1")
+        args.parser.error("--jobs must be at least 1")
     try:
         course = enter_course(Path.cwd())
         if getattr(args, "jobs", 0) is None:
@@ -371,18 +466,18 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except KitError as e:  # it may name a student's file
         say(f"error: {e}", err=True)
-        return 2
+        return REFUSED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:  # whoever read our output stopped reading (| head): the work is done
         sys.stdout = open(os.devnull, "w")  # nothing more reaches the closed pipe, at exit either
-        return 0
-    except Exception as e:  # a bug of ours: one line, the traceback only on request
+        return OK
+    except Exception as e:  # a bug of ours: one line, the traceback only on request; not 1, which means "failed"
         if os.environ.get("KIT_DEBUG"):
             raise
         say(f"internal error: {type(e).__name__}: {e} (set KIT_DEBUG=1 for a traceback)", err=True)
-        return 1
+        return INTERNAL_ERROR
 
 
 def run() -> None:

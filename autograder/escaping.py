@@ -170,25 +170,29 @@ _SAFE_SCHEME = re.compile(r"(?i)(https?|mailto):")
 _ANY_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _TAG_START = re.compile(r"<[A-Za-z/!?]")                          # what opens raw HTML or an autolink
 _SCRIPT_URL = re.compile(r"(?i)\b(?:java|vb|live)script\s*:")
+_FOOTNOTE = re.compile(r"\[\^[^\]\n]*\]:")   # GitHub's footnote definition: its text goes to the end of the file
 _CODE_TOKENS = ("code_inline", "fence", "code_block")
-AS_TEXT_NOTE = "*(shown as text: this answer holds raw HTML, an image or a link that is not http(s))*"
+AS_TEXT_NOTE = ("*(shown as text: this answer holds raw HTML, an image, a heading, a link definition or a link that "
+                "is not http(s))*")
 
 
 @functools.lru_cache(maxsize=16)  # answers.md and feedback.md show the same answers: one parse each
 def _live(text: str) -> bool:
     """Does the Markdown hold anything that acts in a reader: raw HTML, an autolink, an image, a
     link to anything but http(s) or mailto, or a code fence left open (which would swallow what
-    follows it in our file)? Judged on markdown-it's CommonMark parse, with a belt for readers
-    that parse a little differently: every ``<tag`` and ``javascript:`` must lie inside code."""
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark").enable("table")
-    md.validateLink = lambda url: True      # judge every link here, javascript: ones included
-    tokens = md.parse(text)
+    follows it in our file)? Or anything that reaches past the answer in our file: a heading (a forged
+    "Question 2" section) or a link definition (it applies to the whole file: it would make links of
+    the question's text or of another answer's brackets, with no link in this answer to judge). Judged
+    on markdown-it's CommonMark parse, with a belt for readers that parse a little differently: every
+    ``<tag``, ``javascript:`` and footnote definition ``[^1]:`` must lie inside code."""
+    env: dict = {}
+    tokens = _parser().parse(text, env)
+    if env.get("references"):  # [x]: url, and GitHub's footnotes [^1]: ... (shown at the end of the file)
+        return True
     lines = text.split("\n")
     code: list[str] = []
     for token in [t for block in tokens for t in [block, *(block.children or [])]]:
-        if token.type in ("html_block", "html_inline", "image"):
+        if token.type in ("html_block", "html_inline", "image", "heading_open"):
             return True
         if token.type == "link_open":
             href = str(token.attrGet("href") or "").strip()
@@ -202,7 +206,17 @@ def _live(text: str) -> bool:
                                                        set(last) == {token.markup[0]}):
                 return True
     inside = "\n".join(code)
-    return any(len(p.findall(text)) > len(p.findall(inside)) for p in (_TAG_START, _SCRIPT_URL))
+    return any(len(p.findall(text)) > len(p.findall(inside)) for p in (_TAG_START, _SCRIPT_URL, _FOOTNOTE))
+
+
+@functools.lru_cache(maxsize=1)
+def _parser():
+    """One CommonMark parser for _live (building one costs more than parsing a short answer)."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark").enable("table")
+    md.validateLink = lambda url: True      # judge every link here, javascript: ones included
+    return md
 
 
 def markdown_answer(text: object) -> str:

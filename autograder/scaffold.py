@@ -2,7 +2,10 @@
 
 It writes assignments/ID/ (spec.toml, cases.toml, checks.py, notebook.py) and solutions/ID.py
 with one example part, which ``release`` and ``validate`` pass as they are; docs/authoring.md
-walks a TA on from there. Nothing else is edited: every command discovers the new folder.
+walks a TA on from there. Nothing else is edited: every command discovers the new folder, and
+the course's docs/curriculum.md gets its section from the TA once the real parts exist. The
+notebook template carries what every notebook must (its points table and total, the "No GPU?"
+note): tests/test_new_assignment.py runs the suite's per-assignment tests on the untouched scaffold.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import sys
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +32,11 @@ FILES = {
 }
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 DUE_TIME = dt.time(23, 59)
+# Modules a starter file named ID.py would hide from the code beside it: Python's own (torch imports many:
+# a starter random.py breaks `import torch` in its folder) and what the course's notebooks and the kit import.
+COURSE_MODULES = frozenset({"torch", "torchvision", "numpy", "matplotlib", "sklearn", "scipy", "pandas", "IPython",
+                            "google", "tqdm", "safetensors", "nbformat", "jupytext", "PIL", "autograder", "kitcheck",
+                            "tomli", "markdown_it"})
 DEFAULT_WEEKS = 4
 
 
@@ -35,6 +44,7 @@ DEFAULT_WEEKS = 4
 class NewAssignment:
     id: str
     written: list[Path]
+    warnings: tuple[str, ...] = ()  # one line each, for stderr: written all the same
 
 
 def check_id(assignment: str) -> None:
@@ -42,6 +52,10 @@ def check_id(assignment: str) -> None:
     if not _ID.match(assignment):
         raise KitError(f"{assignment!r} is not an assignment id: use lowercase letters, digits and underscores, "
                        "starting with a letter, e.g. ridge_regression")
+    if assignment in sys.stdlib_module_names or assignment in COURSE_MODULES:
+        raise KitError(f"{assignment!r} is the name of a Python module: students' starter file {assignment}.py "
+                       f"would hide that module from any code run beside it ('import {assignment}' would import the "
+                       f"starter), so choose another id, e.g. {assignment}_assignment")
     for path in (paths.assignment_dir(assignment), paths.solution_file(assignment)):
         if path.exists():
             raise KitError(f"{paths.shown(path)} already exists: choose another id, or remove it to start over")
@@ -70,6 +84,8 @@ def new_assignment(assignment: str, *, title: str | None = None, due: str | None
                    timezone: str = "UTC") -> NewAssignment:
     """Write the new assignment's sources; KitError (nothing written) for a bad id or one in use."""
     check_id(assignment)
+    due_at = due_date(due, timezone)
+    warnings = tuple(w for w in [_past(due_at, due)] if w)
     public_seed = secrets.randbelow(10 ** 9)
     hidden_seed = public_seed
     while hidden_seed == public_seed:  # release refuses equal seeds
@@ -77,7 +93,7 @@ def new_assignment(assignment: str, *, title: str | None = None, due: str | None
     values = {
         "@ID@": assignment,
         "@TITLE@": _toml_text(title or assignment.replace("_", " ").capitalize()),
-        "@DUE@": due_date(due, timezone).isoformat(),
+        "@DUE@": due_at.isoformat(),
         # Seeds of its own: the hidden one is a secret the leak scan looks for.
         "@PUBLIC_SEED@": str(public_seed),
         "@HIDDEN_SEED@": str(hidden_seed),
@@ -91,7 +107,17 @@ def new_assignment(assignment: str, *, title: str | None = None, due: str | None
     for path, text in rendered.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    return NewAssignment(assignment, list(rendered))
+    return NewAssignment(assignment, list(rendered), warnings)
+
+
+def _past(due: dt.datetime, text: str | None) -> str:
+    """A warning when a new assignment is due before now: most often a slip (last year's date, a wrong month);
+    a warning, not a refusal, since an old assignment may be set up again on purpose."""
+    now = dt.datetime.now(due.tzinfo)
+    if due >= now:
+        return ""
+    return (f"--due {text} is in the past (it is {now:%Y-%m-%d %H:%M} in {due.tzinfo}): the assignment is written "
+            "all the same; if students are still to submit it, set due in its spec.toml")
 
 
 def _toml_text(title: str) -> str:

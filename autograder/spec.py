@@ -74,7 +74,7 @@ class _File:
 
     def __init__(self, path: Path) -> None:
         self.shown = paths.shown(path)
-        self.raw, self.text = read_toml(path, self.shown, SpecError)
+        self.raw, self.text = read_toml(path, self.shown, SpecError, located=True)
 
     def error(self, message: str, table: str = "", key: str | None = None, nth: int = 0) -> SpecError:
         return SpecError(message, path=self.shown, line=line_of(self.text, table, key, nth))
@@ -279,6 +279,11 @@ def _case_set(f: _File, raw: Any, name: str, parts: list[str]) -> CaseSet:
                 hint = did_you_mean(dtype, DTYPES).replace("'", '"')  # as it is written in TOML
                 raise f.error(f"[{table}] {part}[{j}].dtype = {toml_value(dtype)} is not a dtype the kit knows"
                               f"{hint} (the dtypes: {', '.join(DTYPES)})", table, part)
+            label = case.get("label")
+            if label is not None and (not isinstance(label, str) or not label.strip()):
+                raise SpecError(f"[{table}] {part}[{j}].label = {toml_value(label)} is not a name: write label = "
+                                '"..." in double quotes, the words feedback shows for this case (or leave it out)',
+                                path=f.shown, line=line_of_item(f.text, table, part, j))
     return CaseSet(seed=seed, cases={k: [dict(c) for c in v] for k, v in cases.items()})
 
 

@@ -25,8 +25,10 @@ except ImportError:
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
 
 
-def read_toml(path: Path, shown: str, error: type[KitError] = KitError) -> tuple[dict[str, Any], str]:
-    """(the parsed table, the text); ``error`` naming ``shown`` when missing or not TOML."""
+def read_toml(path: Path, shown: str, error: type[KitError] = KitError,
+              located: bool = False) -> tuple[dict[str, Any], str]:
+    """(the parsed table, the text); ``error`` naming ``shown`` when missing or not TOML (with ``located``, at
+    the line to fix: ``file:LINE: not valid TOML: ...``, an unclosed list at the line that opens it)."""
     try:
         with path.open(encoding="utf-8", newline="") as f:  # as written: the Gradescope zip copies it
             text = f.read()
@@ -35,7 +37,58 @@ def read_toml(path: Path, shown: str, error: type[KitError] = KitError) -> tuple
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as e:
-        raise error(f"not valid TOML: {e}", path=shown) from None
+        if not located:
+            raise error(f"not valid TOML: {e}", path=shown) from None
+        line, message = syntax_error(text, e)
+        raise error(f"not valid TOML: {message}", path=shown, line=line) from None
+
+
+_AT = re.compile(r"^(?P<msg>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$", re.S)
+
+
+def syntax_error(text: str, error: Exception) -> tuple[int | None, str]:
+    """(the line to fix, what is wrong there) for a TOMLDecodeError: tomllib names where it gave up, which for an
+    unclosed list is the line after it; a bare word where a value goes is text without its quotes."""
+    found = _AT.match(str(error))
+    if found is None:
+        return None, str(error)
+    msg, line, column = found["msg"], int(found["line"]), int(found["column"])
+    lines = text.splitlines()
+    if msg.startswith("Unclosed array"):
+        opened = _open_bracket(lines[:line - 1])
+        if opened is not None:
+            return opened, (f"a '[' on this line is never closed (TOML gave up at line {line}, column {column}): "
+                            "end the list with ']' (a list of cases may span lines, each case a { ... } table)")
+    here = lines[line - 1][column - 1:] if 0 < line <= len(lines) else ""
+    if msg == "Invalid value" and re.match(r"[A-Za-z_]", here):
+        word = re.match(r"[\w.+-]+", here)
+        return line, (f"{msg} at column {column}: text is written in double quotes, e.g. \"{word.group(0)}\""
+                      if word else f"{msg} at column {column}")
+    if msg.startswith(("Cannot overwrite a value", "Cannot declare")):
+        return line, f"{msg} at column {column}: a key or table is set twice; keep one"
+    return line, f"{msg} at column {column}"
+
+
+def _open_bracket(lines: list[str]) -> int | None:
+    """The 1-based line of the last '[' of a value still open at the end of ``lines`` (strings, comments and
+    table headers skipped); None when every bracket is closed."""
+    stack: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        if not stack and _HEADER.match(line):
+            continue
+        quote = ""
+        for char in line:
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char == "#":
+                break
+            elif char == "[":
+                stack.append(number)
+            elif char == "]" and stack:
+                stack.pop()
+    return stack[0] if stack else None
 
 
 def line_of(text: str, table: str = "", key: str | None = None, nth: int = 0) -> int | None:

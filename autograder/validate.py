@@ -9,11 +9,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Union
 
 from . import paths
 from .assignment import Assignment
@@ -26,14 +27,21 @@ class ValidationFailure(Exception):
     pass
 
 
-def _step(name: str, fn: Callable[[], str]) -> bool:
+# A step's detail, or its detail and lines to show under it (the warnings a notebook's cells raised).
+Detail = Union[str, tuple[str, list[str]]]
+
+
+def _step(name: str, fn: Callable[[], Detail]) -> bool:
     start = time.perf_counter()
     try:
         detail = fn()
     except (ValidationFailure, KitError) as e:
         print(f"  FAIL  {name}: {e}")
         return False
+    detail, notes = detail if isinstance(detail, tuple) else (detail, [])
     print(f"  ok    {name}: {detail} ({time.perf_counter() - start:.1f} s)")
+    for note in notes:
+        print(f"          {note}")
     return True
 
 
@@ -95,22 +103,67 @@ def _release_check(assignment: str, release: Callable) -> str:
     return "starter code and notebook match the sources"
 
 
-def _execute(nb, cwd: str):
+def _execute(nb, cwd: str) -> list[str]:
+    """Run ``nb`` top to bottom (in place) in a fresh python3 kernel working in ``cwd``; the warnings its
+    cells raised, one line each ("cell 12: UserWarning: ...").
+
+    Everything the notebook's code writes (warnings, fd-level writes of torch's C++ or a subprocess) comes
+    back in its cells' outputs, which ipykernel captures. What the kernel process itself writes to its
+    stdout and stderr is its machinery's (the transport, the debugger, the event loop): that goes to a log, shown only
+    when the kernel dies. Two such notices are removed at their source besides: the TCP one (the kernel
+    listens on Unix sockets in a private folder instead, where the OS has them) and debugpy's about frozen
+    modules."""
     import nbclient
-    client = nbclient.NotebookClient(nb, timeout=NOTEBOOK_TIMEOUT_S, kernel_name="python3",
-                                     resources={"metadata": {"path": cwd}})
-    return client.execute()
+    from jupyter_client import AsyncKernelManager
+    with tempfile.TemporaryDirectory(prefix="kit-kernel-") as own:
+        log_path = Path(own) / "kernel.log"
+        ipc = os.name == "posix"
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc" if ipc else "tcp",
+                                **({"ip": str(Path(own) / "kernel")} if ipc else {}))
+        client = nbclient.NotebookClient(nb, km=km, timeout=NOTEBOOK_TIMEOUT_S, kernel_name="python3",
+                                         resources={"metadata": {"path": cwd}})
+        env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        with log_path.open("w") as log:
+            try:
+                client.execute(env=env, stdout=log, stderr=log)
+            except nbclient.exceptions.DeadKernelError:
+                said = [ln for ln in log_path.read_text(errors="replace").splitlines() if ln.strip()]
+                raise ValidationFailure("the kernel died" + (f"; it last wrote: {said[-1]}" if said else "")) from None
+    return cell_warnings(nb)
 
 
-def _run_reference(assignment: Assignment, build_notebook: Callable) -> str:
+# How warnings.showwarning writes one: "FILE:LINE: CATEGORY: MESSAGE" (then the source line, indented).
+_WARNING = re.compile(r"^\S.*?:\d+: ([A-Za-z_]\w*Warning): (.*)$")
+
+
+def cell_warnings(nb) -> list[str]:
+    """The warnings in a run notebook's stderr outputs, "cell N: Category: message", each once."""
+    found: list[str] = []
+    for number, cell in enumerate(nb.cells, start=1):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                for line in _plain(output.get("text", "")).splitlines():
+                    match = _WARNING.match(line)
+                    if match and f"cell {number}: {match[1]}: {match[2]}" not in found:
+                        found.append(f"cell {number}: {match[1]}: {match[2]}")
+    return found
+
+
+def _run_reference(assignment: Assignment, build_notebook: Callable) -> Detail:
     import nbclient
     nb = build_notebook(assignment, variant="solution", github_base="validate/validate/blob/main")
     with tempfile.TemporaryDirectory(prefix="kit-nb-") as cwd:
         try:
-            _execute(nb, cwd)
+            warnings = _execute(nb, cwd)
         except nbclient.exceptions.CellExecutionError as e:
             raise ValidationFailure(f"a cell failed: {_plain(str(e)).strip().splitlines()[-1]}") from None
-    return f"{len(nb.cells)} cells"
+    return _with_warnings(f"{len(nb.cells)} cells", warnings)
+
+
+def _with_warnings(detail: str, warnings: list[str]) -> Detail:
+    if not warnings:
+        return detail
+    return f"{detail}, {len(warnings)} warning(s) raised by its cells", [f"warning: {w}" for w in warnings]
 
 
 def _plain(text: str) -> str:
@@ -121,7 +174,7 @@ def _plain(text: str) -> str:
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def _run_student(assignment: str) -> str:
+def _run_student(assignment: str) -> Detail:
     import nbclient
     import nbformat
     nb = nbformat.read(paths.notebook_file(assignment), as_version=4)
@@ -131,5 +184,5 @@ def _run_student(assignment: str) -> str:
         except nbclient.exceptions.CellExecutionError as e:
             if e.ename != "NotImplementedError" or "is not implemented yet" not in e.evalue:
                 raise ValidationFailure(f"stopped with {e.ename}: {_plain(e.evalue)}") from None
-            return f"stopped with NotImplementedError: {e.evalue[:70]}..."
+            return _with_warnings(f"stopped with NotImplementedError: {e.evalue[:70]}...", cell_warnings(nb))
     raise ValidationFailure("the student notebook ran to the end: no stub raised NotImplementedError")

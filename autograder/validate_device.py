@@ -26,6 +26,7 @@ class DeviceRow:
     public: str          # "13/13 parts, 20 cases"
     graded: str          # "26/26"
     ok: bool
+    warnings: list[str]  # raised by the notebook's cells, "cell 12: UserWarning: ..."
 
 
 def device_name(device: str) -> str:
@@ -66,34 +67,41 @@ def graded_on_device(assignment: Assignment, device: str) -> tuple[str, bool]:
     return text, not lost and not result.error
 
 
-def notebook_on_device(assignment: Assignment) -> tuple[str, bool]:
+def notebook_on_device(assignment: Assignment) -> tuple[str, bool, list[str]]:
     import nbclient
     from .release.notebook import build_notebook
-    from .validate import _execute
+    from .validate import ValidationFailure, _execute, cell_warnings
     nb = build_notebook(assignment, variant="solution", github_base="validate/validate/blob/main")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kit-nb-") as cwd:
         try:
-            _execute(nb, cwd)
+            warnings = _execute(nb, cwd)
         except nbclient.exceptions.CellExecutionError as e:
-            return f"FAIL: {str(e).strip().splitlines()[-1][:80]}", False
-    return f"ok {time.perf_counter() - start:.1f} s", True
+            return f"FAIL: {str(e).strip().splitlines()[-1][:80]}", False, cell_warnings(nb)
+        except ValidationFailure as e:  # the kernel died
+            return f"FAIL: {str(e)[:80]}", False, []
+    return f"ok {time.perf_counter() - start:.1f} s" + (f", {len(warnings)} warning(s)" if warnings else ""), \
+        True, warnings
 
 
 def device_table(assignments: list[Assignment], device: str, notebooks: bool = True) -> bool:
     """Print the table; True when every cell of it is ok."""
     rows = []
     for assignment in assignments:
-        nb_text, nb_ok = notebook_on_device(assignment) if notebooks else ("skipped", True)
+        nb_text, nb_ok, warnings = notebook_on_device(assignment) if notebooks else ("skipped", True, [])
         public_text, public_ok = public_on_device(assignment, device)
         graded_text, graded_ok = graded_on_device(assignment, device)
-        rows.append(DeviceRow(assignment.id, nb_text, public_text, graded_text, nb_ok and public_ok and graded_ok))
+        rows.append(DeviceRow(assignment.id, nb_text, public_text, graded_text, nb_ok and public_ok and graded_ok,
+                              warnings))
     print(f"device: {device_name(device)}")
     headers = ("assignment", "reference notebook", "check() on the device", "grader, all cases on the device")
     table = [headers] + [(r.assignment, r.notebook, r.public, r.graded) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(4)]
     for row in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    for row in rows:  # the notebook's own warnings: a device may raise some the CPU does not
+        for warning in row.warnings:
+            print(f"{row.assignment} reference notebook: warning: {warning}")
     ok = all(r.ok for r in rows)
     print("all ok" if ok else "FAILED")
     return ok

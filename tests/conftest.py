@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -84,25 +85,31 @@ def run_part(assignment: str, name: str, impl: dict, fallback=None, limit: int =
     impl maps function names to the code under test; other names come from fallback
     (usually the reference solution module).
     """
-    from autograder.assignment import load_assignment
     from autograder.checks import report
-    from autograder.checks.compare import Tolerance
-    from autograder.checks.parts import build_cases
     from autograder.checks.public import run_here
     from autograder.checks.verdict import score_part
+    points, driver, judge, cases = _judged_cases(assignment, name)
+    lookup = lambda n: impl.get(n) or getattr(fallback, n)  # noqa: E731
+    verdicts = [run_here(name, driver, judge, case.label, case.hidden, case.call, expected, tolerance,
+                         case.mistake_outputs(), lookup) for case, expected, tolerance in cases]
+    verdict = score_part(name, points, verdicts)
+    return verdicts, "\n".join(report.part_report(verdict, scored=False, show_hidden=True, limit=limit))
+
+
+@functools.cache
+def _judged_cases(assignment: str, name: str) -> tuple:
+    """(points, driver, judge, [(case, expected, tolerance)]) of one part, once per test session: the reference's
+    outputs (and, once asked for, each known mistake's) are the same for every test that judges that part."""
+    from autograder.assignment import load_assignment
+    from autograder.checks.compare import Tolerance
+    from autograder.checks.parts import build_cases
     loaded = load_assignment(assignment)
     spec = loaded.spec
     part, ps = loaded.checks.PARTS[name], spec.part(name)
     cases = (build_cases(part, spec.public.cases.get(name, []), spec.public.seed)
              + build_cases(part, spec.hidden.cases.get(name, []), spec.hidden.seed, hidden=True))
-    lookup = lambda n: impl.get(n) or getattr(fallback, n)  # noqa: E731
-    verdicts = []
-    for case in cases:
-        tol = ps.tolerances[case.dtype]
-        verdicts.append(run_here(name, part.driver, part.judge, case.label, case.hidden, case.call, case.expected(),
-                                 Tolerance(tol.atol, tol.rtol), case.mistake_outputs(), lookup))
-    verdict = score_part(name, ps.points, verdicts)
-    return verdicts, "\n".join(report.part_report(verdict, scored=False, show_hidden=True, limit=limit))
+    tolerances = {dtype: Tolerance(t.atol, t.rtol) for dtype, t in ps.tolerances.items()}
+    return ps.points, part.driver, part.judge, [(c, c.expected(), tolerances[c.dtype]) for c in cases]
 
 
 def live_processes_of(uids: range | set[int] | list[int]) -> list[int]:
@@ -137,3 +144,11 @@ def grade_as_user(uid: int, base: Path, subs: Path, out: Path, jobs: int, timeou
     return subprocess.run(command_in(mode, argv, keep=[str(ROOT)], uid=uid), cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout,
                           env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base), **(env or {})})
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked with host_needs.needs(ok=False, ...) cannot run here: skipped, or failed under KIT_CI=1."""
+    from host_needs import cannot_run
+    for mark in item.iter_markers("needs_root"):
+        if not mark.kwargs.get("ok", True):
+            cannot_run(mark.kwargs["reason"])

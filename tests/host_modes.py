@@ -74,7 +74,8 @@ def can_emulate() -> bool:
 
 if "pytest" in sys.modules:  # imported by a test: offer the marker (the launcher itself never loads pytest)
     import pytest
-    needs_root = pytest.mark.skipif(not can_emulate(), reason="emulating a host needs the test to run as root")
+    from host_needs import needs
+    needs_root = needs(can_emulate(), "emulating a host needs the test to run as root")
 
 
 def _cgroup_mounts() -> list[str]:

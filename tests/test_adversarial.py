@@ -37,6 +37,9 @@ from autograder.sandbox import isolation
 from autograder.sandbox.client import Sandbox
 from conftest import EXAMPLES, ROOT, live_processes_of, notebook_json
 from host_modes import MODES, can_emulate, command_in
+from host_needs import cannot_run, host_variant
+
+pytestmark = pytest.mark.slow  # the hostile batch graded on every emulated host
 
 HOSTILE = ROOT / "tests" / "hostile"
 CORRECT = EXAMPLES / "linear_regression" / "alice_correct.py"
@@ -298,7 +301,7 @@ def outputs(out: Path) -> dict[str, str]:
 def alone(tmp_path_factory):
     """Every submission graded alone, one at a time, in this process (full root): what each must get anywhere."""
     if os.geteuid() != 0:
-        pytest.skip("the batch is graded as root and on emulated hosts, which needs root")
+        cannot_run("the batch is graded as root and on emulated hosts, which needs root")
     subs, out = tmp_path_factory.mktemp("alone-subs"), tmp_path_factory.mktemp("alone-out")
     listeners = Listeners()
     segment = PlantedSegment()
@@ -329,7 +332,7 @@ def batch(request, tmp_path_factory):
     (twice on full root), then 3 s for a detached process to forge what it wanted."""
     mode = request.param
     if not can_emulate():
-        pytest.skip("emulating a host needs the test to run as root")
+        cannot_run("emulating a host needs the test to run as root")
     subs, out = tmp_path_factory.mktemp(f"subs-{mode}"), tmp_path_factory.mktemp(f"out-{mode}")
     listeners = Listeners()
     segment = PlantedSegment()
@@ -441,7 +444,7 @@ def test_does_every_submission_get_in_the_batch_what_it_gets_alone(batch, alone)
 
 def test_does_grading_twice_give_identical_results(batch):
     if batch["second"] is None:
-        pytest.skip("graded once on this host (the second run is full root's)")
+        host_variant("graded once on this host (the second run is full root's)")
     for stem in batch["first"]:
         assert strip_timings(batch["first"][stem]) == strip_timings(batch["second"][stem]), \
             f"{stem}\n{differences(batch['first'][stem], batch['second'][stem])}"

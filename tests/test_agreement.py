@@ -40,6 +40,8 @@ from conftest import ROOT
 from kernel_notebook import (CellFailed, CorpusFile, KernelUnavailable, build_notebook, execute, parse_check_text,
                              read_corpus, summary)
 
+pytestmark = pytest.mark.slow  # 49 notebooks, each run in a real Jupyter kernel and graded
+
 CORPUS = ROOT / "tests" / "agreement"
 ASSIGNMENTS = ("linear_regression", "logistic_regression", "softmax_regression", "mlp")
 PARTS = {a: [p.name for p in load_assignment(a).parts] for a in ASSIGNMENTS}

@@ -74,3 +74,20 @@ def test_does_the_page_print_one_question_per_page(tmp_path):
     subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
                     f"--print-to-pdf={pdf}", page.as_uri()], capture_output=True, timeout=120, check=True)
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == 3
+
+
+def test_is_a_hostile_question_id_only_text():
+    from autograder.checks.taking import Answer
+    evil = '"><script>alert(1)</script>'
+    page = answers_html(result([Answer(3, "mine", evil)]), "eve", questions=[])
+    assert "<script>" not in page and 'id="q-&quot;&gt;&lt;script&gt;' in page
+    assert "<h2>Answer tagged &#x27;&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;, which is not a question" in page
+
+
+def test_does_an_answer_keep_its_question_id_through_pickle_and_still_unpack_as_a_pair():
+    import pickle
+
+    from autograder.checks.taking import Answer
+    answer = pickle.loads(pickle.dumps(Answer(7, "text", "q2")))
+    cell, text = answer
+    assert (cell, text, answer.question) == (7, "text", "q2") and answer == (7, "text")

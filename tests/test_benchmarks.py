@@ -10,6 +10,9 @@ import sys
 import pytest
 
 from conftest import ROOT
+from host_needs import is_root, needs
+
+pytestmark = pytest.mark.slow  # runs the benchmark scripts
 
 
 def run_benchmark(*args: str) -> str:
@@ -23,7 +26,7 @@ def test_does_the_throughput_benchmark_run_and_print_its_ratio():
     assert "ratio to a bare import:" in out and "grade, fresh process each" in out and "submissions:            4" in out
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="emulating a container host needs root")
+@needs(is_root(), "emulating a container host needs root")
 def test_does_the_throughput_benchmark_time_the_floor_against_full_root():
     out = run_benchmark("benchmarks/grading_throughput.py", "--count", "4", "--rounds", "1", "--fresh-sample", "0",
                         "--modes", "root,container")
@@ -35,7 +38,7 @@ def test_does_the_scaling_benchmark_run_and_print_its_table():
     assert "jobs    wall N" in out and "\n   2 " in out
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="reads the sandbox children's memory, which only root may")
+@needs(is_root(), "reads the sandbox children's memory, which only root may")
 def test_does_the_gradescope_memory_benchmark_run_and_grade_the_reference_fully():
     out = run_benchmark("benchmarks/gradescope_memory.py", "--assignments", "linear_regression")
     assert "linear_regression: score 17/17" in out and "worst peak:" in out

@@ -34,7 +34,9 @@ from notebook_session import check_output, run_cell, session, setup_cell
 
 ASSIGNMENTS = paths.assignment_ids()
 
-# One banned call per assignment, in a function that is otherwise correct.
+# One banned call per assignment of the course, in a function that is otherwise correct: the routes
+# around the scan each of them invites (an alias, a from-import, a helper). Any other assignment gets
+# the generic one of banned_variant().
 BANNED_DEFINITIONS = {
     "linear_regression": ("predict", "import torch.nn.functional as F\n\n"
                                      "def predict(X, w, b):\n    return F.linear(X, w.unsqueeze(0), b.reshape(1)).squeeze(1)\n"),
@@ -47,10 +49,13 @@ BANNED_DEFINITIONS = {
             "    T = torch.zeros_like(Z)\n    T[torch.arange(N), t] = 1\n"
             "    loss = -(T * torch.log(Y)).sum() / N\n    return loss, (Y - T) / N\n"),
 }
+WHY = {"linear_regression": rules.LAYERS, "logistic_regression": rules.STABLE, "softmax_regression": rules.LAYERS,
+       "mlp": rules.STABLE}
 
 
 # --- what the notebook carries ----------------------------------------------------------------
 
+@pytest.mark.per_assignment
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_does_the_setup_cell_carry_no_code_of_the_assignments_checks(assignment):
     packed = packed_sources(setup_cell(assignment))
@@ -63,6 +68,7 @@ def test_does_the_setup_cell_carry_no_code_of_the_assignments_checks(assignment)
     assert find_leak(cell, load_secrets(load_assignment(assignment))) is None
 
 
+@pytest.mark.per_assignment
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_is_the_setup_cells_code_short_with_the_checking_code_as_files_to_read(assignment, tmp_path, monkeypatch):
     cell = setup_cell(assignment)
@@ -104,30 +110,56 @@ def test_does_every_objective_compute_only_through_banned_calls():
     assert functions and [f for f in functions if not found.get(f)] == []
 
 
-def test_is_the_public_data_loadable_by_torch_alone():
-    cell = setup_cell("linear_regression")
+@pytest.mark.per_assignment
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_is_the_public_data_loadable_by_torch_alone(assignment):
+    cell = setup_cell(assignment)
     namespace: dict = {}
     start = cell.index("_PUBLIC_CASES = str(")
     exec(cell[start:cell.index("\n)\n", start) + 3], namespace)
     import base64, io, zlib
     data = torch.load(io.BytesIO(zlib.decompress(base64.b64decode(namespace["_PUBLIC_CASES"]))), weights_only=True)
-    assert set(data["parts"]) == {"predict", "squared_error_cost", "cost_gradients", "gradient_descent",
-                                  "fit_direct", "polynomial_features"}
+    assert set(data["parts"]) == set(load_assignment(assignment).part_names)
 
 
 # --- check() applies the grader's rules -------------------------------------------------------
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", BANNED_DEFINITIONS)
 def test_does_check_flag_a_banned_call_in_the_graders_words(assignment):
     name, source = BANNED_DEFINITIONS[assignment]
+    assert_flagged(assignment, name, source, WHY[assignment])
+
+
+BANNED_CALL = "torch.nn.functional.relu(torch.zeros(1))"
+
+
+def banned_variant(assignment: str) -> tuple[str, str]:
+    """(part, source): the first graded function as the reference solution writes it, with a call of
+    torch.nn.functional added in front of its body. Built from the assignment's own files, so a TA's
+    new assignment gets one with no entry in BANNED_DEFINITIONS."""
+    tree = ast.parse(paths.solution_file(assignment).read_text())
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    name = next(part for part in load_assignment(assignment).part_names if part in functions)
+    function = functions[name]
+    function.body.insert(1 if ast.get_docstring(function) else 0, ast.parse(BANNED_CALL).body[0])
+    return name, f"import torch\n\n{ast.unparse(function)}\n"
+
+
+@pytest.mark.per_assignment
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_does_check_flag_a_banned_call_added_to_a_correct_function(assignment):
+    name, source = banned_variant(assignment)
+    assert_flagged(assignment, name, source, rules.ban_of(BANNED_CALL.split("(")[0]).why)
+
+
+def assert_flagged(assignment: str, name: str, source: str, why: str) -> None:
+    """check(name) passes the reference, then, once source redefines it, names the rule it breaks."""
     ns = session(assignment)
     define_reference(ns, assignment)
     assert "pass" in check_output(ns, name).splitlines()[0]
     run_cell(ns, source)
     out = check_output(ns, name)
     assert out.startswith(f"{name}   ") and "breaks the assignment's rules, so this part earns nothing: it " in out
-    why = {"linear_regression": rules.LAYERS, "logistic_regression": rules.STABLE, "softmax_regression": rules.LAYERS,
-           "mlp": rules.STABLE}[assignment]
     assert why in out
 
 
@@ -183,6 +215,7 @@ def notebook_verdicts(assignment: str, path: Path) -> dict[str, list[tuple[str, 
     return out
 
 
+@pytest.mark.per_assignment
 @pytest.mark.parametrize("assignment, path", example_submissions(), ids=lambda x: getattr(x, "name", x))
 def test_does_check_give_each_public_case_the_graders_verdict(assignment, path, sandbox):
     graded = grade_submission(make_plan(load_assignment(assignment), case_sets=("public",)), path, sandbox)
@@ -284,6 +317,7 @@ def test_does_the_device_stand_in_refuse_to_mix_like_cuda():
     assert type(elsewhere(torch.ones(2)) * 2) is Elsewhere
 
 
+@pytest.mark.per_assignment
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_do_the_judges_keep_every_public_case_on_its_device(assignment):
     """Inputs, expected values and the correct results all 'elsewhere': every case passes, none crashes."""

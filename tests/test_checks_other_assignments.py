@@ -126,7 +126,7 @@ def _global_rng_fit(X, t, num_classes, lr, num_epochs, batch_size, generator=Non
     return SOFTMAX.fit_softmax_regression(X, t, num_classes, lr, num_epochs, batch_size, generator=None)
 
 
-@pytest.mark.parametrize("fake, says", [(_fake_fit, ""), (_global_rng_fit, "generator")])
+@pytest.mark.parametrize("fake, says", [(_fake_fit, "use lr in every update"), (_global_rng_fit, "generator")])
 def test_does_a_training_part_that_ignores_its_arguments_lose_every_seeded_case(fake, says):
     verdicts, report = run_part("softmax_regression", "fit_softmax_regression", {"fit_softmax_regression": fake},
                                 SOFTMAX)

@@ -88,7 +88,9 @@ def test_is_grades_csv_one_row_per_submission(graded):
 def test_are_written_answers_copied_for_a_ta(graded):
     _, out = graded
     answers = (out / "carol_notebook" / "answers.md").read_text()
-    assert answers.startswith("# Written answers: carol_notebook.ipynb") and "## Answer cell" in answers
+    assert answers.startswith("# Written answers: carol_notebook.ipynb")
+    # Each question with its own text, from the assignment's source (carol's notebook predates question ids).
+    assert "## Question 1 (q1)\n\n> The cost carries a factor" in answers and "## Question 3 (q3)" in answers
 
 
 def test_does_the_score_table_list_each_submission(graded):
@@ -137,3 +139,47 @@ def test_does_each_commands_help_describe_its_arguments():
         assert proc.returncode == 0
         assert "an assignment's id, as its folder under assignments/ is named" in " ".join(proc.stdout.split())
     assert "your .py or .ipynb" in cli("check", "--help").stdout
+
+
+@pytest.mark.parametrize("argv, command", [
+    (["grade"], "grade"),                                                            # missing arguments
+    (["check", "--bogus"], "check"),
+    (["check", "linear_regression", "f.py", "--bogus"], "check"),                    # an unknown option
+    (["grade", "linear_regression", "f.py", "--out", "o", "--jobs", "0"], "grade"),  # a value refused by main
+])
+def test_does_an_argument_error_show_that_commands_usage_and_its_help(argv, command):
+    """It showed the top level's usage ('usage: autograder [-h] [--version] COMMAND ...') for the last two."""
+    proc = cli(*argv)
+    assert proc.returncode == 2
+    lines = proc.stderr.splitlines()
+    assert lines[0].startswith(f"usage: python -m autograder {command} [-h]"), proc.stderr
+    assert any(line.startswith(f"python -m autograder {command}: error: ") for line in lines), proc.stderr
+    assert lines[-1] == f"run 'python -m autograder {command} --help' for its arguments"
+
+
+def test_does_an_unknown_command_point_at_the_top_level_help():
+    proc = cli("grdae")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1] == "run 'python -m autograder --help' for the commands"
+
+
+def test_does_grade_warn_the_instructor_of_a_known_mistake_that_raises_on_every_case(toy_course, tmp_path):
+    """checks.py edited after the release (which refuses such a mistake): graded all the same, since a hint
+    changes no score, with one line on the instructor's stderr naming checks.py's line; no student page says it."""
+    checks = toy_course / "assignments" / "toy" / "checks.py"
+    checks.write_text(checks.read_text().replace("lambda y_hat, y:", "lambda y_hat, y, N:"))
+    sub = tmp_path / "alice.py"
+    sub.write_text((toy_course / "solutions" / "toy.py").read_text().replace("(diff ** 2).mean()", "(diff ** 2).sum()"))
+    out = tmp_path / "out"
+    proc = cli("grade", "toy", str(sub), "--out", str(out), "--quiet", cwd=toy_course)
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        "warning: assignments/toy/checks.py:25: part 'mse_loss': mistake 'you summed the squared errors: average "
+        "them over N' raises on every case (first: [public.cases] mse_loss[0] (float64 N=4): TypeError: <lambda>() "
+        "missing 1 required positional argument: 'N') - it would never be recognised: make its alternative take the "
+        "reference's arguments and return what that mistake returns; graded without that hint (no score depends on "
+        "it): fix it, then 'python -m autograder grade ... --parts mse_loss' adds it"]
+    assert "2/4" in proc.stdout  # scored as ever: predict right, mse_loss wrong
+    for page in (out / "alice").iterdir():
+        assert "raises on every case" not in page.read_text(errors="replace"), page

@@ -124,7 +124,8 @@ def test_does_the_gradebook_apply_the_courses_late_policy(tmp_path, monkeypatch)
     strict = dataclasses.replace(load_course(ROOT), late_policy=dataclasses.replace(DEFAULT_POLICY, grace_days=0))
     monkeypatch.setattr(course_module, "load_course", lambda root=None: strict)
     grades = tmp_path / "lr.csv"
-    grades.write_text("submission,score,max_score,part,status\nbob,10,10,10,graded\n")
+    grades.write_text("submission,score,max_score,predict,squared_error_cost,cost_gradients,gradient_descent,"
+                      "fit_direct,polynomial_features,status\nbob,17,17,2,2,4,4,3,2,graded\n")
     times = tmp_path / "times.csv"
     times.write_text("student,assignment,submitted_at\nbob,linear_regression,2027-02-06T20:00:00-05:00\n")
     out = tmp_path / "gradebook.csv"

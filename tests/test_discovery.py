@@ -14,6 +14,8 @@ from autograder.gradebook import build_gradebook
 from autograder.gradescope.build import zip_members
 
 FIXTURE = Path(__file__).parent / "fixtures" / "release"
+# The course's own assignments, in due order.
+SHIPPED = ("linear_regression", "logistic_regression", "softmax_regression", "mlp")
 
 
 @pytest.fixture
@@ -33,7 +35,12 @@ def course(tmp_path, monkeypatch) -> Path:
 
 
 def test_are_the_repositorys_assignments_discovered_in_due_order():
-    assert paths.assignment_ids() == ("linear_regression", "logistic_regression", "softmax_regression", "mlp")
+    """The course's four in their order; a TA's fifth (`new ID`) anywhere among them, by its due date."""
+    found = paths.assignment_ids()
+    assert [a for a in found if a in SHIPPED] == list(SHIPPED)
+    assert set(found) == {p.name for p in paths.ASSIGNMENTS.iterdir() if (p / "spec.toml").is_file()}
+    dues = [load_assignment(a).spec.due for a in found]
+    assert dues == sorted(dues)
 
 
 def test_is_every_folder_with_a_spec_an_assignment_in_due_order(course):
@@ -52,7 +59,7 @@ def test_does_validate_with_no_names_run_every_discovered_assignment(course, mon
 
 def test_does_the_gradebook_know_a_new_assignment(course, tmp_path):
     grades = tmp_path / "ridge.csv"
-    grades.write_text("submission,score,max_score,part,status\nann,4,4,4,graded\n")
+    grades.write_text("submission,score,max_score,predict,mse_loss,status\nann,4,4,2,2,graded\n")
     times = tmp_path / "times.csv"
     times.write_text("student,assignment,submitted_at\nann,ridge,2027-02-12T20:00:00-05:00\n")
     summary = build_gradebook({"ridge": grades}, times, None, None, tmp_path / "gradebook.csv")

@@ -22,13 +22,16 @@ import pytest
 
 from conftest import EXAMPLES, ROOT, live_processes_of
 from host_modes import MODES, can_emulate, command_in
+from host_needs import cannot_run, needs
+
+pytestmark = pytest.mark.slow  # grades in a disposable root on every emulated host
 
 CORRECT = EXAMPLES / "linear_regression" / "alice_correct.py"
 HOSTILE = ROOT / "tests" / "hostile"
 UID_BASE = 63000  # this module's sandbox users (root and container)
 ORDINARY_UID = 4264  # the ordinary user's hosts' grader
 BATCH = "/batch"  # where the submissions and results are in the disposable root
-needs_root = pytest.mark.skipif(not can_emulate(), reason="a disposable root and emulated hosts need root")
+needs_root = needs(can_emulate(), "a disposable root and emulated hosts need root")
 
 
 def students_uids(mode: str) -> list[int]:
@@ -89,7 +92,7 @@ def assert_nothing_changed(report: dict) -> None:
 def honest_alone(tmp_path_factory) -> dict:
     """What the honest submission gets graded alone, in a disposable root on full root."""
     if not can_emulate():
-        pytest.skip("a disposable root needs root")
+        cannot_run("a disposable root needs root")
     report = grade_in_disposable_root(tmp_path_factory.mktemp("alone"), "root", {"b_honest": CORRECT.read_text()})
     return report["results"][0]["b_honest"]
 

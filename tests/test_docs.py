@@ -16,16 +16,28 @@ CURRICULUM = (ROOT / "docs" / "curriculum.md").read_text()
 STUDENTS = (ROOT / "docs" / "what-students-get.md").read_text()
 
 
-def section(assignment: str) -> str:
-    """The text of the curriculum's '## N. `assignment`' section."""
+# The course's own assignments: the curriculum must have a section for each of them.
+SHIPPED = ("linear_regression", "logistic_regression", "softmax_regression", "mlp")
+
+
+def section(assignment: str) -> str | None:
+    """The text of the curriculum's '## N. `assignment`' section (None: it has none)."""
     match = re.search(rf"^## \d+\. `{assignment}`\n(.*?)(?=^## |\Z)", CURRICULUM, re.M | re.S)
-    assert match, f"docs/curriculum.md has no section for {assignment}"
-    return match.group(1)
+    return match.group(1) if match else None
 
 
+@pytest.mark.per_assignment
 @pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_does_the_curriculum_state_every_graded_function_of_the_assignment(assignment):
-    rows = {m.group(1) for m in re.finditer(r"^\| `(\w+)\(", section(assignment), re.M)}
+    """A TA's new assignment (`new ID`) has no section until the TA writes one: `new` edits no course
+    document, and the scaffold's example part is not curriculum. So its absence is a listed skip, not a
+    failure; once the section exists it must list exactly the graded functions."""
+    text = section(assignment)
+    if text is None and assignment not in SHIPPED:
+        pytest.skip(f"docs/curriculum.md has no section for {assignment} yet: add '## N. `{assignment}`' with a "
+                    "row '| `function(args)` | ...' per graded function before it goes to students")
+    assert text is not None, f"docs/curriculum.md has no section for {assignment}"
+    rows = {m.group(1) for m in re.finditer(r"^\| `(\w+)\(", text, re.M)}
     assert rows == set(load_assignment(assignment).part_names)
 
 

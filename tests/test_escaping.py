@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import escaping, paths
+from autograder import escaping
 from autograder.checks.verdict import CaseVerdict, PartVerdict, Status
 from autograder.escaping import (csv_cell, csv_text, csv_value, for_terminal, html_text, markdown_answer,
                                  markdown_code, markdown_code_block, markdown_text)
@@ -226,13 +226,16 @@ submission_3:
 
 
 def test_is_the_canvas_export_free_of_live_formulas(tmp_path):
-    a1 = paths.assignment_ids()[0]
+    a1 = "linear_regression"  # the gradebook checks grades.csv against its spec: every part, its points
     (tmp_path / "export").mkdir()
     (tmp_path / "export" / "submission_metadata.yml").write_text(EXPORT)
     grades = tmp_path / "grades.csv"
-    grades.write_text(grades_csv([ScoreRow("-cmd", (PartScore("predict", 17.0, 17.0),)),
-                                  ScoreRow("1002", (PartScore("predict", 17.0, 8.5),)),
-                                  ScoreRow("1003", (PartScore("predict", 17.0, 0.0),))], ["predict"]))
+    points = {"predict": 2, "squared_error_cost": 2, "cost_gradients": 4, "gradient_descent": 4, "fit_direct": 3,
+              "polynomial_features": 2}
+    half = {"predict": 2, "squared_error_cost": 2, "cost_gradients": 4, "gradient_descent": 0.5}
+    grades.write_text(grades_csv(
+        [ScoreRow(name, tuple(PartScore(p, float(n), float(scores.get(p, 0))) for p, n in points.items()))
+         for name, scores in (("-cmd", points), ("1002", half), ("1003", {}))], list(points)))
     summary = build_gradebook({a1: grades}, None, None, None, tmp_path / "out" / "gradebook.csv",
                               dues={a1: dt.datetime.fromisoformat("2027-02-05T23:59:00-05:00")},
                               exports={a1: tmp_path / "export"}, canvas=True)

@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from host_needs import needs
 
 from autograder.sandbox import isolation, landlock, seccomp
 from test_isolation import in_a_throwaway_child
@@ -98,7 +99,7 @@ def test_is_a_rule_on_an_argument_assembled_to_test_only_that_argument():
     assert seen == {"unix": 0, "inet": errno.EAFNOSUPPORT}
 
 
-@pytest.mark.skipif(landlock.abi() < 1, reason="no Landlock in this kernel")
+@needs(landlock.abi() >= 1, "no Landlock in this kernel")
 def test_do_the_landlock_rules_let_the_child_read_the_interpreter_and_write_only_its_folder(tmp_path):
     work = tmp_path / "work"
     work.mkdir()

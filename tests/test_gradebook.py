@@ -17,9 +17,14 @@ from autograder.gradebook import DEFAULT_POLICY, Policy, build_gradebook, load_p
 from autograder.gradebook.build import explanations_path
 from autograder.gradebook.lateness import Attempt, assess_term, days_late, penalised
 from autograder.gradebook.report import explanation_lines
+from autograder.grading.results import grades_csv
+from autograder.grading.scores import PartScore, ScoreRow
+from autograder.spec import load_spec
 from conftest import EXAMPLES
 
-A1, A2, A3, A4 = paths.assignment_ids()  # discovered, in due order
+# The course's four assignments, by name (in due order), not by how many assignments/ holds: a TA's
+# fifth (`python -m autograder new ridge_regression`) changes none of these tests.
+A1, A2, A3, A4 = TERM = ("linear_regression", "logistic_regression", "softmax_regression", "mlp")
 # The deadlines in assignments/*/spec.toml (pinned by a test below).
 DUES_TEXT = {A1: "2027-02-05T23:59:00-05:00", A2: "2027-02-19T23:59:00-05:00",
              A3: "2027-03-05T23:59:00-05:00", A4: "2027-03-26T23:59:00-04:00"}
@@ -246,7 +251,9 @@ def test_is_an_unknown_policy_key_named_with_its_file_line_and_closest_key(write
     ("grace_days = -1", "grace_days = -1 is not allowed: it must be a whole number of days, 0 or more"),
     ("grace_days = true", "grace_days = true is not allowed: it must be a whole number of days, 0 or more"),
     ("max_late_days = 1.5", "max_late_days = 1.5 is not allowed: it must be a whole number of days, 0 or more"),
-    ("min_on_time = 5", "min_on_time = 5 is not allowed: it must be a whole number from 0 to 4"),
+    (f"min_on_time = {len(paths.assignment_ids()) + 1}",   # one more than there are assignments
+     f"min_on_time = {len(paths.assignment_ids()) + 1} is not allowed: it must be a whole number from 0 to "
+     f"{len(paths.assignment_ids())}"),
     ("penalty_per_day = 110", "penalty_per_day = 110 is not allowed: it must be a number of points from 0 to 100"),
     ('penalty = "percent"',
      'penalty = "percent" is not allowed: it must be one of "points", "multiplicative", "cap"'),
@@ -276,7 +283,35 @@ def test_is_a_missing_policy_file_reported(tmp_path):
 
 # --- building from files: bad inputs ---------------------------------------------------
 
-GRADES_HEADER = "submission,score,max_score,part,status\n"
+def known() -> str:
+    """The "(known: ...)" list of messages: every assignment discovered, however many there are."""
+    return f"(known: {', '.join(paths.assignment_ids())})"
+
+
+def part_points(assignment: str) -> dict[str, Decimal]:
+    return {p.name: Decimal(f"{p.points:g}") for p in load_spec(assignment).parts}
+
+
+def grades_row(assignment: str, student: str, score: str | None = None, max_score: str | None = None,
+               parts: list[str] | None = None) -> str:
+    """A row of the assignment's grades.csv as grade writes it: ``score`` (default: full marks) spread over
+    the parts in order, unless ``parts`` gives their cells."""
+    points = part_points(assignment)
+    total = sum(points.values())
+    if parts is None:
+        left, parts = Decimal(score) if score is not None else total, []
+        for most in points.values():
+            take = min(most, max(left, Decimal(0)))
+            parts.append(f"{take:g}")
+            left -= take
+    return ",".join([student, score if score is not None else f"{total:g}",
+                     max_score if max_score is not None else f"{total:g}", *parts, "graded"])
+
+
+def grades_file(assignment: str, *rows: str) -> str:
+    """The assignment's grades.csv: its real header, then each row of grades_row's or as given."""
+    return ",".join(["submission", "score", "max_score", *part_points(assignment), "status"]) + "\n" + \
+        "".join(row + "\n" for row in rows)
 
 
 class Kit:
@@ -284,7 +319,7 @@ class Kit:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.grades = {A1: GRADES_HEADER + "alice,10,10,10,graded\nbob,5,10,5,graded\n"}
+        self.grades = {A1: grades_file(A1, grades_row(A1, "alice"), grades_row(A1, "bob", "8.5"))}
         self.times = ("student,assignment,submitted_at\n"
                       "alice,linear_regression,2027-02-05T20:00:00-05:00\n"
                       "bob,linear_regression,2027-02-06T20:00:00-05:00\n")
@@ -350,8 +385,7 @@ def test_is_a_graded_student_missing_from_the_roster_unknown(kit):
 
 def test_is_an_unknown_assignment_in_the_times_named_with_the_closest_id(kit):
     kit.times += "alice,mpl,2027-03-20T20:00:00-04:00\n"
-    assert kit.error() == (f"{kit.times_path}:4: unknown assignment 'mpl' - did you mean 'mlp'? "
-                           "(known: linear_regression, logistic_regression, softmax_regression, mlp)")
+    assert kit.error() == f"{kit.times_path}:4: unknown assignment 'mpl' - did you mean 'mlp'? {known()}"
 
 
 def test_is_a_blank_time_reported(kit):
@@ -380,7 +414,7 @@ def test_is_a_utc_time_in_another_zone(kit):
 
 
 def test_is_a_standard_time_offset_after_the_switch_to_daylight_time_in_another_zone(kit):
-    kit.grades[A4] = GRADES_HEADER + "alice,10,10,10,graded\n"
+    kit.grades[A4] = grades_file(A4, grades_row(A4, "alice"))
     kit.times += "alice,mlp,2027-03-26T23:59:00-05:00\n"
     assert kit.error() == (f"{kit.times_path}:4: submitted_at '2027-03-26T23:59:00-05:00' is in another zone: "
                            "the course's zone America/Toronto was at UTC-04:00 at that instant, so write it as "
@@ -423,7 +457,7 @@ def test_is_a_graded_student_without_a_time_a_missing_time(kit):
 
 
 def test_is_a_time_for_an_ungraded_submission_reported(kit):
-    kit.grades[A2] = GRADES_HEADER + "alice,10,10,10,graded\n"
+    kit.grades[A2] = grades_file(A2, grades_row(A2, "alice"))
     kit.times += ("alice,logistic_regression,2027-02-19T20:00:00-05:00\n"
                   "bob,logistic_regression,2027-02-19T20:00:00-05:00\n")
     assert kit.error() == (f"{kit.times_path}:5: student 'bob' has a submission time for 'logistic_regression' "
@@ -439,15 +473,16 @@ def test_are_times_for_assignments_without_grades_checked_but_not_used(kit):
 
 
 @pytest.mark.parametrize("row, message", [
-    ("carol,ten,10,0,graded", "score 'ten' of submission 'carol' is not a number"),
-    ("carol,nan,10,0,graded", "score 'nan' of submission 'carol' is not a number"),
-    ("carol,0,0,0,graded", "max_score '0' of submission 'carol' must be more than 0"),
-    ("carol,11,10,0,graded", "score '11' of submission 'carol' is outside 0 to its max_score '10'"),
-    ("alice,10,10,10,graded", "second row for submission 'alice' (the first is on line 2)"),
-    (",10,10,10,graded", "the submission column is blank"),
+    (("carol", "ten"), "score 'ten' of submission 'carol' is not a number"),
+    (("carol", "nan"), "score 'nan' of submission 'carol' is not a number"),
+    (("carol", "0", "0"), "max_score '0' of submission 'carol' must be more than 0"),
+    (("carol", "18"), "score '18' of submission 'carol' is outside 0 to its max_score '17'"),
+    (("alice",), "second row for submission 'alice' (the first is on line 2)"),
+    (("",), "the submission column is blank"),
 ])
 def test_is_a_bad_grades_row_named_with_file_line_and_value(kit, row, message):
-    kit.grades[A1] += row + "\n"
+    student, *numbers = row
+    kit.grades[A1] += grades_row(A1, student, *numbers, parts=["0"] * 6) + "\n"
     assert kit.error() == f"{kit.folder / 'linear_regression.csv'}:4: {message}"
 
 
@@ -472,8 +507,7 @@ def test_is_a_roster_listing_a_student_twice_reported(kit):
 def test_is_an_unknown_assignment_in_the_grades_options_reported(kit, tmp_path):
     with pytest.raises(KitError) as info:
         build_gradebook({"softmax": tmp_path / "g.csv"}, tmp_path / "t.csv", None, None, tmp_path / "o.csv", dues=DUES)
-    assert str(info.value) == ("unknown assignment 'softmax' in --grades - did you mean 'softmax_regression'? "
-                               "(known: linear_regression, logistic_regression, softmax_regression, mlp)")
+    assert str(info.value) == f"unknown assignment 'softmax' in --grades - did you mean 'softmax_regression'? {known()}"
 
 
 def test_are_grades_options_parsed_and_checked():
@@ -491,6 +525,82 @@ def test_does_a_roster_add_students_with_no_submission(kit):
     kit.roster = "student\nalice\nbob\nerin\n"
     text = kit.build().gradebook.read_text()
     assert text.splitlines()[-1] == "erin,0.00,0,no"
+
+
+# --- each grades file against its assignment's spec.toml -----------------------------------
+
+def test_is_another_assignments_grades_file_refused_with_whose_it_looks_like(kit):
+    swapped = EXAMPLES / "gradebook" / "grades" / "logistic_regression.csv"
+    kit.grades[A1] = swapped.read_text()
+    assert kit.error() == (
+        f"{kit.folder / 'linear_regression.csv'}:1: the part columns are sigmoid, logistic_predict, "
+        "binary_cross_entropy, logistic_gradients, squared_error_logistic_gradients, fit_logistic_regression but "
+        "linear_regression's parts in assignments/linear_regression/spec.toml are predict, squared_error_cost, "
+        "cost_gradients, gradient_descent, fit_direct, polynomial_features - this looks like logistic_regression's "
+        f"grades file: give it as --grades logistic_regression={kit.folder / 'linear_regression.csv'}")
+
+
+def test_does_the_command_refuse_a_swapped_grades_file_in_one_line(tmp_path):
+    example = EXAMPLES / "gradebook"
+    out = tmp_path / "gradebook.csv"
+    proc = subprocess.run([sys.executable, "-m", "autograder", "gradebook",
+                           "--grades", f"{A1}={example / 'grades' / 'logistic_regression.csv'}",
+                           "--times", str(example / "times.csv"), "--roster", str(example / "roster.csv"),
+                           "--out", str(out)], capture_output=True, text=True, cwd=paths.ROOT, timeout=120)
+    assert proc.returncode == 2 and not out.exists()
+    assert len(proc.stderr.splitlines()) == 1
+    assert proc.stderr.startswith(f"error: {example / 'grades' / 'logistic_regression.csv'}:1: the part columns are ")
+    assert "this looks like logistic_regression's grades file" in proc.stderr
+
+
+def test_are_part_columns_of_no_assignment_named_with_both_lists(kit):
+    kit.grades[A1] = ("submission,score,max_score,predict,squared_error_cost,cost_gradient,gradient_descent,"
+                      "fit_direct,status\nalice,17,17,2,2,4,4,3,graded\n")
+    assert kit.error() == (
+        f"{kit.folder / 'linear_regression.csv'}:1: the part columns are predict, squared_error_cost, cost_gradient, "
+        "gradient_descent, fit_direct but linear_regression's parts in assignments/linear_regression/spec.toml are "
+        "predict, squared_error_cost, cost_gradients, gradient_descent, fit_direct, polynomial_features; missing: "
+        "cost_gradients, polynomial_features; not parts of linear_regression: cost_gradient - grade it again with "
+        "this spec, or give the grades file of this assignment")
+
+
+def test_is_a_max_score_other_than_the_specs_total_refused(kit):
+    kit.grades[A1] += grades_row(A1, "carol", "10", "20") + "\n"
+    assert kit.error() == (f"{kit.folder / 'linear_regression.csv'}:4: max_score '20' of submission 'carol' is not "
+                           "the total of linear_regression's parts in assignments/linear_regression/spec.toml (17): "
+                           "graded with another spec? grade it again")
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("3", "column 'predict': '3' of submission 'carol' is outside 0 to the part's 2 point(s) in "
+          "assignments/linear_regression/spec.toml"),
+    ("-1", "column 'predict': '-1' of submission 'carol' is outside 0 to the part's 2 point(s) in "
+           "assignments/linear_regression/spec.toml"),
+    ("", "column 'predict': '' of submission 'carol' is not a number"),
+])
+def test_is_a_part_score_outside_its_points_named_with_its_column(kit, cell, message):
+    kit.grades[A1] += grades_row(A1, "carol", "2", parts=[cell, "0", "0", "0", "0", "2"]) + "\n"
+    assert kit.error() == f"{kit.folder / 'linear_regression.csv'}:4: {message}"
+
+
+def test_are_part_columns_in_another_order_accepted(kit):
+    parts = list(part_points(A1))
+    kit.grades[A1] = ",".join(["submission", "status", *reversed(parts), "max_score", "score"]) + "\n" + \
+        "alice,graded,2,3,4,4,2,2,17,17\n" + "bob,graded,0,0,0.5,4,2,2,17,8.5\n"
+    assert kit.build().gradebook.read_text().splitlines()[1:] == ["alice,100.00,0,no", "bob,50.00,1,no"]
+
+
+def test_is_a_grades_csv_as_grade_writes_it_accepted_for_every_assignment(kit):
+    # grades_csv is the one writer of a run, an --only or --parts rerun and a merge of shards: every part, always
+    for a in TERM:
+        spec = load_spec(a)
+        full = ScoreRow("alice", tuple(PartScore(p.name, float(p.points), float(p.points)) for p in spec.parts))
+        failed = ScoreRow("bob", tuple(PartScore(p.name, float(p.points), 0.0) for p in spec.parts), "no file")
+        kit.grades[a] = grades_csv([full, failed], [p.name for p in spec.parts])
+        kit.times += "".join(f"{s},{a},{DUES_TEXT[a]}\n" for s in ("alice", "bob") if a != A1)
+    summary = kit.build()
+    assert summary.gradebook.read_text().splitlines()[1:] == ["alice,100.00,100.00,100.00,100.00,0,yes",
+                                                              "bob,0.00,0.00,0.00,0.00,1,yes"]
 
 
 # --- the worked example and the deadlines ----------------------------------------------
@@ -516,7 +626,7 @@ def test_do_the_deadlines_come_from_the_assignment_spec_by_default(kit, monkeypa
 
 def example_build(out: Path):
     example = EXAMPLES / "gradebook"
-    grades = {a: example / "grades" / f"{a}.csv" for a in paths.assignment_ids()}
+    grades = {a: example / "grades" / f"{a}.csv" for a in TERM}
     return build_gradebook(grades, example / "times.csv", example / "policy.toml", example / "roster.csv",
                            out, dues=DUES)
 
@@ -526,11 +636,11 @@ def test_is_the_hand_worked_example_reproduced_exactly(tmp_path):
     summary = example_build(tmp_path / "gradebook.csv")
     assert summary.gradebook.read_text() == (example / "gradebook.csv").read_text()
     assert summary.explanations.read_text() == (example / "gradebook.explanations.txt").read_text()
-    assert (summary.students, summary.assignments, summary.meeting_requirement) == (6, paths.assignment_ids(), 3)
+    assert (summary.students, summary.assignments, summary.meeting_requirement) == (6, TERM, 3)
 
 
 def test_is_a_deadline_written_in_standard_time_after_the_switch_warned_about(kit):
-    kit.grades[A4] = GRADES_HEADER + "alice,10,10,10,graded\n"
+    kit.grades[A4] = grades_file(A4, grades_row(A4, "alice"))
     kit.times += "alice,mlp,2027-03-20T10:00:00-04:00\n"
     grades = {a: kit.file(f"{a}.csv", text) for a, text in kit.grades.items()}
     dues = {A1: DUES[A1], A4: at("2027-03-26T23:59:00-05:00")}  # as assignments/mlp/spec.toml has it

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import paths
 from autograder.errors import KitError
 from autograder.gradebook import build_gradebook
 from conftest import ROOT
 
-A1, A2 = paths.assignment_ids()[:2]
+A1, A2 = "linear_regression", "logistic_regression"   # by name: another assignment changes nothing here
 DUES = {A1: dt.datetime.fromisoformat("2027-02-05T23:59:00-05:00"),
         A2: dt.datetime.fromisoformat("2027-02-19T23:59:00-05:00")}
 
@@ -38,8 +37,9 @@ submission_102:
     :email: dan@uni.edu
   :created_at: 2027-02-07 09:30:00.000000000 -05:00
 """
-GRADES = ("submission,score,max_score,predict,status\n"
-          "1001,17,17,2,graded\nbob.byrne,10,17,2,graded\n1004,10,17,2,graded\n")
+PARTS = "predict,squared_error_cost,cost_gradients,gradient_descent,fit_direct,polynomial_features"
+GRADES = (f"submission,score,max_score,{PARTS},status\n"
+          "1001,17,17,2,2,4,4,3,2,graded\nbob.byrne,10,17,2,2,4,2,0,0,graded\n1004,10,17,2,2,4,2,0,0,graded\n")
 
 
 class Term:
@@ -97,14 +97,14 @@ def test_is_an_export_time_in_another_offset_the_same_instant(term):
 
 
 def test_is_an_exported_student_without_grades_named(term):
-    term.grades = term.grades.replace("1004,10,17,2,graded\n", "")
+    term.grades = term.grades.replace("1004,10,17,2,2,4,2,0,0,graded\n", "")
     assert term.error() == (f"{term.export / 'submission_metadata.yml'}: submission_102: student '1004' is in this "
                             f"Gradescope export of 'linear_regression' but has no row in {term.folder / 'grades.csv'}; "
                             "grade the export or give its grades.csv")
 
 
 def test_is_a_graded_student_missing_from_the_export_named(term):
-    term.grades += "zoe,1,17,0,graded\n"
+    term.grades += "zoe,1,17,1,0,0,0,0,0,graded\n"
     assert term.error() == (f"{term.export / 'submission_metadata.yml'}: missing time: student 'zoe' has a row for "
                             f"'linear_regression' in {term.folder / 'grades.csv'} (line 5) but is not a submitter "
                             "in this Gradescope export")
@@ -154,12 +154,15 @@ def test_is_the_canvas_csv_in_canvas_columns_beside_the_plain_one(term):
 
 
 def test_is_a_student_without_an_export_entry_in_the_canvas_csv_by_id_with_a_warning(term):
-    term.grades += "zoe,17,17,2,graded\n"
+    term.grades += "zoe,17,17,2,2,4,4,3,2,graded\n"
     term.times = "student,assignment,submitted_at\nzoe,linear_regression,2027-02-05T20:00:00-05:00\n"
     summary = term.build()
     assert summary.canvas.read_text().splitlines()[-1] == "zoe,,zoe,,,100.00"
-    assert summary.warnings[-1] == ("1 student(s) without a Gradescope export entry (zoe) have no name or email in "
-                                    "the Canvas CSV: Canvas must match them by SIS User ID")
+    assert summary.warnings[-2:] == (
+        "the Canvas CSV has no Canvas ids: importing it creates new assignments; give --roster a Canvas gradebook "
+        "export (Grades > Export) to fill the existing ones",
+        "1 student(s) without a Gradescope export entry (zoe) have no name or email in the Canvas CSV: Canvas must "
+        "match them by SIS User ID")
 
 
 def test_is_no_canvas_csv_written_unless_asked(term):

@@ -72,6 +72,7 @@ def inject_into_the_sandbox_client(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(client._Run, "go", patched)
 
 
+@pytest.mark.slow
 def test_is_every_internal_error_of_the_sandbox_client_a_counted_grader_failure(tmp_path, monkeypatch, capsys):
     """Before: every OSError, RuntimeError and ValueError of the client was 'the grader's worker process was
     killed while running this submission': the student scored 0 for every case, `grade` exited 0 and neither
@@ -140,6 +141,7 @@ def failing_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(task, "grade_one", patched)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_is_every_way_of_losing_a_submission_the_same_grader_failure_and_does_only_rerun_them(tmp_path, monkeypatch,
                                                                                                jobs):
@@ -216,6 +218,7 @@ def test_is_every_way_of_losing_a_submission_the_same_grader_failure_and_does_on
 
 # --- Gradescope: one submission, one job -----------------------------------------------------------
 
+@pytest.mark.slow
 def test_does_a_stuck_submission_on_gradescope_end_at_the_deadline_and_say_so(tmp_path, monkeypatch, capsys):
     """Before: the Gradescope run (one job: the task in the grader's own process) had no deadline at all, so a
     submission stuck on the grader's side ran into Gradescope's own time-out, which shows the student nothing."""

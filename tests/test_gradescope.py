@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,10 +21,14 @@ from autograder.assignment import load_assignment
 from autograder.errors import KitError, LeakError
 from autograder.gradescope.build import (REQUIREMENT_FILES, ZIP_TIME, build_gradescope_zip, find_solution_code,
                                          refuse_solution_code, solution_secrets, zip_members)
-from autograder.gradescope.run import choose_submission, lateness
+from autograder.gradescope.run import choose_submission, gradescope_results, lateness, what_is_shown
 from autograder.checks.verdict import CaseVerdict, Finding, PartVerdict, Status, zero_part
+from autograder.escaping import markdown_text
+from autograder.grading.answer_sheet import NO_QUESTIONS, PLACEHOLDER_ANSWER
 from autograder.grading.grade import SubmissionResult
+from autograder.grading.regrade import read_record
 from autograder.grading.results import HIDDEN_CASES_SUFFIX, HIDDEN_DETAILS_SUFFIX, results_json
+from autograder.grading.task import grade_one
 from autograder.release.markers import find_regions
 from conftest import EXAMPLES, ROOT
 
@@ -61,12 +67,23 @@ def test_does_the_zip_hold_exactly_what_grading_needs(built):
     assert {"setup.sh", "run_autograder", "course.toml", *REQUIREMENT_FILES} <= set(names)
     assert zipfile.ZipFile(built).read("course.toml") == (ROOT / "course.toml").read_bytes()  # its [feedback]
     assert [n for n in names if n.startswith("assignments/")] == [
-        f"assignments/{ASSIGNMENT}/{f}" for f in ("cases.toml", "checks.py", "spec.toml")]
+        f"assignments/{ASSIGNMENT}/{f}" for f in ("cases.toml", "checks.py", "questions.json", "spec.toml")]
     package = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "autograder").rglob("*.py")
                      if "__pycache__" not in p.parts)
     assert set(package) <= set(names)
     assert all(n.startswith(("autograder/", "assignments/"))
                or n in ("setup.sh", "run_autograder", "course.toml", *REQUIREMENT_FILES) for n in names)
+
+
+def test_does_the_zip_carry_the_written_questions_and_nothing_else_of_the_notebook(built):
+    """The pages of a Gradescope run name each question with its text, as local grading does from notebook.py."""
+    saved = json.loads(zipfile.ZipFile(built).read(f"assignments/{ASSIGNMENT}/questions.json"))
+    questions = load_assignment(ASSIGNMENT).notebook.questions
+    assert [(q["number"], q["id"]) for q in saved["questions"]] == [(1, "q1"), (2, "q2"), (3, "q3")]
+    assert [q["text"] for q in saved["questions"]] == [q.text for q in questions]
+    assert saved["questions"][0]["text"].startswith("The cost carries a factor $\\frac{1}{2}$.")
+    assert {q["placeholder"] for q in saved["questions"]} == {"*Your answer here.*"}
+    assert all(set(q) == {"number", "id", "text", "placeholder"} for q in saved["questions"])
 
 
 def test_is_there_no_solution_starter_or_notebook_in_the_zip(built):
@@ -155,6 +172,10 @@ def test_must_the_output_be_a_zip(tmp_path):
 
 
 # ---------------------------------------------------------------- a run in Gradescope's layout
+# One real run (run_autograder in a subprocess, the zip unpacked as Gradescope does): the layout, the permissions,
+# the interpreter, the whole output. Each other case is what that run's own functions (run.py: choose_submission,
+# what_is_shown, gradescope_results) make of the local run's record of the same file, with its metadata and
+# course.toml in tmp: the grading itself is the same session either way, so no case grades again.
 
 
 def unpack(zip_path: Path, base: Path) -> Path:
@@ -178,19 +199,18 @@ def metadata(created_at: str, due: str = DUE, **extra) -> str:
                        "previous_submissions": []})
 
 
-def gradescope_run(zip_path: Path, base: Path, files: list[Path], created_at: str,
-                   due: str = DUE, meta: dict | None = None, course: str = "") -> tuple[dict, str]:
-    """``meta``: submission_metadata.json's keys replacing those of metadata(); ``course``: added to the zip's
-    course.toml, as if it had been built with it."""
-    root = unpack(zip_path, base)
-    (root / "submission").mkdir()
+def hand_in(root: Path, files: list[Path], created_at: str, due: str = DUE, meta: dict | None = None) -> Path:
+    """The submission and its submission_metadata.json under ``root``; ``meta``: keys replacing metadata()'s."""
+    (root / "submission").mkdir(parents=True)
     for f in files:
         shutil.copy(f, root / "submission" / f.name)
     data = {**json.loads(metadata(created_at, due)), **(meta or {})}
     (root / "submission_metadata.json").write_text(json.dumps(data))
-    if course:
-        with (root / "source" / "course.toml").open("a") as f:
-            f.write(course)
+    return root
+
+
+def gradescope_run(zip_path: Path, base: Path, files: list[Path], created_at: str) -> tuple[dict, str]:
+    root = hand_in(unpack(zip_path, base), files, created_at)
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "KIT_PYTHON": GRADING_PYTHON}
     proc = subprocess.run([str(root / "run_autograder")], cwd=base, env=env, capture_output=True, text=True,
                           timeout=300)
@@ -198,53 +218,121 @@ def gradescope_run(zip_path: Path, base: Path, files: list[Path], created_at: st
     return json.loads((root / "results" / "results.json").read_text()), proc.stdout
 
 
+@dataclass(frozen=True)
+class Run:
+    root: Path
+    data: dict
+    stdout: str
+
+
 @pytest.fixture(scope="module")
-def local(tmp_path_factory) -> dict[str, dict]:
-    """results.json of 'python -m autograder grade' for each example, as an instructor would run it."""
+def run(built, tmp_path_factory) -> Run:
+    """The one end-to-end run: a notebook handed in with a .py beside it, on the due date's last minute."""
+    base = tmp_path_factory.mktemp("gradescope")
+    data, stdout = gradescope_run(built, base, [LR / "bob_forgot_mean.py", LR / "carol_notebook.ipynb"],
+                                  "2027-02-05T23:59:00-05:00")
+    return Run(base / "autograder", data, stdout)
+
+
+@dataclass(frozen=True)
+class Local:
+    out: Path
+    results: dict[str, dict]  # file name -> its results.json
+
+    def record(self, name: str) -> SubmissionResult:
+        return read_record(self.out / Path(name).stem)
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory) -> Local:
+    """'python -m autograder grade' of each example, as an instructor would run it: results.json and record."""
     out = tmp_path_factory.mktemp("local")
     files = [LR / "alice_correct.py", LR / "bob_forgot_mean.py", LR / "carol_notebook.ipynb"]
     proc = cli("grade", ASSIGNMENT, *map(str, files), "--out", str(out), "--quiet", "--jobs", "1")
     assert proc.returncode == 0, proc.stderr
-    return {f.name: json.loads((out / f.stem / "results.json").read_text()) for f in files}
+    return Local(out, {f.name: json.loads((out / f.stem / "results.json").read_text()) for f in files})
 
 
-def same_as_local(gradescope: dict, local: dict, graded_line: str, lateness_line: str) -> None:
-    """Equal but for the execution time and the three lines only Gradescope's output has."""
-    *output, sandbox, graded, late = gradescope["output"].split("\n\n")
+@pytest.fixture
+def course_toml(tmp_path, monkeypatch):
+    """course.toml as the zip carries it, ``text`` added (as if the zip had been built with it)."""
+    def use(text: str) -> None:
+        path = tmp_path / "course.toml"
+        path.write_text((ROOT / "course.toml").read_text() + text)
+        monkeypatch.setattr(paths, "course_file", lambda: path)
+    return use
+
+
+def on_gradescope(local: Local, base: Path, files: list[Path], created_at: str, due: str = DUE,
+                  meta: dict | None = None) -> dict:
+    """What the run makes of ``files`` handed in under ``base`` (its metadata from ``created_at``, ``due``,
+    ``meta``): the file it chooses, as the local run graded it, shown as the metadata and course.toml allow."""
+    root = hand_in(base / "autograder", files, created_at, due, meta)
+    choice = choose_submission(root / "submission", ASSIGNMENT)
+    return gradescope_results(local.record(choice.path.name), root, what_is_shown(ASSIGNMENT, root), [choice.why])
+
+
+def same_as_local(gradescope: dict, local: dict, graded_line: str, lateness_line: str, sandbox: bool = True) -> None:
+    """Equal but for the execution time and the lines only Gradescope's output has (the sandbox's line: the real
+    run's alone)."""
+    *output, graded, late = gradescope["output"].split("\n\n")
+    if sandbox:
+        assert output.pop().startswith("sandbox: every guarantee of the floor held; layers on: ")
     assert graded == graded_line and late == lateness_line
-    assert sandbox.startswith("sandbox: every guarantee of the floor held; layers on: ")
     strip = lambda d: {k: v for k, v in d.items() if k != "execution_time"}  # noqa: E731
     assert strip({**gradescope, "output": "\n\n".join(output)}) == strip(local)
 
 
-def test_does_a_correct_py_get_what_local_grading_gives(built, local, tmp_path):
-    data, stdout = gradescope_run(built, tmp_path, [LR / "alice_correct.py"], "2027-02-07T03:05:00-05:00")
-    same_as_local(data, local["alice_correct.py"], "graded alice_correct.py",
-                  "submitted 1 day 3 hours after the due date; the course's late policy is applied in the gradebook")
-    assert data["score"] == 17 and [t["name"] for t in data["tests"]] == PARTS
-    assert all(t["visibility"] == "visible" and "hidden cases: all passed" in t["output"] for t in data["tests"])
-    assert "score 17; results in" in stdout
-
-
-def test_does_a_notebook_get_what_local_grading_gives(built, local, tmp_path):
-    data, _ = gradescope_run(built, tmp_path, [LR / "carol_notebook.ipynb"], "2027-02-05T21:59:00-05:00")
-    same_as_local(data, local["carol_notebook.ipynb"], "graded carol_notebook.ipynb",
-                  "submitted on time (2 hours before the due date)")
-    assert data["score"] == 17
-
-
-def test_is_the_notebook_graded_when_a_py_comes_with_it(built, local, tmp_path):
-    files = [LR / "bob_forgot_mean.py", LR / "carol_notebook.ipynb"]
-    data, _ = gradescope_run(built, tmp_path, files, "2027-02-05T23:59:00-05:00")
-    same_as_local(data, local["carol_notebook.ipynb"],
+@pytest.mark.slow  # the one real run in Gradescope's layout
+def test_is_the_notebook_graded_when_a_py_comes_with_it(run, local):
+    same_as_local(run.data, local.results["carol_notebook.ipynb"],
                   "graded carol_notebook.ipynb; not graded: bob_forgot_mean.py "
                   "(a notebook is graded when the submission has one)",
                   "submitted on time (less than a minute before the due date)")
+    assert run.data["score"] == 17 and "score 17; results in" in run.stdout
 
 
-def test_does_a_student_see_every_test_and_the_total_before_the_due_date(built, local, tmp_path):
-    data, _ = gradescope_run(built, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
-                             due="2100-01-01T00:00:00+00:00")
+@pytest.mark.slow  # the one real run in Gradescope's layout
+def test_does_the_run_time_itself_whole_and_lock_the_hidden_cases_away(run):
+    assert run.data["execution_time"] > 1.0  # the whole run, torch's import included, not the grading alone
+    cases = run.root / "source" / "assignments" / ASSIGNMENT / "cases.toml"
+    assert stat.S_IMODE(cases.stat().st_mode) & 0o077 == 0  # unreadable to the sandbox's users
+
+
+@pytest.mark.slow  # the one real run in Gradescope's layout
+def test_does_the_run_name_each_written_question_with_its_text(run):
+    """The zip has no notebook.py: the questions come from its questions.json, as local grading's from notebook.py.
+    carol's notebook is of an older release (bare 'answer' tags), its cells as released: no answer written."""
+    md = (run.root / "results" / "answers.md").read_text()
+    assert re.findall(r"^## (.*)$", md, flags=re.MULTILINE) == ["Question 1 (q1)", "Question 2 (q2)",
+                                                                "Question 3 (q3)"]
+    q1 = md.split("## Question 1 (q1)")[1].split("## Question 2")[0]
+    assert "> The cost carries a factor $\\frac{1}{2}$. Does it change which" in q1
+    assert f"*{markdown_text(PLACEHOLDER_ANSWER)}*" in q1 and "Your answer here" not in md
+    assert NO_QUESTIONS not in md and "matched to the questions by position" in md
+    page = (run.root / "results" / "answers.html").read_text()
+    assert "<h2>Question 3 (q3)</h2>" in page and "Why do we choose the polynomial degree" in page
+
+
+def test_does_a_correct_py_get_what_local_grading_gives(local, tmp_path):
+    data = on_gradescope(local, tmp_path, [LR / "alice_correct.py"], "2027-02-07T03:05:00-05:00")
+    same_as_local(data, local.results["alice_correct.py"], "graded alice_correct.py",
+                  "submitted 1 day 3 hours after the due date; the course's late policy is applied in the gradebook",
+                  sandbox=False)
+    assert data["score"] == 17 and [t["name"] for t in data["tests"]] == PARTS
+    assert all(t["visibility"] == "visible" and "hidden cases: all passed" in t["output"] for t in data["tests"])
+
+
+def test_does_a_notebook_get_what_local_grading_gives(local, tmp_path):
+    data = on_gradescope(local, tmp_path, [LR / "carol_notebook.ipynb"], "2027-02-05T21:59:00-05:00")
+    same_as_local(data, local.results["carol_notebook.ipynb"], "graded carol_notebook.ipynb",
+                  "submitted on time (2 hours before the due date)", sandbox=False)
+    assert data["score"] == 17
+
+
+def test_does_a_student_see_every_test_and_the_total_before_the_due_date(local, tmp_path):
+    data = on_gradescope(local, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
+                         due="2100-01-01T00:00:00+00:00")
     assert [t["name"] for t in data["tests"]] == PARTS  # no details test: nothing Gradescope would hold back
     assert all(t["visibility"] == "visible" for t in data["tests"])
     assert [t["number"] for t in data["tests"]] == [str(i) for i in range(1, len(PARTS) + 1)]
@@ -253,14 +341,11 @@ def test_does_a_student_see_every_test_and_the_total_before_the_due_date(built, 
     assert "hidden case " not in tests["cost_gradients"]["output"]
     assert "hidden cases: 1/4 passed; details once submissions have closed" in tests["cost_gradients"]["output"]
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
-    assert data["execution_time"] > 1.0  # the whole run, torch's import included, not the grading alone
-    cases = tmp_path / "autograder" / "source" / "assignments" / ASSIGNMENT / "cases.toml"
-    assert stat.S_IMODE(cases.stat().st_mode) & 0o077 == 0  # unreadable to the sandbox's users
 
 
-def test_does_a_run_after_the_due_date_show_the_hidden_details(built, tmp_path):
-    data, _ = gradescope_run(built, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
-                             due="2020-01-01T00:00:00+00:00")
+def test_does_a_run_after_the_due_date_show_the_hidden_details(local, tmp_path):
+    data = on_gradescope(local, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
+                         due="2020-01-01T00:00:00+00:00")
     tests = {t["name"]: t for t in data["tests"]}
     assert [n for n in tests if n.endswith(HIDDEN_DETAILS_SUFFIX)] == [
         "cost_gradients (hidden case details)", "gradient_descent (hidden case details)"]
@@ -272,27 +357,27 @@ def test_does_a_run_after_the_due_date_show_the_hidden_details(built, tmp_path):
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
 
 
-def test_are_hidden_details_held_back_while_gradescope_still_accepts_late_submissions(built, tmp_path):
+def test_are_hidden_details_held_back_while_gradescope_still_accepts_late_submissions(local, tmp_path):
     """The due date is long past, but Gradescope's late due date is not: a classmate may still submit, so no
     details (issue 20); only the counts, as before the due date."""
     late = {"assignment": {"due_date": "2020-01-01T00:00:00+00:00", "late_due_date": "2100-01-01T00:00:00+00:00",
                            "title": "Linear regression", "total_points": "17.0"}}
-    data, _ = gradescope_run(built, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00", meta=late)
+    data = on_gradescope(local, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00", meta=late)
     assert [t["name"] for t in data["tests"]] == PARTS
     tests = {t["name"]: t for t in data["tests"]}
     assert "hidden case " not in tests["cost_gradients"]["output"]
     assert "hidden cases: 1/4 passed; details once submissions have closed" in tests["cost_gradients"]["output"]
 
 
-def test_does_a_spent_daily_budget_withhold_the_hidden_counts_but_record_the_score(built, local, tmp_path):
+def test_does_a_spent_daily_budget_withhold_the_hidden_counts_but_record_the_score(local, tmp_path, course_toml):
     """course.toml's [feedback] daily_submissions = 2, and two submissions already today: the score is the same
-    as ever, nothing shown counts the hidden cases, and the output says until when."""
+    as ever, nothing shown counts the hidden cases (nor times them), and the output says until when."""
+    course_toml("\n[feedback]\ndaily_submissions = 2\n")
     earlier = {"previous_submissions": [{"submission_time": t, "score": 10.37, "results": {}}
                                         for t in ("2027-02-05T20:00:00-05:00", "2027-02-06T00:10:00-05:00")]}
-    data, _ = gradescope_run(built, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
-                             due="2100-01-01T00:00:00+00:00", meta=earlier,
-                             course="\n[feedback]\ndaily_submissions = 2\n")
-    normal = local["bob_forgot_mean.py"]
+    data = on_gradescope(local, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
+                         due="2100-01-01T00:00:00+00:00", meta=earlier)
+    normal = local.results["bob_forgot_mean.py"]
     assert data["score"] == normal["score"] == pytest.approx(10.37)
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
     shown = [t for t in data["tests"] if t["visibility"] == "visible"]
@@ -307,19 +392,26 @@ def test_does_a_spent_daily_budget_withhold_the_hidden_counts_but_record_the_sco
     assert "10.37" not in data["output"]
     assert ("hidden-case results are withheld: you have made 3 submissions in the last 24 h (limit 2); they are "
             "shown again for a submission after 2027-02-07 00:10 UTC-05:00") in data["output"]
+    assert "execution_time" not in data  # code slower on some hidden inputs would tell them through it
 
 
-def test_does_a_submission_within_the_budget_say_how_many_it_has_used(built, local, tmp_path):
-    data, _ = gradescope_run(built, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
-                             due="2100-01-01T00:00:00+00:00", course="\n[feedback]\ndaily_submissions = 2\n")
+def test_does_a_submission_within_the_budget_say_how_many_it_has_used(local, tmp_path, course_toml):
+    course_toml("\n[feedback]\ndaily_submissions = 2\n")
+    data = on_gradescope(local, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
+                         due="2100-01-01T00:00:00+00:00")
     *output, late, budget = data["output"].split("\n\n")
     assert budget == "submissions in the last 24 h: 1 of 2 with hidden-case results"
-    assert [t["name"] for t in data["tests"]] == PARTS and data["score"] == local["bob_forgot_mean.py"]["score"]
+    assert [t["name"] for t in data["tests"]] == PARTS and data["score"] == local.results["bob_forgot_mean.py"]["score"]
 
 
-def test_does_an_empty_submission_get_zero_with_the_reason(built, tmp_path):
-    data, _ = gradescope_run(built, tmp_path, [], "2027-02-01T00:00:00-05:00")
-    assert data["score"] == 0 and [t["name"] for t in data["tests"]] == PARTS
+def test_does_an_empty_submission_get_zero_with_the_reason(lr_plan, tmp_path):
+    """Nothing to run: the session's task gives it its result without the sandbox (grade_one)."""
+    root = hand_in(tmp_path / "autograder", [], "2027-02-01T00:00:00-05:00")
+    choice = choose_submission(root / "submission", ASSIGNMENT)
+    assert choice.path is None
+    result, failure = grade_one(lr_plan, choice.submission, sandbox=None)
+    data = gradescope_results(result, root, what_is_shown(ASSIGNMENT, root))
+    assert failure is None and data["score"] == 0 and [t["name"] for t in data["tests"]] == PARTS
     assert ("no .py or .ipynb file was handed in (expected linear_regression.ipynb or linear_regression.py; "
             "the folder is empty)") in data["output"]
 

@@ -341,6 +341,7 @@ def test_is_a_notebook_of_millions_of_tiny_json_values_refused_before_it_is_read
     assert taking.json_values(text) < 10
 
 
+@pytest.mark.slow
 def test_does_the_benchmark_run_and_print_its_figures():
     proc = subprocess.run([sys.executable, "benchmarks/hostile_inputs.py", "--only", "bigint,export", "--check"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)

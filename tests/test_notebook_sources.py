@@ -34,6 +34,7 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+@pytest.mark.per_assignment
 @pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_does_the_built_notebook_have_one_title(assignment):
     nb = build_notebook(load_assignment(assignment), variant="student", github_base="o/r/blob/main")
@@ -42,18 +43,22 @@ def test_does_the_built_notebook_have_one_title(assignment):
     assert len(titles) == 1, titles
 
 
+@pytest.mark.per_assignment
 @pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_does_the_first_text_cell_show_the_points_of_spec_toml(assignment):
     spec = tomllib.loads((paths.assignment_dir(assignment) / "spec.toml").read_text())
     expected = {part["name"]: float(part["points"]) for part in spec["parts"]}
     first_text = next(c for c in _source_cells(assignment) if c.cell_type == "markdown").source
     rows = [m for m in map(_ROW.match, first_text.splitlines()) if m]
-    assert {m["name"]: float(m["points"]) for m in rows} == expected
+    where = f"assignments/{assignment}/notebook.py's first text cell"
+    assert {m["name"]: float(m["points"]) for m in rows} == expected, \
+        f"{where}: its table of functions and points must list spec.toml's parts with their points"
     assert len(rows) == len(expected)
     total = sum(expected.values())
-    assert f"({total:g} points)" in first_text
+    assert f"({total:g} points)" in first_text, f"{where} must give the total, ({total:g} points)"
 
 
+@pytest.mark.per_assignment
 @pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_does_the_first_text_cell_say_how_to_get_a_gpu_in_colab(assignment):
     first_text = next(c for c in _source_cells(assignment) if c.cell_type == "markdown").source
@@ -90,6 +95,7 @@ def _module_level_stores(tree: ast.Module) -> list[tuple[str, int]]:
     return stores
 
 
+@pytest.mark.per_assignment
 @pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_is_no_helper_name_reused_for_data(assignment):
     """A helper defined by one cell and rebound by another breaks re-running the first's users."""
@@ -110,6 +116,7 @@ def test_does_the_helper_check_see_a_rebinding():
     assert _module_level_stores(ast.parse("def f():\n    seconds = 1\n")) == []
 
 
+@pytest.mark.per_assignment
 @pytest.mark.parametrize("assignment", paths.assignment_ids())
 def test_is_tqdm_auto_imported_only_when_ipywidgets_is_there(assignment):
     """tqdm.auto warns 'IProgress not found' in a Jupyter without ipywidgets."""
@@ -134,7 +141,8 @@ def test_does_the_offline_big_run_differ_from_section_11():
     assert namespace["BIG_TRAINING"]["digits"] != namespace["DIGITS_TRAINING"]
 
 
-def test_are_the_committed_notebooks_free_of_outputs():
-    for assignment in paths.assignment_ids():
-        nb = nbformat.read(paths.notebook_file(assignment), as_version=4)
-        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), assignment
+@pytest.mark.per_assignment
+@pytest.mark.parametrize("assignment", paths.assignment_ids())
+def test_is_the_committed_notebook_free_of_outputs(assignment):
+    nb = nbformat.read(paths.notebook_file(assignment), as_version=4)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), assignment

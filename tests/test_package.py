@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import importlib.metadata
 import subprocess
 import sys
@@ -10,6 +12,8 @@ from pathlib import Path
 
 import autograder
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow  # installs the kit and runs its command from other folders
 
 SCRIPT = Path(sys.executable).parent / "course-kit"
 

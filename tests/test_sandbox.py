@@ -76,10 +76,17 @@ def test_does_a_missing_function_say_so(sandbox):
     assert run(sandbox, "def g():\n    pass").outcomes[0]["status"] == "missing"
 
 
-def test_is_a_failing_import_skipped_with_a_note(sandbox):
-    part = run(sandbox, "import torch\nfrom definitely_not_a_module import thing\nboom = 1 / 0 if False else 1\n"
-                        "def f(X, w, b):\n    return b")
-    assert part.outcomes[0]["status"] == "ok"
+def test_does_a_failing_import_cost_only_the_functions_that_use_it(sandbox):
+    """An import the grader cannot satisfy is bound to a stand-in that imports on first use: loading goes on, a
+    function that never touches it passes, and one that does fails with the import's own error."""
+    source = ("import torch\nfrom definitely_not_a_module import thing\nboom = 1 / 0 if False else 1\n"
+              "def f(X, w, b):\n    return b\n"
+              "def g(X, w, b):\n    return thing(X)")
+    part = run(sandbox, source)
+    assert part.outcomes[0]["status"] == "ok" and part.notes == []
+    used = run(sandbox, source, function="g").outcomes[0]
+    assert used["status"] == "error" and used["error_type"] == "ModuleNotFoundError"
+    assert "definitely_not_a_module" in used["message"]
 
 
 def test_is_the_environment_stripped(sandbox):

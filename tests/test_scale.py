@@ -126,6 +126,7 @@ def files(folder: Path) -> dict[str, bytes]:
     return found
 
 
+@pytest.mark.slow
 def test_does_the_merge_write_exactly_what_one_run_writes(sharded):
     single, shards, merged = sharded
     expected, got = files(single), files(merged)

@@ -31,6 +31,9 @@ from autograder.grading.shards import ShardManifest, listing_digest, shard_of
 from autograder.grading.workers import WorkerPool, overdue
 from autograder.sandbox import isolation
 from conftest import EXAMPLES, ROOT, live_processes_of
+from host_needs import is_root, needs
+
+pytestmark = pytest.mark.slow  # whole batches, shards and merges under attack
 
 CORRECT = (EXAMPLES / "linear_regression" / "alice_correct.py").read_text()
 
@@ -286,7 +289,7 @@ def alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox users exist only when the grader is root")
+@needs(is_root(), "the sandbox users exist only when the grader is root")
 @pytest.mark.parametrize("stop, jobs, alone", [(signal.SIGINT, 2, False), (signal.SIGTERM, 2, False),
                                                (signal.SIGINT, 1, False), (signal.SIGTERM, 1, False),
                                                (signal.SIGTERM, 1, True), (signal.SIGTERM, 2, True)])
@@ -345,7 +348,7 @@ def workers_of(grader: int) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox users exist only when the grader is root")
+@needs(is_root(), "the sandbox users exist only when the grader is root")
 def test_does_a_dead_workers_child_die_with_it(tmp_path):
     """A worker killed in the middle of a submission (out of memory, say) left the child running the
     student's code alive until the end of the batch: the grader still held the slot's socket."""

@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, grade_as_user, live_processes_of
+from host_needs import is_root, needs
+
+pytestmark = pytest.mark.slow  # grades as an ordinary user and checks what is left
 
 UNPRIVILEGED_UID = 4243  # its own throwaway user: processes left behind are found by it
 
@@ -58,7 +61,7 @@ def fit_direct(X, t):
 '''
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="builds an ordinary user's grader with tests/host_modes.py (needs root)")
+@needs(is_root(), "builds an ordinary user's grader with tests/host_modes.py (needs root)")
 @pytest.mark.parametrize("mode", ["user", "user-no-userns"])
 def test_no_student_process_outlives_an_ordinary_users_grader(mode):
     """The child forks into a namespace of its own (user) or escapes its group with setsid and a double fork
@@ -112,7 +115,7 @@ BUSY_ACCOUNT = ("import os, sys, threading, time; uid = int(sys.argv[1]); os.set
                 "print('ready', flush=True); time.sleep(120)")
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="builds an ordinary user's grader with tests/host_modes.py (needs root)")
+@needs(is_root(), "builds an ordinary user's grader with tests/host_modes.py (needs root)")
 @pytest.mark.parametrize("mode", ["user", "user-no-userns"])
 def test_does_a_busy_account_grade_code_that_forks(mode):
     """The TA's account runs other things (100 threads here): the grader still runs code that forks once, to the

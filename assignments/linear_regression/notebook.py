@@ -654,14 +654,14 @@ plt.show()
 # $(\mathbf{w}, b)$ minimises $\mathcal{J}$? What does it change about gradient descent,
 # and why is it there at all?
 
-# %% [markdown] tags=["answer"]
+# %% [markdown] tags=["answer:q1"]
 # *Your answer here.*
 
 # %% [markdown]
 # **Question 2.** In the learning-rate experiment, what happened with the largest
 # learning rate, and why? Use the contour plot of section 3 in your explanation.
 
-# %% [markdown] tags=["answer"]
+# %% [markdown] tags=["answer:q2"]
 # *Your answer here.*
 
 # %% [markdown]
@@ -669,5 +669,5 @@ plt.show()
 # than the training cost? And why do we report the test cost of the chosen degree
 # rather than its validation cost?
 
-# %% [markdown] tags=["answer"]
+# %% [markdown] tags=["answer:q3"]
 # *Your answer here.*

@@ -553,7 +553,7 @@ plt.show()
 # Which factor of the chain rule makes the squared-error gradient small, and what does
 # that mean for gradient descent started from a model that is confidently wrong?
 
-# %% [markdown] tags=["answer"]
+# %% [markdown] tags=["answer:q1"]
 # *Your answer here.*
 
 # %% [markdown]
@@ -562,7 +562,7 @@ plt.show()
 # with 1000 examples in part 3) and a mathematical reason why this is allowed and why it
 # does not change the parameters we find.
 
-# %% [markdown] tags=["answer"]
+# %% [markdown] tags=["answer:q2"]
 # *Your answer here.*
 
 # %% [markdown]
@@ -571,5 +571,5 @@ plt.show()
 # line, and how does its slope relate to the gradient $y - t$? Why is this growth better
 # behaved for training than squared error's, which never exceeds $\tfrac12$?
 
-# %% [markdown] tags=["answer"]
+# %% [markdown] tags=["answer:q3"]
 # *Your answer here.*

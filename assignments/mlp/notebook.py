@@ -1036,7 +1036,7 @@ plt.show()
 # identity, $\phi(z) = z$, and keep the threshold on the output unit. Can any choice of
 # weights then compute XOR? Use section 1 to explain why or why not.
 
-# %% [markdown] tags=["answer"]
+# %% [markdown] tags=["answer:q1"]
 # *Your answer here.*
 
 # %% [markdown]
@@ -1048,7 +1048,7 @@ plt.show()
 # 784-256-10 network with and without computing $\bar{\mathbf{X}}$; what ratio would
 # you expect if the first layer skipped it?
 
-# %% [markdown] tags=["answer"]
+# %% [markdown] tags=["answer:q2"]
 # *Your answer here.*
 
 # %% [markdown]
@@ -1058,5 +1058,5 @@ plt.show()
 # Why is it called weight *decay*? Relate this to the weight norms and accuracies of
 # section 14.
 
-# %% [markdown] tags=["answer"]
+# %% [markdown] tags=["answer:q3"]
 # *Your answer here.*

@@ -617,7 +617,7 @@ for name, data in datasets.items():
 # $z$ is. What does this tell you about softmax regression with two classes compared
 # with logistic regression?
 
-# %% [markdown] tags=["answer"]
+# %% [markdown] tags=["answer:q1"]
 # *Your answer here.*
 
 # %% [markdown]
@@ -627,7 +627,7 @@ for name, data in datasets.items():
 # prediction unchanged. Does the same change leave the gradient-descent updates
 # unchanged?
 
-# %% [markdown] tags=["answer"]
+# %% [markdown] tags=["answer:q2"]
 # *Your answer here.*
 
 # %% [markdown]
@@ -637,5 +637,5 @@ for name, data in datasets.items():
 # slowly when the model is confidently wrong, and why cross-entropy does not have this
 # problem.
 
-# %% [markdown] tags=["answer"]
+# %% [markdown] tags=["answer:q3"]
 # *Your answer here.*

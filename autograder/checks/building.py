@@ -18,12 +18,14 @@ import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+import torch
+
 from ..errors import ChecksError
 from ..paths import shown
 from ..spec import AssignmentSpec, PartSpec
 from ..tomlfile import did_you_mean, line_of, line_of_item
-from .loading import checks_path, failure, line_in
-from .parts import Case, Mistake, Part, build_case, describe
+from .loading import check_grading_imports, checks_path, failure, line_in
+from .parts import Case, Mistake, MistakeDoesNotApply, Part, build_case, describe
 from .values import Call, fresh, tensors_in
 
 if TYPE_CHECKING:
@@ -112,29 +114,96 @@ def check_assignment(assignment: "Assignment", *, run_solution: bool = False) ->
     failure is a one-line ChecksError at the line to fix (checks.py, cases.toml or the solution).
 
     A known mistake whose alternative raises on every case would never be recognised: refused at its line."""
+    check_grading_imports(assignment.checks_file)  # what checks.py imports, Gradescope must have
     solution = _solution_namespace(assignment) if run_solution and assignment.solution is not None else None
     for graded in assignment.parts:
-        mistakes = graded.part.mistakes
-        applied = [False] * len(mistakes)
-        first: list[tuple[Case, Exception] | None] = [None] * len(mistakes)
+        cases: list[Case] = []
         for set_name in CASE_SETS:
-            for case in part_cases(assignment.spec, graded.spec, graded.part, set_name):
+            built = part_cases(assignment.spec, graded.spec, graded.part, set_name)
+            if built:
+                _check_drawn_from_g(assignment.spec, graded.part, set_name, built[0])
+            for case in built:
                 expected = expected_value(assignment.spec, case)
+                if not cases:
+                    _check_names(assignment, graded.part, expected)
                 if solution is not None:
                     _run_solution(assignment, graded, case, expected, solution)
-                for i, mistake in enumerate(mistakes):
-                    if applied[i]:
-                        continue
-                    again = fresh(case.call)
-                    try:
-                        mistake.alternative(*again.args, **again.kwargs)
-                    except Exception as e:  # noqa: BLE001 - it does not apply to this case
-                        first[i] = first[i] or (case, e)
-                    else:
-                        applied[i] = True
-        for i, mistake in enumerate(mistakes):
-            if not applied[i] and first[i] is not None:
-                raise _never_recognised(assignment, graded.name, mistake, *first[i])
+                cases.append(case)
+        for error in unrecognised_mistakes(assignment, graded.name, cases):
+            raise error
+
+
+def _same_tensor(a: Any, b: Any) -> bool:
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.is_floating_point() or a.is_complex():  # NaN where the other has NaN counts as equal
+        return bool(torch.equal(a.isnan(), b.isnan()) and torch.equal(a.nan_to_num(0.0), b.nan_to_num(0.0)))
+    return bool(torch.equal(a, b))
+
+
+def _check_drawn_from_g(spec: AssignmentSpec, part: Part, set_name: str, case: Case) -> None:
+    """The set's first case, built once more, must have the same inputs: a generator that draws from torch's
+    global random numbers (or the clock) would give the notebook other public cases than the grader's, and each
+    grading run other hidden ones."""
+    where = _CaseWhere(spec, set_name, part.name, case.index, case.descriptor)
+    try:
+        again = build_case(part, case.index, case.descriptor, getattr(spec, set_name).seed, hidden=case.hidden)
+    except Exception as e:
+        raise where.failed("input generator", e) from None
+    first, second = tensors_in((case.call.args, case.call.kwargs)), tensors_in((again.call.args, again.call.kwargs))
+    if len(first) == len(second) and all(_same_tensor(a, b) for a, b in zip(first, second)):
+        return
+    generator = _name(part.make_inputs)
+    raise ChecksError(f"the input generator of part {part.name!r}, {generator}, gave other inputs when {where} was "
+                      "built again: draw every random number from its generator g (randn(g, shape, dtype) from "
+                      "autograder.checks.parts, or torch.rand(..., generator=g)), never from torch's global one, so "
+                      "that a case is the same in the notebook, in check() and in the grader (the case is at "
+                      f"{shown(where.cases_file)}:{where.cases_line()})",
+                      path=shown(checks_path(spec.id)), line=_first_line(part.make_inputs))
+
+
+def _check_names(assignment: "Assignment", part: Part, expected: Any) -> None:
+    """``names=`` labels the entries of the reference's tuple in feedback: one name per entry (a name short
+    would show students 'result[1]'; one too many, a value they need not return)."""
+    if part.names is None or not isinstance(expected, (tuple, list, torch.Tensor)):
+        return
+    count = 1 if isinstance(expected, torch.Tensor) else len(expected)
+    names = tuple(part.names)
+    if len(names) == count:
+        return
+    returns = "one tensor" if isinstance(expected, torch.Tensor) else f"a tuple of {count}"
+    raise ChecksError(f"Part {part.name!r} has names={names!r}, {len(names)} name(s), but its reference returns "
+                      f"{returns}: give names= one name per returned value, in order (feedback labels each "
+                      "value by its name)", path=shown(checks_path(assignment.id)),
+                      line=part_line(assignment.checks_file.text, part.name))
+
+
+def unrecognised_mistakes(assignment: "Assignment", part: str, cases: list[Case]) -> list[ChecksError]:
+    """The known mistakes of a part whose alternative raises on every one of ``cases`` (a part's cases, which
+    share its Part), each as the one-line ChecksError at its ``Mistake(...)`` line: such a mistake would never
+    be recognised. The one place that decides it: release and gradescope refuse (check_assignment), validate
+    refuses, grade warns. Each output is computed through the cases' cache (the grader's plan keeps it), up to
+    the first case a mistake applies to."""
+    if not cases:
+        return []
+    errors = []
+    for i, mistake in enumerate(cases[0].part.mistakes):
+        if any(_applies(case, i) for case in cases):
+            continue
+        again = fresh(cases[0].call)
+        try:  # once more, for the exception itself (the cache keeps only its text): where it was raised
+            mistake.alternative(*again.args, **again.kwargs)
+        except Exception as e:  # noqa: BLE001 - the message says what it raised
+            errors.append(_never_recognised(assignment, part, mistake, cases[0], e))
+    return errors
+
+
+def _applies(case: Case, index: int) -> bool:
+    try:
+        case.mistake_outputs()[index].output()
+    except MistakeDoesNotApply:
+        return False
+    return True
 
 
 def _never_recognised(assignment: "Assignment", part: str, mistake: Mistake, case: Case,
@@ -172,6 +241,7 @@ def _run_solution(assignment: "Assignment", graded: "GradedPart", case: Case, ex
     from .compare import Tolerance
     from .drivers import run_driver
     from .judging import Outcome, judge_case
+    from .report import finding_text
 
     solution = assignment.solution
     assert solution is not None
@@ -201,7 +271,16 @@ def _run_solution(assignment: "Assignment", graded: "GradedPart", case: Case, ex
     verdict = judge_case(graded.name, graded.part.judge, case.label, case.hidden, case.call, outcome, expected,
                          Tolerance(tol.atol, tol.rtol), ())
     if not verdict.passed:
-        found = verdict.message or "; ".join(f"{f.label}: {f.message}" for f in verdict.failures) or \
+        nonfinite = _non_finite(expected)
+        if nonfinite:  # no result can match it: the case (or the reference) is what is wrong, not the solution
+            raise ChecksError(f"the reference of part {graded.name!r} gives {nonfinite} on {where}, so no result can "
+                              "pass that case: change the case so that its answer is finite (N = 0 averages over "
+                              f"nothing), or the reference (part {graded.name!r} at {shown(checks_path(spec.id))}:"
+                              f"{part_line(assignment.checks_file.text, graded.name)})",
+                              path=shown(where.cases_file), line=where.cases_line()) from None
+        # each failed value with its largest difference, where, and the two values: a tolerance too tight
+        # for float32 reads differently from a reference that computes something else
+        found = verdict.message or "; ".join(finding_text(f, reveal=True) for f in verdict.failures) or \
             verdict.status.value
         raise ChecksError(f"the reference solution fails part {graded.name!r} on {where}: {found} (the case is at "
                           f"{shown(where.cases_file)}:{where.cases_line()}; the reference is part "
@@ -273,6 +352,14 @@ def _check_keys(where: _CaseWhere, make_inputs: Callable[..., Any]) -> None:
             raise where.key_error(f"[{where.table}] {where.part}[{where.index}] has no key {p.name!r}, which the "
                                   f"input generator of part {where.part!r}, {generator}, needs: write "
                                   f"{p.name} = ... in the case, or give {p.name} a default value there")
+
+
+def _non_finite(value: Any) -> str:
+    """'nan' or 'inf' when a floating tensor in ``value`` holds one; '' when all are finite."""
+    for tensor in tensors_in(value):
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            return "nan" if bool(tensor.isnan().any()) else "inf"
+    return ""
 
 
 def _name(function: Callable[..., Any]) -> str:

@@ -7,7 +7,9 @@ caller, caches the result per file version, so an edited checks.py is read again
 
 from __future__ import annotations
 
+import ast
 import builtins
+import re
 import sys
 import traceback
 import types
@@ -63,6 +65,80 @@ def _check_parts(module: types.ModuleType, path: Path) -> None:
         if key != part.name:
             raise ChecksError(f"PARTS[{key!r}] is the Part named {part.name!r}: a part's key and its name must "
                               f"be the same, e.g. {PARTS_EXAMPLE}", path=paths.shown(path))
+
+
+GRADING_REQUIREMENTS = paths.PACKAGE.parent / "requirements-grading.txt"  # what the Gradescope image installs
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def check_grading_imports(source: SourceFile) -> None:
+    """ChecksError at the line of an import in checks.py that grading on Gradescope could not satisfy: checks.py
+    runs there, beside only Python's own modules, the kit and requirements-grading.txt's packages (with what they
+    need); anything else imports here and fails there for every student."""
+    if not GRADING_REQUIREMENTS.is_file():
+        return
+    try:
+        tree = ast.parse(source.text)
+    except SyntaxError:
+        return  # loading reports it
+    required = _requirement_names(GRADING_REQUIREMENTS.read_text(encoding="utf-8"))
+    others: list[tuple[str, int]] = []  # (module, line) neither Python's, the kit's nor named in the file
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            if top not in sys.stdlib_module_names and top != paths.PACKAGE.name and _normal(top) not in required:
+                others.append((top, node.lineno))
+    if not others:
+        return  # the usual checks.py (torch and the kit): no need to read the installed packages' metadata
+    import importlib.metadata as metadata
+    allowed = _with_dependencies(metadata, required)
+    owners = metadata.packages_distributions()
+    for top, line in others:
+        if not any(_normal(d) in allowed for d in owners.get(top, [])):
+            raise ChecksError(f"checks.py imports {top}, which grading on Gradescope does not have (it installs "
+                              f"{paths.shown(GRADING_REQUIREMENTS)}: {', '.join(sorted(required))}): every "
+                              "student's grading would fail there - compute it with torch, or add the package to "
+                              "that file and to requirements.txt", path=source.shown, line=line)
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _requirement_names(text: str) -> set[str]:
+    names = set()
+    for line in text.splitlines():
+        found = _REQUIREMENT.match(line.split("#", 1)[0])
+        if found:
+            names.add(_normal(found.group(1)))
+    return names
+
+
+def _with_dependencies(metadata: types.ModuleType, names: set[str]) -> set[str]:
+    """``names`` and every distribution they require (extras left out), as installed here."""
+    seen, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for requirement in requires:
+            if "extra ==" in requirement:
+                continue
+            found = _REQUIREMENT.match(requirement)
+            if found:
+                todo.append(_normal(found.group(1)))
+    return seen
 
 
 def line_in(error: BaseException, path: Path) -> int | None:

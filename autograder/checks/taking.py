@@ -42,6 +42,14 @@ MAX_CODE_TOKENS = 200_000
 # Written answers (answer cells) are kept to these, the rest cut with a note: a few sentences are asked for.
 MAX_ANSWER_CHARS = 20_000
 MAX_ANSWERS_CHARS = 50_000
+# A written answer's cell is a Markdown cell tagged "answer:<question id>" (answer:q1): the tag survives the
+# student's editing (Jupyter and Colab copy a cell's tags with it), so the grader matches each answer to its
+# question by id, whatever cells were added, moved, copied or deleted. A bare "answer" tag is an older
+# release's: its cells are matched to the questions by position. An id is cut to MAX_QUESTION_ID characters
+# (a student may write any tag).
+ANSWER_TAG = "answer"
+ANSWER_PREFIX = ANSWER_TAG + ":"
+MAX_QUESTION_ID = 40
 # Roughly Python's tokens, in one left-to-right pass: a string literal (one token however long; an
 # f-string more, by its fields), a comment, a word or number, a punctuation character, a newline. Every
 # string pattern matches once begun (an unclosed string ends at its line's or the text's end), so no
@@ -136,7 +144,7 @@ class Ingested:
     kind: str = NOTEBOOK                          # how places are named (FILE, NOTEBOOK, HISTORY)
     notes: list[str] = field(default_factory=list)           # cells skipped, statements not taken
     skipped_names: dict[str, str] = field(default_factory=dict)  # name -> where it was assigned but not taken
-    answers: list[tuple[int, str]] = field(default_factory=list)  # (cell, markdown) of answer cells
+    answers: list["Answer"] = field(default_factory=list)  # (cell, markdown) of answer cells, and their question
     defined: list[str] = field(default_factory=list)         # top-level functions and classes taken
     _firsts: list[int] | None = field(default=None, repr=False, compare=False)
 
@@ -502,8 +510,8 @@ def take_cells(cells: list[tuple[str, int, str, list[str]]], kind: str = NOTEBOO
     answers = _Answers()
     for cell_type, index, source, tags in cells:
         cell = None if kind == FILE else index
-        if cell_type == "markdown" and "answer" in tags:
-            result.answers.append((index, answers.keep(index, source)))
+        if cell_type == "markdown" and is_answer_cell(tags):
+            result.answers.append(Answer(index, answers.keep(index, source), answer_question(tags)))
         if cell_type != "code":
             continue  # markdown and raw cells never run, whatever they contain
         taken = take(source)
@@ -633,6 +641,35 @@ def too_much_code(texts: list[str], what: str = "the code holds") -> str | None:
             return (f"{what} more than {MAX_CODE_TOKENS:,} tokens of code (names, numbers, commas, brackets ...); "
                     f"at most {MAX_CODE_TOKENS:,} can be graded - {_KEEP_DATA_OUT}")
     return None
+
+
+class Answer(tuple):
+    """A written answer cell as taken: the pair (cell, markdown), as ever (what reads answers unpacks the pair),
+    and ``question``: the question id its tag names (answer:q1 -> 'q1'), None for a bare 'answer' tag."""
+
+    question: str | None
+
+    def __new__(cls, cell: int, text: str, question: str | None = None) -> "Answer":
+        answer = super().__new__(cls, (cell, text))
+        answer.question = question
+        return answer
+
+    def __getnewargs__(self) -> tuple:  # pickle and copy rebuild it with its question
+        return (self[0], self[1], self.question)
+
+    def __repr__(self) -> str:
+        return f"Answer({self[0]!r}, {self[1]!r}, question={self.question!r})"
+
+
+def is_answer_cell(tags: list[str]) -> bool:
+    """Whether a Markdown cell with these tags holds a written answer ('answer' or 'answer:<id>')."""
+    return any(t == ANSWER_TAG or t.startswith(ANSWER_PREFIX) for t in tags)
+
+
+def answer_question(tags: list[str]) -> str | None:
+    """The question id of an answer cell's first 'answer:<id>' tag (cut to MAX_QUESTION_ID characters); None
+    when it has only a bare 'answer' tag (an older release: matched by position)."""
+    return next((t[len(ANSWER_PREFIX):][:MAX_QUESTION_ID] or None for t in tags if t.startswith(ANSWER_PREFIX)), None)
 
 
 class _Answers:

@@ -6,6 +6,8 @@ deduction. Modules, one job each:
 
 - ``policy``   the policy file: load, validate, defaults (the lectures' policy)
 - ``inputs``   reading grades.csv files, the times CSV and a roster, with line-numbered errors
+- ``specs``    what each grades.csv must hold by its assignment's spec.toml: parts, points, total
+- ``canvas``   a Canvas gradebook export as the roster: its people and "Title (id)" columns
 - ``export``   times, names and emails from a Gradescope export (instead of a times CSV)
 - ``manual``   the TAs' scores of written answers, added to the autograded score
 - ``lateness`` pure arithmetic: days late, grace days, penalties, on-time count

@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import difflib
 import zoneinfo
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import KitError
 from ..escaping import csv_value
 from .lateness import percent
+from .specs import GradesSpec, check_part_columns, check_row
 
 GRADES_COLUMNS = ("submission", "score", "max_score")
 TIMES_COLUMNS = ("student", "assignment", "submitted_at")
@@ -39,10 +40,16 @@ class TimeRow:
     line: int
 
 
-def read_grades(path: Path) -> dict[str, GradeRow]:
-    """Each submission's mark out of 100 from a grades.csv written by ``grade --out DIR``."""
+def read_grades(path: Path, expected: GradesSpec | None = None) -> dict[str, GradeRow]:
+    """Each submission's mark out of 100 from a grades.csv written by ``grade --out DIR``; with
+    ``expected`` (specs.grades_spec), checked against the assignment's parts, points and total."""
     rows: dict[str, GradeRow] = {}
-    for line, row in _csv_rows(path, GRADES_COLUMNS, "grades file"):
+
+    def check_header(header: list[str]) -> None:
+        if expected is not None:
+            check_part_columns(path, header, expected)
+
+    for line, row in _csv_rows(path, GRADES_COLUMNS, "grades file", check_header=check_header):
         student = row["submission"]
         if not student:
             raise KitError("the submission column is blank", path=path, line=line)
@@ -57,6 +64,8 @@ def read_grades(path: Path) -> dict[str, GradeRow]:
         if not 0 <= score <= max_score:
             raise KitError(f"score {row['score']!r} of submission {student!r} is outside 0 to its max_score "
                            f"{row['max_score']!r}", path=path, line=line)
+        if expected is not None:
+            check_row(path, line, student, row, max_score, expected)
         rows[student] = GradeRow(percent(score, max_score), line, score, max_score)
     return rows
 
@@ -147,8 +156,10 @@ def _number(text: str, column: str, student: str, path: Path, line: int) -> Deci
     return value
 
 
-def _csv_rows(path: Path, required: tuple[str, ...], what: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, {column: stripped value}) for each non-blank row, after checking the header."""
+def _csv_rows(path: Path, required: tuple[str, ...], what: str, *,
+              check_header: Callable[[list[str]], None] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, {column: stripped value}) for each non-blank row, after checking the header (``check_header``:
+    the reader's own checks of it, once the required columns are there)."""
     try:
         f = Path(path).open(encoding="utf-8-sig", newline="")
     except FileNotFoundError:
@@ -164,6 +175,8 @@ def _csv_rows(path: Path, required: tuple[str, ...], what: str) -> Iterator[tupl
             if missing:
                 raise KitError(f"missing column(s) {', '.join(missing)}: the header is {','.join(header)}"
                                f" but a {what} needs {','.join(required)}", path=path, line=1)
+            if check_header is not None:
+                check_header(header)
             for cells in reader:
                 if any(c.strip() for c in cells):
                     # csv_value: a cell the kit guarded against formulas (grades.csv) is read as written

@@ -41,11 +41,11 @@ def canvas_csv(terms: Mapping[str, Term], assignments: Sequence[str], titles: Ma
     """The gradebook as Canvas imports it (Grades > Import): its five student columns, then one
     column per assignment headed by its title, a Points Possible row, and marks out of 100.
 
-    Canvas matches a row by ID (Canvas's own user id, which only Canvas knows: left blank),
-    SIS User ID or SIS Login ID; here the SIS User ID is the student id of grades.csv (the
-    Gradescope sid when the export had one) and the SIS Login ID the email. A column whose
-    title matches no Canvas assignment creates one; rename a header to "Name (id)" as in a
-    Canvas export to fill an existing assignment.
+    Without a Canvas export as the roster (then canvas.roster_canvas_csv writes it): Canvas matches
+    a row by ID (Canvas's own user id, which only Canvas knows: left blank), SIS User ID or SIS
+    Login ID; here the SIS User ID is the student id of grades.csv (the Gradescope sid when the
+    export had one) and the SIS Login ID the email. A column whose title matches no Canvas
+    assignment creates one.
     """
     rows: list[list[object]] = [[*CANVAS_COLUMNS, *(titles[a] for a in assignments)],
                                  [POINTS_POSSIBLE, "", "", "", "", *("100.00" for _ in assignments)]]

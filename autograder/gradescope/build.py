@@ -2,7 +2,8 @@
 
 At the zip's root: ``setup.sh`` (Gradescope runs it once when it builds the image) and
 ``run_autograder`` (run for every submission), then exactly what ``python -m autograder grade``
-needs: the ``autograder/`` package, ``assignments/<id>/`` (spec.toml, cases.toml, checks.py),
+needs: the ``autograder/`` package, ``assignments/<id>/`` (spec.toml, cases.toml, checks.py, and
+questions.json: the written questions' ids, numbers, text and placeholders, for the answer pages),
 ``course.toml`` (for its [feedback] table) and the pinned requirements of grading alone
 (requirements-grading.txt; setup.sh installs torch as a CPU build). No reference solution: the grader compares with torch, never with solutions/,
 so neither solutions/ nor a starter or a notebook goes in, and the finished zip is scanned for
@@ -12,6 +13,7 @@ solution-region lines before it is written.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import zipfile
@@ -24,6 +26,7 @@ from ..checks.building import check_assignment
 from ..errors import KitError, LeakError
 from ..release.leaks import Leak, Secrets, find_leak, load_secrets
 from ..release.markers import split_lines
+from ..release.questions import QUESTIONS_FILE, questions_json
 
 TEMPLATES = Path(__file__).resolve().parent
 PACKAGE = paths.PACKAGE  # the kit itself, wherever the course is
@@ -66,6 +69,9 @@ def zip_members(assignment: Assignment, allow_weak_sandbox: bool = False) -> dic
             members[rel.as_posix()] = path.read_bytes()
     for name, text in assignment.grading_files().items():  # as loaded and checked (not notebook.py)
         members[f"assignments/{assignment.id}/{name}"] = text.encode("utf-8")
+    if assignment.notebook is not None:  # notebook.py stays out: its questions alone, as grading reads them
+        questions = questions_json(assignment.notebook.questions)
+        members[f"assignments/{assignment.id}/{QUESTIONS_FILE}"] = questions.encode("utf-8")
     return dict(sorted(members.items()))
 
 
@@ -125,9 +131,26 @@ def refuse_solution_code(members: dict[str, bytes], assignment: Assignment) -> N
             raise LeakError("refusing to put a binary file in the Gradescope zip (it cannot be scanned "
                             "for solution code)", path=name) from None
         leak = find_solution_code(text, secrets)
+        if leak is None and name.endswith(".json"):  # a string's lines are one JSON line, escaped: scan them decoded
+            leak = next(filter(None, (find_solution_code(string, secrets) for string in _json_strings(text))), None)
         if leak is not None:
             raise LeakError(f"refusing to write a leak into the Gradescope zip: this would show {leak.what}: "
                             f"{leak.text!r}", path=name, line=leak.line)
+
+
+def _json_strings(text: str) -> list[str]:
+    """Every string (keys too) in a JSON document the build wrote, as written before encoding."""
+    found: list[str] = []
+    stack: list[object] = [json.loads(text)]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            stack.extend([*value.keys(), *value.values()])
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:

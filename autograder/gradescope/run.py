@@ -10,7 +10,9 @@ in a local run. The top-level output then says which file was graded and how lat
 the score itself never depends on the time (the course's late policy is applied in the gradebook).
 What the student sees beyond it does (``what_is_shown``, autograder/disclosure.py): the hidden
 cases' details once Gradescope accepts no more submissions, and, with course.toml's daily budget
-spent, not even their counts.
+spent, not even their counts. results.json is rendered from the session's record of the submission
+(``gradescope_results``), and the written answers' pages (answers.md, answers.html: each answer under its
+question, the questions from the zip's questions.json) are left beside it for the instructor.
 """
 
 from __future__ import annotations
@@ -23,15 +25,18 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from .. import paths
 from ..disclosure import Metadata, daily_budget, hidden_details_release, parse_time, read_feedback
 from ..errors import KitError
 from ..escaping import markdown_text, say
 from ..grading.collect import Submission, student_submission
+from ..grading.grade import SubmissionResult
 from ..grading.regrade import read_record
 from ..grading.results import results_json
 from ..grading.session import GradingOptions, GradingSession
@@ -44,6 +49,7 @@ ROOT_ENV = "AUTOGRADER_ROOT"
 # shows no results at all: the submission's deadline (a grader failure the student is told of) comes before that.
 MAX_DEADLINE_S = 35 * 60
 LATE_POLICY = "the course's late policy is applied in the gradebook"
+ANSWER_PAGES = ("answers.md", "answers.html")  # kept beside results.json (keep_answer_pages)
 REFUSED = ("Your code was not run: this autograder's container does not give the sandbox that keeps "
            "submissions apart, so it refused to grade. This is not a problem with your code; your instructor "
            "has to fix the autograder (the line below says what is missing). Resubmit or ask for a regrade then.")
@@ -116,7 +122,8 @@ def lateness(metadata_path: Path) -> str:
 
 
 def grade_gradescope(assignment: str, root: Path, allow_weak_sandbox: bool = False) -> tuple[dict, list[str]]:
-    """(the results.json object, the grader's own failures) for the submission under ``root``."""
+    """(the results.json object, the grader's own failures) for the submission under ``root``; the written
+    answers' pages (answers.md and answers.html) are left in ``root/results`` beside it."""
     choice = choose_submission(root / "submission", assignment)
     shown = what_is_shown(assignment, root)
     options = GradingOptions(jobs=1, hidden_details=shown.details, progress=False,
@@ -126,16 +133,36 @@ def grade_gradescope(assignment: str, root: Path, allow_weak_sandbox: bool = Fal
         with GradingSession(assignment, Path(out), options, submissions=[choice.submission]) as session:
             session.start()
             outcome = session.run()
-        data = json.loads((Path(out) / choice.submission.name / "results.json").read_text(encoding="utf-8"))
-        if shown.withheld is not None:  # the daily budget is spent: the recorded result, rendered without hidden counts
-            data = _withheld_results(Path(out) / choice.submission.name, shown.withheld)
+        folder = Path(out) / choice.submission.name
+        result = read_record(folder)
+        if result is None:
+            raise KitError("the grading session left no record of the submission", path=folder)
+        keep_answer_pages(folder, root / "results")
     extra = [choice.why] if choice.path is not None else []
     sandbox = [session.sandbox.line()] if session.sandbox is not None else []
-    paragraphs = [*sandbox, *extra, lateness(root / "submission_metadata.json")]  # plain text, the file's name too
-    paragraphs += shown.lines  # the daily budget's count, when the course has one
+    return gradescope_results(result, root, shown, [*sandbox, *extra]), outcome.failures
+
+
+def gradescope_results(result: SubmissionResult, root: Path, shown: Shown, lines: Sequence[str] = ()) -> dict:
+    """results.json for a graded submission, as ``shown`` allows (the hidden details, or, with the daily budget
+    spent, not even the hidden counts), its top-level output ending with the run's own ``lines`` (the sandbox's,
+    which file was graded), the lateness from ``root``'s metadata and the daily budget's count."""
+    data = results_json(result, hidden_details=shown.details, withheld=shown.withheld)
+    paragraphs = [*lines, lateness(root / "submission_metadata.json"), *shown.lines]  # plain text, the file's name too
     data["output"] = "\n\n".join([data["output"], *(markdown_text(p) for p in paragraphs)])
-    data["execution_time"] = round(time.monotonic() - _STARTED, 3)
-    return data, outcome.failures
+    if "execution_time" in data:  # the whole run's; left out with the hidden counts withheld (it would tell of them)
+        data["execution_time"] = round(time.monotonic() - _STARTED, 3)
+    return data
+
+
+def keep_answer_pages(folder: Path, results: Path) -> None:
+    """The written answers' pages of the session (each under its question), copied beside results.json:
+    Gradescope shows students results.json alone, so they are there for the instructor (its "Debug via SSH").
+    Not feedback.md: past the daily budget it would hold the hidden counts the results withhold."""
+    for name in ANSWER_PAGES:
+        if (folder / name).is_file():
+            results.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folder / name, results / name)
 
 
 @dataclass(frozen=True)
@@ -159,14 +186,6 @@ def what_is_shown(assignment: str, root: Path, now: dt.datetime | None = None) -
         return Shown(details=False)
     budget = daily_budget(metadata, limit)
     return Shown(False, budget.message(), ()) if budget.spent else Shown(False, None, (budget.message(),))
-
-
-def _withheld_results(folder: Path, withheld: str) -> dict:
-    """results.json rendered again from the session's record of the submission, its hidden counts withheld."""
-    result = read_record(folder)
-    if result is None:
-        raise KitError("the grading session left no record to withhold the hidden cases' counts from", path=folder)
-    return results_json(result, withheld=withheld)
 
 
 def write_results(data: dict, root: Path) -> Path:

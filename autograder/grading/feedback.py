@@ -1,7 +1,8 @@
 """A feedback page per submission, beside results.json: feedback.md and feedback.html.
 
 The page has the score, a table of the parts, the hints, notes, each part's report (the same
-lines as in results.json, in a monospace block) and the written answers. The HTML is plain
+lines as in results.json, in a monospace block) and the written answers, each under its question
+(answer_sheet.py). The HTML is plain
 styled HTML that needs no network: written answers are Markdown (markdown-it-py, raw HTML
 shown as text) with their ``$...$`` math turned into MathML here (answers_page.markdown_html),
 which browsers draw themselves. Everything the student wrote or the grader quotes back is
@@ -12,21 +13,26 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Sequence
 
 from ..checks import report
 from ..checks.verdict import PartVerdict
-from ..escaping import html_text, markdown_answer, markdown_code, markdown_code_block, markdown_text
+from ..escaping import html_text, markdown_code, markdown_code_block, markdown_text
+from ..release.questions import Question
+from .answer_sheet import answer_sheet, sheet_markdown
 from .grade import SubmissionResult
 
 
-def write_feedback(result: SubmissionResult, folder: Path, show_hidden: bool = False) -> None:
+def write_feedback(result: SubmissionResult, folder: Path, show_hidden: bool = False,
+                   questions: Sequence[Question] | None = None) -> None:
     """Write folder/feedback.md and folder/feedback.html for one graded submission.
 
     Like Gradescope's view before the due date, the pages list public cases in full and hidden
     cases by their counts; show_hidden puts the hidden cases' details in (once submissions have closed).
+    questions: the assignment's written questions, shown beside the answers (None: not known).
     """
-    _write(folder / "feedback.md", feedback_markdown(result, show_hidden))
-    _write(folder / "feedback.html", feedback_html(result, show_hidden))
+    _write(folder / "feedback.md", feedback_markdown(result, show_hidden, questions))
+    _write(folder / "feedback.html", feedback_html(result, show_hidden, questions))
 
 
 def _write(path: Path, text: str) -> None:
@@ -50,7 +56,8 @@ def _report(part: PartVerdict, show_hidden: bool) -> str:
 
 # --- Markdown -------------------------------------------------------------------------------
 
-def feedback_markdown(result: SubmissionResult, show_hidden: bool = False) -> str:
+def feedback_markdown(result: SubmissionResult, show_hidden: bool = False,
+                      questions: Sequence[Question] | None = None) -> str:
     lines = [f"# Feedback on {markdown_code(result.path.name)}", "",
              f"**Score: {result.score:g} / {result.max_score:g}**", ""]
     if result.error:
@@ -68,9 +75,7 @@ def feedback_markdown(result: SubmissionResult, show_hidden: bool = False) -> st
         lines += [f"### {p.name}: {p.score:g} / {p.points:g}", "",
                   markdown_code_block(_report(p, show_hidden), "text"), ""]
     if result.answers:
-        lines += ["## Written answers", ""]
-        for cell, text in result.answers:
-            lines += [f"### Answer cell {cell}", "", markdown_answer(text.strip()) if text.strip() else "*(empty)*", ""]
+        lines += ["## Written answers", "", *sheet_markdown(answer_sheet(result.answers, questions), 3)]
     return "\n".join(lines)
 
 
@@ -102,6 +107,8 @@ pre .line { display: block; padding-left: 6ch; text-indent: -6ch; }  /* a wrappe
 pre .hint { color: #7d4e00; font-weight: 600; }
 ul.hints li { margin: .3rem 0; }
 .answer { border-left: 4px solid #d0d7de; padding: 0 1rem; margin: .5rem 0 1rem; }
+.prompt { color: #59636e; } .where { color: #59636e; font-size: .85rem; margin: .2rem 0; }
+.note { background: #fff8c5; border-radius: 6px; padding: .4rem .8rem; }
 .answer h1, .answer h2, .answer h3 { font-size: 1rem; border: 0; }
 """
 
@@ -121,19 +128,23 @@ def _report_block(output: str) -> str:
     return "<pre>" + "".join(lines) + "</pre>"
 
 
-def _answers_html(answers: list[tuple[int, str]]) -> list[str]:
+def _answers_html(answers: list[tuple[int, str]], questions: Sequence[Question] | None) -> list[str]:
     from .answers_page import markdown_html as render  # math as MathML: drawn by the browser, nothing loaded
-    out = []
-    for cell, text in answers:
-        body = render(text.strip()) if text.strip() else "<p><em>(empty)</em></p>"
-        out.append(f'<h3>Answer cell {cell}</h3>\n<div class="answer">\n{body}</div>')
+    sheet = answer_sheet(answers, questions)
+    out = [f'<p class="note">{html_text(sheet.note)}</p>'] if sheet.note else []
+    for entry in sheet.entries:
+        body = render(entry.text) if entry.empty is None else f"<p><em>{html_text(entry.empty)}</em></p>"
+        asked = f'<div class="prompt">\n{render(entry.question)}</div>\n' if entry.question else ""
+        out.append(f'<h3>{html_text(entry.title)}</h3>\n{asked}<p class="where">{html_text(entry.where)}</p>\n'
+                   f'<div class="answer">\n{body}</div>')
     return out
 
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"  # the page loads and runs nothing
 
 
-def feedback_html(result: SubmissionResult, show_hidden: bool = False) -> str:
+def feedback_html(result: SubmissionResult, show_hidden: bool = False,
+                  questions: Sequence[Question] | None = None) -> str:
     e = html_text
     name = e(result.path.name)
     body = [f"<h1>Feedback on <code>{name}</code></h1>",
@@ -162,7 +173,7 @@ def feedback_html(result: SubmissionResult, show_hidden: bool = False) -> str:
         body += [f'<h3 id="part-{e(p.name)}"><code>{e(p.name)}</code>: {p.score:g} / {p.points:g}</h3>',
                  _report_block(_report(p, show_hidden))]
     if result.answers:
-        body += ["<h2>Written answers</h2>", *_answers_html(result.answers)]
+        body += ["<h2>Written answers</h2>", *_answers_html(result.answers, questions)]
     head = [
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',

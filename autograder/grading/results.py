@@ -6,10 +6,13 @@ import json
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import Sequence
 
 from ..checks import report, rules
 from ..checks.verdict import PartVerdict, Status
-from ..escaping import csv_text, for_terminal, markdown_answer, markdown_text
+from ..escaping import csv_text, for_terminal, markdown_text
+from ..release.questions import Question
+from .answer_sheet import answer_sheet, sheet_markdown
 from .grade import SubmissionResult
 from .scores import ScoreRow
 
@@ -145,11 +148,11 @@ def _test(name: str, number: str, score: float, max_score: float, passed: bool, 
             "output_format": "text", "visibility": visibility}
 
 
-def answers_markdown(result: SubmissionResult) -> str:
+def answers_markdown(result: SubmissionResult, questions: Sequence[Question] | None = None) -> str:
+    """answers.md: a section a question, its text from the assignment's source (questions; None when not known)
+    and the student's answer matched by the question id of its cell (answer_sheet.py)."""
     lines = [f"# Written answers: {markdown_text(result.path.name)}", ""]
-    for cell, text in result.answers:
-        lines += [f"## Answer cell {cell}", "", markdown_answer(text.strip()) if text.strip() else "*(empty)*", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + sheet_markdown(answer_sheet(result.answers, questions), 2))
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -160,16 +163,18 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_submission(result: SubmissionResult, folder: Path, hidden_details: bool = False) -> None:
+def write_submission(result: SubmissionResult, folder: Path, hidden_details: bool = False,
+                     questions: Sequence[Question] | None = None) -> None:
     """results.json, feedback pages and written answers; hidden-case details only when asked (once
-    submissions have closed: disclosure.py)."""
+    submissions have closed: disclosure.py). questions: the assignment's written questions (their text
+    beside the answers), None where its notebook source is not at hand."""
     _atomic_write(folder / "results.json", json.dumps(results_json(result, hidden_details), indent=2) + "\n")
     if result.answers:
-        _atomic_write(folder / "answers.md", answers_markdown(result))
+        _atomic_write(folder / "answers.md", answers_markdown(result, questions))
         from .answers_page import write_answers_page  # answers.html: one printable page per question
-        write_answers_page(result, folder)
+        write_answers_page(result, folder, questions)
     from .feedback import write_feedback  # feedback.md and feedback.html, the pages for the student
-    write_feedback(result, folder, show_hidden=hidden_details)
+    write_feedback(result, folder, show_hidden=hidden_details, questions=questions)
 
 
 def grades_csv(rows: list[ScoreRow], part_names: list[str]) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from . import answers_page, feedback, regrade  # noqa: F401 (the page writers: imported before the workers fork)
 from .collect import Submission
 from ..assignment import load_assignment
+from ..release.questions import assignment_questions
 from ..sandbox.client import SandboxFailure
 from .grade import GradingPlan, SubmissionResult, grade_submission, make_plan, unreadable
 from .results import write_submission
@@ -37,6 +38,8 @@ class SubmissionTask:
         self.notes: list[str] = []  # for the instructor: regrading decisions
         self._earlier: dict[str, SubmissionResult | None] = {}
         self._partial: GradingPlan | None = None
+        # The written questions' text beside the answers: from notebook.py, or the Gradescope zip's questions.json
+        self.questions = assignment_questions(plan.assignment.notebook, plan.assignment.folder)
 
     @classmethod
     def plan(cls, assignment: str, out: Path, options: "GradingOptions") -> "SubmissionTask":
@@ -114,7 +117,7 @@ class SubmissionTask:
 
     def _write(self, sub: Submission, result: SubmissionResult) -> None:
         folder = self.out / sub.name
-        write_submission(result, folder, self.options.hidden_details)
+        write_submission(result, folder, self.options.hidden_details, self.questions)
         regrade.write_record(result, folder)
 
     def write_batch(self, rows: list[ScoreRow], sandbox: "SandboxReport | None" = None

@@ -6,6 +6,8 @@ those solution functions go. Anything else after ``# kit:`` is a mistake, report
 notebook source file and line, and so is a ``check(...)`` call before the setup cell. The cells
 are found from the percent format's ``# %%`` lines alone (no jupytext): loading an assignment
 checks them, and the notebook build finds each directive of jupytext's cells among them.
+Cell tags (``tags=[...]`` on the ``# %%`` line) are read too: written questions and their
+answer cells (``tags=["answer:q1"]``) are found and checked by questions.py.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
+from ..checks.taking import is_answer_cell
 from ..errors import KitError
 from ..tomlfile import did_you_mean
 from .markers import split_lines
+from .questions import Question, check_tags, find_questions, header_tags
 
 _CELL_HEADER = re.compile(r"^#\s*%%")
 _TEXT_CELL = re.compile(r"\[(markdown|md|raw)\]")
@@ -40,6 +44,8 @@ class SourceCell:
     line: int                     # 1-based line of its first non-blank line (of its header when empty)
     source: str                   # its lines after the '# %%' line, stripped
     directive: Directive | None   # for a code cell that is a directive
+    header: int = 0               # 1-based line of its '# %%' line
+    tags: tuple[str, ...] = ()    # the tags its '# %%' line gives it
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class NotebookSource:
     path: Path
     text: str
     cells: tuple[SourceCell, ...]  # one per '# %%' line, in order
+    questions: tuple[Question, ...] = ()  # the written questions, in order (questions.py)
 
     @property
     def shown(self) -> str:
@@ -68,8 +75,9 @@ def is_directive_line(line: str) -> bool:
 
 
 def parse_notebook_source(path: Path, text: str) -> NotebookSource:
-    """The cells of a percent-format notebook source with their directives; KitError at its line
-    for a malformed directive, a directive outside a cell and a check(...) call before the setup cell."""
+    """The cells of a percent-format notebook source with their directives and questions; KitError at its
+    line for a malformed directive, a directive outside a cell, a check(...) call before the setup cell
+    and a misspelt answer tag or a question that cannot be found (questions.py)."""
     shown = paths.shown(path)
     lines = split_lines(text)
     headers = [n for n, ln in enumerate(lines, start=1) if _CELL_HEADER.match(ln)]
@@ -79,12 +87,14 @@ def parse_notebook_source(path: Path, text: str) -> NotebookSource:
                            path=shown, line=number)
     cells: list[SourceCell] = []
     setup_seen = False
+    answers = 0  # answer cells so far (a misspelt tag's suggested id)
     for number, (header, end) in enumerate(zip(headers, [*headers[1:], len(lines) + 1]), start=1):
         body = lines[header:end - 1]
         text_cell = _TEXT_CELL.search(lines[header - 1])
         kind = "code" if text_cell is None else "raw" if text_cell.group(1) == "raw" else "markdown"
         first = next((header + 1 + i for i, ln in enumerate(body) if ln.strip()), header)
         directive, source = None, "".join(body).strip()
+        tags = header_tags(lines[header - 1], path=shown, line=header)
         if kind == "code":
             directive = parse_directive(source, path=shown, line=first)
             if directive is None:
@@ -93,8 +103,10 @@ def parse_notebook_source(path: Path, text: str) -> NotebookSource:
             if directive is None and not setup_seen and _CHECK_CALL.search(source):
                 raise KitError("check(...) is called before the '# kit: setup' cell that defines it",
                                path=shown, line=first)
-        cells.append(SourceCell(kind, first, source, directive))
-    return NotebookSource(Path(path), text, tuple(cells))
+        cells.append(SourceCell(kind, first, source, directive, header, tags))
+        check_tags(cells[-1], number, answers, path=shown)
+        answers += is_answer_cell(list(tags))
+    return NotebookSource(Path(path), text, tuple(cells), find_questions(cells, path=shown))
 
 
 _LIKE_DIRECTIVE = re.compile(r"^#\s*([A-Za-z]{1,6})\s*:?\s*(setup|function)\b(.*)$", re.IGNORECASE)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from nbformat import NotebookNode
@@ -198,6 +199,26 @@ def _source_line(leak: Leak, source_text: str) -> int | None:
 def _refuse(leak: Leak, where: str, cell: int | None = None, origin: str = "") -> LeakError:
     return LeakError(f"refusing to write a leak: this would show {leak.what}: {leak.text!r}{origin}",
                      path=where, line=leak.line, cell=cell)
+
+
+def scan_hints_for_leaks(assignment: Assignment) -> None:
+    """LeakError at its ``Mistake(...)`` line when a known mistake's hint quotes a line of a solution region:
+    hints reach students in feedback and, packed as data no text scan reads, in the notebook's public cases."""
+    solution = assignment.solution
+    if solution is None:
+        return
+    secrets = _solution_secrets(solution, _public_kit_lines())
+    checks = assignment.checks_file
+    for graded in assignment.parts:
+        for mistake in graded.part.mistakes:
+            hint = _squash(mistake.hint).replace("`", "")
+            for line, number in secrets.items():
+                if line in hint:
+                    at = mistake.where[1] if mistake.where and Path(mistake.where[0]) == Path(checks.path) else None
+                    raise LeakError(f"refusing to write a leak: the hint of a known mistake of part {graded.name!r} "
+                                    f"quotes a line of a solution region ({solution.shown}:{number}): "
+                                    f"{mistake.hint!r} - say what is wrong and where to look, not the code that "
+                                    "fixes it", path=checks.shown, line=at)
 
 
 def scan_for_leaks(text: str, *, assignment: Assignment, where: str) -> None:

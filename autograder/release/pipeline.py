@@ -19,9 +19,10 @@ from ..assignment import Assignment, load_assignment, missing_source_error, miss
 from ..checks.building import check_assignment
 from ..paths import shown
 from . import check_script, rules_doc, torch_names
-from .leaks import scan_for_leaks, scan_notebook_for_leaks
+from .leaks import scan_for_leaks, scan_hints_for_leaks, scan_notebook_for_leaks
 from .markers import strip_markers
 from .notebook import build_notebook, notebook_to_json
+from .points_table import check_points_table
 from .starter import build_starter
 
 @dataclass
@@ -57,6 +58,7 @@ def _dist_files(assignment: str) -> dict[str, Path]:
 
 def _refuse_leaks(assignment: Assignment, student_facing: dict[Path, str]) -> None:
     _, notebook = assignment.release_sources()
+    scan_hints_for_leaks(assignment)  # hints are packed as data in the notebook, which the text scans cannot read
     for path, content in student_facing.items():
         where = shown(path)
         if path.suffix == ".ipynb":
@@ -74,6 +76,7 @@ def expected_outputs(assignment: Assignment, github_base: str | None = None) -> 
     ``github_base`` (OWNER/REPO/blob/BRANCH) defaults to course.toml's github location."""
     github_base = github_base or course_github_base()
     solution, _ = assignment.release_sources()
+    check_points_table(assignment)  # the notebook's table of functions and points, against spec.toml
     # every case built, its expected value and known mistakes computed, the solution run on it and judged:
     # a broken checks.py, cases.toml or solution stops here
     check_assignment(assignment, run_solution=True)
