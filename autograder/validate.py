@@ -156,8 +156,17 @@ def _run_reference(assignment: Assignment, build_notebook: Callable) -> Detail:
         try:
             warnings = _execute(nb, cwd)
         except nbclient.exceptions.CellExecutionError as e:
-            raise ValidationFailure(f"a cell failed: {_plain(str(e)).strip().splitlines()[-1]}") from None
+            raise ValidationFailure(f"{_failed_cell(nb)} failed: {_plain(str(e)).strip().splitlines()[-1]}") from None
     return _with_warnings(f"{len(nb.cells)} cells", warnings)
+
+
+def _failed_cell(nb) -> str:
+    """'cell N (its first line)' of the cell whose run raised, to find it in notebook.py; 'a cell' if none says so."""
+    for number, cell in enumerate(nb.cells, start=1):
+        if any(output.get("output_type") == "error" for output in cell.get("outputs", [])):
+            first = next((line.strip() for line in cell.get("source", "").splitlines() if line.strip()), "")
+            return f"cell {number} ({first[:60]!r})" if first else f"cell {number}"
+    return "a cell"
 
 
 def _with_warnings(detail: str, warnings: list[str]) -> Detail:

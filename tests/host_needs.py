@@ -23,7 +23,7 @@ def cannot_run(reason: str) -> NoReturn:
     """Inside a test or fixture: skip, or under KIT_CI=1 fail, saying what the machine lacks."""
     if KIT_CI:
         pytest.fail(f"KIT_CI=1 and this security test cannot run on this machine: {reason}", pytrace=False)
-    pytest.skip(reason)
+    _skip(reason)
 
 
 def needs(ok: bool, reason: str) -> pytest.MarkDecorator:
@@ -40,4 +40,9 @@ def is_root() -> bool:
 
 def host_variant(reason: str) -> NoReturn:
     """Skip, in CI too: this test covers another kind of host than this one (see the module's docstring)."""
-    pytest.skip(reason)
+    _skip(reason)
+
+
+def _skip(reason: str) -> NoReturn:
+    # Reported at the test's own location (not this file's line) in the list of skips at the end of a run.
+    raise pytest.skip.Exception(reason, _use_item_location=True)

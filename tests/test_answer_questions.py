@@ -92,6 +92,14 @@ def test_is_an_answer_cell_without_its_own_id_or_question_refused_at_its_line(to
     assert release_error(toy_course, monkeypatch, capsys) == f"{NOTEBOOK}:{message}"
 
 
+def test_is_a_question_without_an_answer_cell_refused_at_its_line(toy_course, monkeypatch, capsys):
+    use_ids(toy_course, NEW_ANSWERS + "\n# %% [markdown]\n# **Question 3.** And why a bias at all?\n")
+    assert release_error(toy_course, monkeypatch, capsys) == (
+        f"{NOTEBOOK}:37: this cell asks a question ('**Question ...**') but the next cell is no answer cell: put a "
+        'Markdown cell tagged "answer:<id>" right after it (an answer cell is tagged answer:<question id>, e.g. '
+        '# %% [markdown] tags=["answer:q1"])')
+
+
 def test_is_an_answer_tag_on_a_code_cell_refused(toy_course, monkeypatch, capsys):
     use_ids(toy_course, NEW_ANSWERS + '\n# %% tags=["answer:q3"]\nx = 1\n')
     assert release_error(toy_course, monkeypatch, capsys).startswith(

@@ -44,6 +44,7 @@ def test_does_a_missing_capability_skip_with_its_reason_outside_ci(tmp_path):
     out = run_probe(tmp_path, None)
     assert "1 passed, 3 skipped" in out, out
     assert "this machine has no frobnicator" in out and "no cgroups here: probe" in out  # -rs lists the reasons
+    assert "test_probe.py" in out and "host_needs.py" not in out  # at each test's own place
 
 
 def test_does_a_missing_capability_fail_under_kit_ci(tmp_path):

@@ -71,3 +71,18 @@ def test_does_validate_show_a_notebooks_warnings_under_its_step(capsys):
     assert lines[0].startswith("  ok    reference notebook executes top to bottom: 55 cells, 1 warning(s) raised "
                                "by its cells (")
     assert lines[1:] == ["          warning: cell 3: UserWarning: from the notebook"]
+
+
+def test_does_a_failing_reference_cell_say_which_cell():
+    """A TA's notebook experiment that fails was "a cell failed: NameError ..." with no way to find the cell."""
+    import nbformat
+
+    from autograder.validate import ValidationFailure, _run_reference
+
+    def build(assignment, variant, github_base):
+        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"),
+                                               nbformat.v4.new_code_cell("x = 1"),
+                                               nbformat.v4.new_code_cell("# an experiment\nplot(lossses)")])
+    with pytest.raises(ValidationFailure) as caught:
+        _run_reference(None, build)
+    assert str(caught.value) == "cell 3 ('# an experiment') failed: NameError: name 'plot' is not defined"

@@ -164,7 +164,21 @@ def find_questions(cells: Sequence["SourceCell"], *, path: str) -> tuple[Questio
                            f"is question {number} of this notebook (counting answer cells): number it {number}",
                            path=path, line=before.line if before else cell.header)
         questions.append(Question(number, given, asked[1], cell.header, markdown_text(cell.source)))
+    _refuse_unanswerable(cells, path=path)
     return tuple(questions)
+
+
+def _refuse_unanswerable(cells: Sequence["SourceCell"], *, path: str) -> None:
+    """KitError at a question cell that no answer cell follows: the student would have nowhere to write, and
+    whatever they wrote elsewhere would never be collected."""
+    for index, cell in enumerate(cells):
+        if is_answer_cell(list(cell.tags)) or _asked(cell) is None:
+            continue
+        after = cells[index + 1] if index + 1 < len(cells) else None
+        if after is None or not is_answer_cell(list(after.tags)):
+            raise KitError("this cell asks a question ('**Question ...**') but the next cell is no answer cell: put a "
+                           f'Markdown cell tagged "{ANSWER_PREFIX}<id>" right after it ({TAG_USAGE})',
+                           path=path, line=cell.line)
 
 
 # --- questions.json: the questions where notebook.py is not (the Gradescope zip) -------------------------
