@@ -1,18 +1,18 @@
 """One assignment, loaded once: spec and cases, checks, solution and notebook source, cross-checked.
 
-``load_assignment(id)`` reads assignments/<id>/ (spec.toml, cases.toml, checks.py, notebook.py)
-and solutions/<id>.py once per process and file version, checks that they agree and gives the
-``Assignment`` every command takes. Each disagreement is a one-line KitError naming the file,
-the line and what to write instead:
+``load_assignment(layout, id)`` reads assignments/<id>/ (spec.toml, cases.toml, checks.py,
+notebook.py) and solutions/<id>.py of the course at ``layout`` once per process and file version,
+checks that they agree and gives the ``Assignment`` every command takes. Each disagreement is a
+one-line KitError naming the file, the line and what to write instead:
 
 - spec.toml and cases.toml on their own: autograder/spec.py (SpecError);
 - checks.py importing and its PARTS: autograder/checks/loading.py (ChecksError);
 - each spec part's Part, no Part the spec lacks, each case's keys against its input generator:
-  autograder/checks/building.py (ChecksError);
-- the solution's regions (release/markers.py) and definitions, the notebook's directives
-  (release/directives.py), and here: every graded function defined in the solution with a
-  solution region, every '# kit: function' name defined there, every graded function given to
-  students by a '# kit: function' cell.
+  autograder/checks/cases.py (ChecksError);
+- the solution's regions and definitions (release/solution.py, parsed once), the notebook source's
+  cells and directives (release/notebook_source.py, read once), and here: every graded function
+  defined in the solution with a solution region, every '# kit: function' name defined there,
+  every graded function given to students by a '# kit: function' cell.
 
 - a part name spelt one way in one of spec.toml, cases.toml and checks.py and another way in the
   other two is reported in the odd file, at its line, with the others' spelling and lines;
@@ -20,7 +20,9 @@ the line and what to write instead:
 
 Building every case and computing its expected value and known mistakes' outputs is heavier and is
 not done here: checks/building.check_assignment, which release and gradescope run before they
-write (release also runs the reference solution on every case and judges it).
+write (release also runs the reference solution on every case and judges it). The public cases as
+data (``Assignment.public_data``: inputs, expected values, known mistakes' outputs) are computed on
+first use and kept with the loaded Assignment: the setup cell and the check script carry them.
 The solution and the notebook source may be missing: the Gradescope zip carries neither, and a
 new assignment may not have them yet (release says so).
 """
@@ -28,20 +30,22 @@ new assignment may not have them yet (release says so).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import types
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from . import paths
-from .checks.building import check_case_keys, check_no_extra_parts, part_line, part_of
+from .checks.cases import check_case_keys, check_no_extra_parts, expected_value, part_cases, part_line, part_of
 from .checks.drivers import driver_functions
-from .checks.loading import checks_path, load_checks
+from .checks.loading import CHECKS_FILE, load_checks
 from .checks.parts import Part
 from .errors import KitError
-from .release.definitions import definition_spans
-from .release.directives import NotebookSource, check_calls, parse_notebook_source
-from .release.markers import SolutionRegion, find_regions
-from .sourcefile import SourceFile, read_text
+from .layout import Layout
+from .release.directives import check_calls
+from .release.notebook_source import NotebookSource, parse_notebook_source
+from .release.solution import Solution, read_solution
+from .sourcefile import SourceFile
 from .spec import AssignmentSpec, PartSpec, load_spec, require_known
 from .tomlfile import did_you_mean
 
@@ -63,17 +67,10 @@ class GradedPart:
         return driver_functions(self.part.driver)
 
 
-@dataclass(frozen=True)
-class Solution(SourceFile):
-    """solutions/<id>.py with its top-level definitions (name -> first and last line) and regions."""
-
-    definitions: dict[str, tuple[int, int]]
-    regions: tuple[SolutionRegion, ...]
-
-
 @dataclass(frozen=True, eq=False)
 class Assignment:
     id: str
+    layout: Layout                # the course it belongs to
     folder: Path                  # assignments/<id>/
     spec: AssignmentSpec          # spec.toml and cases.toml (with their texts)
     checks: types.ModuleType      # checks.py, run
@@ -101,34 +98,61 @@ class Assignment:
     def release_sources(self, purpose: str = "release") -> tuple[Solution, NotebookSource]:
         """The solution and the notebook source, which releasing (or validating) needs; KitError naming the missing one."""
         if self.solution is None or self.notebook is None:
-            missing = paths.solution_file(self.id) if self.solution is None else paths.notebook_source_file(self.id)
-            raise missing_source_error(self.id, missing, purpose)
+            missing = (self.layout.solution_file(self.id) if self.solution is None
+                       else self.layout.notebook_source_file(self.id))
+            raise missing_source_error(self.layout, self.id, missing, purpose)
         return self.solution, self.notebook
 
+    @functools.cached_property
+    def public_data(self) -> dict[str, Any]:
+        """Every part's public cases as data, with what check() needs to run and judge them: the inputs, the
+        expected values and known mistakes' outputs, computed by checks.py's references. Computed once for
+        the loaded assignment: the notebooks' setup cell and the check script carry the same (storable.encode)."""
+        spec = self.spec
+        parts = {}
+        for graded in self.parts:
+            part = graded.part
+            cases = []
+            for case in part_cases(spec, graded.spec, part, "public"):
+                tol = graded.spec.tolerances[case.dtype]
+                mistakes = []
+                for m in case.mistake_outputs():
+                    try:
+                        mistakes.append([m.hint, m.output()])
+                    except Exception:  # this mistake does not apply to this case
+                        mistakes.append([m.hint, None])
+                cases.append({"label": case.label, "tol": [tol.atol, tol.rtol], "args": case.call.args,
+                              "kwargs": case.call.kwargs, "extra": case.call.extra,
+                              "expected": expected_value(spec, case), "mistakes": mistakes})
+            parts[graded.name] = {"driver": part.driver, "functions": graded.functions,
+                                  "judge": part.judge.to_data(), "cases": cases}
+        return {"assignment": self.id, "parts": parts}
 
-def missing_sources(assignment: str) -> list[Path]:
+
+def missing_sources(layout: Layout, assignment: str) -> list[Path]:
     """The release inputs of ``assignment`` (solution, notebook source) that do not exist (yet)."""
-    return [p for p in (paths.solution_file(assignment), paths.notebook_source_file(assignment)) if not p.is_file()]
+    return [p for p in (layout.solution_file(assignment), layout.notebook_source_file(assignment)) if not p.is_file()]
 
 
-def missing_source_error(assignment: str, missing: Path, purpose: str = "release") -> KitError:
-    return KitError(f"cannot {purpose} {assignment!r}: {paths.shown(missing)} does not exist")
+def missing_source_error(layout: Layout, assignment: str, missing: Path, purpose: str = "release") -> KitError:
+    return KitError(f"cannot {purpose} {assignment!r}: {layout.shown(missing)} does not exist")
 
 
-# (id, folder) -> (the source files' versions, the Assignment loaded from them)
+# A cache for this process: (id, folder) -> (the source files' versions, the Assignment loaded from them)
 _LOADED: dict[tuple[str, Path], tuple[tuple, Assignment]] = {}
 
 
-def load_assignment(assignment: str) -> Assignment:
-    """The assignment, loaded and cross-checked; the same object again while none of its files changed."""
-    folder = paths.assignment_dir(assignment).resolve()
-    files = (folder / "spec.toml", folder / "cases.toml", checks_path(assignment), paths.solution_file(assignment),
-             paths.notebook_source_file(assignment))
+def load_assignment(layout: Layout, assignment: str) -> Assignment:
+    """The assignment of the course at ``layout``, loaded and cross-checked; the same object again while none
+    of its files changed."""
+    folder = layout.assignment_dir(assignment).resolve()
+    solution, notebook = layout.solution_file(assignment), layout.notebook_source_file(assignment)
+    files = (folder / "spec.toml", folder / "cases.toml", folder / CHECKS_FILE, solution, notebook)
     version = tuple(_version(p) for p in files)  # before reading: an edit made meanwhile loads again next time
     hit = _LOADED.get((assignment, folder))
     if hit is not None and hit[0] == version:
         return hit[1]
-    loaded = _load(assignment, folder)
+    loaded = _load(layout, assignment, folder, solution, notebook)
     _LOADED[assignment, folder] = (version, loaded)
     return loaded
 
@@ -141,33 +165,23 @@ def _version(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-def _load(assignment: str, folder: Path) -> Assignment:
-    require_known(assignment)
+def _load(layout: Layout, assignment: str, folder: Path, solution_path: Path, notebook_path: Path) -> Assignment:
+    require_known(layout, assignment)
     # checks.py first: a part name spelt one way in spec.toml alone is then named there, with checks.py's spelling
-    checks, checks_file = load_checks(assignment)
-    spec = load_spec(assignment, {name: f"{checks_file.shown}:{part_line(checks_file.text, name)}"
-                                  for name in checks.PARTS})
+    checks, checks_file = load_checks(layout, assignment)
+    spec = load_spec(layout, assignment, {name: f"{checks_file.shown}:{part_line(checks_file.text, name)}"
+                                          for name in checks.PARTS})
     parts = tuple(GradedPart(p, part_of(spec, checks, p)) for p in spec.parts)
     check_no_extra_parts(spec, checks, checks_file.text)
     for graded in parts:
         check_case_keys(spec, graded.spec, graded.part)
-    solution = _solution(paths.solution_file(assignment))
+    solution = read_solution(layout, solution_path)
     if solution is not None:
         _check_solution(parts, solution)
-    notebook_path = paths.notebook_source_file(assignment)
-    notebook = parse_notebook_source(notebook_path, read_text(notebook_path)) if notebook_path.is_file() else None
+    notebook = parse_notebook_source(SourceFile.read(layout, notebook_path)) if notebook_path.is_file() else None
     if notebook is not None:
         _check_notebook(parts, solution, notebook)
-    return Assignment(assignment, folder, spec, checks, checks_file, parts, solution, notebook)
-
-
-def _solution(path: Path) -> Solution | None:
-    if not path.is_file():
-        return None
-    source = SourceFile.read(path)
-    # Regions first: their syntax and marker errors point at the line.
-    regions = tuple(find_regions(source.text, source.shown))
-    return Solution(source.path, source.text, definition_spans(source.text, source.shown), regions)
+    return Assignment(assignment, layout, folder, spec, checks, checks_file, parts, solution, notebook)
 
 
 def _check_solution(parts: tuple[GradedPart, ...], solution: Solution) -> None:

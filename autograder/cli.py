@@ -2,7 +2,8 @@
 lines calling one function.
 
 Every command first finds the course: the nearest folder at or above the working directory
-with a course.toml, which it reads (autograder/course.py), so any folder inside the course works.
+with a course.toml, which it reads once (autograder/course.py), so any folder inside the course works;
+the command is handed that Course (its layout says where every file is).
 
 Exit status, the same for every command (EXIT_STATUS says what each code means for each one; README.md's
 "Exit status" and every command's --help show it): 0 it did its job, 1 what it checks failed (a function
@@ -21,10 +22,11 @@ import textwrap
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__, paths
+from . import __version__
 from .course import Course, find_root, load_course
 from .errors import KitError
 from .escaping import say
+from .layout import Layout
 
 OK, FAILED, REFUSED, INTERNAL_ERROR, INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -70,31 +72,31 @@ def exit_epilog(command: str) -> str:
     return "exit status:\n" + "\n".join(lines)
 
 
-def _cmd_release(args: argparse.Namespace) -> int:
+def _cmd_release(args: argparse.Namespace, course: Course) -> int:
     from .release.pipeline import release
-    result = release(args.assignments, check_only=args.check)
+    shown = course.layout.shown
+    result = release(course.layout, args.assignments, github_base=course.github_base, check_only=args.check)
     for assignment, missing in result.skipped.items():
-        print(f"skipped {assignment}: {_rel(missing)} does not exist yet")
+        print(f"skipped {assignment}: {shown(missing)} does not exist yet")
     if args.check:
         for path in result.stale:
-            print(f"stale: {_rel(path)} differs from what 'python -m autograder release' generates")
+            print(f"stale: {shown(path)} differs from what 'python -m autograder release' generates")
         if result.stale:
             print("run 'python -m autograder release' and commit the result", file=sys.stderr)
             return FAILED
         print("generated files are up to date")
         return OK
     for path in result.written:
-        print(f"wrote {_rel(path)}")
+        print(f"wrote {shown(path)}")
     print(f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged")
     return OK
 
 
-def _cmd_new(args: argparse.Namespace) -> int:
-    from .course import load_course
+def _cmd_new(args: argparse.Namespace, course: Course) -> int:
     from .scaffold import new_assignment
-    made = new_assignment(args.id, title=args.title, due=args.due, timezone=load_course().timezone)
+    made = new_assignment(course.layout, args.id, title=args.title, due=args.due, timezone=course.timezone)
     for path in made.written:
-        print(f"wrote {_rel(path)}")
+        print(f"wrote {course.layout.shown(path)}")
     for warning in made.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"next: '{_prog()} release {made.id}' builds its notebook and starter code, "
@@ -102,22 +104,23 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return OK
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
+def _cmd_check(args: argparse.Namespace, course: Course) -> int:
     from .assignment import load_assignment
     from .checks import report
     from .grading.grade import grade_submission, make_plan
     from .sandbox.client import Sandbox
+    from .sandbox.launch import ZygotePool
     from .sandbox.protections import BelowFloor
     path = Path(args.file)
     if not path.is_file():
         raise KitError(f"no such file: {path}")
-    assignment = load_assignment(args.assignment)
-    with Sandbox(hide=(str(path.resolve().parent),)) as sandbox:
-        sandbox.wait_ready()
-        if not sandbox.report.floor_held:
+    assignment = load_assignment(course.layout, args.assignment)
+    with Sandbox(ZygotePool(course.layout, (str(path.resolve().parent),))) as sandbox:
+        held = sandbox.wait_ready()
+        if not held.floor_held:
             if not args.allow_weak_sandbox:
-                raise BelowFloor(sandbox.report)
-            print(sandbox.report.line(), file=sys.stderr)
+                raise BelowFloor(held)
+            print(held.line(), file=sys.stderr)
         plan = make_plan(assignment, case_sets=("public",))
         result = grade_submission(plan, path, sandbox)
     if result.error:
@@ -133,9 +136,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return OK if passed == len(result.parts) else FAILED
 
 
-def _cmd_grade(args: argparse.Namespace) -> int:
+def _cmd_grade(args: argparse.Namespace, course: Course) -> int:
     # Nothing imported here imports torch: the session's zygote starts first, so its torch import and ours overlap.
-    from .grading.session import GradingOptions, GradingSession, check_out_folder
+    from .grading.options import GradingOptions
+    from .grading.session import GradingSession, check_out_folder
     from .grading.shards import parse_shard
     inputs = [Path(s) for s in args.submissions]
     for path in inputs:
@@ -147,20 +151,22 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     if shard is not None and shard.source:
         print(f"shard {shard} (K from {shard.source})", file=sys.stderr)
     if args.details and not args.details_now:  # refused while a student may still submit (disclosure.py)
-        _require_details_released(args.assignment)
+        _require_details_released(course, args.assignment)
     options = GradingOptions(jobs=args.jobs, device=args.device, hidden_details=args.details or args.details_now,
                              only=tuple(args.only or ()), parts=tuple(args.parts or ()), shard=shard,
                              progress=not args.quiet, allow_weak_sandbox=args.allow_weak_sandbox)
-    with GradingSession(args.assignment, out, options, inputs=inputs) as session:
+    with GradingSession(course.layout, args.assignment, out, options, inputs=inputs) as session:
         session.start()
+        task, held = session.task, session.sandbox
+        assert task is not None and held is not None  # start() made both, or raised
         for line in session.skipped:  # names of students' files and folders: through say (escaping.py)
             say(line, err=True)
         for sub in session.submissions:
             for note in sub.notes:
                 say(f"{sub.name}: {note}")
-        for warning in _unrecognised_mistakes(session.task.plan):  # this terminal's: no student page says it
+        for warning in _unrecognised_mistakes(task.plan):  # this terminal's: no student page says it
             say(f"warning: {warning}", err=True)
-        print(session.sandbox.line(), file=sys.stderr)
+        print(held.line(), file=sys.stderr)
         outcome = session.run()
     from .grading.results import score_table
     from .grading.summary import summary_text
@@ -192,15 +198,14 @@ def _unrecognised_mistakes(plan) -> list[str]:  # noqa: ANN001 - a GradingPlan (
             for error in unrecognised_mistakes(plan.assignment, planned.spec.name, planned.cases)]
 
 
-def _require_details_released(assignment: str) -> None:
+def _require_details_released(course: Course, assignment: str) -> None:
     from .disclosure import hidden_details_release, require_released
     from .spec import load_spec
-    course = load_course()
-    release = hidden_details_release(load_spec(assignment), policy=course.late_policy)
+    release = hidden_details_release(load_spec(course.layout, assignment), policy=course.late_policy)
     require_released(release, assignment, course.late_policy.zone)
 
 
-def _cmd_merge(args: argparse.Namespace) -> int:
+def _cmd_merge(args: argparse.Namespace, course: Course) -> int:
     from .grading.merge import merge_shards
     from .grading.results import score_table
     from .grading.summary import summary_text
@@ -214,7 +219,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     return OK
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
+def _cmd_validate(args: argparse.Namespace, course: Course) -> int:
     from .assignment import load_assignment
     from .checks.building import check_assignment
     from .validate import validate
@@ -222,7 +227,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         from .devices import require_cuda
         require_cuda("validate --device cuda")
     # Every one loaded (and cross-checked) first: a mistake in any of them stops before a long run.
-    assignments = [load_assignment(a) for a in args.assignments or paths.assignment_ids()]
+    assignments = [load_assignment(course.layout, a) for a in args.assignments or course.assignment_ids]
     for assignment in assignments:  # every case built, refused as release refuses (a mistake that always raises)
         check_assignment(assignment)
     if args.device is not None:
@@ -234,43 +239,47 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return OK if ok else FAILED
 
 
-def _cmd_gradebook(args: argparse.Namespace) -> int:
-    from .gradebook.build import build_gradebook, parse_grades_options
+def _cmd_gradebook(args: argparse.Namespace, course: Course) -> int:
+    from .gradebook.build import GradebookInputs, build_gradebook, parse_grades_options
     from .gradebook.canvas import parse_canvas_columns
-    summary = build_gradebook(parse_grades_options(args.grades), Path(args.times) if args.times else None,
-                              Path(args.policy) if args.policy else None,
-                              Path(args.roster) if args.roster else None, Path(args.out),
-                              exports=parse_grades_options(args.gradescope or [], "--gradescope", "export/"),
-                              manual=parse_grades_options(args.manual or [], "--manual", "written.csv"),
-                              canvas=args.format == "canvas",
-                              canvas_columns=parse_canvas_columns(args.canvas_column or []))
+    given = GradebookInputs(grades=parse_grades_options(args.grades), out=Path(args.out),
+                            times=Path(args.times) if args.times else None,
+                            policy=Path(args.policy) if args.policy else None,
+                            roster=Path(args.roster) if args.roster else None,
+                            exports=parse_grades_options(args.gradescope or [], "--gradescope", "export/"),
+                            manual=parse_grades_options(args.manual or [], "--manual", "written.csv"),
+                            canvas=args.format == "canvas",
+                            canvas_columns=parse_canvas_columns(args.canvas_column or []))
+    summary = build_gradebook(course, given)
+    shown = course.layout.shown
     for warning in summary.warnings:
         say(f"warning: {warning}", err=True)
-    print(f"wrote {_rel(summary.gradebook)}: {summary.students} student(s), "
+    print(f"wrote {shown(summary.gradebook)}: {summary.students} student(s), "
           f"{len(summary.assignments)} assignment(s), "
           f"{summary.meeting_requirement} meeting the completion requirement")
-    print(f"explanations in {_rel(summary.explanations)}")
+    print(f"explanations in {shown(summary.explanations)}")
     if summary.canvas:
-        print(f"Canvas import CSV in {_rel(summary.canvas)}")
+        print(f"Canvas import CSV in {shown(summary.canvas)}")
     return OK
 
 
-def _cmd_gradescope(args: argparse.Namespace) -> int:
+def _cmd_gradescope(args: argparse.Namespace, course: Course) -> int:
     from .assignment import load_assignment
     from .gradescope.build import build_gradescope_zip
-    built = build_gradescope_zip(load_assignment(args.assignment), Path(args.out), args.allow_weak_sandbox)
-    print(f"wrote {_rel(built.path)}: {len(built.names)} files, {built.size:,} bytes, no solution code")
+    built = build_gradescope_zip(load_assignment(course.layout, args.assignment), Path(args.out),
+                                 args.allow_weak_sandbox)
+    print(f"wrote {course.layout.shown(built.path)}: {len(built.names)} files, {built.size:,} bytes, no solution code")
     print("upload it as the assignment's autograder (Gradescope: Configure Autograder, zip file upload)")
     return OK
 
 
-def _cmd_sandbox(args: argparse.Namespace) -> int:
+def _cmd_sandbox(args: argparse.Namespace, course: Course) -> int:
     """Measure the sandbox on this host, as grade does before the first submission, and print the tables."""
     import json
     from .sandbox.client import Sandbox
-    with Sandbox() as sandbox:
-        sandbox.wait_ready()
-        report = sandbox.report
+    from .sandbox.launch import ZygotePool
+    with Sandbox(ZygotePool(course.layout)) as sandbox:
+        report = sandbox.wait_ready()
     if args.json:
         print(json.dumps(report.to_json(), indent=1))
     else:
@@ -279,9 +288,9 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     return OK if report.floor_held else FAILED
 
 
-def _cmd_similarity(args: argparse.Namespace) -> int:
+def _cmd_similarity(args: argparse.Namespace, course: Course) -> int:
     from .similarity import run_similarity
-    done = run_similarity(args.assignment, [Path(s) for s in args.submissions], Path(args.out),
+    done = run_similarity(course.layout, args.assignment, [Path(s) for s in args.submissions], Path(args.out),
                           [Path(r) for r in args.reference or []])
     for note in done.notes:
         say(note)
@@ -289,13 +298,6 @@ def _cmd_similarity(args: argparse.Namespace) -> int:
         say(f"{p.score * 100:5.1f}%  {p.a.name}  {p.b.name}")
     print(f"{len(done.pairs)} pair(s) compared: {done.html} (side by side), {done.csv}")
     return OK
-
-
-def _rel(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(paths.ROOT))
-    except ValueError:
-        return str(path)
 
 
 _ASSIGNMENT_HELP = "an assignment's id, as its folder under assignments/ is named (e.g. linear_regression)"
@@ -444,14 +446,6 @@ def _prog() -> str:
     return "python -m autograder" if name in ("", "__main__.py", "-c") else name
 
 
-def enter_course(start: Path) -> Course:
-    """Find the course at or above ``start``, point autograder.paths at it and load course.toml."""
-    root = find_root(start)
-    if root != paths.ROOT.resolve():
-        paths.use_course(root)
-    return load_course()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
@@ -460,10 +454,10 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "jobs", 1) is not None and getattr(args, "jobs", 1) < 1:
         args.parser.error("--jobs must be at least 1")
     try:
-        course = enter_course(Path.cwd())
+        course = load_course(Layout(find_root(Path.cwd())))  # once, for the command to use
         if getattr(args, "jobs", 0) is None:
             args.jobs = course.default_jobs
-        return args.run(args)
+        return args.run(args, course)
     except KitError as e:  # it may name a student's file
         say(f"error: {e}", err=True)
         return REFUSED

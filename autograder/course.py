@@ -14,7 +14,8 @@ the course rather than about one assignment.
     daily_submissions = 5                                   # Gradescope: hidden-case results for 5 a day
 
 The CLI finds the course by walking up from the working directory to the first folder that
-holds course.toml (``find_root``), and loads it once (``load_course``). A mistake is a one-line
+holds course.toml (``find_root``), loads it once (``load_course``) and hands the ``Course`` to the
+command it runs: its ``layout`` says where every file of the course is. A mistake is a one-line
 KitError naming the file, the line and the key, and saying what to write.
 """
 
@@ -26,10 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import paths
 from .disclosure import DEFAULT_FEEDBACK, Feedback, feedback_from_table
 from .errors import KitError
-from .gradebook.policy import DEFAULT_POLICY, KEYS as POLICY_KEYS, Policy, check_value as check_policy_value
+from .gradebook.policy import (DEFAULT_POLICY, KEYS as POLICY_KEYS, Policy, check_value as check_policy_value,
+                               policy_from_table)
+from .layout import COURSE_FILE_NAME, Layout
 from .tomlfile import did_you_mean, line_of, read_toml, toml_value
 
 COURSE_KEYS = ("name", "github", "timezone", "jobs", "late_policy", "feedback")
@@ -42,13 +44,18 @@ WORKERS_PER_CORE = 2
 
 @dataclass(frozen=True)
 class Course:
-    root: Path
+    layout: Layout           # where the course's files are (its root: the folder with course.toml)
     name: str
     github: str              # https://github.com/OWNER/REPO/blob/BRANCH, the committed notebooks' home
     timezone: str
     jobs: int | None         # grade's default --jobs; None: two per core
     late_policy: Policy      # with the course's time zone
     feedback: Feedback = DEFAULT_FEEDBACK  # [feedback]: Gradescope's daily budget of hidden-case results
+
+    @property
+    def assignment_ids(self) -> tuple[str, ...]:
+        """The course's assignments, in due order (Layout.assignment_ids: discovered, never listed)."""
+        return self.layout.assignment_ids()
 
     @property
     def github_base(self) -> str:
@@ -66,18 +73,16 @@ def find_root(start: Path) -> Path:
     """The nearest folder at or above ``start`` that holds course.toml."""
     start = Path(start).resolve()
     for folder in (start, *start.parents):
-        if (folder / paths.COURSE_FILE_NAME).is_file():
+        if (folder / COURSE_FILE_NAME).is_file():
             return folder
-    raise KitError(f"not inside a course: no {paths.COURSE_FILE_NAME} in {start} or any folder above it "
+    raise KitError(f"not inside a course: no {COURSE_FILE_NAME} in {start} or any folder above it "
                    "(run the command inside the course's folder, the one with course.toml)")
 
 
-def load_course(root: Path | None = None) -> Course:
-    """The course at ``root`` (default: the one autograder.paths points at)."""
-    root = Path(root) if root is not None else paths.ROOT
-    path = root / paths.COURSE_FILE_NAME
-    shown = paths.COURSE_FILE_NAME if root == paths.ROOT else str(path)
-    raw, text = read_toml(path, shown)
+def load_course(layout: Layout) -> Course:
+    """The course whose files ``layout`` says where to find (its course.toml read and checked)."""
+    shown = layout.shown(layout.course_file)
+    raw, text = read_toml(layout.course_file, shown)
 
     def fail(message: str, table: str = "", key: str | None = None) -> KitError:
         return KitError(message, path=shown, line=line_of(text, table, key))
@@ -93,7 +98,7 @@ def load_course(root: Path | None = None) -> Course:
     if not isinstance(github, str) or not _GITHUB.match(github):
         raise fail(f'github = {toml_value(github)} is not a GitHub location: write github = "{GITHUB_EXAMPLE}"',
                    "", "github")
-    name = raw.get("name", root.name)
+    name = raw.get("name", layout.root.name)
     if not isinstance(name, str) or not name.strip():
         raise fail(f'name = {toml_value(name)} is not the course\'s name: write name = "..."', "", "name")
     timezone = raw.get("timezone", DEFAULT_POLICY.timezone)
@@ -110,12 +115,11 @@ def load_course(root: Path | None = None) -> Course:
                    "", "late_policy")
     policy = _late_policy(table, text, shown, timezone)
     feedback = feedback_from_table(raw.get("feedback", {}), text, shown)
-    return Course(root=root, name=name.strip(), github=github.rstrip("/"), timezone=timezone,
+    return Course(layout=layout, name=name.strip(), github=github.rstrip("/"), timezone=timezone,
                   jobs=None if jobs == "auto" else jobs, late_policy=policy, feedback=feedback)
 
 
 def _late_policy(table: dict[str, Any], text: str, shown: str, timezone: str) -> Policy:
-    from .gradebook.policy import policy_from_table
     base = Policy(**{**DEFAULT_POLICY.__dict__, "timezone": timezone})
-    return policy_from_table(table, text, shown, base=base, keys=LATE_POLICY_KEYS, where="[late_policy]",
-                             bound_min_on_time=False)
+    return policy_from_table(table, text, shown, assignments=None, base=base, keys=LATE_POLICY_KEYS,
+                             where="[late_policy]")

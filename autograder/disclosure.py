@@ -189,12 +189,13 @@ def _gradescope_last_accepted(metadata: Metadata) -> Release:
     if metadata.data is None:
         return Release(None, metadata.problem or f"{metadata.name} cannot be read")
     assignment = metadata.data.get("assignment")
-    if not isinstance(assignment, dict) or parse_time(assignment.get("due_date")) is None:
+    due = parse_time(assignment.get("due_date")) if isinstance(assignment, dict) else None
+    if not isinstance(assignment, dict) or due is None:
         return Release(None, f"{metadata.name} has no valid assignment.due_date")
     users = metadata.data.get("users", [])
     if not isinstance(users, list):
         return Release(None, f"{metadata.name} has users that are not a list")
-    candidates = [(parse_time(assignment["due_date"]), "Gradescope's due date")]
+    candidates = [(due, "Gradescope's due date")]
     try:
         late = _optional_time(assignment, "late_due_date", "assignment")
         if late is not None:
@@ -253,6 +254,7 @@ class Budget:
                     f"checked ({self.problem}). The score is recorded as usual.")
         if not self.spent:
             return f"submissions in the last {WINDOW}: {self.count} of {self.limit} with hidden-case results"
+        assert self.again is not None, "daily_budget gives the time whenever the count is over the limit"
         return (f"hidden-case results are withheld: you have made {self.count} submissions in the last {WINDOW} "
                 f"(limit {self.limit}); they are shown again for a submission after {when(self.again)} "
                 "(each submission until then counts too). The score is recorded as usual.")

@@ -10,15 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .checks.taking import (FILE, NOTEBOOK, Ingested, Origin, SourceProblem, Taken,  # noqa: F401 (re-exported)
-                            take_file)
-from .checks import taking
+from .checks.taking import Ingested, SourceProblem, take_file
 from .errors import KitError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_CELL_CHARS = taking.MAX_CELL_CHARS
-MAX_CELLS = taking.MAX_CELLS
-MAX_NOTES = taking.MAX_NOTES
 
 
 class SubmissionError(KitError):
@@ -36,13 +31,5 @@ def ingest(path: Path) -> Ingested:
                               f"{MAX_FILE_BYTES // 1024 // 1024} MB", path=path)
     try:
         return take_file(path.read_bytes(), path.suffix.lower())  # ALICE.PY is a .py file
-    except SourceProblem as e:
-        raise SubmissionError(e.message, path=path, line=e.line, cell=e.cell) from None
-
-
-def take_cells(cells: list[tuple[str, int, str, list[str]]], path: Path) -> Ingested:
-    """taking.take_cells for the cells of the file at path (a notebook's when it ends in .ipynb)."""
-    try:
-        return taking.take_cells(cells, NOTEBOOK if path.suffix.lower() == ".ipynb" else FILE)
     except SourceProblem as e:
         raise SubmissionError(e.message, path=path, line=e.line, cell=e.cell) from None

@@ -18,8 +18,8 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
 from .errors import KitError
+from .layout import Layout
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "new_assignment"
 # template -> where it goes, relative to the course root (@ID@ is the assignment's id)
@@ -47,7 +47,7 @@ class NewAssignment:
     warnings: tuple[str, ...] = ()  # one line each, for stderr: written all the same
 
 
-def check_id(assignment: str) -> None:
+def check_id(layout: Layout, assignment: str) -> None:
     """KitError unless ``assignment`` can name a folder, a module and a notebook, and is not taken."""
     if not _ID.match(assignment):
         raise KitError(f"{assignment!r} is not an assignment id: use lowercase letters, digits and underscores, "
@@ -56,9 +56,9 @@ def check_id(assignment: str) -> None:
         raise KitError(f"{assignment!r} is the name of a Python module: students' starter file {assignment}.py "
                        f"would hide that module from any code run beside it ('import {assignment}' would import the "
                        f"starter), so choose another id, e.g. {assignment}_assignment")
-    for path in (paths.assignment_dir(assignment), paths.solution_file(assignment)):
+    for path in (layout.assignment_dir(assignment), layout.solution_file(assignment)):
         if path.exists():
-            raise KitError(f"{paths.shown(path)} already exists: choose another id, or remove it to start over")
+            raise KitError(f"{layout.shown(path)} already exists: choose another id, or remove it to start over")
 
 
 def due_date(text: str | None, timezone: str, today: dt.date | None = None) -> dt.datetime:
@@ -80,10 +80,11 @@ def due_date(text: str | None, timezone: str, today: dt.date | None = None) -> d
     return due
 
 
-def new_assignment(assignment: str, *, title: str | None = None, due: str | None = None,
+def new_assignment(layout: Layout, assignment: str, *, title: str | None = None, due: str | None = None,
                    timezone: str = "UTC") -> NewAssignment:
-    """Write the new assignment's sources; KitError (nothing written) for a bad id or one in use."""
-    check_id(assignment)
+    """Write the new assignment's sources into the course ``layout`` describes; KitError (nothing written)
+    for a bad id or one in use."""
+    check_id(layout, assignment)
     due_at = due_date(due, timezone)
     warnings = tuple(w for w in [_past(due_at, due)] if w)
     public_seed = secrets.randbelow(10 ** 9)
@@ -103,7 +104,7 @@ def new_assignment(assignment: str, *, title: str | None = None, due: str | None
         text = (TEMPLATES / template).read_text(encoding="utf-8")
         for key, value in values.items():
             text = text.replace(key, value)
-        rendered[paths.ROOT / target.replace("@ID@", assignment)] = text
+        rendered[layout.root / target.replace("@ID@", assignment)] = text
     for path, text in rendered.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
+from .layout import Layout
 
 
 def read_text(path: Path) -> str:
@@ -18,12 +18,8 @@ def read_text(path: Path) -> str:
 class SourceFile:
     path: Path
     text: str
-
-    @property
-    def shown(self) -> str:
-        """Its path as messages name it (relative to the course root)."""
-        return paths.shown(self.path)
+    shown: str  # its path as messages name it (relative to the course root)
 
     @classmethod
-    def read(cls, path: Path) -> "SourceFile":
-        return cls(Path(path), read_text(path))
+    def read(cls, layout: Layout, path: Path) -> "SourceFile":
+        return cls(Path(path), read_text(path), layout.shown(path))

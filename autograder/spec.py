@@ -9,13 +9,17 @@ to write instead (with a did-you-mean for a misspelt name), never a KeyError or 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import paths
 from .errors import KitError, SpecError
+from .layout import Layout
 from .tomlfile import did_you_mean, is_number, line_of, line_of_item, read_toml, toml_value
+
+if TYPE_CHECKING:
+    from .checks.compare import Tolerance
 
 DTYPES = ("float64", "float32")
 _SPEC_KEYS = {"id", "title", "due", "hidden_details_after", "time_limit_s", "tolerances", "parts"}
@@ -23,17 +27,19 @@ _PART_KEYS = {"name", "points", "time_limit_s", "tolerances"}
 
 
 @dataclass(frozen=True)
-class Tolerance:
-    atol: float
-    rtol: float
-
-
-@dataclass(frozen=True)
 class PartSpec:
     name: str
     points: float
     time_limit_s: float
-    tolerances: dict[str, Tolerance]
+    atol_rtol: dict[str, tuple[float, float]]  # dtype -> (atol, rtol), as spec.toml gives them
+
+    @functools.cached_property
+    def tolerances(self) -> dict[str, Tolerance]:
+        """dtype -> its Tolerance, the one class the judges compare with (checks/compare.py, which the notebooks
+        carry). Made on first use: compare imports torch, which what reads only points and dates (the gradebook)
+        never needs."""
+        from .checks.compare import Tolerance
+        return {dtype: Tolerance(atol, rtol) for dtype, (atol, rtol) in self.atol_rtol.items()}
 
 
 @dataclass(frozen=True)
@@ -52,11 +58,21 @@ class AssignmentSpec:
     parts: list[PartSpec]
     public: CaseSet
     hidden: CaseSet
-    directory: Path = field(compare=False)
+    directory: Path = field(compare=False)       # assignments/<id>/
+    layout: Layout = field(compare=False, repr=False)  # the course's: it names the files in messages
     spec_text: str = field(default="", compare=False, repr=False)   # spec.toml as read (for messages, the zip)
     cases_text: str = field(default="", compare=False, repr=False)  # cases.toml as read
     # Hidden cases' details are shown only after this (None: after the last accepted submission; disclosure.py)
     hidden_details_after: dt.datetime | None = None
+
+    def shown(self, name: str) -> str:
+        """A file of assignments/<id>/ (spec.toml, cases.toml, checks.py) as messages name it."""
+        return self.layout.shown(self.directory / name)
+
+    @property
+    def case_sets(self) -> dict[str, CaseSet]:
+        """The two sets of cases by name, public first (as cases.toml's tables are named)."""
+        return {"public": self.public, "hidden": self.hidden}
 
     @property
     def total_points(self) -> float:
@@ -72,8 +88,8 @@ class AssignmentSpec:
 class _File:
     """One TOML file being checked: raises SpecError naming it and the line of a key."""
 
-    def __init__(self, path: Path) -> None:
-        self.shown = paths.shown(path)
+    def __init__(self, layout: Layout, path: Path) -> None:
+        self.shown = layout.shown(path)
         self.raw, self.text = read_toml(path, self.shown, SpecError, located=True)
 
     def error(self, message: str, table: str = "", key: str | None = None, nth: int = 0) -> SpecError:
@@ -102,8 +118,8 @@ def _positive_number(f: _File, where: str, key: str, value: Any, example: str,
     return float(value)
 
 
-def _tolerances(f: _File, raw: Any, where: str, base: dict[str, Tolerance] | None = None,
-                nth: int = 0) -> dict[str, Tolerance]:
+def _tolerances(f: _File, raw: Any, where: str, base: dict[str, tuple[float, float]] | None = None,
+                nth: int = 0) -> dict[str, tuple[float, float]]:
     out = dict(base or {})
     if raw is None:
         return out
@@ -120,11 +136,11 @@ def _tolerances(f: _File, raw: Any, where: str, base: dict[str, Tolerance] | Non
                 is_number(tol[k]) and tol[k] >= 0 for k in ("atol", "rtol")):
             raise f.error(f"{where}.{dtype} needs exactly 'atol' and 'rtol', numbers 0 or more, "
                           f"e.g. atol = 1e-8 and rtol = 1e-6", f"{table}.{dtype}")
-        out[dtype] = Tolerance(atol=float(tol["atol"]), rtol=float(tol["rtol"]))
+        out[dtype] = (float(tol["atol"]), float(tol["rtol"]))
     return out
 
 
-def _part(f: _File, i: int, p: Any, default_limit: float, base_tol: dict[str, Tolerance]) -> PartSpec:
+def _part(f: _File, i: int, p: Any, default_limit: float, base_tol: dict[str, tuple[float, float]]) -> PartSpec:
     if not isinstance(p, dict):
         raise f.error(f"parts[{i}] is not a table: write each part as [[parts]] with name and points", "parts", nth=i)
     name = p.get("name")
@@ -146,7 +162,7 @@ def _part(f: _File, i: int, p: Any, default_limit: float, base_tol: dict[str, To
         limit = _positive_number(f, f"{where}: time_limit_s", "time_limit_s", p["time_limit_s"],
                                  "a number of seconds, e.g. time_limit_s = 10", "parts", i)
     return PartSpec(name=name, points=points, time_limit_s=limit,
-                    tolerances=_tolerances(f, p.get("tolerances"), f"{where}: tolerances", base_tol, i))
+                    atol_rtol=_tolerances(f, p.get("tolerances"), f"{where}: tolerances", base_tol, i))
 
 
 def _close_part(name: str, choices: list[str]) -> str | None:
@@ -219,7 +235,7 @@ def describe_case(descriptor: dict[str, Any]) -> str:
     return describe(descriptor)
 
 
-def _due(f: _File, raw: dict[str, Any]) -> dt.datetime:
+def _due(layout: Layout, f: _File, raw: dict[str, Any]) -> dt.datetime:
     """spec.toml's due: a date-time with its UTC offset, or a date alone (23:59 in course.toml's time zone,
     as ``new --due`` takes it)."""
     due = raw["due"]
@@ -236,7 +252,7 @@ def _due(f: _File, raw: dict[str, Any]) -> dt.datetime:
 
         from .course import load_course
         from .scaffold import DUE_TIME
-        return dt.datetime.combine(due, DUE_TIME, zoneinfo.ZoneInfo(load_course().timezone))
+        return dt.datetime.combine(due, DUE_TIME, zoneinfo.ZoneInfo(load_course(layout).timezone))
     if not isinstance(due, dt.datetime) or due.tzinfo is None:
         raise f.error("due must be a date or a date-time with a UTC offset: write a date, e.g. due = \"2027-01-29\" "
                       "(23:59 in course.toml's time zone), or e.g. due = \"2027-01-29T23:59:00-05:00\"", "", "due")
@@ -298,24 +314,24 @@ def _check_every_part_has_cases(f: _File, public: CaseSet, hidden: CaseSet, part
                           else None)
 
 
-def require_known(assignment: str) -> Path:
+def require_known(layout: Layout, assignment: str) -> Path:
     """The assignment's folder; a KitError with the known ids (and the nearest) when it has no spec.toml."""
-    directory = paths.assignment_dir(assignment)
+    directory = layout.assignment_dir(assignment)
     if not (directory / "spec.toml").is_file():
-        known = paths.assignment_ids()
+        known = layout.assignment_ids()
         raise KitError(f"unknown assignment {assignment!r}{did_you_mean(assignment, known)} (known: {', '.join(known)})")
     return directory
 
 
-def load_spec(assignment: str, other_parts: dict[str, str] | None = None) -> AssignmentSpec:
+def load_spec(layout: Layout, assignment: str, other_parts: dict[str, str] | None = None) -> AssignmentSpec:
     """Load and validate one assignment's spec.toml and cases.toml; SpecError naming file, line and key.
 
     ``other_parts``: the part names checks.py's PARTS has, each with where its Part is (``path:line``),
     so that a part name spelt differently in spec.toml alone is reported at spec.toml's line with the
     spelling the others use.
     Commands take the whole assignment from autograder.assignment.load_assignment, which calls this."""
-    directory = require_known(assignment)
-    f = _File(directory / "spec.toml")
+    directory = require_known(layout, assignment)
+    f = _File(layout, directory / "spec.toml")
     raw = f.raw
     for key in raw:
         if key not in _SPEC_KEYS:
@@ -330,7 +346,7 @@ def load_spec(assignment: str, other_parts: dict[str, str] | None = None) -> Ass
                       "", "id")
     if not isinstance(raw["title"], str):
         raise f.error(f"title = {toml_value(raw['title'])} is not text: write title = \"...\"", "", "title")
-    due = _due(f, raw)
+    due = _due(layout, f, raw)
     release = _date_time(f, raw, "hidden_details_after") if "hidden_details_after" in raw else None
     if release is not None and release < due:
         raise f.error(f"hidden_details_after = {release.isoformat()} is before the due date: hidden cases' "
@@ -353,7 +369,7 @@ def load_spec(assignment: str, other_parts: dict[str, str] | None = None) -> Ass
         if name in names[:i]:
             raise f.error(f"parts[{i}].name = \"{name}\" appears twice: each graded function is one part",
                           "parts", "name", i)
-    c = _File(directory / "cases.toml")
+    c = _File(layout, directory / "cases.toml")
     for key in c.raw:
         if key not in ("public", "hidden"):
             raise c.error(f"unknown table [{key}]{did_you_mean(key, ('public', 'hidden'))} "
@@ -368,4 +384,4 @@ def load_spec(assignment: str, other_parts: dict[str, str] | None = None) -> Ass
     _check_case_lists(c, public, hidden)
     _check_every_part_has_cases(c, public, hidden, names)
     return AssignmentSpec(id=assignment, title=raw["title"], due=due, parts=parts, public=public, hidden=hidden,
-                          directory=directory, spec_text=f.text, cases_text=c.text, hidden_details_after=release)
+                          directory=directory, layout=layout, spec_text=f.text, cases_text=c.text, hidden_details_after=release)

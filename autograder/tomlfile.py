@@ -20,7 +20,8 @@ from .errors import KitError
 try:
     import tomllib  # novermin
 except ImportError:
-    import tomli as tomllib
+    import tomli
+    tomllib = tomli  # (an assignment: to a type checker, a second `import ... as tomllib` redefines the name)
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
 

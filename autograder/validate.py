@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from typing import Callable, Union
 
-from . import paths
 from .assignment import Assignment
 from .errors import KitError
 
@@ -53,10 +52,11 @@ def validate(assignment: Assignment, notebooks: bool = True) -> bool:
     from .release.notebook import build_notebook, notebook_to_json
     from .release.pipeline import release
     from .sandbox.client import Sandbox
+    from .sandbox.launch import ZygotePool
 
     solution, _ = assignment.release_sources("validate")
     name = assignment.id
-    with Sandbox() as sandbox, tempfile.TemporaryDirectory(prefix="kit-validate-") as tmp:
+    with Sandbox(ZygotePool(assignment.layout)) as sandbox, tempfile.TemporaryDirectory(prefix="kit-validate-") as tmp:
         plan = make_plan(assignment)
         print(f"validate {name}")
         reference_nb = Path(tmp) / f"{name}_solution.ipynb"
@@ -74,7 +74,7 @@ def validate(assignment: Assignment, notebooks: bool = True) -> bool:
             return run
 
         def zero_marks() -> str:
-            result = grade_submission(plan, paths.starter_file(name), sandbox)
+            result = grade_submission(plan, assignment.layout.starter_file(name), sandbox)
             if result.error:
                 raise ValidationFailure(result.error)
             bad = [p for p in result.parts
@@ -87,16 +87,18 @@ def validate(assignment: Assignment, notebooks: bool = True) -> bool:
         ok = _step("reference solution scores full marks", full_marks(solution.path))
         ok &= _step("reference notebook scores full marks", full_marks(reference_nb))
         ok &= _step("starter code scores 0 without crashing", zero_marks)
-    ok &= _step("generated files up to date, no leaks", lambda: _release_check(name, release))
+    ok &= _step("generated files up to date, no leaks", lambda: _release_check(assignment, release))
     if notebooks:
         ok &= _step("reference notebook executes top to bottom", lambda: _run_reference(assignment, build_notebook))
-        ok &= _step("student notebook stops at its first stub", lambda: _run_student(name))
+        ok &= _step("student notebook stops at its first stub",
+                    lambda: _run_student(assignment.layout.notebook_file(name)))
     print(f"validate {name}: {'passed' if ok else 'FAILED'}")
     return ok
 
 
-def _release_check(assignment: str, release: Callable) -> str:
-    result = release([assignment], check_only=True)  # the same loaded Assignment: load_assignment caches it
+def _release_check(assignment: Assignment, release: Callable) -> str:
+    # the same loaded Assignment: load_assignment caches it
+    result = release(assignment.layout, [assignment.id], check_only=True)
     if result.stale:
         raise ValidationFailure("stale: " + ", ".join(str(p) for p in result.stale) +
                                 " - run 'python -m autograder release' and commit the result")
@@ -183,10 +185,10 @@ def _plain(text: str) -> str:
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def _run_student(assignment: str) -> Detail:
+def _run_student(notebook: Path) -> Detail:
     import nbclient
     import nbformat
-    nb = nbformat.read(paths.notebook_file(assignment), as_version=4)
+    nb = nbformat.read(notebook, as_version=4)
     with tempfile.TemporaryDirectory(prefix="kit-nb-") as cwd:
         try:
             _execute(nb, cwd)

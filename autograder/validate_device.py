@@ -38,9 +38,8 @@ def device_name(device: str) -> str:
 def public_on_device(assignment: Assignment, device: str) -> tuple[str, bool]:
     """Every part's public cases, moved to device, run on the reference solution through check()'s code."""
     from .checks.public import graded_functions, load_file, run_part
-    from .release.setup_cell import public_case_data
     move = (lambda t: t.to(device))
-    parts = public_case_data(assignment)["parts"]
+    parts = assignment.public_data["parts"]
     loaded = load_file(assignment.release_sources("validate")[0].path, graded_functions(parts))  # as check() would
     passed, cases, failures = 0, 0, []
     for name, part in parts.items():
@@ -57,9 +56,10 @@ def public_on_device(assignment: Assignment, device: str) -> tuple[str, bool]:
 def graded_on_device(assignment: Assignment, device: str) -> tuple[str, bool]:
     from .grading.grade import grade_submission, make_plan
     from .sandbox.client import Sandbox
-    if device == "cuda":
-        os.environ.setdefault("KIT_SANDBOX_CUDA", os.environ.get("CUDA_VISIBLE_DEVICES", "0"))
-    with Sandbox() as sandbox:
+    from .sandbox.launch import ZygotePool
+    # On the GPU, its children see the grader's GPUs (the zygote never touches them).
+    cuda = os.environ.get("CUDA_VISIBLE_DEVICES", "0") if device == "cuda" else ""
+    with Sandbox(ZygotePool(assignment.layout, cuda=cuda)) as sandbox:
         plan = make_plan(assignment, device=device)
         result = grade_submission(plan, assignment.release_sources("validate")[0].path, sandbox)
     lost = [p.name for p in result.parts if not p.full_marks]
@@ -96,9 +96,9 @@ def device_table(assignments: list[Assignment], device: str, notebooks: bool = T
     print(f"device: {device_name(device)}")
     headers = ("assignment", "reference notebook", "check() on the device", "grader, all cases on the device")
     table = [headers] + [(r.assignment, r.notebook, r.public, r.graded) for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
-    for row in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    widths = [max(len(line[i]) for line in table) for i in range(4)]
+    for line in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
     for row in rows:  # the notebook's own warnings: a device may raise some the CPU does not
         for warning in row.warnings:
             print(f"{row.assignment} reference notebook: warning: {warning}")

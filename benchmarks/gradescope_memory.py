@@ -38,9 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import paths  # noqa: E402
 from autograder.assignment import load_assignment  # noqa: E402
 from autograder.gradescope.build import build_gradescope_zip  # noqa: E402
+from autograder.layout import KIT_LAYOUT  # noqa: E402
 
 GRADESCOPE_MB = 768
 MB = 1024 * 1024
@@ -254,8 +254,8 @@ def bare_torch(python: str, container: Container) -> tuple[int, int]:
 def gradescope_run(assignment: str, python: str, interval: float, container: Container) -> Run:
     with tempfile.TemporaryDirectory(prefix="kit-gs-memory-") as tmp:
         base = Path(tmp)
-        zip_path = build_gradescope_zip(load_assignment(assignment), base / f"{assignment}.zip").path
-        root = layout(zip_path, base, paths.solution_file(assignment))
+        zip_path = build_gradescope_zip(load_assignment(KIT_LAYOUT, assignment), base / f"{assignment}.zip").path
+        root = layout(zip_path, base, KIT_LAYOUT.solution_file(assignment))
         env = {**os.environ, "AUTOGRADER_ROOT": str(root), "KIT_PYTHON": python}
         run = measure([*container.prefix(), str(root / "run_autograder")], env, interval, cwd=base)
         run.cgroup = container.report()
@@ -299,7 +299,7 @@ def main() -> int:
         container.close()
     print(f'bare `python -c "import torch"`: RSS {bare_rss / MB:.0f} MB, Pss {bare_pss / MB:.0f} MB\n')
     worst = 0
-    for assignment in args.assignments or paths.assignment_ids():
+    for assignment in args.assignments or KIT_LAYOUT.assignment_ids():
         container = Container(args.memory_limit, args.cpus)
         try:
             run = gradescope_run(assignment, args.python, args.interval, container)

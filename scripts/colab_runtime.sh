@@ -102,16 +102,17 @@ if [[ $SETUP_ONLY == 0 ]]; then
 import sys
 from pathlib import Path
 
-from autograder import paths
 from autograder.assignment import load_assignment, missing_sources
+from autograder.course import load_course
+from autograder.layout import KIT_LAYOUT
 from autograder.release.notebook import build_notebook, notebook_to_json
-from autograder.release.pipeline import course_github_base
 
 out = Path(sys.argv[1])
-for assignment in paths.assignment_ids():
-    if missing_sources(assignment):
+github_base = load_course(KIT_LAYOUT).github_base
+for assignment in KIT_LAYOUT.assignment_ids():
+    if missing_sources(KIT_LAYOUT, assignment):
         continue
-    nb = build_notebook(load_assignment(assignment), variant="solution", github_base=course_github_base())
+    nb = build_notebook(load_assignment(KIT_LAYOUT, assignment), variant="solution", github_base=github_base)
     (out / f"{assignment}_solution.ipynb").write_text(notebook_to_json(nb))
 PY
     then

@@ -18,8 +18,10 @@ EXAMPLES = ROOT / "examples"
 
 @pytest.fixture(scope="session")
 def sandbox():
+    from autograder.layout import KIT_LAYOUT
     from autograder.sandbox.client import Sandbox
-    with Sandbox() as sb:
+    from autograder.sandbox.launch import ZygotePool
+    with Sandbox(ZygotePool(KIT_LAYOUT)) as sb:
         yield sb
 
 
@@ -27,23 +29,26 @@ def sandbox():
 def lr_plan():
     from autograder.assignment import load_assignment
     from autograder.grading.grade import make_plan
-    return make_plan(load_assignment("linear_regression"))
+    from autograder.layout import KIT_LAYOUT
+    return make_plan(load_assignment(KIT_LAYOUT, "linear_regression"))
 
 
 @pytest.fixture
-def toy_course(tmp_path, monkeypatch) -> Path:
-    """A course holding one assignment, 'toy' (tests/fixtures/release), that autograder.paths points at
-    (restored afterwards)."""
+def toy_course(tmp_path) -> Path:
+    """The root of a course of its own holding one assignment, 'toy' (tests/fixtures/release): a copy
+    in a temporary folder, which a test may edit (toy_layout says where its files are)."""
     import shutil
-
-    from autograder import paths
     root = tmp_path / "course"
     shutil.copytree(ROOT / "tests" / "fixtures" / "release", root)
     (root / "course.toml").write_text('github = "https://github.com/teacher/dl-kit/blob/main"\n')
-    for name in ("ROOT", "ASSIGNMENTS", "SOLUTIONS", "STARTER_CODE", "NOTEBOOKS", "DIST"):
-        monkeypatch.setattr(paths, name, getattr(paths, name))  # so that use_course is undone
-    paths.use_course(root)
     return root
+
+
+@pytest.fixture
+def toy_layout(toy_course: Path):
+    """The Layout of toy_course: what a test hands to the functions that read the course's files."""
+    from autograder.layout import Layout
+    return Layout(toy_course)
 
 
 @pytest.fixture
@@ -103,7 +108,8 @@ def _judged_cases(assignment: str, name: str) -> tuple:
     from autograder.assignment import load_assignment
     from autograder.checks.compare import Tolerance
     from autograder.checks.parts import build_cases
-    loaded = load_assignment(assignment)
+    from autograder.layout import KIT_LAYOUT
+    loaded = load_assignment(KIT_LAYOUT, assignment)
     spec = loaded.spec
     part, ps = loaded.checks.PARTS[name], spec.part(name)
     cases = (build_cases(part, spec.public.cases.get(name, []), spec.public.seed)

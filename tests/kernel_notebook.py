@@ -22,7 +22,7 @@ from typing import Any
 
 import nbformat
 
-from autograder import paths
+from autograder.layout import KIT_LAYOUT
 
 SUMMARY_MARK = "KIT-AGREEMENT-SUMMARY "
 CELL_TIMEOUT_S = 300
@@ -84,7 +84,7 @@ def read_corpus(path: Path) -> CorpusFile:
 
 def setup_cell(assignment: str) -> str:
     """The committed notebook's setup cell, as the student runs it."""
-    nb = json.loads(paths.notebook_file(assignment).read_text())
+    nb = json.loads(KIT_LAYOUT.notebook_file(assignment).read_text())
     for cell in nb["cells"]:
         source = "".join(cell["source"])
         if cell["cell_type"] == "code" and source.startswith("#@title Setup"):

@@ -23,13 +23,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from autograder import paths
+from autograder.layout import KIT_LAYOUT
 
 _CELLS = itertools.count(1)
 
 
 def setup_cell(assignment: str) -> str:
-    nb = json.loads(paths.notebook_file(assignment).read_text())
+    nb = json.loads(KIT_LAYOUT.notebook_file(assignment).read_text())
     return next("".join(c["source"]) for c in nb["cells"] if "".join(c["source"]).startswith("#@title Setup"))
 
 

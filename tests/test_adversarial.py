@@ -29,12 +29,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder import paths
 from autograder.assignment import load_assignment
 from autograder.grading.grade import grade_submission, make_plan
 from autograder.grading.results import results_json
+from autograder.layout import KIT_LAYOUT
 from autograder.sandbox import isolation
 from autograder.sandbox.client import Sandbox
+from autograder.sandbox.launch import ZygotePool
 from conftest import EXAMPLES, ROOT, live_processes_of, notebook_json
 from host_modes import MODES, can_emulate, command_in
 from host_needs import cannot_run, host_variant
@@ -308,11 +309,11 @@ def alone(tmp_path_factory):
     try:
         write_batch(subs, out, {"{PORT}": str(listeners.port), "{UNIX}": listeners.unix,
                                 "{ABSTRACT}": listeners.abstract, "{SHMKEY}": str(segment.key)})
-        plan = make_plan(load_assignment("linear_regression"))
+        plan = make_plan(load_assignment(KIT_LAYOUT, "linear_regression"))
         os.environ["KIT_GRADER_TOKEN"] = ENV_CANARY  # this process is the grader now
         saved_base, isolation.UID_BASE = isolation.UID_BASE, UID_BASE  # what the zygote is told to use
         try:
-            with Sandbox(hide=(str(subs), str(out))) as sandbox:
+            with Sandbox(ZygotePool(KIT_LAYOUT, (str(subs), str(out)))) as sandbox:
                 results = {path.stem: results_json(grade_submission(plan, path, sandbox))
                            for path in sorted(subs.iterdir())}
         finally:
@@ -346,7 +347,7 @@ def batch(request, tmp_path_factory):
             user_keys(uid, "clear")
             user_keys(uid, "plant", KEY_CANARY)  # a key of the grader's user: in user-no-userns, the child's too
         guarded = {p: (p.read_bytes(), p.stat().st_mode, p.stat().st_uid)
-                   for p in (paths.solution_file("linear_regression"), other, ROOT / "README.md",
+                   for p in (KIT_LAYOUT.solution_file("linear_regression"), other, ROOT / "README.md",
                              ROOT / "assignments" / "linear_regression" / "cases.toml") if p.exists()}
         folders = {p: (p.stat().st_mode, p.stat().st_uid) for p in (subs, out, ROOT, Path("/tmp"))}
         ipc_before = ipc_objects(sandbox_uids(mode))

@@ -36,6 +36,7 @@ import pytest
 
 from autograder.assignment import load_assignment
 from autograder.grading.grade import grade_submission, make_plan
+from autograder.layout import KIT_LAYOUT
 from conftest import ROOT
 from kernel_notebook import (CellFailed, CorpusFile, KernelUnavailable, build_notebook, execute, parse_check_text,
                              read_corpus, summary)
@@ -44,7 +45,7 @@ pytestmark = pytest.mark.slow  # 49 notebooks, each run in a real Jupyter kernel
 
 CORPUS = ROOT / "tests" / "agreement"
 ASSIGNMENTS = ("linear_regression", "logistic_regression", "softmax_regression", "mlp")
-PARTS = {a: [p.name for p in load_assignment(a).parts] for a in ASSIGNMENTS}
+PARTS = {a: [p.name for p in load_assignment(KIT_LAYOUT, a).parts] for a in ASSIGNMENTS}
 FILES = sorted(CORPUS.glob("*/*.py"))
 RULE_BROKEN = "rule broken"
 
@@ -137,7 +138,7 @@ class Runner:
         key = (assignment, hidden)
         if key not in self.plans:
             sets = ("public", "hidden") if hidden else ("public",)
-            self.plans[key] = make_plan(load_assignment(assignment), case_sets=sets)
+            self.plans[key] = make_plan(load_assignment(KIT_LAYOUT, assignment), case_sets=sets)
         return self.plans[key]
 
     def run(self, path: Path) -> Run:

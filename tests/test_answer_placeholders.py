@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from autograder import paths
 from autograder.checks.taking import take_file
 from autograder.errors import KitError
 from autograder.escaping import html_text, markdown_text
@@ -19,20 +18,20 @@ from autograder.grading.answers_page import answers_html
 from autograder.grading.feedback import feedback_html, feedback_markdown
 from autograder.grading.grade import SubmissionResult
 from autograder.grading.results import answers_markdown
-from autograder.release.directives import parse_notebook_source
-from autograder.release.questions import (QUESTIONS_FILE, Question, assignment_questions, questions_json,
-                                          read_questions_json)
-from autograder.sourcefile import read_text
+from autograder.layout import KIT_LAYOUT
+from autograder.release.notebook_source import assignment_questions, parse_notebook_source
+from autograder.release.questions import QUESTIONS_FILE, Question, questions_json, read_questions_json
+from autograder.sourcefile import SourceFile
 from conftest import ROOT, notebook_json
 
 TOY_SOURCE = ROOT / "tests" / "fixtures" / "release" / "assignments" / "toy" / "notebook.py"
 
 
 def questions_of(path: Path) -> tuple[Question, ...]:
-    return parse_notebook_source(path, read_text(path)).questions
+    return parse_notebook_source(SourceFile.read(KIT_LAYOUT, path)).questions
 
 
-LR = questions_of(paths.notebook_source_file("linear_regression"))
+LR = questions_of(KIT_LAYOUT.notebook_source_file("linear_regression"))
 
 
 def graded(*cells) -> SubmissionResult:
@@ -103,10 +102,10 @@ def test_is_an_older_cell_holding_its_question_and_placeholder_no_answer():
 
 
 def test_does_the_released_notebook_as_handed_out_answer_nothing():
-    for assignment in paths.assignment_ids():
+    for assignment in KIT_LAYOUT.assignment_ids():
         released = (ROOT / "notebooks" / f"{assignment}.ipynb").read_bytes()
         result = SubmissionResult(Path("hw.ipynb"), [], answers=take_file(released, ".ipynb").answers)
-        questions = questions_of(paths.notebook_source_file(assignment))
+        questions = questions_of(KIT_LAYOUT.notebook_source_file(assignment))
         entries = answer_sheet(result.answers, questions).entries
         assert entries and [e.empty for e in entries] == [PLACEHOLDER_ANSWER] * len(questions), assignment
 
@@ -115,12 +114,12 @@ def test_does_the_released_notebook_as_handed_out_answer_nothing():
 
 def test_does_questions_json_give_back_the_sources_questions(tmp_path):
     (tmp_path / QUESTIONS_FILE).write_text(questions_json(LR))
-    assert assignment_questions(None, tmp_path) == tuple(replace(q, line=0) for q in LR)
-    assert questions_json(read_questions_json(tmp_path / QUESTIONS_FILE)) == questions_json(LR)  # stable bytes
-    notebook = parse_notebook_source(paths.notebook_source_file("linear_regression"),
-                                     read_text(paths.notebook_source_file("linear_regression")))
-    assert assignment_questions(notebook, tmp_path) is notebook.questions  # notebook.py first, where it is
-    assert assignment_questions(None, tmp_path / "elsewhere") is None     # neither: questions named by id alone
+    assert assignment_questions(KIT_LAYOUT, None, tmp_path) == tuple(replace(q, line=0) for q in LR)
+    assert questions_json(read_questions_json(KIT_LAYOUT, tmp_path / QUESTIONS_FILE)) == questions_json(LR)  # stable bytes
+    notebook = parse_notebook_source(
+        SourceFile.read(KIT_LAYOUT, KIT_LAYOUT.notebook_source_file("linear_regression")))
+    assert assignment_questions(KIT_LAYOUT, notebook, tmp_path) is notebook.questions  # notebook.py first, where it is
+    assert assignment_questions(KIT_LAYOUT, None, tmp_path / "elsewhere") is None     # neither: questions named by id alone
 
 
 @pytest.mark.parametrize("text, says", [
@@ -134,7 +133,7 @@ def test_does_questions_json_give_back_the_sources_questions(tmp_path):
 def test_is_a_broken_questions_json_a_kit_error_naming_it(tmp_path, text, says):
     (tmp_path / QUESTIONS_FILE).write_text(text)
     with pytest.raises(KitError) as info:
-        assignment_questions(None, tmp_path)
+        assignment_questions(KIT_LAYOUT, None, tmp_path)
     assert str(info.value).startswith(f"{tmp_path / QUESTIONS_FILE}: {says}")
     assert "rebuild the Gradescope zip" in str(info.value)
 

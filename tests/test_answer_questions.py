@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cli, paths
+from autograder import cli
 from autograder.checks.taking import take_file
 from autograder.errors import KitError
 from autograder.escaping import AS_TEXT_NOTE
@@ -20,8 +20,9 @@ from autograder.grading.answers_page import answers_html
 from autograder.grading.feedback import feedback_html, feedback_markdown
 from autograder.grading.grade import SubmissionResult
 from autograder.grading.results import answers_markdown
-from autograder.release.directives import parse_notebook_source
-from autograder.sourcefile import read_text
+from autograder.layout import KIT_LAYOUT
+from autograder.release.notebook_source import parse_notebook_source
+from autograder.sourcefile import SourceFile, read_text
 from conftest import ROOT, notebook_json
 
 NOTEBOOK = "assignments/toy/notebook.py"
@@ -111,13 +112,13 @@ def test_are_the_questions_found_with_their_text_and_ids():
     assert [(q.number, q.id) for q in questions] == [(1, "q1"), (2, "q2"), (3, "q3")]
     assert questions[0].text.startswith("The cost carries a factor $\\frac{1}{2}$. Does it change which\n")
     assert questions[2].text.endswith("rather than its validation cost?")
-    for assignment in paths.assignment_ids():  # every course source is in the new scheme
-        text = read_text(paths.notebook_source_file(assignment))
+    for assignment in KIT_LAYOUT.assignment_ids():  # every course source is in the new scheme
+        text = read_text(KIT_LAYOUT.notebook_source_file(assignment))
         assert 'tags=["answer"]' not in text and len(re.findall(r'tags=\["answer:q\d"\]', text)) >= 1
 
 
 def test_does_the_released_notebook_carry_each_answer_cells_id():
-    for assignment in paths.assignment_ids():
+    for assignment in KIT_LAYOUT.assignment_ids():
         cells = json.loads((ROOT / "notebooks" / f"{assignment}.ipynb").read_text())["cells"]
         tags = [c["metadata"].get("tags") for c in cells if c["metadata"].get("tags")]
         assert tags == [[f"answer:q{n}"] for n in range(1, len(tags) + 1)], assignment
@@ -131,8 +132,8 @@ def test_does_the_scaffold_tag_its_answer_cell_with_an_id():
 # --- grading: answers matched by id, whatever the student did to the cells --------------------------------
 
 def questions_of(assignment: str):
-    path = paths.notebook_source_file(assignment)
-    return parse_notebook_source(path, read_text(path)).questions
+    path = KIT_LAYOUT.notebook_source_file(assignment)
+    return parse_notebook_source(SourceFile.read(KIT_LAYOUT, path)).questions
 
 
 def edited_notebook() -> bytes:
@@ -221,7 +222,7 @@ def manual(tmp_path: Path, rows: str) -> tuple[Path, dict]:
 
 def test_does_manual_take_a_question_by_id_or_number(tmp_path):
     path, graded_rows = manual(tmp_path, "1001,q1,3,5\n1001,2,4,5\n1002,1,5,5\n1002,q2,1,5\n")
-    scores = read_manual(path, graded_rows, "linear_regression")
+    scores = read_manual(KIT_LAYOUT, path, graded_rows, "linear_regression")
     assert {s: (m.points, m.max_points) for s, m in scores.items()} == {
         "1001": (Decimal(7), Decimal(10)), "1002": (Decimal(6), Decimal(10))}
 
@@ -240,5 +241,5 @@ def test_does_manual_take_a_question_by_id_or_number(tmp_path):
 def test_is_an_unknown_manual_question_refused_naming_the_known_ids(tmp_path, rows, line, message):
     path, graded_rows = manual(tmp_path, rows)
     with pytest.raises(KitError) as info:
-        read_manual(path, graded_rows, "linear_regression")
+        read_manual(KIT_LAYOUT, path, graded_rows, "linear_regression")
     assert str(info.value) == f"{path}:{line}: {message}"

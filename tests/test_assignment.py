@@ -14,6 +14,7 @@ import pytest
 from autograder import cli
 from autograder.assignment import load_assignment
 from autograder.errors import ChecksError, KitError
+from autograder.layout import Layout
 
 SOURCES = ("spec.toml", "cases.toml", "checks.py", "notebook.py", "toy.py")
 
@@ -58,28 +59,38 @@ def test_do_release_and_validate_in_one_process_read_each_source_once(kit, opene
 
 
 def test_is_the_same_assignment_given_again_until_a_source_changes(kit):
-    first = load_assignment("toy")
-    assert load_assignment("toy") is first
+    first = load_assignment(Layout(kit), "toy")
+    assert load_assignment(Layout(kit), "toy") is first
     edit(kit / "assignments" / "toy" / "spec.toml", 'title = "Toy Regression"', 'title = "Toy regression, again"')
-    again = load_assignment("toy")
+    again = load_assignment(Layout(kit), "toy")
     assert again is not first and again.title == "Toy regression, again"
-    assert load_assignment("toy") is again
+    assert load_assignment(Layout(kit), "toy") is again
 
 
 def test_does_the_assignment_hold_every_source(kit):
-    toy = load_assignment("toy")
+    toy = load_assignment(Layout(kit), "toy")
     assert (toy.id, toy.part_names, [p.functions for p in toy.parts]) == (
         "toy", ["predict", "mse_loss"], [["predict"], ["mse_loss"]])
     assert toy.solution.shown == "solutions/toy.py" and sorted(toy.solution.definitions) == ["mse_loss", "predict"]
     assert [d.names for d in toy.notebook.function_directives] == [("predict",), ("mse_loss",)]
     assert toy.grading_files()["checks.py"] == (kit / "assignments" / "toy" / "checks.py").read_text()
+    assert toy.layout == Layout(kit) and toy.spec.layout == Layout(kit)
+
+
+def test_are_the_public_data_computed_once_for_the_loaded_assignment(kit):
+    """The setup cell of both notebooks and the check script carry the same data: computed once, then kept."""
+    toy = load_assignment(Layout(kit), "toy")
+    data = toy.public_data
+    assert toy.public_data is data and load_assignment(Layout(kit), "toy").public_data is data
+    assert data["assignment"] == "toy" and list(data["parts"]) == ["predict", "mse_loss"]
+    assert [len(p["cases"]) for p in data["parts"].values()] == [len(toy.spec.public.cases[p]) for p in data["parts"]]
 
 
 def test_does_an_assignment_without_solution_or_notebook_load_for_grading(kit):
     """The Gradescope zip carries neither; releasing needs both and says which is missing."""
     (kit / "solutions" / "toy.py").unlink()
     (kit / "assignments" / "toy" / "notebook.py").unlink()
-    toy = load_assignment("toy")
+    toy = load_assignment(Layout(kit), "toy")
     assert toy.solution is None and toy.notebook is None and toy.part_names == ["predict", "mse_loss"]
     with pytest.raises(KitError) as info:
         toy.release_sources("validate")
@@ -120,7 +131,7 @@ CROSS_CHECKS = [
 def test_is_a_disagreement_between_sources_one_line_naming_file_and_fix(kit, file, old, new, message):
     edit(kit / file, old, new)
     with pytest.raises(KitError) as info:
-        load_assignment("toy")
+        load_assignment(Layout(kit), "toy")
     assert str(info.value) == message
 
 
@@ -140,7 +151,7 @@ def test_does_grading_load_the_assignment_that_the_gradescope_zip_carries(kit):
     from autograder.grading.grade import make_plan
     shutil.rmtree(kit / "solutions")
     (kit / "assignments" / "toy" / "notebook.py").unlink()
-    plan = make_plan(load_assignment("toy"))
+    plan = make_plan(load_assignment(Layout(kit), "toy"))
     assert [(p.spec.name, len(p.cases)) for p in plan.parts] == [("predict", 3), ("mse_loss", 2)]
     assert isinstance(plan.assignment.checks.PARTS["predict"].name, str)
 
@@ -151,4 +162,26 @@ def test_is_a_part_missing_from_checks_reported_before_any_case_is_built(kit):
         path = kit / "assignments" / "toy" / file
         path.write_text(path.read_text().replace("mse_loss", "mse"))
     with pytest.raises(ChecksError, match=r"^assignments/toy/spec.toml:19: part 'mse' has no Part in checks.py's"):
-        load_assignment("toy")
+        load_assignment(Layout(kit), "toy")
+
+
+def test_is_a_parts_tolerance_the_one_the_judges_take(kit):
+    """One Tolerance class (checks/compare.py, which the notebooks carry): spec.toml's, as loaded."""
+    from autograder import spec
+    from autograder.checks.compare import Tolerance
+    part = spec.load_spec(Layout(kit), "toy").parts[0]
+    assert not hasattr(spec, "Tolerance")
+    assert all(type(t) is Tolerance for t in part.tolerances.values())
+    assert part.tolerances["float64"] == Tolerance(*part.atol_rtol["float64"])
+
+
+def test_does_loading_a_spec_leave_torch_unimported(kit):
+    """What reads only points and dates (the gradebook) never pays for torch: the Tolerances are made on use."""
+    import subprocess
+    import sys
+    code = ("import sys; from pathlib import Path; from autograder.layout import Layout; "
+            f"from autograder.spec import load_spec; load_spec(Layout(Path({str(kit)!r})), 'toy'); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "False"

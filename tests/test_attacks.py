@@ -9,11 +9,14 @@ import re
 import pytest
 
 from autograder.assignment import load_assignment
+from autograder.layout import KIT_LAYOUT
 from autograder.checks import rules, verifier
 from autograder.checks.verdict import Status
 from autograder.grading.grade import _grade_part, grade_submission, make_plan
 from autograder.ingest import ingest
+from autograder.checks.judging import Outcome
 from autograder.sandbox.client import PartRun
+from autograder.sandbox.outcome import CaseStatus
 from conftest import ROOT
 from notebook_session import check_output, run_cell, session
 
@@ -48,7 +51,7 @@ PLANS: dict[str, object] = {}
 
 def plan(assignment: str):
     if assignment not in PLANS:
-        PLANS[assignment] = make_plan(load_assignment(assignment))
+        PLANS[assignment] = make_plan(load_assignment(KIT_LAYOUT, assignment))
     return PLANS[assignment]
 
 
@@ -91,12 +94,12 @@ def test_does_the_feedback_never_echo_what_the_child_reported(sandbox, tmp_path)
 def test_does_the_parent_accept_only_names_the_tripwires_can_report():
     planned = next(p for p in plan("logistic_regression").parts if p.spec.name == "sigmoid")
     ingested = ingest(ATTACKS / "a7_self_receiver.py")
-    fake = [{"status": "error", "error_type": "ValueError", "message": "x", "banned": ["secret|0.25", "torch.sigmoid"]}
+    fake = [Outcome(CaseStatus.ERROR, error_type="ValueError", message="x", banned=("secret|0.25", "torch.sigmoid"))
             for _ in planned.cases]
     verdict = _grade_part(planned, ingested, {}, PartRun(fake))
     assert verdict.status is Status.RULE_BROKEN and "torch.sigmoid while running" in verdict.problem
     assert "secret" not in verdict.problem
-    fake = [{"status": "error", "error_type": "ValueError", "message": "x", "banned": ["secret|0.25"]}
+    fake = [Outcome(CaseStatus.ERROR, error_type="ValueError", message="x", banned=("secret|0.25",))
             for _ in planned.cases]
     assert _grade_part(planned, ingested, {}, PartRun(fake)).status is None
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cli, paths
+from autograder import cli
 from autograder.assignment import load_assignment
 from autograder.checks.building import check_assignment as build_every_case
 from autograder.errors import ChecksError, SpecError
+from autograder.layout import KIT_LAYOUT, Layout
 from autograder.spec import load_spec
 
 
@@ -19,9 +20,9 @@ def kit(toy_course: Path) -> Path:
     return toy_course
 
 
-def check_assignment(assignment: str) -> None:
+def check_assignment(kit: Path, assignment: str) -> None:
     """Load the assignment (spec, cases, checks, solution, notebook cross-checked), then build every case."""
-    build_every_case(load_assignment(assignment))
+    build_every_case(load_assignment(Layout(kit), assignment))
 
 
 def edit(kit: Path, file: str, old: str, new: str) -> None:
@@ -82,19 +83,19 @@ def test_is_a_part_with_no_cases_at_all_named(kit):
     edit(kit, "cases.toml", 'mse_loss = [{N = 4, dtype = "float64"}]', "")
     edit(kit, "cases.toml", 'mse_loss = [{N = 1000, dtype = "float32"}]', "")
     with pytest.raises(SpecError) as info:
-        load_spec("toy")
+        load_spec(Layout(kit), "toy")
     assert str(info.value) == (f"{CASES}:4: part 'mse_loss' has no cases: add mse_loss = [{{ ... }}] to "
                                "[public.cases] (shown in the notebook) and to [hidden.cases] (graded)")
 
 
 def test_does_a_part_without_public_cases_but_with_hidden_ones_load(kit):
     edit(kit, "cases.toml", 'mse_loss = [{N = 4, dtype = "float64"}]', "")
-    assert [len(load_spec("toy").hidden.cases[p]) for p in ("predict", "mse_loss")] == [2, 1]
+    assert [len(load_spec(Layout(kit), "toy").hidden.cases[p]) for p in ("predict", "mse_loss")] == [2, 1]
 
 
 def test_do_the_course_assignments_load_without_a_complaint():
-    for assignment in paths.assignment_ids():
-        assert load_assignment(assignment).spec.total_points > 0
+    for assignment in KIT_LAYOUT.assignment_ids():
+        assert load_assignment(KIT_LAYOUT, assignment).spec.total_points > 0
 
 
 def test_does_the_cli_print_the_mistake_on_one_line_and_exit_2(kit, monkeypatch, capsys):
@@ -123,7 +124,7 @@ def rename_part(kit: Path, old: str, new: str) -> None:
 def test_is_a_part_missing_from_checks_named_in_spec(kit):
     rename_part(kit, "mse_loss", "mean_error")
     with pytest.raises(ChecksError) as info:
-        check_assignment("toy")
+        check_assignment(kit, "toy")
     assert str(info.value) == (
         f"{SPEC}:19: part 'mean_error' has no Part in checks.py's PARTS (PARTS has: predict, mse_loss): "
         f'add Part("mean_error", make_inputs, reference) to {CHECKS} or write the part\'s name as it is there')
@@ -132,7 +133,7 @@ def test_is_a_part_missing_from_checks_named_in_spec(kit):
 def test_is_a_part_spelt_alike_in_spec_and_cases_but_otherwise_in_checks_named_in_checks(kit):
     rename_part(kit, "mse_loss", "mse_los")  # then checks.py's 'mse_loss' is the odd one out
     with pytest.raises(ChecksError) as info:
-        check_assignment("toy")
+        check_assignment(kit, "toy")
     assert str(info.value) == (
         f"{CHECKS}:24: Part 'mse_loss' is spelt 'mse_los' in spec.toml ({SPEC}:19) and in cases.toml ({CASES}:6, "
         f'{CASES}:13): write Part("mse_los", ...), or rename the part in those files')
@@ -185,21 +186,21 @@ CHECKS_MISTAKES = [
 def test_is_an_authoring_mistake_one_line_naming_file_line_and_what_to_write(kit, file, old, new, message):
     edit(kit, file, old, new)
     with pytest.raises(SpecError if (file, old, new, message) in MISTAKES else ChecksError) as info:
-        check_assignment("toy")  # loads the spec first, then the checks, then builds every case
+        check_assignment(kit, "toy")  # loads the spec first, then the checks, then builds every case
     assert str(info.value) == message
 
 
 def test_is_a_hidden_case_named_as_hidden(kit):
     edit(kit, "cases.toml", 'mse_loss = [{N = 1000, dtype = "float32"}]', 'mse_loss = [{N = 1000, dtype = "float32", M = 1}]')
     with pytest.raises(ChecksError, match=r"^assignments/toy/cases.toml:13: \[hidden.cases\] mse_loss\[0\] has key 'M'"):
-        check_assignment("toy")
+        check_assignment(kit, "toy")
 
 
 def test_is_a_case_of_a_list_over_several_lines_named_at_its_own_line(kit):
     edit(kit, "cases.toml", 'predict = [{N = 4, D = 3, dtype = "float64"}, {N = 257, D = 31, dtype = "float32"}]',
          'predict = [\n    {N = 4, D = 3, dtype = "float64"},  # {[\n    {N = 257, D = 31, dtype = "float32", K = 2},\n]')
     with pytest.raises(ChecksError) as info:
-        check_assignment("toy")
+        check_assignment(kit, "toy")
     assert str(info.value) == (f"{CASES}:14: [hidden.cases] predict[1] has key 'K', which the input generator of "
                                f"part 'predict', make_predict_inputs ({CHECKS}:10), does not take (it takes: dtype, N, D)")
 
@@ -207,9 +208,9 @@ def test_is_a_case_of_a_list_over_several_lines_named_at_its_own_line(kit):
 def test_does_the_fixed_checks_file_load_again_in_the_same_process(kit):
     edit(kit, "checks.py", "PARTS = {p.name: p for p in [", "PART = {p.name: p for p in [")
     with pytest.raises(ChecksError):
-        check_assignment("toy")
+        check_assignment(kit, "toy")
     edit(kit, "checks.py", "PART = {p.name: p for p in [", "PARTS = {p.name: p for p in [ ")  # another size
-    check_assignment("toy")
+    check_assignment(kit, "toy")
 
 
 def _generated(kit: Path) -> list[str]:
@@ -301,7 +302,7 @@ def test_is_a_known_mistake_that_raises_on_every_case_refused_at_its_line(kit, m
 def test_is_a_known_mistake_that_raises_on_some_cases_only_accepted(kit):
     edit(kit, "checks.py", MISTAKE, MISTAKE.replace('reduction="sum")', 'reduction="sum") if y.shape[0] < 100 '
                                                     'else 1 / 0'))
-    check_assignment("toy")
+    check_assignment(kit, "toy")
 
 
 def test_is_a_case_listed_twice_refused_with_both_lines(kit, monkeypatch, capsys):
@@ -393,13 +394,13 @@ def test_is_a_misspelt_check_name_refused_at_release_with_line_and_cell(kit, mon
 @pytest.mark.parametrize("written", ['due = "2027-01-29"', "due = 2027-01-29"])
 def test_is_a_due_date_without_a_time_23_59_in_the_course_zone_as_new_takes_it(kit, written):
     edit(kit, "spec.toml", 'due = "2027-01-29T23:59:00-05:00"', written)
-    assert load_spec("toy").due.isoformat() == "2027-01-29T23:59:00-05:00"  # course.toml's zone: America/Toronto
+    assert load_spec(Layout(kit), "toy").due.isoformat() == "2027-01-29T23:59:00-05:00"  # course.toml's zone: America/Toronto
 
 
 def test_is_a_due_date_that_is_no_date_refused_saying_both_forms(kit):
     edit(kit, "spec.toml", 'due = "2027-01-29T23:59:00-05:00"', 'due = "2027-13-29"')
     with pytest.raises(SpecError) as info:
-        load_spec("toy")
+        load_spec(Layout(kit), "toy")
     assert str(info.value) == (
         f"{SPEC}:3: due '2027-13-29' is not a date or an ISO 8601 date-time: write a date, e.g. due = \"2027-01-29\" "
         "(23:59 in course.toml's time zone), or a date-time with its UTC offset, e.g. "

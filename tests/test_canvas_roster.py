@@ -12,14 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from autograder.course import load_course
 from autograder.errors import KitError
-from autograder.gradebook import build_gradebook
+from autograder.gradebook import GradebookInputs, build_gradebook
 from autograder.gradebook.canvas import parse_canvas_columns
+from autograder.layout import KIT_LAYOUT
 from conftest import ROOT
 
 A1, A2 = "linear_regression", "logistic_regression"
 DUES = {A1: dt.datetime.fromisoformat("2027-02-05T23:59:00-05:00"),
         A2: dt.datetime.fromisoformat("2027-02-19T23:59:00-05:00")}
+COURSE = load_course(KIT_LAYOUT)
 LR_COLUMN, LG_COLUMN = "Assignment 1: Linear regression (1201)", "Assignment 2: Logistic regression (1202)"
 EVIL = "=cmd|' /C calc'!A0"
 
@@ -71,8 +74,9 @@ class Term:
         grades = {a: self.put(f"{a}.csv", text) for a, text in self.grades.items()}
         self.put("canvas_export.csv", self.export)
         options = dict(dues=DUES, canvas=True) | extra
-        return build_gradebook(grades, self.put("times.csv", self.times), None, self.roster,
-                               self.folder / "out" / "gradebook.csv", **options)
+        return build_gradebook(COURSE, GradebookInputs(grades, self.folder / "out" / "gradebook.csv",
+                                                       self.put("times.csv", self.times), roster=self.roster,
+                                                       **options))
 
     def error(self, **extra) -> str:
         with pytest.raises(KitError) as info:

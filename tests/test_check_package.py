@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from autograder import paths
 from autograder.assignment import load_assignment
 from autograder.checks import report, rules, verifier
 from autograder.checks.compare import Tolerance
@@ -27,12 +26,13 @@ from autograder.checks.verdict import CaseVerdict, Finding, PartVerdict, Status
 from autograder.grading.grade import SubmissionResult, grade_submission, make_plan
 from autograder.grading.results import results_json
 from autograder.ingest import ingest
+from autograder.layout import KIT_LAYOUT
 from autograder.release.leaks import find_leak, load_secrets
-from autograder.release.setup_cell import CHECKS_DIR, packed_sources, public_case_data
+from autograder.release.setup_cell import CHECKS_DIR, packed_sources
 from conftest import EXAMPLES, ROOT, load_module
 from notebook_session import check_output, run_cell, session, setup_cell
 
-ASSIGNMENTS = paths.assignment_ids()
+ASSIGNMENTS = KIT_LAYOUT.assignment_ids()
 
 # One banned call per assignment of the course, in a function that is otherwise correct: the routes
 # around the scan each of them invites (an alias, a from-import, a helper). Any other assignment gets
@@ -61,11 +61,11 @@ def test_does_the_setup_cell_carry_no_code_of_the_assignments_checks(assignment)
     packed = packed_sources(setup_cell(assignment))
     assert {"compare", "rules", "public"} <= set(packed)  # read unpacked, as a student reads kitcheck/
     cell = setup_cell(assignment) + "\n".join(packed.values())
-    tree = ast.parse((paths.assignment_dir(assignment) / "checks.py").read_text())
+    tree = ast.parse((KIT_LAYOUT.assignment_dir(assignment) / "checks.py").read_text())
     defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     assert defined and not [name for name in defined if re.search(rf"(?<![\w.]){name}\b", cell)]
     assert "autograd_grads" not in cell and "in_float64" not in cell
-    assert find_leak(cell, load_secrets(load_assignment(assignment))) is None
+    assert find_leak(cell, load_secrets(load_assignment(KIT_LAYOUT, assignment))) is None
 
 
 @pytest.mark.per_assignment
@@ -94,9 +94,9 @@ def test_does_the_setup_cell_fall_back_to_a_temporary_folder_where_it_may_not_wr
 
 def test_is_a_line_of_a_reference_refused_as_a_leak():
     line = "    return torch.vander(x, N=degree + 1, increasing=True)"
-    secrets = load_secrets(load_assignment("linear_regression"))
+    secrets = load_secrets(load_assignment(KIT_LAYOUT, "linear_regression"))
     assert find_leak(line, secrets) is None  # not a line of checks.py as written ...
-    reference = next(l for l in (paths.assignment_dir("linear_regression") / "checks.py").read_text().splitlines()
+    reference = next(l for l in (KIT_LAYOUT.assignment_dir("linear_regression") / "checks.py").read_text().splitlines()
                      if "torch.linalg.lstsq" in l)
     leak = find_leak(f"x = 1\n{reference}\n", secrets)
     assert leak is not None and leak.line == 2 and "a line of the grader's checks" in leak.what
@@ -119,7 +119,7 @@ def test_is_the_public_data_loadable_by_torch_alone(assignment):
     exec(cell[start:cell.index("\n)\n", start) + 3], namespace)
     import base64, io, zlib
     data = torch.load(io.BytesIO(zlib.decompress(base64.b64decode(namespace["_PUBLIC_CASES"]))), weights_only=True)
-    assert set(data["parts"]) == set(load_assignment(assignment).part_names)
+    assert set(data["parts"]) == set(load_assignment(KIT_LAYOUT, assignment).part_names)
 
 
 # --- check() applies the grader's rules -------------------------------------------------------
@@ -137,9 +137,9 @@ def banned_variant(assignment: str) -> tuple[str, str]:
     """(part, source): the first graded function as the reference solution writes it, with a call of
     torch.nn.functional added in front of its body. Built from the assignment's own files, so a TA's
     new assignment gets one with no entry in BANNED_DEFINITIONS."""
-    tree = ast.parse(paths.solution_file(assignment).read_text())
+    tree = ast.parse(KIT_LAYOUT.solution_file(assignment).read_text())
     functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
-    name = next(part for part in load_assignment(assignment).part_names if part in functions)
+    name = next(part for part in load_assignment(KIT_LAYOUT, assignment).part_names if part in functions)
     function = functions[name]
     function.body.insert(1 if ast.get_docstring(function) else 0, ast.parse(BANNED_CALL).body[0])
     return name, f"import torch\n\n{ast.unparse(function)}\n"
@@ -173,7 +173,7 @@ def test_does_check_name_the_line_and_the_helper_a_banned_call_comes_through():
 
 
 def define_reference(ns: dict, assignment: str) -> None:
-    run_cell(ns, ingest(paths.solution_file(assignment)).source)
+    run_cell(ns, ingest(KIT_LAYOUT.solution_file(assignment)).source)
 
 
 # --- check() and the grader agree ---------------------------------------------------------------
@@ -181,7 +181,7 @@ def define_reference(ns: dict, assignment: str) -> None:
 def example_submissions() -> list[tuple[str, Path]]:
     found = [("linear_regression", p) for p in sorted((EXAMPLES / "linear_regression").iterdir())]
     for assignment in ASSIGNMENTS:
-        found += [(assignment, paths.solution_file(assignment)), (assignment, paths.starter_file(assignment))]
+        found += [(assignment, KIT_LAYOUT.solution_file(assignment)), (assignment, KIT_LAYOUT.starter_file(assignment))]
     found += sorted((a, p) for a in ASSIGNMENTS for p in (EXAMPLES / a).glob("*") if (EXAMPLES / a).is_dir()
                     and a != "linear_regression")
     return found
@@ -218,7 +218,7 @@ def notebook_verdicts(assignment: str, path: Path) -> dict[str, list[tuple[str, 
 @pytest.mark.per_assignment
 @pytest.mark.parametrize("assignment, path", example_submissions(), ids=lambda x: getattr(x, "name", x))
 def test_does_check_give_each_public_case_the_graders_verdict(assignment, path, sandbox):
-    graded = grade_submission(make_plan(load_assignment(assignment), case_sets=("public",)), path, sandbox)
+    graded = grade_submission(make_plan(load_assignment(KIT_LAYOUT, assignment), case_sets=("public",)), path, sandbox)
     expected = {}
     for part in graded.parts:
         if part.problem and part.problem.startswith("no function named"):
@@ -321,8 +321,8 @@ def test_does_the_device_stand_in_refuse_to_mix_like_cuda():
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_do_the_judges_keep_every_public_case_on_its_device(assignment):
     """Inputs, expected values and the correct results all 'elsewhere': every case passes, none crashes."""
-    solution = load_module(paths.solution_file(assignment))
-    data = public_case_data(load_assignment(assignment))
+    solution = load_module(KIT_LAYOUT.solution_file(assignment))
+    data = load_assignment(KIT_LAYOUT, assignment).public_data
     for name, part in data["parts"].items():
         judge = judge_from_data(part["judge"])
         for case in part["cases"]:
@@ -361,9 +361,10 @@ def test_does_one_table_feed_the_scan_the_tripwires_and_the_docs():
 
 def test_does_the_device_table_run_every_part_on_the_cpu(capsys):
     from autograder.validate_device import device_table
-    assert device_table([load_assignment("linear_regression")], "cpu", notebooks=False)
+    assert device_table([load_assignment(KIT_LAYOUT, "linear_regression")], "cpu", notebooks=False)
     out = capsys.readouterr().out
-    cases = sum(len(p["cases"]) for p in public_case_data(load_assignment("linear_regression"))["parts"].values())
+    cases = sum(len(p["cases"])
+                for p in load_assignment(KIT_LAYOUT, "linear_regression").public_data["parts"].values())
     assert re.search(rf"^linear_regression +skipped +6/6 parts, {cases} cases +17/17$", out, re.M) and "all ok" in out
 
 
@@ -390,8 +391,8 @@ def test_is_a_case_without_tensor_inputs_run_once_on_the_cpu_whatever_the_device
     """init_mlp and xor_network take no tensors: their contract is the CPU, so check()'s second run (on CUDA
     with a GPU; here on the device stand-in) leaves their cases out, and a run on one device alone runs them as given."""
     from autograder.checks import public
-    data = public_case_data(load_assignment("mlp"))
-    loaded = public.load_file(paths.solution_file("mlp"), public.graded_functions(data["parts"]))
+    data = load_assignment(KIT_LAYOUT, "mlp").public_data
+    loaded = public.load_file(KIT_LAYOUT.solution_file("mlp"), public.graded_functions(data["parts"]))
     for name in ("init_mlp", "xor_network", "linear_forward"):
         verdict = public.run_part(name, data["parts"][name], loaded, [("", None), (" elsewhere", elsewhere)])
         labels = [c.label for c in verdict.cases]

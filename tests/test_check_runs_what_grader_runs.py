@@ -18,14 +18,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import paths
 from autograder.assignment import load_assignment
 from autograder.grading.grade import grade_submission, make_plan
 from autograder.ingest import ingest
+from autograder.layout import KIT_LAYOUT
 from notebook_session import CellError, Kernel, setup_cell
 
 ASSIGNMENT = "linear_regression"
-REFERENCE = ingest(paths.solution_file(ASSIGNMENT)).source  # the reference's definitions, as one cell
+REFERENCE = ingest(KIT_LAYOUT.solution_file(ASSIGNMENT)).source  # the reference's definitions, as one cell
 PREDICT = "def predict(X, w, b):\n    return X @ w + b\n"
 
 
@@ -38,7 +38,7 @@ def kernel():
 
 @pytest.fixture(scope="module")
 def public_plan():
-    return make_plan(load_assignment(ASSIGNMENT), case_sets=("public",))
+    return make_plan(load_assignment(KIT_LAYOUT, ASSIGNMENT), case_sets=("public",))
 
 
 def run_notebook(kernel: Kernel, cells: list[str | tuple[str, str]]) -> None:

@@ -8,14 +8,16 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
-from autograder import paths
-from autograder.release.check_script import check_script_file
+from autograder.layout import KIT_LAYOUT
+from autograder.release.pipeline import output_files
+from autograder.release.setup_cell import packed_sources
 from conftest import EXAMPLES
 from notebook_session import check_output, run_cell, session
 
 ASSIGNMENT = "linear_regression"
-SCRIPT = check_script_file(ASSIGNMENT)
+SCRIPT = output_files(KIT_LAYOUT, ASSIGNMENT)["check"]
 
 
 def run_script(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -26,7 +28,7 @@ def run_script(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_does_the_script_pass_the_reference_solution_from_another_folder(tmp_path):
-    (tmp_path / "mine.py").write_text(paths.solution_file(ASSIGNMENT).read_text())
+    (tmp_path / "mine.py").write_text(KIT_LAYOUT.solution_file(ASSIGNMENT).read_text())
     proc = run_script(["mine.py"], tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[0] == "predict: all 2 public cases pass. The grader also runs hidden cases."
@@ -50,7 +52,7 @@ def test_does_the_script_report_a_mistake_as_check_does_and_exit_1(tmp_path):
 
 def test_does_the_script_read_a_notebook(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Mine"),
-                                         nbformat.v4.new_code_cell(paths.solution_file(ASSIGNMENT).read_text())])
+                                         nbformat.v4.new_code_cell(KIT_LAYOUT.solution_file(ASSIGNMENT).read_text())])
     nbformat.write(nb, tmp_path / "mine.ipynb")
     proc = run_script(["mine.ipynb", "predict", "fit_direct"], tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -63,3 +65,15 @@ def test_is_an_unreadable_file_one_line_and_exit_2(tmp_path):
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr == ("broken.ipynb: the notebook is not valid JSON (Expecting value at line 1, column 12) - was "
                            "it saved completely? Download it again from Colab (File > Download > .ipynb)\n")
+
+
+@pytest.mark.parametrize("assignment", KIT_LAYOUT.assignment_ids())
+def test_does_the_script_carry_what_the_setup_cell_carries(assignment):
+    """The same check modules and public cases (one KitCheck): so the release scans the packed modules once."""
+    files = output_files(KIT_LAYOUT, assignment)
+    script = files["check"].read_text()
+    setup = next("".join(c["source"]) for c in nbformat.read(files["notebook"], as_version=4).cells
+                 if c["metadata"].get("cellView") == "form")
+    assert packed_sources(script) and packed_sources(script) == packed_sources(setup)
+    cases = [text.split("_PUBLIC_CASES = str(\n", 1)[1].split("\n)\n", 1)[0] for text in (script, setup)]
+    assert cases[0] == cases[1]

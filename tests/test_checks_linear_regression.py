@@ -6,10 +6,11 @@ import pytest
 import torch
 
 from autograder.assignment import load_assignment
+from autograder.layout import KIT_LAYOUT
 from conftest import ROOT, load_module
 from conftest import run_part as shared_run_part
 
-SPEC = load_assignment("linear_regression").spec
+SPEC = load_assignment(KIT_LAYOUT, "linear_regression").spec
 
 
 REFERENCE = load_module(ROOT / "solutions" / "linear_regression.py")

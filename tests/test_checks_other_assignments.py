@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autograder import paths
 
 from autograder.assignment import load_assignment
 from autograder.checks.parts import describe
+from autograder.layout import KIT_LAYOUT
 from conftest import ROOT, load_module, run_part
 
 ASSIGNMENTS = ("logistic_regression", "softmax_regression", "mlp")
@@ -16,7 +16,8 @@ REFERENCE = {a: load_module(ROOT / "solutions" / f"{a}.py") for a in ASSIGNMENTS
 LOGISTIC, SOFTMAX, MLP = (REFERENCE[a] for a in ASSIGNMENTS)
 
 
-@pytest.mark.parametrize("assignment, name", [(a, p) for a in ASSIGNMENTS for p in load_assignment(a).part_names])
+@pytest.mark.parametrize("assignment, name", [(a, p) for a in ASSIGNMENTS
+                                              for p in load_assignment(KIT_LAYOUT, a).part_names])
 def test_does_the_reference_pass_every_case(assignment, name):
     verdicts, report = run_part(assignment, name, {}, REFERENCE[assignment])
     assert all(v.passed for v in verdicts), report
@@ -44,7 +45,7 @@ def test_do_the_sigmoid_checks_do_what_the_notebook_says():
     failed = [v.label for v in verdicts if not v.passed]
     assert failed and all("1e3" in label or "1e4" in label or "1e+04" in label for label in failed), failed
     assert "got nan - use a numerically stable form" in report
-    notebook = (paths.assignment_dir("logistic_regression") / "notebook.py").read_text()
+    notebook = (KIT_LAYOUT.assignment_dir("logistic_regression") / "notebook.py").read_text()
     assert "so `check(\"sigmoid\")` and the grader accept this form" in notebook
 
 
@@ -131,7 +132,7 @@ def test_does_a_training_part_that_ignores_its_arguments_lose_every_seeded_case(
     verdicts, report = run_part("softmax_regression", "fit_softmax_regression", {"fit_softmax_regression": fake},
                                 SOFTMAX)
     # Seeded cases with more than one batch per epoch: there the order, and so the generator, matters.
-    spec = load_assignment("softmax_regression").spec
+    spec = load_assignment(KIT_LAYOUT, "softmax_regression").spec
     wanted = {describe(c) for cases in (spec.public.cases, spec.hidden.cases) for c in cases["fit_softmax_regression"]
               if c.get("seeded", True) and c["batch_size"] < c["N"]}
     seeded = [v for v in verdicts if v.label in wanted]

@@ -11,20 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cli, course as course_module, paths
+from autograder import cli, course as course_module
 from autograder.course import Course, find_root, load_course
 from autograder.disclosure import Feedback
 from autograder.errors import KitError
-from autograder.gradebook import DEFAULT_POLICY, Policy, build_gradebook
+from autograder.gradebook import DEFAULT_POLICY, GradebookInputs, Policy, build_gradebook
+from autograder.layout import KIT_LAYOUT, Layout
 from conftest import ROOT
 
 GOOD = ('name = "DL"\ngithub = "https://github.com/teacher/dl-kit/blob/main"\ntimezone = "Europe/Paris"\n'
         'jobs = 3\n\n[late_policy]\ngrace_days = 2\npenalty = "cap"\n')
 
 
-def course_at(tmp_path: Path, text: str) -> Path:
+def course_at(tmp_path: Path, text: str) -> Layout:
     (tmp_path / "course.toml").write_text(text)
-    return tmp_path
+    return Layout(tmp_path)
 
 
 def error(tmp_path: Path, text: str) -> str:
@@ -34,8 +35,8 @@ def error(tmp_path: Path, text: str) -> str:
 
 
 def test_is_the_repositorys_course_the_lectures_with_its_github_home():
-    course = load_course(ROOT)
-    assert course == Course(root=ROOT, name="Deep learning with PyTorch",
+    course = load_course(KIT_LAYOUT)
+    assert course == Course(layout=KIT_LAYOUT, name="Deep learning with PyTorch",
                             github="https://github.com/dl-course/pytorch-assignment-kit/blob/main",
                             timezone="America/Toronto", jobs=None, late_policy=DEFAULT_POLICY)
     assert course.github_base == "dl-course/pytorch-assignment-kit/blob/main"
@@ -107,7 +108,7 @@ def test_may_min_on_time_exceed_the_assignments_written_so_far(tmp_path):
 
 
 def test_is_the_course_found_from_any_folder_inside_it(tmp_path):
-    root = course_at(tmp_path, GOOD)
+    root = course_at(tmp_path, GOOD).root
     deep = root / "assignments" / "toy" / "notes"
     deep.mkdir(parents=True)
     assert find_root(deep) == root == find_root(root)
@@ -120,25 +121,36 @@ def test_is_a_folder_outside_any_course_a_clear_error(tmp_path):
                                "above it (run the command inside the course's folder, the one with course.toml)")
 
 
-def test_does_the_gradebook_apply_the_courses_late_policy(tmp_path, monkeypatch):
-    strict = dataclasses.replace(load_course(ROOT), late_policy=dataclasses.replace(DEFAULT_POLICY, grace_days=0))
-    monkeypatch.setattr(course_module, "load_course", lambda root=None: strict)
+def test_does_the_gradebook_apply_the_courses_late_policy(tmp_path):
+    strict = dataclasses.replace(load_course(KIT_LAYOUT), late_policy=dataclasses.replace(DEFAULT_POLICY, grace_days=0))
     grades = tmp_path / "lr.csv"
     grades.write_text("submission,score,max_score,predict,squared_error_cost,cost_gradients,gradient_descent,"
                       "fit_direct,polynomial_features,status\nbob,17,17,2,2,4,4,3,2,graded\n")
     times = tmp_path / "times.csv"
     times.write_text("student,assignment,submitted_at\nbob,linear_regression,2027-02-06T20:00:00-05:00\n")
     out = tmp_path / "gradebook.csv"
-    build_gradebook({"linear_regression": grades}, times, None, None, out)
+    build_gradebook(strict, GradebookInputs({"linear_regression": grades}, out, times))
     assert out.read_text().splitlines()[1] == "bob,90.00,0,no"  # a day late, no grace days: -10
 
 
 def test_does_grade_take_its_default_jobs_from_the_course(tmp_path, monkeypatch):
     seen = {}
-    monkeypatch.setattr(cli, "enter_course", lambda start: dataclasses.replace(load_course(ROOT), jobs=5))
-    monkeypatch.setattr(cli, "_cmd_grade", lambda args: seen.setdefault("jobs", args.jobs) and 0)
+    monkeypatch.chdir(course_at(tmp_path, 'github = "https://github.com/a/b/blob/main"\njobs = 5\n').root)
+    monkeypatch.setattr(cli, "_cmd_grade", lambda args, course: seen.setdefault("jobs", args.jobs) and 0)
     assert cli.main(["grade", "linear_regression", "x.py", "--out", str(tmp_path)]) == 0
     assert seen == {"jobs": 5}
+
+
+def test_is_course_toml_read_once_and_handed_to_the_command(toy_course, monkeypatch, capsys):
+    """The CLI loads the course once and passes it on: no command reads course.toml again (new did)."""
+    read = []
+    real = course_module.read_toml
+    monkeypatch.setattr(course_module, "read_toml",
+                        lambda path, *rest, **kw: read.append(path) or real(path, *rest, **kw))
+    monkeypatch.chdir(toy_course / "assignments")  # found by walking up
+    assert cli.main(["new", "ridge", "--due", "2030-01-01"]) == 0
+    assert read == [toy_course / "course.toml"]
+    assert "wrote assignments/ridge/spec.toml" in capsys.readouterr().out
 
 
 def test_does_every_command_refuse_to_run_outside_a_course(tmp_path):
@@ -149,9 +161,7 @@ def test_does_every_command_refuse_to_run_outside_a_course(tmp_path):
 
 
 def test_does_a_bad_course_toml_stop_every_command_with_exit_2(tmp_path, monkeypatch, capsys):
-    for name in ("ROOT", "ASSIGNMENTS", "SOLUTIONS", "STARTER_CODE", "NOTEBOOKS", "DIST"):
-        monkeypatch.setattr(paths, name, getattr(paths, name))
-    monkeypatch.chdir(course_at(tmp_path, 'github = "https://github.com/a/b/blob/main"\njobs = "all"\n'))
+    monkeypatch.chdir(course_at(tmp_path, 'github = "https://github.com/a/b/blob/main"\njobs = "all"\n').root)
     assert cli.main(["release", "--check"]) == 2
     assert capsys.readouterr().err == ('error: course.toml:2: jobs = "all" is not allowed: write jobs = "auto" '
                                        "(two workers per core) or a whole number of workers, 1 or more\n")

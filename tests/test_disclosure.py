@@ -23,6 +23,7 @@ from autograder.gradebook import DEFAULT_POLICY, Policy
 from autograder.gradescope.run import Shown, what_is_shown
 from autograder.grading.grade import SubmissionResult
 from autograder.grading.results import HIDDEN_CASES_SUFFIX, results_json
+from autograder.layout import KIT_LAYOUT
 from autograder.spec import load_spec
 
 TORONTO = zoneinfo.ZoneInfo("America/Toronto")
@@ -167,7 +168,8 @@ def test_does_grade_details_refuse_before_the_release_saying_when_and_how_to_ove
         require_released(Release(None, "x"), "linear_regression")
 
 
-def test_does_the_cli_refuse_details_before_the_release_and_take_details_now(toy_course, monkeypatch, capsys):
+def test_does_the_cli_refuse_details_before_the_release_and_take_details_now(toy_course, toy_layout, monkeypatch,
+                                                                              capsys):
     monkeypatch.chdir(toy_course)
     sub = toy_course / "s.py"
     sub.write_text("")
@@ -179,12 +181,12 @@ def test_does_the_cli_refuse_details_before_the_release_and_take_details_now(toy
     spec_file = toy_course / "assignments" / "toy" / "spec.toml"
     spec_file.write_text(spec_file.read_text().replace('due = "2027-01-29T23:59:00-05:00"',
                                                        'due = "2020-01-29T23:59:00-05:00"'))
-    cli._require_details_released("toy")  # long past: no complaint
+    cli._require_details_released(load_course(toy_layout), "toy")  # long past: no complaint
     spec_file.write_text(spec_file.read_text().replace('due = "2020-01-29T23:59:00-05:00"',
                                                        'due = "2020-01-29T23:59:00-05:00"\n'
                                                        'hidden_details_after = "2999-01-01T00:00:00Z"'))
     with pytest.raises(KitError, match=r"shown only after 2998-12-31 19:00 UTC-05:00 \(spec.toml's hidden_details_after"):
-        cli._require_details_released("toy")
+        cli._require_details_released(load_course(toy_layout), "toy")
 
 
 # ---------------------------------------------------------------- spec.toml's hidden_details_after
@@ -201,10 +203,10 @@ def edit_spec(course: Path, old: str, new: str) -> None:
     ('hidden_details_after = "2027-02-20T00:00:00-05:00"', "2027-02-20T00:00:00-05:00"),
     ("hidden_details_after = 2027-02-20T05:00:00Z", "2027-02-20T05:00:00+00:00"),  # a TOML date-time
 ])
-def test_is_hidden_details_after_read_from_spec_toml(toy_course, written, at):
-    assert load_spec("toy").hidden_details_after is None
+def test_is_hidden_details_after_read_from_spec_toml(toy_course, toy_layout, written, at):
+    assert load_spec(toy_layout, "toy").hidden_details_after is None
     edit_spec(toy_course, "time_limit_s = 5", f"{written}\ntime_limit_s = 5")
-    loaded = load_spec("toy")
+    loaded = load_spec(toy_layout, "toy")
     assert loaded.hidden_details_after == T(at)
     assert hidden_details_release(loaded, policy=DEFAULT_POLICY).at == T(at)
 
@@ -226,10 +228,10 @@ def test_is_hidden_details_after_read_from_spec_toml(toy_course, written, at):
      "assignments/toy/spec.toml:4: unknown key 'hidden_detail_after' - did you mean 'hidden_details_after'? "
      "(spec.toml's keys: due, hidden_details_after, id, parts, time_limit_s, title, tolerances)"),
 ])
-def test_is_a_bad_hidden_details_after_one_line_naming_file_line_and_key(toy_course, written, message):
+def test_is_a_bad_hidden_details_after_one_line_naming_file_line_and_key(toy_course, toy_layout, written, message):
     edit_spec(toy_course, "time_limit_s = 5", f"{written}\ntime_limit_s = 5")
     with pytest.raises(SpecError) as info:
-        load_spec("toy")
+        load_spec(toy_layout, "toy")
     assert str(info.value) == message
 
 
@@ -247,7 +249,7 @@ def test_is_the_feedback_table_read_alone_where_the_rest_of_the_course_is_not_ne
 
 def test_is_the_bundled_course_without_a_budget():
     from conftest import ROOT
-    assert load_course(ROOT).feedback == DEFAULT_FEEDBACK
+    assert load_course(KIT_LAYOUT).feedback == DEFAULT_FEEDBACK
     assert "# [feedback]" in (ROOT / "course.toml").read_text()  # there, commented, to be found
 
 
@@ -324,30 +326,31 @@ def write_metadata(root: Path, data: dict) -> Path:
     return root
 
 
-def test_does_a_gradescope_run_decide_with_the_same_function(toy_course, tmp_path):
+def test_does_a_gradescope_run_decide_with_the_same_function(toy_course, toy_layout, tmp_path):
     now = T("2027-02-07T12:00:00-05:00")
     root = write_metadata(tmp_path / "gs", gradescope(due="2027-02-01T00:00:00-05:00"))
-    assert what_is_shown("toy", root, now) == Shown(details=True)
+    assert what_is_shown(toy_layout, "toy", root, now) == Shown(details=True)
     for late_window in (gradescope(due="2027-02-01T00:00:00-05:00", late="2027-02-08T00:00:00-05:00"),
                         gradescope(due="2027-02-01T00:00:00-05:00", users=[user(due_date="2027-02-10T00:00:00Z")]),
                         gradescope(due="2027-02-01T00:00:00-05:00", late="soon")):
-        assert what_is_shown("toy", write_metadata(root, late_window), now) == Shown(details=False)
+        assert what_is_shown(toy_layout, "toy", write_metadata(root, late_window), now) == Shown(details=False)
     edit_spec(toy_course, "time_limit_s = 5", 'hidden_details_after = "2027-02-07T00:00:00-05:00"\ntime_limit_s = 5')
-    assert what_is_shown("toy", root, now) == Shown(details=True)  # the instructor's time, late window or not
+    # the instructor's time, late window or not
+    assert what_is_shown(toy_layout, "toy", root, now) == Shown(details=True)
 
 
-def test_does_the_budget_apply_only_before_the_release(toy_course, tmp_path):
+def test_does_the_budget_apply_only_before_the_release(toy_course, toy_layout, tmp_path):
     (toy_course / "course.toml").write_text('github = "https://github.com/teacher/dl-kit/blob/main"\n\n'
                                             "[feedback]\ndaily_submissions = 1\n")
     root = write_metadata(tmp_path / "gs", submissions("2027-02-03T11:00:00-05:00"))
-    shown = what_is_shown("toy", root, T("2027-02-03T12:00:01-05:00"))
+    shown = what_is_shown(toy_layout, "toy", root, T("2027-02-03T12:00:01-05:00"))
     assert shown.details is False and shown.lines == ()
     assert shown.withheld.startswith("hidden-case results are withheld: you have made 2 submissions")
     within = write_metadata(tmp_path / "gs2", submissions())
-    assert what_is_shown("toy", within, T("2027-02-03T12:00:01-05:00")) == Shown(
+    assert what_is_shown(toy_layout, "toy", within, T("2027-02-03T12:00:01-05:00")) == Shown(
         False, None, ("submissions in the last 24 h: 1 of 1 with hidden-case results",))
     # Once Gradescope takes no more submissions there is nothing left to probe: details, budget or not.
-    assert what_is_shown("toy", root, T("2027-02-06T00:00:00-05:00")) == Shown(details=True)
+    assert what_is_shown(toy_layout, "toy", root, T("2027-02-06T00:00:00-05:00")) == Shown(details=True)
 
 
 # ---------------------------------------------------------------- results.json with the counts withheld

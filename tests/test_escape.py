@@ -29,6 +29,9 @@ from conftest import ROOT, grade_as_user
 from host_modes import MODES, command_in
 from host_needs import cannot_run, host_variant, is_root, needs
 
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.outcome import CaseStatus
+
 pytestmark = pytest.mark.slow  # probes the sandbox from every emulated host
 
 UNPRIVILEGED_UID = 4242
@@ -157,7 +160,9 @@ def test_does_a_tripwire_count_even_when_the_child_erases_it_and_exits(report):
 _WHERE_PROBE = r'''
 import json, os, sys
 sys.path.insert(0, os.getcwd())
+from autograder.layout import KIT_LAYOUT
 from autograder.sandbox.client import Sandbox
+from autograder.sandbox.launch import ZygotePool
 SOURCE = """
 import os
 def look(base, token):
@@ -177,11 +182,12 @@ def look(base, token):
         pass
     return seen
 """
-with Sandbox() as sandbox:
+with Sandbox(ZygotePool(KIT_LAYOUT)) as sandbox:
     sandbox.wait_ready()
     run = sandbox.run_part(SOURCE, {"kind": "call", "function": "look"}, [((sys.argv[1], sys.argv[2]), {})], wall_s=120)
-    print(json.dumps({"off": sandbox.protections_off, "seen": run.outcomes[0].get("result", run.outcomes[0])},
-                     default=repr))
+    outcome = run.outcomes[0]
+    seen = outcome.result if outcome.status == "ok" else vars(outcome)
+    print(json.dumps({"off": sandbox.protections_off, "seen": seen}, default=repr))
 '''
 
 
@@ -220,7 +226,7 @@ def test_does_system_v_shared_memory_die_with_the_child(sandbox):
               f"    return [libc.shmget(0, {size}, 0o1000 | 0o600) for _ in range(4)]\n")
     before = _segments(size)
     run = sandbox.run_part(source, {"kind": "call", "function": "make"}, [((), {})], wall_s=20, tripwires=False)
-    ids = run.outcomes[0]["result"]
+    ids = run.outcomes[0].result
     assert ids == [-1] * 4  # refused (the seccomp filter), whatever IPC namespace it has
     assert _segments(size) == before
 
@@ -272,8 +278,8 @@ def test_is_a_submissions_total_memory_bounded_not_each_process(sandbox):
               "            time.sleep(2)\n            os._exit(0)\n        pids.append(pid)\n"
               "    return [os.waitpid(p, 0)[1] for p in pids]\n")
     run = sandbox.run_part(source, {"kind": "call", "function": "spread"}, [((), {})], wall_s=30,
-                           limits={"address_space_bytes": 256 << 20}, tripwires=False)
-    statuses = run.outcomes[0]["result"]
+                           limits=Limits(address_space_bytes=256 << 20), tripwires=False)
+    statuses = run.outcomes[0].result
     assert len(statuses) == 4 and 9 in [os.WTERMSIG(s) for s in statuses if os.WIFSIGNALED(s)]
 
 
@@ -285,7 +291,7 @@ def test_do_hidden_cases_run_only_after_every_public_case(sandbox):
     parts = [(driver, [((torch.tensor(1.0),), {}, False), ((torch.tensor(2.0),), {}, True)], 10.0),
              (driver, [((torch.tensor(3.0),), {}, False), ((torch.tensor(4.0),), {}, True)], 10.0)]
     runs = sandbox.run_submission(source, parts, tripwires=False)
-    assert [[o["result"] for o in run.outcomes] for run in runs] == [[[1.0], [1.0, 3.0, 2.0]],
+    assert [[o.result for o in run.outcomes] for run in runs] == [[[1.0], [1.0, 3.0, 2.0]],
                                                                     [[1.0, 3.0], [1.0, 3.0, 2.0, 4.0]]]
 
 
@@ -299,5 +305,5 @@ def test_does_a_part_that_fails_on_a_public_case_skip_its_hidden_ones(sandbox):
     start = time.monotonic()
     runs = sandbox.run_submission(source, parts, tripwires=False)
     assert time.monotonic() - start < 8
-    assert [o["status"] for o in runs[0].outcomes] == ["timeout", "timeout"]
-    assert [float(o["result"]) for o in runs[1].outcomes] == [4.0, 5.0]
+    assert [o.status for o in runs[0].outcomes] == [CaseStatus.TIMEOUT, CaseStatus.TIMEOUT]
+    assert [float(o.result) for o in runs[1].outcomes] == [4.0, 5.0]

@@ -21,15 +21,17 @@ import pytest
 
 from autograder import escaping
 from autograder.checks.verdict import CaseVerdict, PartVerdict, Status
+from autograder.course import load_course
 from autograder.escaping import (csv_cell, csv_text, csv_value, for_terminal, html_text, markdown_answer,
                                  markdown_code, markdown_code_block, markdown_text)
-from autograder.gradebook import build_gradebook
+from autograder.gradebook import GradebookInputs, build_gradebook
 from autograder.gradebook.export import Person
 from autograder.grading.answers_page import answers_html
 from autograder.grading.feedback import feedback_html, feedback_markdown
 from autograder.grading.grade import SubmissionResult
 from autograder.grading.results import answers_markdown, grades_csv
 from autograder.grading.scores import PartScore, ScoreRow
+from autograder.layout import KIT_LAYOUT
 from autograder.similarity.detect import Pair
 from autograder.similarity.report import similarity_csv, similarity_html
 from autograder.similarity.sources import Code
@@ -236,9 +238,10 @@ def test_is_the_canvas_export_free_of_live_formulas(tmp_path):
     grades.write_text(grades_csv(
         [ScoreRow(name, tuple(PartScore(p, float(n), float(scores.get(p, 0))) for p, n in points.items()))
          for name, scores in (("-cmd", points), ("1002", half), ("1003", {}))], list(points)))
-    summary = build_gradebook({a1: grades}, None, None, None, tmp_path / "out" / "gradebook.csv",
-                              dues={a1: dt.datetime.fromisoformat("2027-02-05T23:59:00-05:00")},
-                              exports={a1: tmp_path / "export"}, canvas=True)
+    given = GradebookInputs({a1: grades}, tmp_path / "out" / "gradebook.csv",
+                            dues={a1: dt.datetime.fromisoformat("2027-02-05T23:59:00-05:00")},
+                            exports={a1: tmp_path / "export"}, canvas=True)
+    summary = build_gradebook(load_course(KIT_LAYOUT), given)
     canvas = list(csv.reader(summary.canvas.open(encoding="utf-8")))
     body = {r[2]: r for r in canvas[2:]}
     assert body["'-cmd"][:4] == ["'=HYPERLINK(\"http://x\",\"y\")", "", "'-cmd", "'@SUM(1)@uni.edu"]

@@ -108,9 +108,6 @@ def test_does_every_command_that_checks_something_exit_1_when_it_failed(released
         return grade_one(plan, sub, sandbox)
 
     monkeypatch.setattr(task, "grade_one", patched)
-    from autograder import paths
-    for name in ("ROOT", "ASSIGNMENTS", "SOLUTIONS", "STARTER_CODE", "NOTEBOOKS", "DIST"):
-        monkeypatch.setattr(paths, name, getattr(paths, name))  # main() points them at the course: undone after
     monkeypatch.chdir(released)
     assert cli.main(["grade", "toy", str(subs), "--out", str(tmp_path / "out"), "--jobs", "1", "--quiet"]) == FAILED
     assert "the grader failed on 1 submission(s)" in capsys.readouterr().err

@@ -11,14 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder import paths
+from autograder.course import load_course
 from autograder.errors import KitError
-from autograder.gradebook import DEFAULT_POLICY, Policy, build_gradebook, load_policy, parse_grades_options
+from autograder.gradebook import (DEFAULT_POLICY, GradebookInputs, Policy, build_gradebook, load_policy,
+                                  parse_grades_options)
 from autograder.gradebook.build import explanations_path
 from autograder.gradebook.lateness import Attempt, assess_term, days_late, penalised
 from autograder.gradebook.report import explanation_lines
 from autograder.grading.results import grades_csv
 from autograder.grading.scores import PartScore, ScoreRow
+from autograder.layout import KIT_LAYOUT
 from autograder.spec import load_spec
 from conftest import EXAMPLES
 
@@ -29,6 +31,8 @@ A1, A2, A3, A4 = TERM = ("linear_regression", "logistic_regression", "softmax_re
 DUES_TEXT = {A1: "2027-02-05T23:59:00-05:00", A2: "2027-02-19T23:59:00-05:00",
              A3: "2027-03-05T23:59:00-05:00", A4: "2027-03-26T23:59:00-04:00"}
 DUES = {a: dt.datetime.fromisoformat(t) for a, t in DUES_TEXT.items()}
+COURSE = load_course(KIT_LAYOUT)
+ASSIGNMENTS = len(KIT_LAYOUT.assignment_ids())  # what min_on_time may reach
 
 
 def at(text: str) -> dt.datetime:
@@ -223,24 +227,24 @@ def test_is_grace_kept_back_explained():
 # --- the policy file -------------------------------------------------------------------
 
 def test_is_the_default_policy_the_lectures_policy():
-    assert load_policy(None) == Policy(grace_days=7, penalty="points", penalty_per_day=Decimal(10),
-                                       max_late_days=3, min_on_time=3, timezone="America/Toronto")
+    assert load_policy(None, ASSIGNMENTS) == Policy(grace_days=7, penalty="points", penalty_per_day=Decimal(10),
+                                                    max_late_days=3, min_on_time=3, timezone="America/Toronto")
 
 
 def test_does_a_policy_file_set_every_key(write):
     path = write("policy.toml", 'grace_days = 5\npenalty = "cap"\npenalty_per_day = 12.5\n'
                                 'max_late_days = 2\nmin_on_time = 4\ntimezone = "America/Vancouver"\n')
-    assert load_policy(path) == Policy(5, "cap", Decimal("12.5"), 2, 4, "America/Vancouver")
+    assert load_policy(path, ASSIGNMENTS) == Policy(5, "cap", Decimal("12.5"), 2, 4, "America/Vancouver")
 
 
 def test_is_an_empty_policy_file_the_default(write):
-    assert load_policy(write("policy.toml", "# nothing to change\n")) == DEFAULT_POLICY
+    assert load_policy(write("policy.toml", "# nothing to change\n"), ASSIGNMENTS) == DEFAULT_POLICY
 
 
 def test_is_an_unknown_policy_key_named_with_its_file_line_and_closest_key(write):
     path = write("policy.toml", "penalty = \"cap\"\ngrace_day = 5\n")
     with pytest.raises(KitError) as info:
-        load_policy(path)
+        load_policy(path, ASSIGNMENTS)
     assert str(info.value) == (f"{path}:2: unknown key 'grace_day' in the policy file - did you mean 'grace_days'? "
                                "(known keys: grace_days, penalty, penalty_per_day, max_late_days, min_on_time, "
                                "timezone)")
@@ -251,9 +255,9 @@ def test_is_an_unknown_policy_key_named_with_its_file_line_and_closest_key(write
     ("grace_days = -1", "grace_days = -1 is not allowed: it must be a whole number of days, 0 or more"),
     ("grace_days = true", "grace_days = true is not allowed: it must be a whole number of days, 0 or more"),
     ("max_late_days = 1.5", "max_late_days = 1.5 is not allowed: it must be a whole number of days, 0 or more"),
-    (f"min_on_time = {len(paths.assignment_ids()) + 1}",   # one more than there are assignments
-     f"min_on_time = {len(paths.assignment_ids()) + 1} is not allowed: it must be a whole number from 0 to "
-     f"{len(paths.assignment_ids())}"),
+    (f"min_on_time = {len(KIT_LAYOUT.assignment_ids()) + 1}",   # one more than there are assignments
+     f"min_on_time = {len(KIT_LAYOUT.assignment_ids()) + 1} is not allowed: it must be a whole number from 0 to "
+     f"{len(KIT_LAYOUT.assignment_ids())}"),
     ("penalty_per_day = 110", "penalty_per_day = 110 is not allowed: it must be a number of points from 0 to 100"),
     ('penalty = "percent"',
      'penalty = "percent" is not allowed: it must be one of "points", "multiplicative", "cap"'),
@@ -265,19 +269,19 @@ def test_is_an_unknown_policy_key_named_with_its_file_line_and_closest_key(write
 def test_is_a_bad_policy_value_named_with_its_key_and_value(write, line, message):
     path = write("policy.toml", "# policy\n" + line + "\n")
     with pytest.raises(KitError) as info:
-        load_policy(path)
+        load_policy(path, ASSIGNMENTS)
     assert str(info.value) == f"{path}:2: {message}"
 
 
 def test_is_a_policy_file_that_is_not_toml_reported(write):
     path = write("policy.toml", "grace_days = \n")
     with pytest.raises(KitError, match=r"policy\.toml: the policy file is not valid TOML: "):
-        load_policy(path)
+        load_policy(path, ASSIGNMENTS)
 
 
 def test_is_a_missing_policy_file_reported(tmp_path):
     with pytest.raises(KitError) as info:
-        load_policy(tmp_path / "nope.toml")
+        load_policy(tmp_path / "nope.toml", ASSIGNMENTS)
     assert str(info.value) == f"{tmp_path / 'nope.toml'}: policy file not found"
 
 
@@ -285,11 +289,11 @@ def test_is_a_missing_policy_file_reported(tmp_path):
 
 def known() -> str:
     """The "(known: ...)" list of messages: every assignment discovered, however many there are."""
-    return f"(known: {', '.join(paths.assignment_ids())})"
+    return f"(known: {', '.join(KIT_LAYOUT.assignment_ids())})"
 
 
 def part_points(assignment: str) -> dict[str, Decimal]:
-    return {p.name: Decimal(f"{p.points:g}") for p in load_spec(assignment).parts}
+    return {p.name: Decimal(f"{p.points:g}") for p in load_spec(KIT_LAYOUT, assignment).parts}
 
 
 def grades_row(assignment: str, student: str, score: str | None = None, max_score: str | None = None,
@@ -340,7 +344,8 @@ class Kit:
         times = self.file("times.csv", self.times)
         roster = self.file("roster.csv", self.roster) if self.roster is not None else None
         policy = self.file("policy.toml", self.policy) if self.policy is not None else None
-        return build_gradebook(grades, times, policy, roster, self.folder / "out" / "gradebook.csv", dues=DUES)
+        return build_gradebook(COURSE, GradebookInputs(grades, self.folder / "out" / "gradebook.csv", times, policy,
+                                                       roster, dues=DUES))
 
     def error(self) -> str:
         with pytest.raises(KitError) as info:
@@ -494,8 +499,8 @@ def test_is_a_grades_file_without_max_score_reported(kit):
 
 def test_is_a_missing_grades_file_reported(kit, tmp_path):
     with pytest.raises(KitError) as info:
-        build_gradebook({A1: tmp_path / "nope.csv"}, kit.file("times.csv", kit.times), None, None,
-                        tmp_path / "out.csv", dues=DUES)
+        build_gradebook(COURSE, GradebookInputs({A1: tmp_path / "nope.csv"}, tmp_path / "out.csv",
+                                                kit.file("times.csv", kit.times), dues=DUES))
     assert str(info.value) == f"{tmp_path / 'nope.csv'}: grades file not found"
 
 
@@ -506,7 +511,8 @@ def test_is_a_roster_listing_a_student_twice_reported(kit):
 
 def test_is_an_unknown_assignment_in_the_grades_options_reported(kit, tmp_path):
     with pytest.raises(KitError) as info:
-        build_gradebook({"softmax": tmp_path / "g.csv"}, tmp_path / "t.csv", None, None, tmp_path / "o.csv", dues=DUES)
+        build_gradebook(COURSE, GradebookInputs({"softmax": tmp_path / "g.csv"}, tmp_path / "o.csv", tmp_path / "t.csv",
+                                                dues=DUES))
     assert str(info.value) == f"unknown assignment 'softmax' in --grades - did you mean 'softmax_regression'? {known()}"
 
 
@@ -546,7 +552,7 @@ def test_does_the_command_refuse_a_swapped_grades_file_in_one_line(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "autograder", "gradebook",
                            "--grades", f"{A1}={example / 'grades' / 'logistic_regression.csv'}",
                            "--times", str(example / "times.csv"), "--roster", str(example / "roster.csv"),
-                           "--out", str(out)], capture_output=True, text=True, cwd=paths.ROOT, timeout=120)
+                           "--out", str(out)], capture_output=True, text=True, cwd=KIT_LAYOUT.root, timeout=120)
     assert proc.returncode == 2 and not out.exists()
     assert len(proc.stderr.splitlines()) == 1
     assert proc.stderr.startswith(f"error: {example / 'grades' / 'logistic_regression.csv'}:1: the part columns are ")
@@ -593,7 +599,7 @@ def test_are_part_columns_in_another_order_accepted(kit):
 def test_is_a_grades_csv_as_grade_writes_it_accepted_for_every_assignment(kit):
     # grades_csv is the one writer of a run, an --only or --parts rerun and a merge of shards: every part, always
     for a in TERM:
-        spec = load_spec(a)
+        spec = load_spec(KIT_LAYOUT, a)
         full = ScoreRow("alice", tuple(PartScore(p.name, float(p.points), float(p.points)) for p in spec.parts))
         failed = ScoreRow("bob", tuple(PartScore(p.name, float(p.points), 0.0) for p in spec.parts), "no file")
         kit.grades[a] = grades_csv([full, failed], [p.name for p in spec.parts])
@@ -607,7 +613,7 @@ def test_is_a_grades_csv_as_grade_writes_it_accepted_for_every_assignment(kit):
 
 def test_are_the_deadlines_used_here_the_ones_in_the_specs():
     for assignment, text in DUES_TEXT.items():
-        with (paths.assignment_dir(assignment) / "spec.toml").open("rb") as f:
+        with (KIT_LAYOUT.assignment_dir(assignment) / "spec.toml").open("rb") as f:
             assert tomllib.load(f)["due"] == text, assignment
 
 
@@ -617,9 +623,10 @@ def test_do_the_deadlines_come_from_the_assignment_spec_by_default(kit, monkeypa
     import autograder.gradebook.build as build
     asked = []
     monkeypatch.setattr(build, "load_spec",
-                        lambda a: asked.append(a) or SimpleNamespace(due=at("2027-02-06T20:00:00-05:00")))
+                        lambda layout, a: asked.append(a) or SimpleNamespace(due=at("2027-02-06T20:00:00-05:00")))
     grades = {A1: kit.file("linear_regression.csv", kit.grades[A1])}
-    summary = build_gradebook(grades, kit.file("times.csv", kit.times), None, None, kit.folder / "gradebook.csv")
+    summary = build_gradebook(COURSE, GradebookInputs(grades, kit.folder / "gradebook.csv",
+                                                      kit.file("times.csv", kit.times)))
     assert asked == [A1]
     assert summary.gradebook.read_text().splitlines()[1:] == ["alice,100.00,0,no", "bob,50.00,0,no"]
 
@@ -627,8 +634,8 @@ def test_do_the_deadlines_come_from_the_assignment_spec_by_default(kit, monkeypa
 def example_build(out: Path):
     example = EXAMPLES / "gradebook"
     grades = {a: example / "grades" / f"{a}.csv" for a in TERM}
-    return build_gradebook(grades, example / "times.csv", example / "policy.toml", example / "roster.csv",
-                           out, dues=DUES)
+    return build_gradebook(COURSE, GradebookInputs(grades, out, example / "times.csv", example / "policy.toml",
+                                                   example / "roster.csv", dues=DUES))
 
 
 def test_is_the_hand_worked_example_reproduced_exactly(tmp_path):
@@ -644,12 +651,13 @@ def test_is_a_deadline_written_in_standard_time_after_the_switch_warned_about(ki
     kit.times += "alice,mlp,2027-03-20T10:00:00-04:00\n"
     grades = {a: kit.file(f"{a}.csv", text) for a, text in kit.grades.items()}
     dues = {A1: DUES[A1], A4: at("2027-03-26T23:59:00-05:00")}  # as assignments/mlp/spec.toml has it
-    summary = build_gradebook(grades, kit.file("times.csv", kit.times), None, None, kit.folder / "g.csv", dues=dues)
+    summary = build_gradebook(COURSE, GradebookInputs(grades, kit.folder / "g.csv", kit.file("times.csv", kit.times),
+                                                      dues=dues))
     assert summary.warnings[0] == (
         'assignments/mlp/spec.toml: due 2027-03-26T23:59:00-05:00 is 2027-03-27T00:59:00-04:00 in America/Toronto; '
         'if 2027-03-26 23:59 there was meant, write due = "2027-03-26T23:59:00-04:00"')
     dues[A4] = at("2027-03-26T23:59:00-04:00")
-    summary = build_gradebook(grades, kit.times_path, None, None, kit.folder / "g.csv", dues=dues)
+    summary = build_gradebook(COURSE, GradebookInputs(grades, kit.folder / "g.csv", kit.times_path, dues=dues))
     assert not any("spec.toml" in w for w in summary.warnings)
 
 
@@ -666,12 +674,12 @@ def test_do_explanations_go_next_to_the_csv():
 
 
 def test_is_the_example_policy_file_the_default():
-    assert load_policy(EXAMPLES / "gradebook" / "policy.toml") == DEFAULT_POLICY
+    assert load_policy(EXAMPLES / "gradebook" / "policy.toml", ASSIGNMENTS) == DEFAULT_POLICY
 
 
 def test_does_the_gradebook_run_without_importing_torch():
     # The gradebook reads CSVs and the specs' due dates: a term's grades in well under a second, not ~2 s of torch.
     code = ("import sys; import autograder.cli, autograder.course, autograder.gradebook.build; "
             "print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=paths.ROOT)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=KIT_LAYOUT.root)
     assert out.stdout.strip() == "False"

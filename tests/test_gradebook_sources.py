@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from autograder.course import load_course
 from autograder.errors import KitError
-from autograder.gradebook import build_gradebook
+from autograder.gradebook import GradebookInputs, build_gradebook
+from autograder.layout import KIT_LAYOUT
 from conftest import ROOT
 
 A1, A2 = "linear_regression", "logistic_regression"   # by name: another assignment changes nothing here
 DUES = {A1: dt.datetime.fromisoformat("2027-02-05T23:59:00-05:00"),
         A2: dt.datetime.fromisoformat("2027-02-19T23:59:00-05:00")}
+COURSE = load_course(KIT_LAYOUT)
 
 # As Gradescope writes it (Ruby YAML): a group of two in submission_102, Bob without a sid.
 METADATA = """\
@@ -66,7 +69,8 @@ class Term:
         times = self.put("times.csv", self.times) if self.times is not None else None
         manual = {A1: self.put("written.csv", self.manual)} if self.manual is not None else None
         options = dict(dues=DUES, exports={A1: self.export}, manual=manual, canvas=True) | extra
-        return build_gradebook(grades, times, None, None, self.folder / "out" / "gradebook.csv", **options)
+        options = {k: v if v is not None else {} for k, v in options.items()}  # exports=None: no export given
+        return build_gradebook(COURSE, GradebookInputs(grades, self.folder / "out" / "gradebook.csv", times, **options))
 
     def error(self, **extra) -> str:
         with pytest.raises(KitError) as info:

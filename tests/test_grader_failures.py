@@ -19,7 +19,9 @@ import pytest
 
 from autograder import cli
 from autograder.grading import grade, task
-from autograder.grading.session import GradingOptions, GradingSession
+from autograder.grading.options import GradingOptions
+from autograder.grading.session import GradingSession
+from autograder.layout import KIT_LAYOUT
 from autograder.grading.task import GRADER_FAILED
 from autograder.grading.workers import overdue
 from autograder.sandbox import client
@@ -160,8 +162,8 @@ def test_is_every_way_of_losing_a_submission_the_same_grader_failure_and_does_on
         (subs / f"{name}.py").write_text(CORRECT)
     out = tmp_path / "out"
     deadline = 25
-    with GradingSession("linear_regression", out, GradingOptions(jobs=jobs, progress=False, max_deadline_s=deadline),
-                        inputs=[subs]) as session:
+    options = GradingOptions(jobs=jobs, progress=False, max_deadline_s=deadline)
+    with GradingSession(KIT_LAYOUT, "linear_regression", out, options, inputs=[subs]) as session:
         session.start()
         assert session.deadline_s == deadline
         start = time.monotonic()
@@ -191,8 +193,8 @@ def test_is_every_way_of_losing_a_submission_the_same_grader_failure_and_does_on
     monkeypatch.undo()
     for name in lost:
         (subs / f"{name}.py").write_text(CORRECT)
-    with GradingSession("linear_regression", out, GradingOptions(jobs=jobs, progress=False, only=tuple(lost)),
-                        inputs=[subs]) as session:
+    options = GradingOptions(jobs=jobs, progress=False, only=tuple(lost))
+    with GradingSession(KIT_LAYOUT, "linear_regression", out, options, inputs=[subs]) as session:
         session.start()
         rerun = session.run()
     assert rerun.failures == [] and sorted(r.name for r in rerun.rows) == lost
@@ -202,13 +204,13 @@ def test_is_every_way_of_losing_a_submission_the_same_grader_failure_and_does_on
 
     # --parts keeps no part of a grader failure: the whole submission is graded again.
     monkeypatch.setattr(task, "grade_one", lambda plan, sub, sandbox: (_ for _ in ()).throw(KeyError("again")))
-    with GradingSession("linear_regression", out, GradingOptions(jobs=jobs, progress=False, only=("c_task_raises",)),
-                        inputs=[subs]) as session:
+    options = GradingOptions(jobs=jobs, progress=False, only=("c_task_raises",))
+    with GradingSession(KIT_LAYOUT, "linear_regression", out, options, inputs=[subs]) as session:
         session.start()
         assert session.run().failures != []
     monkeypatch.undo()
-    with GradingSession("linear_regression", out, GradingOptions(jobs=jobs, progress=False, parts=("predict",)),
-                        inputs=[subs]) as session:
+    options = GradingOptions(jobs=jobs, progress=False, parts=("predict",))
+    with GradingSession(KIT_LAYOUT, "linear_regression", out, options, inputs=[subs]) as session:
         session.start()
         partial = session.run()
     assert partial.failures == [] and partial.notes == [
@@ -247,10 +249,11 @@ def test_is_gradescopes_deadline_below_its_own_time_out():
 
 def test_is_the_deadline_the_tasks_own_unless_capped(tmp_path):
     from autograder.assignment import load_assignment
-    plan = grade.make_plan(load_assignment("linear_regression"))
+    plan = grade.make_plan(load_assignment(KIT_LAYOUT, "linear_regression"))
     own = task.SubmissionTask("linear_regression", tmp_path, GradingOptions(), plan).deadline_s
     assert own == 2 * sum(p.spec.time_limit_s for p in plan.parts) + 120
     for cap, expected in ((None, own), (own + 1, own), (7, 7)):
-        session = GradingSession("linear_regression", tmp_path, GradingOptions(max_deadline_s=cap), submissions=[])
+        session = GradingSession(KIT_LAYOUT, "linear_regression", tmp_path, GradingOptions(max_deadline_s=cap),
+                                 submissions=[])
         session.task = task.SubmissionTask("linear_regression", tmp_path, GradingOptions(max_deadline_s=cap), plan)
         assert session.deadline_s == expected

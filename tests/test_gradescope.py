@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from autograder import paths
 from autograder.assignment import load_assignment
 from autograder.errors import KitError, LeakError
 from autograder.gradescope.build import (REQUIREMENT_FILES, ZIP_TIME, build_gradescope_zip, find_solution_code,
@@ -29,7 +28,7 @@ from autograder.grading.grade import SubmissionResult
 from autograder.grading.regrade import read_record
 from autograder.grading.results import HIDDEN_CASES_SUFFIX, HIDDEN_DETAILS_SUFFIX, results_json
 from autograder.grading.task import grade_one
-from autograder.release.markers import find_regions
+from autograder.layout import KIT_LAYOUT, Layout
 from conftest import EXAMPLES, ROOT
 
 ASSIGNMENT = "linear_regression"
@@ -78,7 +77,7 @@ def test_does_the_zip_hold_exactly_what_grading_needs(built):
 def test_does_the_zip_carry_the_written_questions_and_nothing_else_of_the_notebook(built):
     """The pages of a Gradescope run name each question with its text, as local grading does from notebook.py."""
     saved = json.loads(zipfile.ZipFile(built).read(f"assignments/{ASSIGNMENT}/questions.json"))
-    questions = load_assignment(ASSIGNMENT).notebook.questions
+    questions = load_assignment(KIT_LAYOUT, ASSIGNMENT).notebook.questions
     assert [(q["number"], q["id"]) for q in saved["questions"]] == [(1, "q1"), (2, "q2"), (3, "q3")]
     assert [q["text"] for q in saved["questions"]] == [q.text for q in questions]
     assert saved["questions"][0]["text"].startswith("The cost carries a factor $\\frac{1}{2}$.")
@@ -93,38 +92,38 @@ def test_is_there_no_solution_starter_or_notebook_in_the_zip(built):
 
 
 def test_does_the_leak_scanner_find_no_solution_line_in_the_zip(built):
-    secrets = solution_secrets(load_assignment(ASSIGNMENT))
+    secrets = solution_secrets(load_assignment(KIT_LAYOUT, ASSIGNMENT))
     assert secrets.solution_lines  # the scan has something to look for
     with zipfile.ZipFile(built) as archive:
         for name in archive.namelist():
             assert find_solution_code(archive.read(name).decode("utf-8"), secrets) is None, name
 
 
-@pytest.mark.parametrize("assignment", paths.assignment_ids())
+@pytest.mark.parametrize("assignment", KIT_LAYOUT.assignment_ids())
 def test_does_every_assignments_zip_build(assignment, tmp_path):
     """The kit's own code is in every zip: none of its lines may look like a line of any solution."""
-    built = build_gradescope_zip(load_assignment(assignment), tmp_path / f"{assignment}.zip")
+    built = build_gradescope_zip(load_assignment(KIT_LAYOUT, assignment), tmp_path / f"{assignment}.zip")
     assert built.path.is_file() and f"assignments/{assignment}/checks.py" in built.names
 
 
 def test_would_a_solution_line_in_the_zip_be_refused_with_its_place():
-    solution = paths.solution_file(ASSIGNMENT)
-    region = find_regions(solution.read_text(), str(solution))[0]
+    loaded = load_assignment(KIT_LAYOUT, ASSIGNMENT)
+    region = loaded.solution.regions[0]
     line = max(region.body, key=len)
-    members = zip_members(load_assignment(ASSIGNMENT))
+    members = zip_members(loaded)
     members["autograder/extra.py"] = f"x = 1\n{line}\n".encode()
     with pytest.raises(LeakError, match=r"^autograder/extra\.py:2: refusing to write a leak into the Gradescope "
                                         r"zip: this would show a line of a solution region \(solutions/"):
-        refuse_solution_code(members, load_assignment(ASSIGNMENT))
+        refuse_solution_code(members, load_assignment(KIT_LAYOUT, ASSIGNMENT))
     members["solutions/linear_regression.py"] = b"# nothing\n"
     del members["autograder/extra.py"]
     with pytest.raises(LeakError, match="autograder needs no solution, starter or notebook"):
-        refuse_solution_code(members, load_assignment(ASSIGNMENT))
+        refuse_solution_code(members, load_assignment(KIT_LAYOUT, ASSIGNMENT))
 
 
 def test_does_rebuilding_give_identical_bytes_with_fixed_times(built, tmp_path):
     again = tmp_path / "again.zip"
-    build_gradescope_zip(load_assignment(ASSIGNMENT), again)
+    build_gradescope_zip(load_assignment(KIT_LAYOUT, ASSIGNMENT), again)
     assert again.read_bytes() == built.read_bytes()
     infos = zipfile.ZipFile(built).infolist()
     assert {i.date_time for i in infos} == {ZIP_TIME}
@@ -168,7 +167,7 @@ def test_is_an_unknown_assignment_a_one_line_error(tmp_path):
 
 def test_must_the_output_be_a_zip(tmp_path):
     with pytest.raises(KitError, match="the output must be a .zip file"):
-        build_gradescope_zip(load_assignment(ASSIGNMENT), tmp_path / "x.tar")
+        build_gradescope_zip(load_assignment(KIT_LAYOUT, ASSIGNMENT), tmp_path / "x.tar")
 
 
 # ---------------------------------------------------------------- a run in Gradescope's layout
@@ -254,22 +253,26 @@ def local(tmp_path_factory) -> Local:
 
 
 @pytest.fixture
-def course_toml(tmp_path, monkeypatch):
-    """course.toml as the zip carries it, ``text`` added (as if the zip had been built with it)."""
-    def use(text: str) -> None:
-        path = tmp_path / "course.toml"
-        path.write_text((ROOT / "course.toml").read_text() + text)
-        monkeypatch.setattr(paths, "course_file", lambda: path)
+def course_toml(tmp_path):
+    """The Layout of a course like the kit's (its assignments) whose course.toml, as the zip carries it, has
+    ``text`` added (as if the zip had been built with it)."""
+    def use(text: str) -> Layout:
+        course = tmp_path / "course"
+        course.mkdir()
+        (course / "course.toml").write_text((ROOT / "course.toml").read_text() + text)
+        (course / "assignments").symlink_to(KIT_LAYOUT.assignments)
+        return Layout(course)
     return use
 
 
 def on_gradescope(local: Local, base: Path, files: list[Path], created_at: str, due: str = DUE,
-                  meta: dict | None = None) -> dict:
+                  meta: dict | None = None, layout: Layout = KIT_LAYOUT) -> dict:
     """What the run makes of ``files`` handed in under ``base`` (its metadata from ``created_at``, ``due``,
     ``meta``): the file it chooses, as the local run graded it, shown as the metadata and course.toml allow."""
     root = hand_in(base / "autograder", files, created_at, due, meta)
     choice = choose_submission(root / "submission", ASSIGNMENT)
-    return gradescope_results(local.record(choice.path.name), root, what_is_shown(ASSIGNMENT, root), [choice.why])
+    return gradescope_results(local.record(choice.path.name), root, what_is_shown(layout, ASSIGNMENT, root),
+                              [choice.why])
 
 
 def same_as_local(gradescope: dict, local: dict, graded_line: str, lateness_line: str, sandbox: bool = True) -> None:
@@ -372,11 +375,11 @@ def test_are_hidden_details_held_back_while_gradescope_still_accepts_late_submis
 def test_does_a_spent_daily_budget_withhold_the_hidden_counts_but_record_the_score(local, tmp_path, course_toml):
     """course.toml's [feedback] daily_submissions = 2, and two submissions already today: the score is the same
     as ever, nothing shown counts the hidden cases (nor times them), and the output says until when."""
-    course_toml("\n[feedback]\ndaily_submissions = 2\n")
+    course = course_toml("\n[feedback]\ndaily_submissions = 2\n")
     earlier = {"previous_submissions": [{"submission_time": t, "score": 10.37, "results": {}}
                                         for t in ("2027-02-05T20:00:00-05:00", "2027-02-06T00:10:00-05:00")]}
     data = on_gradescope(local, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
-                         due="2100-01-01T00:00:00+00:00", meta=earlier)
+                         due="2100-01-01T00:00:00+00:00", meta=earlier, layout=course)
     normal = local.results["bob_forgot_mean.py"]
     assert data["score"] == normal["score"] == pytest.approx(10.37)
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
@@ -396,9 +399,9 @@ def test_does_a_spent_daily_budget_withhold_the_hidden_counts_but_record_the_sco
 
 
 def test_does_a_submission_within_the_budget_say_how_many_it_has_used(local, tmp_path, course_toml):
-    course_toml("\n[feedback]\ndaily_submissions = 2\n")
+    course = course_toml("\n[feedback]\ndaily_submissions = 2\n")
     data = on_gradescope(local, tmp_path, [LR / "bob_forgot_mean.py"], "2027-02-06T00:30:00-05:00",
-                         due="2100-01-01T00:00:00+00:00")
+                         due="2100-01-01T00:00:00+00:00", layout=course)
     *output, late, budget = data["output"].split("\n\n")
     assert budget == "submissions in the last 24 h: 1 of 2 with hidden-case results"
     assert [t["name"] for t in data["tests"]] == PARTS and data["score"] == local.results["bob_forgot_mean.py"]["score"]
@@ -410,7 +413,7 @@ def test_does_an_empty_submission_get_zero_with_the_reason(lr_plan, tmp_path):
     choice = choose_submission(root / "submission", ASSIGNMENT)
     assert choice.path is None
     result, failure = grade_one(lr_plan, choice.submission, sandbox=None)
-    data = gradescope_results(result, root, what_is_shown(ASSIGNMENT, root))
+    data = gradescope_results(result, root, what_is_shown(KIT_LAYOUT, ASSIGNMENT, root))
     assert failure is None and data["score"] == 0 and [t["name"] for t in data["tests"]] == PARTS
     assert ("no .py or .ipynb file was handed in (expected linear_regression.ipynb or linear_regression.py; "
             "the folder is empty)") in data["output"]

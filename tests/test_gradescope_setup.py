@@ -17,10 +17,10 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from autograder import paths
 from autograder.assignment import load_assignment
 from autograder.gradescope.build import REQUIREMENT_FILES, zip_members
 from autograder.gradescope.cpu_only import cpu_only_problems, cuda_distributions
+from autograder.layout import KIT_LAYOUT, PACKAGE
 from conftest import EXAMPLES, ROOT
 
 GRADING = ROOT / "requirements-grading.txt"
@@ -42,7 +42,8 @@ def applies(req: Requirement, python: str | None = None) -> bool:
 
 def test_is_the_grading_file_the_one_the_zip_ships():
     assert REQUIREMENT_FILES == ("requirements-grading.txt",)
-    assert zip_members(load_assignment("linear_regression"))["requirements-grading.txt"] == GRADING.read_bytes()
+    members = zip_members(load_assignment(KIT_LAYOUT, "linear_regression"))
+    assert members["requirements-grading.txt"] == GRADING.read_bytes()
 
 
 def test_does_the_grading_file_pin_what_requirements_txt_pins():
@@ -127,7 +128,7 @@ def run_setup(tmp_path: Path, cpu_only_exit: int = 0, has_venv: bool = True,
     """The zip's setup.sh with logging stand-ins for python3 and apt-get: (the run, the calls)."""
     source = tmp_path / "autograder" / "source"
     source.mkdir(parents=True)
-    members = zip_members(load_assignment("linear_regression"))
+    members = zip_members(load_assignment(KIT_LAYOUT, "linear_regression"))
     for name in ("setup.sh", *REQUIREMENT_FILES):
         (source / name).write_bytes(members[name])
     bin_dir = tmp_path / "bin"  # the only folder on PATH: no other python can be found
@@ -185,7 +186,7 @@ def test_does_a_cuda_torch_fail_the_image_build(tmp_path):
 
 
 def test_does_setup_sh_say_the_memory_to_set(tmp_path):
-    setup = zip_members(load_assignment("linear_regression"))["setup.sh"].decode()
+    setup = zip_members(load_assignment(KIT_LAYOUT, "linear_regression"))["setup.sh"].decode()
     assert "768 MB" in setup and "benchmarks/gradescope_memory.py" in setup
     assert "3.10" in setup and "--extra-index-url" not in setup
 
@@ -223,7 +224,7 @@ def module_file(name: str) -> Path | None:
     """The file of the kit's module ``name`` (dotted), or None for one outside the kit."""
     if name != "autograder" and not name.startswith("autograder."):
         return None
-    base = paths.PACKAGE.parent.joinpath(*name.split("."))
+    base = PACKAGE.parent.joinpath(*name.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
             return candidate
@@ -232,7 +233,7 @@ def module_file(name: str) -> Path | None:
 
 def imports_of(path: Path) -> set[Path]:
     """The kit's files that ``path`` (in the kit or an assignment's checks.py) imports, at its top or in a function."""
-    parts = list(path.relative_to(paths.PACKAGE.parent).with_suffix("").parts)
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     package = parts if path.name == "__init__.py" else parts[:-1]
     if package and package[-1] == "__init__":
         package = package[:-1]
@@ -255,9 +256,9 @@ def imports_of(path: Path) -> set[Path]:
 
 def grading_closure() -> list[Path]:
     """Every file a Gradescope run can execute: its entry points, the sandbox's, the checks, and their imports."""
-    package = paths.PACKAGE
+    package = PACKAGE
     todo = [package / "gradescope" / "run.py", package / "gradescope" / "cpu_only.py",
-            package / "sandbox" / "zygote.py", *sorted(paths.ASSIGNMENTS.glob("*/checks.py"))]
+            package / "sandbox" / "zygote.py", *sorted(KIT_LAYOUT.assignments.glob("*/checks.py"))]
     found: set[Path] = set()
     while todo:
         path = todo.pop()

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from autograder import paths
+from autograder.layout import KIT_LAYOUT
 from autograder.sandbox.hugepages import Collapser, anonymous_ranges
 
 MAPS = """\
@@ -51,7 +51,7 @@ print(before, huge_kb(), collapser.done >> 20, steps, intact)
 
 
 def test_does_the_collapser_back_memory_by_huge_pages_a_step_at_a_time_keeping_its_contents():
-    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, cwd=paths.ROOT)
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, cwd=KIT_LAYOUT.root)
     before_kb, after_kb, done_mb, steps, intact = out.stdout.split()
     assert intact == "True"
     assert int(steps) >= 64 // 4  # a few MiB a step, so that the zygote answers in between

@@ -11,6 +11,7 @@ from host_needs import cannot_run, host_variant
 
 from autograder.sandbox import isolation, workdirs
 from autograder.sandbox.cgroups import Cgroups
+from autograder.sandbox.limits import Limits
 from autograder.sandbox.protections import Guarantee, Layer, SandboxReport
 
 
@@ -22,7 +23,7 @@ def refuse(monkeypatch):
 
 def test_does_a_refused_namespace_turn_into_named_layers_off(monkeypatch):
     refuse(monkeypatch)
-    layers = isolation.isolate_worker(isolation.Path("/nonexistent-kit"), [])
+    layers = isolation.isolate_worker(isolation.Path("/nonexistent-kit"), []).layers
     assert layers == [Layer("network namespace", False, "mount and network namespaces: EPERM"),
                       Layer("allowlist root", False, "mount and network namespaces: EPERM")]
 
@@ -52,7 +53,7 @@ def test_does_a_child_without_namespaces_still_get_the_floor(monkeypatch, tmp_pa
     base = workdirs.make_base()
     try:
         def isolate():
-            done = isolation.isolate_child({"slot": 7, "same_user": True}, base, "c1-", {}, [])
+            done = isolation.isolate_child(Limits(slot=7, same_user=True), base, "c1-", {}, [])
             import socket
             try:
                 socket.socket()
@@ -87,7 +88,7 @@ def test_is_there_no_fallback_when_the_work_folder_cannot_be_made(monkeypatch, t
 
     def isolate():
         os.chdir(here)
-        isolation.isolate_child({"slot": 7}, str(shared), "c1-", {}, [])
+        isolation.isolate_child(Limits(slot=7), str(shared), "c1-", {}, [])
         return {"raised": None}
     seen = in_a_throwaway_child(isolate)
     assert seen["raised"].startswith("NoWorkFolder") and "only the grader's user may write" in seen["raised"]

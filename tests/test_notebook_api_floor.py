@@ -46,7 +46,7 @@ import nbformat
 import pytest
 import torch
 
-from autograder import paths
+from autograder.layout import KIT_LAYOUT
 from autograder.release.setup_cell import packed_sources
 
 FLOOR = "2.8.0"
@@ -193,14 +193,14 @@ def problems(use: TorchUse) -> list[str]:
 def kit_use() -> TorchUse:
     """What every code cell of the student notebooks and every solution file uses of torch."""
     use = TorchUse()
-    for assignment in paths.assignment_ids():
-        nb_path = paths.notebook_file(assignment)
+    for assignment in KIT_LAYOUT.assignment_ids():
+        nb_path = KIT_LAYOUT.notebook_file(assignment)
         aliases: dict[str, str] = {}  # the cells of one notebook share the kernel's namespace
         for index, cell in enumerate(nbformat.read(nb_path, as_version=4).cells):
             if cell.cell_type == "code":
-                scan_source(cell.source, f"{nb_path.relative_to(paths.ROOT)} cell {index}", use, aliases)
-        solution = paths.solution_file(assignment)
-        scan_source(solution.read_text(), str(solution.relative_to(paths.ROOT)), use)
+                scan_source(cell.source, f"{nb_path.relative_to(KIT_LAYOUT.root)} cell {index}", use, aliases)
+        solution = KIT_LAYOUT.solution_file(assignment)
+        scan_source(solution.read_text(), str(solution.relative_to(KIT_LAYOUT.root)), use)
     return use
 
 
@@ -305,13 +305,13 @@ def python_problems(text: str, where: str) -> list[str]:
 
 def test_do_the_notebooks_and_solutions_run_on_python_3_12_and_3_13():
     found = []
-    for assignment in paths.assignment_ids():
-        nb_path = paths.notebook_file(assignment)
+    for assignment in KIT_LAYOUT.assignment_ids():
+        nb_path = KIT_LAYOUT.notebook_file(assignment)
         for index, cell in enumerate(nbformat.read(nb_path, as_version=4).cells):
             if cell.cell_type == "code":
-                found += python_problems(cell.source, f"{nb_path.relative_to(paths.ROOT)} cell {index}")
-        solution = paths.solution_file(assignment)
-        found += python_problems(solution.read_text(), str(solution.relative_to(paths.ROOT)))
+                found += python_problems(cell.source, f"{nb_path.relative_to(KIT_LAYOUT.root)} cell {index}")
+        solution = KIT_LAYOUT.solution_file(assignment)
+        found += python_problems(solution.read_text(), str(solution.relative_to(KIT_LAYOUT.root)))
     assert found == []
 
 

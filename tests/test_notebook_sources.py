@@ -11,9 +11,12 @@ import jupytext
 import nbformat
 import pytest
 
-from autograder import paths
 from autograder.assignment import load_assignment
+from autograder.layout import KIT_LAYOUT, PACKAGE
 from autograder.release.notebook import build_notebook
+from autograder.release.notebook_source import parse_notebook_source
+from autograder.sourcefile import SourceFile
+from conftest import ROOT
 
 GPU_NOTE = ("**No GPU?** If the setup cell reports that no GPU was found and you are in Colab, choose "
             "*Runtime → Change runtime type*, pick a GPU (such as T4), save, and run the setup cell again")
@@ -27,7 +30,34 @@ _ROW = re.compile(r"^\|\s*`(?P<name>\w+)\(.*\)`\s*\|\s*(?P<points>[\d.]+)\s*\|$"
 
 
 def _source_cells(assignment: str) -> list:
-    return jupytext.read(paths.assignment_dir(assignment) / "notebook.py", fmt="py:percent").cells
+    """The notebook source's cells as the release reads them (kind, text)."""
+    notebook = load_assignment(KIT_LAYOUT, assignment).notebook
+    assert notebook is not None
+    return list(notebook.cells)
+
+
+SOURCES = [*(KIT_LAYOUT.notebook_source_file(a) for a in KIT_LAYOUT.assignment_ids()),
+           ROOT / "tests" / "fixtures" / "release" / "assignments" / "toy" / "notebook.py",
+           PACKAGE / "templates" / "new_assignment" / "notebook.py.tmpl"]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[p.relative_to(ROOT).as_posix() for p in SOURCES])
+def test_are_the_cells_read_as_jupytext_reads_the_percent_format(path):
+    """The release reads notebook.py once, with its own reader (which knows each cell's line); for every source
+    the kit has, it gives the notebook the cells jupytext's reader would (kind, text, tags)."""
+    ours = parse_notebook_source(SourceFile(path, path.read_text(), path.name)).cells
+    theirs = jupytext.reads(path.read_text(), fmt="py:percent").cells
+    assert [(c.kind, c.text, list(c.tags) if c.tagged else None) for c in ours] == \
+        [(c.cell_type, c.source, c.metadata.get("tags")) for c in theirs]
+
+
+def test_is_a_cell_read_as_jupytext_reads_it():
+    text = ('# %% [markdown]\n# A *title*\n#\n#indented\n\n# %% tags=["a"]\nx = 1\n\n\ny = 2\n\n\n'
+            "# %% [raw] tags=[]\n# raw text\n")
+    ours = parse_notebook_source(SourceFile(ROOT / "nb.py", text, "nb.py")).cells
+    theirs = jupytext.reads(text, fmt="py:percent").cells
+    assert [(c.kind, c.text, list(c.tags) if c.tagged else None) for c in ours] == \
+        [(c.cell_type, c.source, c.metadata.get("tags")) for c in theirs]
 
 
 def _flat(text: str) -> str:
@@ -35,20 +65,20 @@ def _flat(text: str) -> str:
 
 
 @pytest.mark.per_assignment
-@pytest.mark.parametrize("assignment", paths.assignment_ids())
+@pytest.mark.parametrize("assignment", KIT_LAYOUT.assignment_ids())
 def test_does_the_built_notebook_have_one_title(assignment):
-    nb = build_notebook(load_assignment(assignment), variant="student", github_base="o/r/blob/main")
+    nb = build_notebook(load_assignment(KIT_LAYOUT, assignment), variant="student", github_base="o/r/blob/main")
     titles = [line for cell in nb.cells if cell.cell_type == "markdown"
               for line in cell.source.splitlines() if line.startswith("# ")]
     assert len(titles) == 1, titles
 
 
 @pytest.mark.per_assignment
-@pytest.mark.parametrize("assignment", paths.assignment_ids())
+@pytest.mark.parametrize("assignment", KIT_LAYOUT.assignment_ids())
 def test_does_the_first_text_cell_show_the_points_of_spec_toml(assignment):
-    spec = tomllib.loads((paths.assignment_dir(assignment) / "spec.toml").read_text())
+    spec = tomllib.loads((KIT_LAYOUT.assignment_dir(assignment) / "spec.toml").read_text())
     expected = {part["name"]: float(part["points"]) for part in spec["parts"]}
-    first_text = next(c for c in _source_cells(assignment) if c.cell_type == "markdown").source
+    first_text = next(c for c in _source_cells(assignment) if c.kind == "markdown").text
     rows = [m for m in map(_ROW.match, first_text.splitlines()) if m]
     where = f"assignments/{assignment}/notebook.py's first text cell"
     assert {m["name"]: float(m["points"]) for m in rows} == expected, \
@@ -59,23 +89,23 @@ def test_does_the_first_text_cell_show_the_points_of_spec_toml(assignment):
 
 
 @pytest.mark.per_assignment
-@pytest.mark.parametrize("assignment", paths.assignment_ids())
+@pytest.mark.parametrize("assignment", KIT_LAYOUT.assignment_ids())
 def test_does_the_first_text_cell_say_how_to_get_a_gpu_in_colab(assignment):
-    first_text = next(c for c in _source_cells(assignment) if c.cell_type == "markdown").source
+    first_text = next(c for c in _source_cells(assignment) if c.kind == "markdown").text
     assert GPU_NOTE in _flat(first_text)
 
 
 @pytest.mark.parametrize("assignment", ["softmax_regression", "mlp"])
 def test_is_the_generator_default_described_in_the_same_words(assignment):
-    text = _flat(" ".join(c.source for c in _source_cells(assignment) if c.cell_type == "markdown"))
+    text = _flat(" ".join(c.text for c in _source_cells(assignment) if c.kind == "markdown"))
     assert GENERATOR_NOTE in text
 
 
 def _code_cells(assignment: str) -> list[tuple[int, ast.Module]]:
     cells = []
     for index, cell in enumerate(_source_cells(assignment)):
-        if cell.cell_type == "code" and not cell.source.lstrip().startswith("# kit:"):
-            cells.append((index, ast.parse(cell.source)))
+        if cell.kind == "code" and cell.directive is None:
+            cells.append((index, ast.parse(cell.text)))
     return cells
 
 
@@ -96,10 +126,10 @@ def _module_level_stores(tree: ast.Module) -> list[tuple[str, int]]:
 
 
 @pytest.mark.per_assignment
-@pytest.mark.parametrize("assignment", paths.assignment_ids())
+@pytest.mark.parametrize("assignment", KIT_LAYOUT.assignment_ids())
 def test_is_no_helper_name_reused_for_data(assignment):
     """A helper defined by one cell and rebound by another breaks re-running the first's users."""
-    solution = ast.parse(paths.solution_file(assignment).read_text())
+    solution = ast.parse(KIT_LAYOUT.solution_file(assignment).read_text())
     helpers = {node.name: "the solution" for node in solution.body if isinstance(node, ast.FunctionDef)}
     cells = _code_cells(assignment)
     for index, tree in cells:
@@ -117,7 +147,7 @@ def test_does_the_helper_check_see_a_rebinding():
 
 
 @pytest.mark.per_assignment
-@pytest.mark.parametrize("assignment", paths.assignment_ids())
+@pytest.mark.parametrize("assignment", KIT_LAYOUT.assignment_ids())
 def test_is_tqdm_auto_imported_only_when_ipywidgets_is_there(assignment):
     """tqdm.auto warns 'IProgress not found' in a Jupyter without ipywidgets."""
     for index, tree in _code_cells(assignment):
@@ -142,7 +172,7 @@ def test_does_the_offline_big_run_differ_from_section_11():
 
 
 @pytest.mark.per_assignment
-@pytest.mark.parametrize("assignment", paths.assignment_ids())
+@pytest.mark.parametrize("assignment", KIT_LAYOUT.assignment_ids())
 def test_is_the_committed_notebook_free_of_outputs(assignment):
-    nb = nbformat.read(paths.notebook_file(assignment), as_version=4)
+    nb = nbformat.read(KIT_LAYOUT.notebook_file(assignment), as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), assignment

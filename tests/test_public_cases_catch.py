@@ -24,8 +24,8 @@ import pytest
 import torch
 
 from autograder.assignment import load_assignment
-from autograder.checks.compare import Tolerance
 from autograder.checks.parts import build_cases
+from autograder.layout import KIT_LAYOUT
 from autograder.checks.public import run_here
 from conftest import ROOT, load_module
 
@@ -51,12 +51,11 @@ def _seeded_global_generator():
 @functools.lru_cache(maxsize=None)
 def _public_cases(assignment: str, name: str):
     """(case, expected value, tolerance) of every public case of one part, built once."""
-    loaded = load_assignment(assignment)
+    loaded = load_assignment(KIT_LAYOUT, assignment)
     spec, part = loaded.spec, loaded.checks.PARTS[name]
     out = []
     for case in build_cases(part, spec.public.cases.get(name, []), spec.public.seed):
-        tol = spec.part(name).tolerances[case.dtype]
-        out.append((case, case.expected(), Tolerance(tol.atol, tol.rtol)))
+        out.append((case, case.expected(), spec.part(name).tolerances[case.dtype]))
     return part, out
 
 
@@ -96,7 +95,7 @@ def assert_passes(assignment: str, name: str, impl: dict) -> None:
 def _float32_parts():
     out = []
     for a in ASSIGNMENTS:
-        spec = load_assignment(a).spec
+        spec = load_assignment(KIT_LAYOUT, a).spec
         for p in spec.parts:
             if any(c.get("dtype") == "float32" for c in spec.hidden.cases.get(p.name, [])):
                 out.append((a, p.name))
@@ -108,7 +107,7 @@ FLOAT32_PARTS = _float32_parts()
 
 @pytest.mark.parametrize("assignment, name", FLOAT32_PARTS)
 def test_has_every_part_with_hidden_float32_a_public_float32_case(assignment, name):
-    assert any(c.get("dtype") == "float32" for c in load_assignment(assignment).spec.public.cases[name])
+    assert any(c.get("dtype") == "float32" for c in load_assignment(KIT_LAYOUT, assignment).spec.public.cases[name])
 
 
 def _as_float64(value):
@@ -136,7 +135,8 @@ def test_does_a_float32_only_bug_fail_a_public_case(assignment, name):
 
 # --- the reference and another correct way of drawing pass -------------------------------------
 
-@pytest.mark.parametrize("assignment, name", [(a, p) for a in ASSIGNMENTS for p in load_assignment(a).part_names])
+@pytest.mark.parametrize("assignment, name", [(a, p) for a in ASSIGNMENTS
+                                              for p in load_assignment(KIT_LAYOUT, a).part_names])
 def test_does_the_reference_pass_every_public_case(assignment, name):
     assert_passes(assignment, name, {})
 
@@ -262,12 +262,12 @@ def test_does_a_public_case_catch_train_mlp_ignoring_weight_decay(mistake):
 def test_do_the_public_training_cases_have_what_the_hidden_ones_test():
     """A case without a generator, one whose batch size does not divide N, and (train_mlp) weight decay."""
     for assignment, name, _ in TRAINING:
-        public = load_assignment(assignment).spec.public.cases[name]
+        public = load_assignment(KIT_LAYOUT, assignment).spec.public.cases[name]
         assert any(c.get("seeded") is False for c in public)
         assert any(c["N"] % c["batch_size"] and c["batch_size"] < c["N"] for c in public)
         assert any(c["batch_size"] > c["N"] for c in public)
-    assert any(c.get("weight_decay", 0) > 0 for c in load_assignment("mlp").spec.public.cases["train_mlp"])
-    init = load_assignment("mlp").spec.public.cases["init_mlp"]
+    assert any(c.get("weight_decay", 0) > 0 for c in load_assignment(KIT_LAYOUT, "mlp").spec.public.cases["train_mlp"])
+    init = load_assignment(KIT_LAYOUT, "mlp").spec.public.cases["init_mlp"]
     assert any(c.get("seeded") is False for c in init)
 
 

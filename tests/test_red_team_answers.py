@@ -33,6 +33,7 @@ from autograder.grading.answers_page import answers_html, markdown_html, math_ht
 from autograder.grading.feedback import feedback_html, feedback_markdown
 from autograder.grading.grade import SubmissionResult
 from autograder.grading.results import answers_markdown, write_submission
+from autograder.layout import KIT_LAYOUT
 from autograder.release.questions import Question, read_questions_json
 from conftest import notebook_json
 
@@ -329,7 +330,7 @@ def test_is_a_bad_manual_row_one_line_never_a_traceback(tmp_path, row, message):
     path = tmp_path / "written.csv"
     path.write_text("student,question,points,max_points\n" + row + "\n", encoding="utf-8")
     with pytest.raises(KitError) as info:
-        read_manual(path, {"1001": None}, "linear_regression")
+        read_manual(KIT_LAYOUT, path, {"1001": None}, "linear_regression")
     assert str(info.value).startswith(f"{path}:2: {message}") and "\n" not in str(info.value)
 
 
@@ -345,7 +346,7 @@ def test_is_a_grades_file_of_a_bad_shape_one_line(tmp_path, cells, message):
     path = tmp_path / "grades.csv"
     path.write_text(f"submission,score,max_score,{parts},status\n{cells}\n", encoding="utf-8")
     with pytest.raises(KitError) as info:
-        read_grades(path, grades_spec("linear_regression"))
+        read_grades(path, grades_spec(KIT_LAYOUT, "linear_regression"))
     assert str(info.value).startswith(f"{path}:2: {message}")
 
 
@@ -358,14 +359,14 @@ def test_is_a_questions_json_of_a_bad_shape_one_line(tmp_path, text):
     path = tmp_path / "questions.json"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(KitError, match="rebuild the Gradescope zip"):
-        read_questions_json(path)
+        read_questions_json(KIT_LAYOUT, path)
 
 
 def test_is_a_deeply_nested_questions_json_one_line(tmp_path):
     path = tmp_path / "questions.json"
     path.write_text("[" * 100_000, encoding="utf-8")
     with pytest.raises(KitError):
-        read_questions_json(path)
+        read_questions_json(KIT_LAYOUT, path)
 
 
 def test_is_a_questions_json_with_one_id_twice_refused(tmp_path):
@@ -373,10 +374,10 @@ def test_is_a_questions_json_with_one_id_twice_refused(tmp_path):
     one = {"number": 1, "id": "q1", "text": "t", "placeholder": ""}
     path.write_text(json.dumps({"questions": [one, {**one, "number": 2}]}), encoding="utf-8")
     with pytest.raises(KitError):
-        read_questions_json(path)
+        read_questions_json(KIT_LAYOUT, path)
 
 
-def test_is_a_solution_line_in_a_questions_text_refused_from_the_zip(toy_course, tmp_path):
+def test_is_a_solution_line_in_a_questions_text_refused_from_the_zip(toy_course, toy_layout, tmp_path):
     from test_answer_questions import OLD_ANSWER
     notebook = toy_course / "assignments" / "toy" / "notebook.py"
     notebook.write_text(notebook.read_text().replace(OLD_ANSWER, (
@@ -384,4 +385,4 @@ def test_is_a_solution_line_in_a_questions_text_refused_from_the_zip(toy_course,
         '# %% [markdown] tags=["answer:q1"]\n# *Your answer here.*\n')))
     # The line is inside one JSON string of questions.json, which the student's code could read there.
     with pytest.raises(KitError, match="questions.json.*solution"):
-        build_gradescope_zip(load_assignment("toy"), tmp_path / "toy.zip")
+        build_gradescope_zip(load_assignment(toy_layout, "toy"), tmp_path / "toy.zip")

@@ -24,6 +24,7 @@ from autograder.errors import KitError
 from autograder.grading import regrade
 from autograder.grading.collect import find_submissions, safe_name
 from autograder.assignment import load_assignment
+from autograder.layout import KIT_LAYOUT
 from autograder.grading.grade import SubmissionResult, grade_submission, make_plan
 from autograder.grading.merge import merge_shards
 from autograder.grading.scores import Graded, ScoreRow
@@ -44,7 +45,7 @@ def test_does_judging_keep_nothing_of_what_a_submission_returned():
     """A known mistake that does not apply to a case used to be re-raised from the plan's cache: each raise
     grew the cached exception's traceback by the judging frames, which hold the returned values, so a
     long-lived worker kept every failing submission's results (a hostile one: up to 64 MB each) for good."""
-    plan = make_plan(load_assignment("mlp")).compute_everything()
+    plan = make_plan(load_assignment(KIT_LAYOUT, "mlp")).compute_everything()
     planned = next(p for p in plan.parts if p.spec.name == "mlp_loss_and_gradients")
     index, case = next((i, c) for i, c in enumerate(planned.cases)
                        if any(not ok for ok, _ in c._alternatives.values()))
@@ -93,8 +94,8 @@ def test_does_a_childs_claim_of_a_gpu_tensor_never_start_cuda_in_a_cpu_batch(mon
     monkeypatch.setattr(torch.cuda, "is_available", lambda: asked.append(1) or True)
     monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)  # the batch's cases are on the CPU
     header = {"status": "ok", "result": {"tensor": "t0", "device": "cuda"}, "inputs_after": {"list": []}}
-    outcome = client._outcome(header, {"t0": torch.zeros(2)}, [])
-    assert isinstance(outcome["result"], wire.Opaque) and asked == []
+    outcome = client._outcome(header, {"t0": torch.zeros(2)}, ())
+    assert isinstance(outcome.result, wire.Opaque) and asked == []
 
 
 # --- the batch's bookkeeping: names --------------------------------------------------------------

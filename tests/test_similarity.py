@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from autograder import paths
 from autograder.errors import KitError
+from autograder.layout import KIT_LAYOUT
 from autograder.similarity import run_similarity
 from autograder.similarity.report import CSV_COLUMNS
 from autograder.similarity.sources import submission_code
@@ -28,7 +28,7 @@ def function_names(source: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def term(tmp_path_factory):
-    return run_similarity(A1, [TERM], tmp_path_factory.mktemp("similarity"))
+    return run_similarity(KIT_LAYOUT, A1, [TERM], tmp_path_factory.mktemp("similarity"))
 
 
 def test_is_the_fixture_copy_really_disguised():
@@ -63,10 +63,10 @@ def test_does_a_notebook_contribute_only_what_the_grader_takes():
 
 def test_does_the_starter_code_count_for_nobody(tmp_path):
     for name in ("blank1", "blank2"):
-        shutil.copy(paths.starter_file(A1), tmp_path / f"{name}.py")
+        shutil.copy(KIT_LAYOUT.starter_file(A1), tmp_path / f"{name}.py")
     shutil.copy(TERM / "ana.py", tmp_path / "ana.py")
     shutil.copy(TERM / "eli.py", tmp_path / "eli.py")
-    done = run_similarity(A1, [tmp_path], tmp_path / "out")
+    done = run_similarity(KIT_LAYOUT, A1, [tmp_path], tmp_path / "out")
     assert [(p.a.name, p.b.name) for p in done.pairs] == [("ana", "eli")]
     assert done.notes == ("blank1: left out: nothing beyond the starter code",
                           "blank2: left out: nothing beyond the starter code")
@@ -77,7 +77,7 @@ def test_is_this_term_compared_with_earlier_terms_but_not_those_among_themselves
     earlier.mkdir()
     shutil.copy(EARLIER / "gus.py", earlier / "gus.py")
     shutil.copy(TERM / "ana.py", earlier / "ana.py")   # a name this term has too
-    done = run_similarity(A1, [TERM], tmp_path / "out", [earlier])
+    done = run_similarity(KIT_LAYOUT, A1, [TERM], tmp_path / "out", [earlier])
     names = [(p.a.name, p.b.name) for p in done.pairs]
     # fred copied an earlier term's gus; ana handed in what an earlier term's ana had
     assert set(names[:2]) == {("fred", "2026/gus"), ("ana", "2026/ana")} and done.pairs[1].score > 0.95
@@ -103,31 +103,31 @@ def test_does_the_command_print_the_top_pairs(tmp_path):
 
 def test_is_a_single_submission_a_one_line_error(tmp_path):
     with pytest.raises(KitError) as info:
-        run_similarity(A1, [TERM / "ana.py"], tmp_path)
+        run_similarity(KIT_LAYOUT, A1, [TERM / "ana.py"], tmp_path)
     assert str(info.value) == "fewer than two submissions to compare (1 with code of their own)"
 
 
 def test_is_an_output_folder_that_is_a_file_a_one_line_error(tmp_path):
     (tmp_path / "out").write_text("")
     with pytest.raises(KitError) as info:
-        run_similarity(A1, [TERM], tmp_path / "out")
+        run_similarity(KIT_LAYOUT, A1, [TERM], tmp_path / "out")
     assert str(info.value) == f"--out {tmp_path / 'out'} is a file, not a folder"
 
 
 def test_is_an_unknown_assignment_named(tmp_path):
     with pytest.raises(KitError, match=r"^unknown assignment 'lin': there is no starter_code/lin\.py \(known: "):
-        run_similarity("lin", [TERM], tmp_path)
+        run_similarity(KIT_LAYOUT, "lin", [TERM], tmp_path)
 
 
 def test_are_two_reference_folders_of_one_name_an_error(tmp_path):
     for term in ("2025", "2026"):
         shutil.copy(EARLIER / "gus.py", (tmp_path / term / "a1").mkdir(parents=True) or tmp_path / term / "a1")
     with pytest.raises(KitError) as info:
-        run_similarity(A1, [TERM], tmp_path / "out", [tmp_path / "2025" / "a1", tmp_path / "2026" / "a1"])
+        run_similarity(KIT_LAYOUT, A1, [TERM], tmp_path / "out", [tmp_path / "2025" / "a1", tmp_path / "2026" / "a1"])
     assert str(info.value) == ("two --reference folders are both named 'a1': their submissions would get the same "
                                "names; give folders with different names")
 
 
 def test_is_one_submission_compared_with_an_earlier_term(tmp_path):
-    done = run_similarity(A1, [TERM / "fred.py"], tmp_path / "out", [EARLIER])
+    done = run_similarity(KIT_LAYOUT, A1, [TERM / "fred.py"], tmp_path / "out", [EARLIER])
     assert [(p.a.name, p.b.name) for p in done.pairs] == [("fred", "earlier_term/gus")]  # this term first

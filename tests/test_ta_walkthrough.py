@@ -12,6 +12,7 @@ from autograder import cli
 from autograder.assignment import load_assignment
 from autograder.checks.building import check_assignment
 from autograder.errors import ChecksError, KitError, LeakError, SpecError
+from autograder.layout import Layout
 from autograder.release.pipeline import expected_outputs
 from autograder.spec import load_spec
 
@@ -36,7 +37,7 @@ def edit(kit: Path, file: str, old: str, new: str) -> None:
 def release_error(kit: Path) -> KitError:
     """What release stops with (it builds every output, then writes nothing)."""
     with pytest.raises(KitError) as info:
-        expected_outputs(load_assignment("toy"), "teacher/dl-kit/blob/main")
+        expected_outputs(load_assignment(Layout(kit), "toy"), "teacher/dl-kit/blob/main")
     return info.value
 
 
@@ -47,7 +48,7 @@ def test_is_an_input_generator_that_ignores_g_refused_at_its_line(kit):
     edit(kit, CHECKS, "return Call(randn(g, (N,), dtype), randn(g, (N,), dtype))",
          "return Call(torch.randn(N, dtype=dtype), torch.randn(N, dtype=dtype))")
     with pytest.raises(ChecksError) as info:
-        check_assignment(load_assignment("toy"))
+        check_assignment(load_assignment(Layout(kit), "toy"))
     message = str(info.value)
     assert message.startswith(f"{CHECKS}:14: the input generator of part 'mse_loss', make_mse_inputs, gave other "
                               "inputs when [public.cases] mse_loss[0] (float64 N=4) was built again: draw every "
@@ -60,7 +61,7 @@ def test_are_names_that_do_not_fit_the_reference_refused_at_the_part(kit, names,
     edit(kit, CHECKS, 'Part("predict", make_predict_inputs, in_float64(reference_predict))',
          f'Part("predict", make_predict_inputs, in_float64(reference_predict), names={names!r})')
     with pytest.raises(ChecksError) as info:
-        check_assignment(load_assignment("toy"))
+        check_assignment(load_assignment(Layout(kit), "toy"))
     assert str(info.value) == (f"{CHECKS}:23: Part 'predict' has names=('y', 'z'), 2 name(s), but its reference "
                                f"returns {returns}: give names= one name per returned value, in order (feedback "
                                "labels each value by its name)")
@@ -70,7 +71,7 @@ def test_is_a_checks_import_that_gradescope_lacks_refused_at_its_line(kit):
     pytest.importorskip("sklearn")  # installed here (the notebooks' data), not in requirements-grading.txt
     edit(kit, CHECKS, "import torch\n", "import torch\nfrom sklearn.datasets import load_diabetes\n")
     with pytest.raises(ChecksError) as info:
-        check_assignment(load_assignment("toy"))
+        check_assignment(load_assignment(Layout(kit), "toy"))
     message = str(info.value)
     assert message.startswith(f"{CHECKS}:3: checks.py imports sklearn, which grading on Gradescope does not have")
     assert "torch" in message and "compute it with torch, or add the package" in message
@@ -78,7 +79,7 @@ def test_is_a_checks_import_that_gradescope_lacks_refused_at_its_line(kit):
 
 def test_are_the_kit_torch_and_standard_modules_fine_in_checks(kit):
     edit(kit, CHECKS, "import torch\n", "import math\nimport numpy as np\nimport torch\n")
-    check_assignment(load_assignment("toy"))
+    check_assignment(load_assignment(Layout(kit), "toy"))
 
 
 # --- the reference solution against the reference ---------------------------------------------------
@@ -142,7 +143,7 @@ def test_does_release_hold_the_points_table_to_spec_toml(kit, old, new, expected
     path = kit / NOTEBOOK
     text = path.read_text()
     path.write_text(TABLE + text[text.index("\n# %%\n") + 1:])
-    expected_outputs(load_assignment("toy"), "teacher/dl-kit/blob/main")  # in step: released
+    expected_outputs(load_assignment(Layout(kit), "toy"), "teacher/dl-kit/blob/main")  # in step: released
     edit(kit, NOTEBOOK, old, new)
     assert str(release_error(kit)) == expected
 
@@ -152,7 +153,7 @@ def test_does_release_hold_the_points_table_to_spec_toml(kit, old, new, expected
 def test_is_an_unclosed_case_list_named_at_the_line_that_opens_it(kit):
     edit(kit, CASES, 'mse_loss = [{N = 4, dtype = "float64"}]', 'mse_loss = [{N = 4, dtype = "float64"}')
     with pytest.raises(SpecError) as info:
-        load_spec("toy")
+        load_spec(Layout(kit), "toy")
     assert str(info.value) == (f"{CASES}:6: not valid TOML: a '[' on this line is never closed (TOML gave up at "
                                "line 8, column 1): end the list with ']' (a list of cases may span lines, each case "
                                "a { ... } table)")
@@ -161,7 +162,7 @@ def test_is_an_unclosed_case_list_named_at_the_line_that_opens_it(kit):
 def test_is_a_bare_word_value_told_to_take_quotes(kit):
     edit(kit, CASES, 'mse_loss = [{N = 1000, dtype = "float32"}]', "mse_loss = [{N = 1000, dtype = float32}]")
     with pytest.raises(SpecError) as info:
-        load_spec("toy")
+        load_spec(Layout(kit), "toy")
     assert str(info.value) == (f'{CASES}:13: not valid TOML: Invalid value at column 32: text is written in double '
                                'quotes, e.g. "float32"')
 
@@ -170,7 +171,7 @@ def test_is_a_label_that_is_not_text_refused(kit):
     edit(kit, CASES, 'mse_loss = [{N = 1000, dtype = "float32"}]', 'mse_loss = [{N = 1000, dtype = "float32", '
          "label = 3}]")
     with pytest.raises(SpecError) as info:
-        load_spec("toy")
+        load_spec(Layout(kit), "toy")
     assert str(info.value) == (f'{CASES}:13: [hidden.cases] mse_loss[0].label = 3 is not a name: write label = '
                                '"..." in double quotes, the words feedback shows for this case (or leave it out)')
 

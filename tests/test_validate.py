@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import paths
 from autograder.assignment import load_assignment
+from autograder.layout import KIT_LAYOUT
 from autograder.validate import validate
 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment", paths.assignment_ids())
+@pytest.mark.parametrize("assignment", KIT_LAYOUT.assignment_ids())
 def test_does_the_assignment_validate(assignment, capsys):
-    ok = validate(load_assignment(assignment))
+    ok = validate(load_assignment(KIT_LAYOUT, assignment))
     report = capsys.readouterr().out
     assert ok, report
     assert report.count("  ok    ") == 6, report
 
 
-@pytest.mark.parametrize("assignment", paths.assignment_ids())
+@pytest.mark.parametrize("assignment", KIT_LAYOUT.assignment_ids())
 def test_does_the_assignment_have_every_source(assignment):
-    for path in (paths.solution_file(assignment), paths.starter_file(assignment), paths.notebook_file(assignment),
-                 paths.assignment_dir(assignment) / "spec.toml", paths.assignment_dir(assignment) / "cases.toml",
-                 paths.assignment_dir(assignment) / "checks.py", paths.assignment_dir(assignment) / "notebook.py"):
+    layout, folder = KIT_LAYOUT, KIT_LAYOUT.assignment_dir(assignment)
+    for path in (layout.solution_file(assignment), layout.starter_file(assignment), layout.notebook_file(assignment),
+                 folder / "spec.toml", folder / "cases.toml", folder / "checks.py", folder / "notebook.py"):
         assert path.is_file(), f"missing {path}"
 
 

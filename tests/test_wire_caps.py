@@ -51,3 +51,22 @@ def test_does_the_childs_tensor_writer_give_what_safetensors_reads_back(dtype):
 def test_is_a_tensor_of_a_dtype_not_allowed_refused_by_the_writer():
     with pytest.raises(ValueError, match="complex64 cannot be sent"):
         wire.tensor_blob({"z": torch.zeros(2, dtype=torch.complex64)})
+
+
+def test_does_the_codec_read_back_what_it_wrote_however_the_stream_is_cut():
+    """One codec for every side (grader, child, zygote): frames fed a byte at a time come back whole."""
+    tensors = {"x": torch.arange(6.0).reshape(2, 3)}
+    data = wire.pack({"event": "case", "n": 1}, tensors) + wire.pack_raw({"op": "load"}, b"")
+    splitter = wire.FrameSplitter()
+    frames = [frame for i in range(len(data)) for frame in splitter.feed(data[i:i + 1])]
+    assert [frame.header for frame in frames] == [{"event": "case", "n": 1}, {"op": "load"}]
+    assert torch.equal(wire.load_tensors(frames[0].blob)["x"], tensors["x"]) and frames[1].blob == b""
+
+
+def test_is_only_a_childs_blob_capped():
+    """The child reads the grader's requests with the same codec, uncapped: a case's inputs may be larger than
+    anything a child may send back."""
+    claims_more = wire.pack_raw({"op": "case"}, b"")[:-8] + struct.pack(">Q", wire.MAX_BLOB + 1)
+    with pytest.raises(wire.WireError, match="frame blob too large"):
+        wire.FrameSplitter().feed(claims_more)
+    assert wire.FrameSplitter(max_blob=None).feed(claims_more) == []  # waits for the rest

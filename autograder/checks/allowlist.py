@@ -9,6 +9,8 @@ or a set of names allowed on any value. Standard library only: the notebook's se
 
 from __future__ import annotations
 
+from typing import Literal
+
 from .torch_names import LIBRARY_ATTRIBUTES, SUBMODULES, TORCH, VALUE_ATTRIBUTES
 
 ANY = None  # (no module is listed this way any more: every list names its members)
@@ -129,7 +131,7 @@ ATTRIBUTES = VALUE_ATTRIBUTES | PYTHON_ATTRIBUTES | OTHER_ATTRIBUTES
 DENIED_ATTRIBUTES = LIBRARY_ATTRIBUTES - ATTRIBUTES
 
 
-def module_members(path: str) -> "frozenset[str] | None | bool":
+def module_members(path: str) -> "frozenset[str] | None | Literal[False]":
     """The names graded code may take from a module: a set, ANY (every public name), or False
     when the module is not on the list."""
     return MODULES.get(path, False)

@@ -34,7 +34,8 @@ def max_diff(got: torch.Tensor, expected: torch.Tensor) -> tuple[float, tuple[in
     if diff.numel() == 0:
         return 0.0, ()
     flat = int(torch.argmax(diff))
-    index, rest = [], flat
+    index: list[int] = []
+    rest = flat
     for size in reversed(diff.shape):  # by hand: torch.unravel_index's first call imports sympy
         rest, position = divmod(rest, size)
         index.insert(0, position)

@@ -85,6 +85,7 @@ def cell_ids(shell: Any) -> dict[int, str]:
 
 # --- the notebook as it is now ------------------------------------------------------------------
 
+# A cache in the student's kernel: a saved notebook is read again only when it changed.
 _FILE_CACHE: dict[str, tuple[tuple[int, int], Ingested | None]] = {}
 
 
@@ -105,14 +106,14 @@ def current_notebook(live: dict[str, Any] | None = None) -> tuple[Ingested, str]
     return None
 
 
-_COLAB_FAILED: list[bool] = []
+_COLAB_FAILED: list[bool] = []  # in the student's kernel: once Colab's front end did not answer, never ask again
 
 
 def _colab_notebook() -> tuple[Ingested, str] | None:
     if _COLAB_FAILED:  # once the front end did not answer, do not wait for it at every check
         return None
     try:
-        from google.colab import _message  # type: ignore[import-not-found]
+        from google.colab import _message
         nb = _message.blocking_request("get_ipynb", request="", timeout_sec=5)["ipynb"]
         return take_cells(cells_of(nb), NOTEBOOK, require_definitions=False, cache=True), "the notebook"
     except Exception:
@@ -179,7 +180,7 @@ def order_warnings(kernel: Ingested, functions: list[str], notebook: tuple[Inges
     the kernel ran, where the front end's cell ids tell the cells apart (ids: In [n] -> cell id)."""
     ran = _definitions(kernel)
     warnings = []
-    now = _definitions(notebook[0]) if notebook is not None else None
+    now, label = (_definitions(notebook[0]), notebook[1]) if notebook is not None else (None, "")
     for name in _relevant(kernel, functions):
         what = "function" if name in functions else "global"
         last_ran = ran[name][-1]
@@ -196,7 +197,7 @@ def order_warnings(kernel: Ingested, functions: list[str], notebook: tuple[Inges
                                 f"the grader takes the one that comes last in the notebook, which may not be the "
                                 f"one you ran last (In [{last_ran[0]}]) - keep one cell that defines {name}")
             continue
-        label, saved = notebook[1], notebook[1] != "the notebook"
+        saved = label != "the notebook"
         defined_now = now.get(name, [])
         if not defined_now:
             if name in functions:

@@ -121,7 +121,7 @@ class ActivationBackward(Judge):
         return Judged([found], [] if found.ok else generic_hints(got, expected, batch_size_of(call)))
 
 
-JUDGES: dict[str, type[Judge]] = {}
+JUDGES: dict[str, type[Judge]] = {}  # a registry, filled at import by register() (here and in model_judges.py)
 
 
 def register(cls: type[Judge]) -> type[Judge]:

@@ -2,7 +2,8 @@
 
 Every way the import can fail is a one-line ChecksError naming checks.py and its line.
 The file is read once and run from that text; autograder.assignment.load_assignment, the one
-caller, caches the result per file version, so an edited checks.py is read again.
+caller, caches the result per file version, so an edited checks.py is read again. Its PARTS held
+to spec.toml and cases.toml, and the cases built: checks/cases.py.
 """
 
 from __future__ import annotations
@@ -15,27 +16,28 @@ import traceback
 import types
 from pathlib import Path
 
-from .. import paths
 from ..errors import ChecksError
+from ..layout import PACKAGE, Layout
 from ..sourcefile import SourceFile
 from ..tomlfile import did_you_mean
 from .parts import Part
 
 PARTS_EXAMPLE = 'PARTS = {p.name: p for p in [Part("predict", make_inputs, reference), ...]}'
+CHECKS_FILE = "checks.py"  # in assignments/<id>/
 
 
-def checks_path(assignment: str) -> Path:
-    return paths.assignment_dir(assignment) / "checks.py"
+def checks_path(layout: Layout, assignment: str) -> Path:
+    return layout.assignment_dir(assignment) / CHECKS_FILE
 
 
-def load_checks(assignment: str) -> tuple[types.ModuleType, SourceFile]:
+def load_checks(layout: Layout, assignment: str) -> tuple[types.ModuleType, SourceFile]:
     """The module of assignments/<id>/checks.py, whose PARTS maps each part name to its Part, and its text."""
-    path = checks_path(assignment)
+    path = checks_path(layout, assignment)
     try:
-        source = SourceFile.read(path.resolve())
+        source = SourceFile.read(layout, path.resolve())
     except FileNotFoundError:
         raise ChecksError(f"assignment {assignment!r} has no checks yet: write checks.py with {PARTS_EXAMPLE}",
-                          path=paths.shown(path)) from None
+                          path=layout.shown(path)) from None
     name = f"kit_checks_{assignment}"
     module = types.ModuleType(name)
     module.__file__ = str(source.path)
@@ -51,27 +53,27 @@ def load_checks(assignment: str) -> tuple[types.ModuleType, SourceFile]:
         sys.modules.pop(name, None)
         raise ChecksError(f"loading checks.py failed: {failure(e)}", path=source.shown,
                           line=line_in(e, source.path)) from None
-    _check_parts(module, source.path)
+    _check_parts(module, source.shown)
     return module, source
 
 
-def _check_parts(module: types.ModuleType, path: Path) -> None:
+def _check_parts(module: types.ModuleType, shown: str) -> None:
     parts = getattr(module, "PARTS", None)
     if not isinstance(parts, dict) or not all(isinstance(p, Part) for p in parts.values()):
         found = "no PARTS" if parts is None else f"PARTS is a {type(parts).__name__}"
         raise ChecksError(f"checks.py must define PARTS, a dict from part name to Part, but has {found}: write "
-                          f"{PARTS_EXAMPLE} (from autograder.checks.parts import Part)", path=paths.shown(path))
+                          f"{PARTS_EXAMPLE} (from autograder.checks.parts import Part)", path=shown)
     for key, part in parts.items():
         if key != part.name:
             raise ChecksError(f"PARTS[{key!r}] is the Part named {part.name!r}: a part's key and its name must "
-                              f"be the same, e.g. {PARTS_EXAMPLE}", path=paths.shown(path))
+                              f"be the same, e.g. {PARTS_EXAMPLE}", path=shown)
 
 
-GRADING_REQUIREMENTS = paths.PACKAGE.parent / "requirements-grading.txt"  # what the Gradescope image installs
+GRADING_REQUIREMENTS = PACKAGE.parent / "requirements-grading.txt"  # what the Gradescope image installs
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
-def check_grading_imports(source: SourceFile) -> None:
+def check_grading_imports(layout: Layout, source: SourceFile) -> None:
     """ChecksError at the line of an import in checks.py that grading on Gradescope could not satisfy: checks.py
     runs there, beside only Python's own modules, the kit and requirements-grading.txt's packages (with what they
     need); anything else imports here and fails there for every student."""
@@ -92,7 +94,7 @@ def check_grading_imports(source: SourceFile) -> None:
             continue
         for name in names:
             top = name.split(".")[0]
-            if top not in sys.stdlib_module_names and top != paths.PACKAGE.name and _normal(top) not in required:
+            if top not in sys.stdlib_module_names and top != PACKAGE.name and _normal(top) not in required:
                 others.append((top, node.lineno))
     if not others:
         return  # the usual checks.py (torch and the kit): no need to read the installed packages' metadata
@@ -102,7 +104,7 @@ def check_grading_imports(source: SourceFile) -> None:
     for top, line in others:
         if not any(_normal(d) in allowed for d in owners.get(top, [])):
             raise ChecksError(f"checks.py imports {top}, which grading on Gradescope does not have (it installs "
-                              f"{paths.shown(GRADING_REQUIREMENTS)}: {', '.join(sorted(required))}): every "
+                              f"{layout.shown(GRADING_REQUIREMENTS)}: {', '.join(sorted(required))}): every "
                               "student's grading would fail there - compute it with torch, or add the package to "
                               "that file and to requirements.txt", path=source.shown, line=line)
 

@@ -160,10 +160,9 @@ class InitParams(Judge):
 
 
 def _held_out(call: Call) -> tuple[torch.Tensor, torch.Tensor, str]:
-    X_eval, t_eval = call.extra.get("X_test"), call.extra.get("t_test")
-    if X_eval is None:  # a case without held-out data
+    if call.extra.get("X_test") is None:  # a case without held-out data
         return call.args[0], call.args[1], "training"
-    return X_eval, t_eval, "held-out"
+    return call.extra["X_test"], call.extra["t_test"], "held-out"  # a case's make_inputs gives both
 
 
 RUNS = ("main", "lr 0", "one epoch", "other seed", "full batch")  # the calls of a seeded training case

@@ -8,6 +8,8 @@ notebook's setup cell ships it because its training checks judge with it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 
@@ -28,7 +30,8 @@ def linear_classifier(X: torch.Tensor, t: torch.Tensor, W: torch.Tensor,
     return float(F.cross_entropy(Z, labels)), float((Z.argmax(dim=1) == labels).double().mean())
 
 
-_ACTIVATIONS = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": F.tanh}
+_ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {"relu": F.relu, "sigmoid": torch.sigmoid,
+                                                                   "tanh": F.tanh}
 
 
 def mlp_logits(X: torch.Tensor, params: dict[str, torch.Tensor], activation: str) -> torch.Tensor:

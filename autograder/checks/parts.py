@@ -53,8 +53,10 @@ class Part:
     make_inputs: Callable[..., Call]
     reference: Callable[..., Any]
     names: tuple[str, ...] | None = None
-    driver: dict[str, Any] | None = None
-    judge: Judge | None = None
+    # Left out, both are filled in by __post_init__ (a call of the part's function; a Judge of its names),
+    # so neither is ever None once the Part is made.
+    driver: dict[str, Any] = None  # type: ignore[assignment]
+    judge: Judge = None  # type: ignore[assignment]
     mistakes: list[Mistake] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -129,7 +131,7 @@ def describe(descriptor: dict[str, Any]) -> str:
     """A short label for a case table, e.g. 'float32 N=1 D=1 scale=1e+04'."""
     if "label" in descriptor:
         return str(descriptor["label"])
-    bits = []
+    bits: list[str] = []
     for key, value in descriptor.items():
         if key == "dtype":
             bits.insert(0, str(value))
@@ -160,6 +162,11 @@ def build_cases(part: Part, descriptors: list[dict[str, Any]], seed: int, hidden
     return [build_case(part, index, descriptor, seed, hidden) for index, descriptor in enumerate(descriptors)]
 
 
+# A training part's positional arguments, in order: training_calls changes some of them by name
+# ("sizes": K, or layer_sizes).
+_TRAINING_ARGS = ("X", "t", "sizes", "lr", "num_epochs", "batch_size")
+
+
 def training_calls(args: tuple, kwargs: dict[str, Any], seed: int | None, other_seed: int | None = None) -> Call:
     """The runs of one case of a mini-batch training part (model_judges.TrainingJudge).
 
@@ -170,14 +177,16 @@ def training_calls(args: tuple, kwargs: dict[str, Any], seed: int | None, other_
     """
     def run(seed_: int | None, **changes: Any) -> tuple[tuple, dict[str, Any]]:
         changed = list(args)
-        for index, value in changes.items():
-            changed[int(index[1:])] = value
+        for name, value in changes.items():
+            changed[_TRAINING_ARGS.index(name)] = value
         generator = {} if seed_ is None else {"generator": torch.Generator().manual_seed(seed_)}
         return tuple(changed), {**kwargs, **generator}
     n = int(args[0].shape[0])
     if seed is None:
-        return Call(run(None), run(None, a3=0.0, a4=2), run(None, a4=1), run(None, a4=1, a5=n))
-    return Call(run(seed), run(seed, a3=0.0, a4=2), run(seed, a4=1), run(other_seed), run(seed, a4=1, a5=n))
+        return Call(run(None), run(None, lr=0.0, num_epochs=2), run(None, num_epochs=1),
+                    run(None, num_epochs=1, batch_size=n))
+    return Call(run(seed), run(seed, lr=0.0, num_epochs=2), run(seed, num_epochs=1), run(other_seed),
+                run(seed, num_epochs=1, batch_size=n))
 
 
 def first_run(reference: Callable[..., Any]) -> Callable[..., Any]:

@@ -241,7 +241,7 @@ def run_case(name: str, driver: dict[str, Any], judge: Judge, case: dict[str, An
     """One public case from its data, its tensors passed through move (to another device) first."""
     move = move or (lambda t: t)
     call = moved(Call(*case["args"], **case["kwargs"]).with_extra(**case["extra"]), move)
-    mistakes = [MistakeOutput(hint, (lambda out=out: _available(out, move))) for hint, out in case["mistakes"]]
+    mistakes = [MistakeOutput(hint, functools.partial(_available, out, move)) for hint, out in case["mistakes"]]
 
     def lookup(fn_name: str) -> Callable:
         fn = loaded.namespace.get(fn_name)

@@ -29,6 +29,7 @@ import json
 import re
 import tokenize
 from dataclasses import dataclass, field
+from typing import cast
 
 MAX_CELL_CHARS = 1_000_000
 MAX_CELLS = 5_000
@@ -296,7 +297,9 @@ def cells_of(nb: object) -> list[tuple[str, int, str, list[str]]]:
             source = "".join(source)
         if not isinstance(source, str):
             raise SourceProblem("this cell's 'source' is neither text nor a list of lines", cell=index)
-        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        metadata = cell.get("metadata")
+        if not isinstance(metadata, dict):
+            metadata = {}
         tags = [t for t in metadata.get("tags", []) if isinstance(t, str)] if isinstance(metadata.get("tags"), list) else []
         cells.append((str(cell.get("cell_type", "")), index, source, tags))
     return cells
@@ -411,7 +414,8 @@ def _assigned_names(stmt: ast.stmt) -> list[str]:
 
 def _free_names(stmt: ast.stmt) -> frozenset[str]:
     """Names a statement reads that nothing in it binds (parameters and local assignments left out)."""
-    loads, stores = set(), set()
+    loads: set[str] = set()
+    stores: set[str] = set()
     for n in ast.walk(stmt):
         if isinstance(n, ast.Name):
             (loads if isinstance(n.ctx, ast.Load) else stores).add(n.id)
@@ -472,13 +476,14 @@ def _take_cell(source: str) -> _Cell:
             events += [("skip", (name, stmt.lineno)) for name in _assigned_names(stmt)]
             continue
         first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
-        if shared & set(range(first, stmt.end_lineno + 1)):
+        last = _last_line(stmt)
+        if shared & set(range(first, last + 1)):
             # "import torch; run_experiment()" - take the statement alone, not its whole line: its own text, cut
             # out by its offsets (ast.unparse would recurse, and fail, on a long sum the parser took).
             texts = _own_text(lines, stmt)
             places = list(range(first, first + len(texts)))
         else:
-            texts = lines[first - 1:stmt.end_lineno]
+            texts = lines[first - 1:last]
             places = list(range(first, first + len(texts)))
         defines = stmt.name if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else None
         events.append(("take", Statement(tuple(texts), tuple(places), defines, tuple(_assigned_names(stmt)),
@@ -509,54 +514,71 @@ def take_cells(cells: list[tuple[str, int, str, list[str]]], kind: str = NOTEBOO
     result = Ingested(source="", kind=kind)
     answers = _Answers()
     for cell_type, index, source, tags in cells:
-        cell = None if kind == FILE else index
         if cell_type == "markdown" and is_answer_cell(tags):
             result.answers.append(Answer(index, answers.keep(index, source), answer_question(tags)))
-        if cell_type != "code":
-            continue  # markdown and raw cells never run, whatever they contain
-        taken = take(source)
-        if taken.skipped == "long" and kind == FILE:  # nothing else to take: said as it is, not "no functions"
-            raise SourceProblem(f"the file holds {_megabytes(len(source), MAX_CELL_CHARS)} of code; at most "
-                                f"{_megabytes(MAX_CELL_CHARS)} can be graded - {_KEEP_DATA_OUT}")
-        if taken.skipped == "long":
-            result.notes.append(f"{place(cell, None, kind)}: skipped - the cell has more than {MAX_CELL_CHARS} "
-                                "characters")
-            continue
-        if taken.skipped == "cell magic":
-            result.notes.append(f"{place(cell, None, kind)}: skipped - a cell magic (%%) cell is never run by the "
-                                "grader")
-            continue
-        if taken.error is not None:
-            line, msg = taken.error
-            if kind == FILE:
-                raise SourceProblem(f"SyntaxError: {msg} - fix it so the file runs", line=line)
-            result.notes.append(f"{place(cell, line, kind)}: this cell could not be parsed ({msg}); "
-                                "nothing in it was taken")
-            continue
-        for what, event in taken.events:
-            if what == "skip":
-                name, line = event  # type: ignore[misc]
-                result.skipped_names.setdefault(name, place(cell, line, kind))
-                continue
-            stmt: Statement = event  # type: ignore[assignment]
-            result.statements.append(Taken(cell, len(out_lines) + 1, stmt))
-            out_lines.extend(stmt.lines)
-            if stmt.defines is not None:
-                result.defined.append(stmt.defines)
-                result.skipped_names.pop(stmt.defines, None)
-            for name in stmt.assigns:
-                result.skipped_names.pop(name, None)
+        elif cell_type == "code":  # markdown and raw cells never run, whatever they contain
+            cell = None if kind == FILE else index
+            taken = take(source)
+            skipped = _skipped_cell(taken, cell, kind, len(source))
+            if skipped is not None:
+                result.notes.append(skipped)
+            else:
+                _add_statements(result, out_lines, cell, taken.events)
     result.source = "\n".join(out_lines) + "\n"
-    if kind != HISTORY:  # (check() asks foreign_imports itself: a kernel's history repeats every cell run)
+    _finish(result, answers, require_definitions)
+    return result
+
+
+def _skipped_cell(taken: _Cell, cell: int | None, kind: str, chars: int) -> str | None:
+    """The note on a code cell of which nothing is taken (too long, a cell magic, not parsed), or None when
+    its statements are. In a FILE, its one cell, such a cell is a SourceProblem saying so: nothing else is
+    there to take (not "no function definitions"). chars: the cell's length as written."""
+    if taken.skipped == "long":
+        if kind == FILE:
+            raise SourceProblem(f"the file holds {_megabytes(chars, MAX_CELL_CHARS)} of code; at most "
+                                f"{_megabytes(MAX_CELL_CHARS)} can be graded - {_KEEP_DATA_OUT}")
+        return f"{place(cell, None, kind)}: skipped - the cell has more than {MAX_CELL_CHARS} characters"
+    if taken.skipped == "cell magic":
+        return f"{place(cell, None, kind)}: skipped - a cell magic (%%) cell is never run by the grader"
+    if taken.error is not None:
+        line, msg = taken.error
+        if kind == FILE:
+            raise SourceProblem(f"SyntaxError: {msg} - fix it so the file runs", line=line)
+        return f"{place(cell, line, kind)}: this cell could not be parsed ({msg}); nothing in it was taken"
+    return None
+
+
+def _add_statements(result: Ingested, out_lines: list[str], cell: int | None,
+                    events: tuple[tuple[str, object], ...]) -> None:
+    """Add a cell's taken statements to result, their lines to out_lines (the taken source so far). A name
+    assigned by a statement not taken is remembered with its place until a taken statement binds it."""
+    for what, event in events:
+        if what == "skip":
+            name, line = cast("tuple[str, int]", event)
+            result.skipped_names.setdefault(name, place(cell, line, result.kind))
+            continue
+        stmt = cast(Statement, event)
+        result.statements.append(Taken(cell, len(out_lines) + 1, stmt))
+        out_lines.extend(stmt.lines)
+        if stmt.defines is not None:
+            result.defined.append(stmt.defines)
+            result.skipped_names.pop(stmt.defines, None)
+        for name in stmt.assigns:
+            result.skipped_names.pop(name, None)
+
+
+def _finish(result: Ingested, answers: _Answers, require_definitions: bool) -> None:
+    """The notes on the whole source (other frameworks' imports, answers cut), capped at MAX_NOTES; a
+    SourceProblem when nothing defines a function and something must."""
+    if result.kind != HISTORY:  # (check() asks foreign_imports itself: a kernel's history repeats every cell run)
         result.notes += foreign_imports(result)
     result.notes += answers.notes()
     if len(result.notes) > MAX_NOTES:
         more = len(result.notes) - MAX_NOTES
         result.notes[MAX_NOTES:] = [f"... and {more} more notes like these"]
     if require_definitions and not result.defined:
-        what = "file" if kind == FILE else "notebook"
+        what = "file" if result.kind == FILE else "notebook"
         raise SourceProblem(f"no function definitions were found in this {what}")
-    return result
 
 
 def foreign_imports(ingested: Ingested) -> list[str]:
@@ -709,12 +731,17 @@ def _cells(found: list[tuple[int, int]]) -> str:
     return f"answer cell{'s' if len(found) > 1 else ''} {shown}{more}"
 
 
+def _last_line(stmt: ast.stmt) -> int:
+    """A parsed statement's last line (the parser always sets end_lineno; the type allows None)."""
+    return stmt.lineno if stmt.end_lineno is None else stmt.end_lineno
+
+
 def _lines_shared_by_statements(body: list[ast.stmt]) -> set[int]:
     """Line numbers on which two top-level statements meet (separated by ';')."""
     seen: dict[int, int] = {}
     for stmt in body:
         first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
-        for line in range(first, stmt.end_lineno + 1):
+        for line in range(first, _last_line(stmt) + 1):
             seen[line] = seen.get(line, 0) + 1
     return {line for line, count in seen.items() if count > 1}
 

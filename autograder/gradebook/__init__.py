@@ -12,10 +12,11 @@ deduction. Modules, one job each:
 - ``manual``   the TAs' scores of written answers, added to the autograded score
 - ``lateness`` pure arithmetic: days late, grace days, penalties, on-time count
 - ``report``   the plain and Canvas CSVs and the explanation lines
-- ``build``    ``build_gradebook``, the one function the CLI calls
+- ``build``    ``build_gradebook``, the one function the CLI calls (read, decide, write)
 """
 
-from .build import Summary, build_gradebook, parse_grades_options
+from .build import GradebookInputs, Summary, build_gradebook, parse_grades_options
 from .policy import DEFAULT_POLICY, Policy, load_policy
 
-__all__ = ["DEFAULT_POLICY", "Policy", "Summary", "build_gradebook", "load_policy", "parse_grades_options"]
+__all__ = ["DEFAULT_POLICY", "GradebookInputs", "Policy", "Summary", "build_gradebook", "load_policy",
+           "parse_grades_options"]

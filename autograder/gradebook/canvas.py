@@ -120,17 +120,18 @@ def read_canvas_roster(path: Path) -> CanvasRoster:
         students.append(person)
     columns = tuple(h for h in header if _TITLE_AND_ID.match(h))
     points: dict[str, Decimal] = {}
+    possible = points_row or {}
     for column in columns:
         try:
-            value = Decimal((points_row or {}).get(column, ""))
+            worth = Decimal(possible.get(column, ""))
         except InvalidOperation:
             continue  # "(read only)" or blank: not known
-        if not value.is_finite():
+        if not worth.is_finite():
             continue
-        if not 0 <= value <= MAX_POINTS_POSSIBLE:
-            raise KitError(f"column {column!r}: {POINTS_ROW} {points_row[column]!r} is not a number of points from 0 "
+        if not 0 <= worth <= MAX_POINTS_POSSIBLE:
+            raise KitError(f"column {column!r}: {POINTS_ROW} {possible[column]!r} is not a number of points from 0 "
                            f"to {MAX_POINTS_POSSIBLE:,}", path=path, line=points_line)
-        points[column] = value
+        points[column] = worth
     return CanvasRoster(Path(path), tuple(students), columns, points)
 
 
@@ -207,13 +208,13 @@ def match_columns(roster: CanvasRoster, assignments: Sequence[str], titles: Mapp
     for a in assignments:
         if a in chosen:
             wanted = chosen[a]
-            hits = [c for c in roster.columns if c == wanted or _TITLE_AND_ID.match(c).group(2) == wanted.strip("()")]
+            hits = [c for c in roster.columns if c == wanted or _title_and_id(c)[1] == wanted.strip("()")]
             if len(hits) != 1:
                 raise KitError(f"--canvas-column {a}={wanted!r} is no assignment column of the Canvas roster "
                                f"{roster.path} (its assignment columns: {listed})")
         else:
             names = {_normal(titles[a]), _normal(a)}
-            hits = [c for c in roster.columns if _normal(_TITLE_AND_ID.match(c).group(1)) in names]
+            hits = [c for c in roster.columns if _normal(_title_and_id(c)[0]) in names]
             if not hits:
                 raise KitError(f"the Canvas roster {roster.path} has no column for {a} (title {titles[a]!r}); its "
                                f"assignment columns: {listed} - name one with --canvas-column {a}=\"TITLE (ID)\"")
@@ -255,6 +256,13 @@ def _scaled(mark: Decimal, possible: Decimal | None) -> str:
     if possible is None:
         return f"{mark:.2f}"
     return f"{(mark * possible / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
+
+
+def _title_and_id(column: str) -> tuple[str, str]:
+    """An assignment column's title and Canvas id ("Assignment 1 (1234)"); the roster's columns all have them."""
+    match = _TITLE_AND_ID.match(column)
+    assert match is not None, column  # read_canvas_roster keeps only the columns that match
+    return match[1], match[2]
 
 
 def _canvas_header(header: Sequence[str]) -> bool:

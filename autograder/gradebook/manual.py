@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from .. import paths
 from ..errors import KitError
-from ..release.directives import parse_notebook_source
-from ..sourcefile import read_text
+from ..layout import Layout
+from ..release.notebook_source import parse_notebook_source
+from ..sourcefile import SourceFile
 from ..tomlfile import did_you_mean
 from .inputs import _csv_rows
 
@@ -33,11 +33,11 @@ class ManualScore:
     max_points: Decimal   # what all questions are worth
 
 
-def read_manual(path: Path, graded: Mapping[str, object], assignment: str) -> dict[str, ManualScore]:
+def read_manual(layout: Layout, path: Path, graded: Mapping[str, object], assignment: str) -> dict[str, ManualScore]:
     """Student -> their written answers' points and worth; every student in ``graded`` (the
     assignment's grades.csv rows) must have a row for every question, and no one else may.
     A question is the id or the number of one of the assignment's questions (question_ids)."""
-    ids = question_ids(assignment)
+    ids = question_ids(layout, assignment)
     worth: dict[str, tuple[Decimal, int]] = {}          # question id -> (max_points, line first seen)
     named: dict[str, str] = {}                          # question id -> as the file first writes it
     seen: dict[tuple[str, str], int] = {}
@@ -81,14 +81,14 @@ def read_manual(path: Path, graded: Mapping[str, object], assignment: str) -> di
     return {s: ManualScore(points.get(s, Decimal(0)), total) for s in graded} if worth else {}
 
 
-def question_ids(assignment: str) -> list[str]:
+def question_ids(layout: Layout, assignment: str) -> list[str]:
     """The ids of the assignment's written questions, in order (from its notebook source); KitError when the
     source is missing (the question column cannot be checked without it)."""
-    source = paths.notebook_source_file(assignment)
+    source = layout.notebook_source_file(assignment)
     if not source.is_file():
         raise KitError(f"--manual {assignment}=...: the question column cannot be checked, since "
-                       f"{paths.shown(source)} (which holds the assignment's questions) does not exist")
-    return [q.id for q in parse_notebook_source(source, read_text(source)).questions]
+                       f"{layout.shown(source)} (which holds the assignment's questions) does not exist")
+    return [q.id for q in parse_notebook_source(SourceFile.read(layout, source)).questions]
 
 
 def _question_id(question: str, ids: list[str], assignment: str, fail) -> str:

@@ -22,7 +22,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .. import paths
 from ..errors import KitError
 from ..tomlfile import tomllib
 
@@ -47,10 +46,11 @@ DEFAULT_POLICY = Policy()
 KEYS = ("grace_days", "penalty", "penalty_per_day", "max_late_days", "min_on_time", "timezone")
 
 
-def load_policy(path: Path | None, base: Policy = DEFAULT_POLICY) -> Policy:
+def load_policy(path: Path | None, assignments: int, base: Policy = DEFAULT_POLICY) -> Policy:
     """The policy in ``path`` (its keys replace those of ``base``), or ``base`` when no file is given.
 
-    The gradebook passes the course's policy (course.toml's [late_policy]) as ``base``.
+    The gradebook passes the course's policy (course.toml's [late_policy]) as ``base``, and the
+    course's number of assignments, which min_on_time may not exceed.
     """
     if path is None:
         return base
@@ -62,16 +62,16 @@ def load_policy(path: Path | None, base: Policy = DEFAULT_POLICY) -> Policy:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise KitError(f"the policy file is not valid TOML: {e}", path=path) from None
-    return policy_from_table(raw, text, path, base=base)
+    return policy_from_table(raw, text, path, base=base, assignments=assignments)
 
 
-def policy_from_table(raw: dict[str, Any], text: str, path: str | Path, *, base: Policy = DEFAULT_POLICY,
-                      keys: tuple[str, ...] = KEYS, where: str = "the policy file",
-                      bound_min_on_time: bool = True) -> Policy:
+def policy_from_table(raw: dict[str, Any], text: str, path: str | Path, *, assignments: int | None,
+                      base: Policy = DEFAULT_POLICY, keys: tuple[str, ...] = KEYS,
+                      where: str = "the policy file") -> Policy:
     """``base`` with the keys of ``raw`` (a TOML table read from ``text``) checked and applied.
 
-    ``bound_min_on_time``: min_on_time may not exceed the number of assignments (course.toml
-    leaves it unbounded: a term's assignments are often added after its policy is written)."""
+    ``assignments``: the number of assignments, which min_on_time may not exceed; None leaves it
+    unbounded (course.toml: a term's assignments are often added after its policy is written)."""
     for key in raw:
         if key not in keys:
             close = difflib.get_close_matches(key, keys, n=1)
@@ -80,23 +80,24 @@ def policy_from_table(raw: dict[str, Any], text: str, path: str | Path, *, base:
                            path=path, line=_key_line(text, key))
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        problem = check_value(key, value, bound_min_on_time=bound_min_on_time)
+        problem = check_value(key, value, assignments=assignments)
         if problem:
             raise KitError(f"{key} = {_toml(value)} {problem}", path=path, line=_key_line(text, key))
         values[key] = Decimal(str(value)) if key == "penalty_per_day" else value
     return replace(base, **values)
 
 
-def check_value(key: str, value: Any, *, bound_min_on_time: bool = True) -> str | None:
-    """What is wrong with one value, as the end of a sentence; None when it is fine."""
+def check_value(key: str, value: Any, *, assignments: int | None = None) -> str | None:
+    """What is wrong with one value, as the end of a sentence; None when it is fine. ``assignments``:
+    as for policy_from_table."""
     whole = isinstance(value, int) and not isinstance(value, bool)
     if key in ("grace_days", "max_late_days"):
         return None if whole and value >= 0 else "is not allowed: it must be a whole number of days, 0 or more"
     if key == "min_on_time":
-        if not bound_min_on_time:
+        if assignments is None:
             return None if whole and value >= 0 else "is not allowed: it must be a whole number, 0 or more"
-        n = len(paths.assignment_ids())
-        return None if whole and 0 <= value <= n else f"is not allowed: it must be a whole number from 0 to {n}"
+        return (None if whole and 0 <= value <= assignments
+                else f"is not allowed: it must be a whole number from 0 to {assignments}")
     if key == "penalty_per_day":
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         return None if number and 0 <= value <= 100 else "is not allowed: it must be a number of points from 0 to 100"

@@ -10,9 +10,7 @@ for a failed completion requirement, e.g.::
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from ..escaping import csv_text
 from .export import Person
@@ -96,11 +94,3 @@ def _explain(o: Outcome, policy: Policy) -> str:
                 f"more than the {policy.max_late_days} allowed: {o.mark:.2f} -> {o.final:.2f}")
     return (f"{text}; {o.penalty_days} day(s) of penalty, more than the {policy.max_late_days} allowed: "
             f"{o.mark:.2f} -> {o.final:.2f}")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and a rename, so a reader never sees half a gradebook."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from .. import paths
 from ..errors import KitError
+from ..layout import Layout
 from ..spec import load_spec
 
 NOT_PARTS = ("submission", "score", "max_score", "status")   # the columns of grades.csv that are not parts
@@ -27,16 +27,21 @@ class GradesSpec:
     parts: dict[str, Decimal]   # part -> points, in the spec's order
     total: Decimal
     source: str                 # the spec.toml, as messages name it
+    layout: Layout              # the course's: its other assignments, which a wrong file may belong to
 
     def describe(self) -> str:
         return f"{self.assignment}'s parts in {self.source}"
 
 
-def grades_spec(assignment: str) -> GradesSpec:
+def grades_spec(layout: Layout, assignment: str) -> GradesSpec:
     """The parts, points and total a grades.csv of ``assignment`` must have (as grade writes numbers: :g)."""
-    spec = load_spec(assignment)
+    spec = load_spec(layout, assignment)
     return GradesSpec(assignment, {p.name: Decimal(f"{p.points:g}") for p in spec.parts},
-                      Decimal(f"{spec.total_points:g}"), _shown(assignment))
+                      Decimal(f"{spec.total_points:g}"), layout.shown(spec_file(layout, assignment)), layout)
+
+
+def spec_file(layout: Layout, assignment: str) -> Path:
+    return layout.assignment_dir(assignment) / "spec.toml"
 
 
 def check_part_columns(path: Path, header: Sequence[str], expected: GradesSpec) -> list[str]:
@@ -92,11 +97,12 @@ def _looks_like(found: list[str], expected: GradesSpec) -> str | None:
     columns, own = set(found), len(set(found) & set(expected.parts))
     best: list[str] = []
     most = 0
-    for other in paths.assignment_ids():
+    layout = expected.layout
+    for other in layout.assignment_ids():
         if other == expected.assignment:
             continue
         try:
-            parts = {p.name for p in load_spec(other).parts}
+            parts = {p.name for p in load_spec(layout, other).parts}
         except KitError:
             continue
         if parts == columns:
@@ -109,10 +115,3 @@ def _looks_like(found: list[str], expected: GradesSpec) -> str | None:
                 best.append(other)
     return best[0] if len(best) == 1 else None
 
-
-def _shown(assignment: str) -> str:
-    spec = paths.assignment_dir(assignment) / "spec.toml"
-    try:
-        return str(spec.relative_to(paths.ROOT))
-    except ValueError:
-        return str(spec)

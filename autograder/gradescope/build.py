@@ -14,22 +14,21 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .. import paths
 from ..assignment import Assignment
+from ..atomic import write_atomically
 from ..checks.building import check_assignment
 from ..errors import KitError, LeakError
+from ..layout import COURSE_FILE_NAME, PACKAGE, Layout
 from ..release.leaks import Leak, Secrets, find_leak, load_secrets
 from ..release.markers import split_lines
 from ..release.questions import QUESTIONS_FILE, questions_json
 
 TEMPLATES = Path(__file__).resolve().parent
-PACKAGE = paths.PACKAGE  # the kit itself, wherever the course is
 # Pinned, and only what grading imports (no notebook, plotting or similarity tools): setup.sh installs it.
 REQUIREMENT_FILES = ("requirements-grading.txt",)
 EXECUTABLES = ("setup.sh", "run_autograder")
@@ -53,6 +52,7 @@ class GradescopeZip:
 
 def zip_members(assignment: Assignment, allow_weak_sandbox: bool = False) -> dict[str, bytes]:
     """Zip name -> content for ``assignment``."""
+    layout = assignment.layout  # the course it belongs to: its course.toml goes in
     members: dict[str, bytes] = {}
     for name in EXECUTABLES:
         text = (TEMPLATES / name).read_text(encoding="utf-8")
@@ -60,9 +60,9 @@ def zip_members(assignment: Assignment, allow_weak_sandbox: bool = False) -> dic
         text = text.replace(SANDBOX_FLAGS_PLACEHOLDER, "--allow-weak-sandbox" if allow_weak_sandbox else "")
         members[name] = text.encode("utf-8")
     for name in REQUIREMENT_FILES:
-        members[name] = _read(PACKAGE.parent / name)  # the kit's pins, beside its package
+        members[name] = _read(layout, PACKAGE.parent / name)  # the kit's pins, beside its package
     # The course's own settings: grading reads its [feedback] table (the daily budget, disclosure.py).
-    members[paths.COURSE_FILE_NAME] = _read(paths.course_file())
+    members[COURSE_FILE_NAME] = _read(layout, layout.course_file)
     for path in sorted(PACKAGE.rglob("*")):
         rel = path.relative_to(PACKAGE.parent)
         if path.is_file() and not _not_for_grading(rel):
@@ -75,11 +75,12 @@ def zip_members(assignment: Assignment, allow_weak_sandbox: bool = False) -> dic
     return dict(sorted(members.items()))
 
 
-def _read(path: Path) -> bytes:
+def _read(layout: Layout, path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise KitError("the Gradescope zip needs this file, which does not exist", path=_display(path)) from None
+        raise KitError("the Gradescope zip needs this file, which does not exist",
+                       path=layout.shown(path)) from None
 
 
 def _not_for_grading(rel: Path) -> bool:
@@ -87,13 +88,6 @@ def _not_for_grading(rel: Path) -> bool:
     templates of ``new``, which grading never reads (their example solution would be refused as a leak)."""
     return (any(part == "__pycache__" or part.startswith(".") for part in rel.parts)
             or rel.suffix in (".pyc", ".pyo") or rel.parts[:2] == ("autograder", "templates"))
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(paths.ROOT))
-    except ValueError:
-        return str(path)
 
 
 def solution_secrets(assignment: Assignment) -> Secrets:
@@ -182,7 +176,5 @@ def build_gradescope_zip(assignment: Assignment, out: Path, allow_weak_sandbox: 
     members = zip_members(assignment, allow_weak_sandbox)
     refuse_solution_code(members, assignment)
     data = zip_bytes(members)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, out)
+    write_atomically(out, data)
     return GradescopeZip(out, list(members), len(data))

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .. import paths
+from ..atomic import write_atomically
 from ..disclosure import Metadata, daily_budget, hidden_details_release, parse_time, read_feedback
 from ..errors import KitError
 from ..escaping import markdown_text, say
@@ -39,7 +39,9 @@ from ..grading.collect import Submission, student_submission
 from ..grading.grade import SubmissionResult
 from ..grading.regrade import read_record
 from ..grading.results import results_json
-from ..grading.session import GradingOptions, GradingSession
+from ..grading.options import GradingOptions
+from ..grading.session import GradingSession
+from ..layout import PACKAGE, Layout
 from ..sandbox.protections import BelowFloor
 from ..spec import load_spec
 
@@ -104,9 +106,10 @@ def lateness(metadata_path: Path) -> str:
         return f"submission time unknown: {read.problem}"
     metadata = read.data
     submitted = parse_time(metadata.get("created_at"))
-    assignment = metadata.get("assignment") if isinstance(metadata.get("assignment"), dict) else {}
-    due = parse_time(assignment.get("due_date"))
-    users = metadata.get("users") if isinstance(metadata.get("users"), list) else []
+    assignment = metadata.get("assignment")
+    due = parse_time(assignment.get("due_date") if isinstance(assignment, dict) else None)
+    users = metadata.get("users")
+    users = users if isinstance(users, list) else []
     extended = [d for u in users if isinstance(u, dict) and isinstance(u.get("assignment"), dict)
                 for d in [parse_time(u["assignment"].get("due_date"))] if d is not None]
     extension = bool(extended) and (due is None or max(extended) > due)
@@ -121,16 +124,17 @@ def lateness(metadata_path: Path) -> str:
     return f"submitted {_span(submitted - due)} after {deadline}; {LATE_POLICY}"
 
 
-def grade_gradescope(assignment: str, root: Path, allow_weak_sandbox: bool = False) -> tuple[dict, list[str]]:
+def grade_gradescope(layout: Layout, assignment: str, root: Path,
+                     allow_weak_sandbox: bool = False) -> tuple[dict, list[str]]:
     """(the results.json object, the grader's own failures) for the submission under ``root``; the written
     answers' pages (answers.md and answers.html) are left in ``root/results`` beside it."""
     choice = choose_submission(root / "submission", assignment)
-    shown = what_is_shown(assignment, root)
+    shown = what_is_shown(layout, assignment, root)
     options = GradingOptions(jobs=1, hidden_details=shown.details, progress=False,
                              allow_weak_sandbox=allow_weak_sandbox, max_deadline_s=MAX_DEADLINE_S)
     # The temporary folder only receives the session's own copy of the student's files.
     with tempfile.TemporaryDirectory(prefix="kit-gradescope-") as out:
-        with GradingSession(assignment, Path(out), options, submissions=[choice.submission]) as session:
+        with GradingSession(layout, assignment, Path(out), options, submissions=[choice.submission]) as session:
             session.start()
             outcome = session.run()
         folder = Path(out) / choice.submission.name
@@ -175,13 +179,13 @@ class Shown:
     lines: tuple[str, ...] = ()
 
 
-def what_is_shown(assignment: str, root: Path, now: dt.datetime | None = None) -> Shown:
+def what_is_shown(layout: Layout, assignment: str, root: Path, now: dt.datetime | None = None) -> Shown:
     """The hidden details once the last accepted submission is behind us (as ``grade --details`` decides,
     with Gradescope's dates); before that, the course's daily budget of hidden-case results, if it has one."""
     metadata = Metadata.read(root / "submission_metadata.json")
-    if hidden_details_release(load_spec(assignment), metadata=metadata).shown(now):
+    if hidden_details_release(load_spec(layout, assignment), metadata=metadata).shown(now):
         return Shown(details=True)
-    limit = read_feedback(paths.course_file()).daily_submissions  # course.toml, which the zip carries
+    limit = read_feedback(layout.course_file).daily_submissions  # course.toml, which the zip carries
     if limit is None:
         return Shown(details=False)
     budget = daily_budget(metadata, limit)
@@ -190,10 +194,7 @@ def what_is_shown(assignment: str, root: Path, now: dt.datetime | None = None) -
 
 def write_results(data: dict, root: Path) -> Path:
     path = root / "results" / "results.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(".results.json.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(data, indent=2) + "\n")
     return path
 
 
@@ -207,8 +208,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="grade even where the container does not give the sandbox's floor")
     args = parser.parse_args(argv)
     root = Path(args.root)
+    layout = Layout(PACKAGE.parent)  # the unpacked zip is the course: course.toml and assignments/ beside the kit
     try:
-        data, failures = grade_gradescope(args.assignment, root, args.allow_weak_sandbox)
+        data, failures = grade_gradescope(layout, args.assignment, root, args.allow_weak_sandbox)
     except BelowFloor as e:
         # Refused: the student is told why their code was not run, and the instructor what the host lacks.
         write_results({"score": 0, "tests": [], "output": REFUSED + "\n\n" + e.report.line()}, root)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Sequence
 from xml.etree.ElementTree import Element, tostring
 
+from ..atomic import write_atomically
 from ..escaping import html_text, visible
 from ..release.questions import Question
 from .answer_sheet import answer_sheet
@@ -117,12 +118,12 @@ def answers_html(result: SubmissionResult, student: str, questions: Sequence[Que
     sheet = answer_sheet(result.answers, questions)
     sections = []
     for entry in sheet.entries:
-        body = markdown_html(entry.text) if entry.empty is None else f'<p class="empty">{e(entry.empty)}</p>'
+        answer = markdown_html(entry.text) if entry.empty is None else f'<p class="empty">{e(entry.empty)}</p>'
         asked = f'<div class="prompt">\n{markdown_html(entry.question)}</div>\n' if entry.question else ""
         sections.append(
             f'<section class="question" id="{e(entry.anchor)}">\n'
             f'<header><span class="who">{who}</span><span class="where">{e(entry.where)}</span></header>\n'
-            f"<h2>{e(entry.title)}</h2>\n{asked}<div class=\"answer\">\n{body}</div>\n"
+            f"<h2>{e(entry.title)}</h2>\n{asked}<div class=\"answer\">\n{answer}</div>\n"
             '<div class="grading"><span>Points: ______ / ______</span><span>Grader: __________</span>'
             '<div class="comments">Comments:</div></div>\n</section>')
     head = ['<meta charset="utf-8">', '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -140,10 +141,7 @@ def answers_html(result: SubmissionResult, student: str, questions: Sequence[Que
 def write_answers_page(result: SubmissionResult, folder: Path, questions: Sequence[Question] | None = None) -> Path:
     """folder/answers.html, named after the folder (the submission's name in grades.csv)."""
     path = Path(folder) / "answers.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(answers_html(result, Path(folder).name, questions), encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, answers_html(result, Path(folder).name, questions))
     return path
 
 

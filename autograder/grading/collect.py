@@ -23,6 +23,7 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,11 +91,6 @@ def is_submission_file(path: Path) -> bool:
 
 def is_notebook(path: Path) -> bool:
     return path.suffix.lower() == ".ipynb"
-
-
-def collect_submissions(inputs: list[Path]) -> list[tuple[str, Path]]:
-    """(name, file) for every submission named or found in a named folder (see find_submissions)."""
-    return [(s.name, s.path) for s in find_submissions(inputs)]
 
 
 def find_submissions(inputs: list[Path], assignment: str | None = None,
@@ -183,7 +179,8 @@ def _one_per_name(name: str, subs: list[Submission]) -> Submission:
         raise KitError(f"two submissions would both be written to {name}/: {a} and {b} - rename one of them")
     path, note = choose_file([s.path for s in distinct])
     chosen = notebooks[0]
-    chosen.notes.append(note)
+    if note is not None:  # always, with two files: it names the other
+        chosen.notes.append(note)
     return chosen
 
 
@@ -191,7 +188,7 @@ class FolderTooDeep(Exception):
     """A student's folder holds folders nested deeper than MAX_FOLDER_DEPTH."""
 
 
-def walk(folder: Path, max_depth: int = MAX_FOLDER_DEPTH):
+def walk(folder: Path, max_depth: int = MAX_FOLDER_DEPTH) -> Iterator[tuple[str, list[str], list[str]]]:
     """os.walk(folder) top down, without following linked folders, but iterative: FolderTooDeep for a folder
     more than max_depth levels below folder (os.walk and Path.rglob recurse, and a tree 1,000 levels deep
     raises RecursionError). Folders that cannot be read are passed over, as os.walk does."""
@@ -203,7 +200,8 @@ def walk(folder: Path, max_depth: int = MAX_FOLDER_DEPTH):
                 entries = list(scan)
         except OSError:
             continue
-        dirnames, filenames = [], []
+        dirnames: list[str] = []
+        filenames: list[str] = []
         for entry in entries:
             try:
                 is_dir = entry.is_dir()

@@ -11,10 +11,10 @@ escaped, and a Content-Security-Policy forbids loading or running anything.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Sequence
 
+from ..atomic import write_atomically
 from ..checks import report
 from ..checks.verdict import PartVerdict
 from ..escaping import html_text, markdown_code, markdown_code_block, markdown_text
@@ -31,15 +31,8 @@ def write_feedback(result: SubmissionResult, folder: Path, show_hidden: bool = F
     cases by their counts; show_hidden puts the hidden cases' details in (once submissions have closed).
     questions: the assignment's written questions, shown beside the answers (None: not known).
     """
-    _write(folder / "feedback.md", feedback_markdown(result, show_hidden, questions))
-    _write(folder / "feedback.html", feedback_html(result, show_hidden, questions))
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(folder / "feedback.md", feedback_markdown(result, show_hidden, questions))
+    write_atomically(folder / "feedback.html", feedback_html(result, show_hidden, questions))
 
 
 def _hints(result: SubmissionResult, show_hidden: bool) -> list[tuple[str, str]]:
@@ -128,7 +121,7 @@ def _report_block(output: str) -> str:
     return "<pre>" + "".join(lines) + "</pre>"
 
 
-def _answers_html(answers: list[tuple[int, str]], questions: Sequence[Question] | None) -> list[str]:
+def _answers_html(answers: Sequence[tuple[int, str]], questions: Sequence[Question] | None) -> list[str]:
     from .answers_page import markdown_html as render  # math as MathML: drawn by the browser, nothing loaded
     sheet = answer_sheet(answers, questions)
     out = [f'<p class="note">{html_text(sheet.note)}</p>'] if sheet.note else []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,9 @@ from ..assignment import Assignment
 from ..checks import rules, verifier
 from ..checks.explain import explain as _explain  # the notebook's check() explains outcomes alike
 from ..checks.explain import map_lines as _map_lines
-from ..checks.building import expected_value, part_cases
-from ..checks.compare import Tolerance
+from ..checks.cases import expected_value, part_cases
 from ..checks.drivers import driver_functions
-from ..checks.judging import Outcome, judge_case
+from ..checks.judging import judge_case
 from ..checks.parts import Case, Part
 from ..checks.values import map_tensors
 from ..checks.verdict import PartVerdict, Status, score_part, zero_part
@@ -101,7 +101,7 @@ class SubmissionResult(Totals):
     path: Path
     parts: list[PartVerdict]
     notes: list[str] = field(default_factory=list)
-    answers: list[tuple[int, str]] = field(default_factory=list)
+    answers: Sequence[tuple[int, str]] = field(default_factory=list)  # (cell, markdown): checks.taking's Answers
     error: str | None = None     # the submission could not be graded at all ...
     grader_failed: bool = False  # ... because the grader itself failed (ours to fix), not the file
     elapsed: float = 0.0
@@ -162,11 +162,10 @@ def _grade_part(planned: PlannedPart, ingested: Ingested, violations: dict[str, 
                 run: PartRun) -> PartVerdict:
     part, spec = planned.part, planned.spec
     verdicts = []
-    for case, raw, expected in zip(planned.cases, run.outcomes, planned.expected):
-        outcome = _explain(Outcome.from_dict(raw), ingested)
-        tol = spec.tolerances[case.dtype]
+    for case, ran, expected in zip(planned.cases, run.outcomes, planned.expected):
+        outcome = _explain(ran, ingested)
         verdicts.append(judge_case(spec.name, part.judge, case.label, case.hidden, case.call, outcome, expected,
-                                   Tolerance(tol.atol, tol.rtol), case.mistake_outputs()))
+                                   spec.tolerances[case.dtype], case.mistake_outputs()))
     static = [v for f in driver_functions(part.driver) for v in violations.get(f, [])]
     if static:
         return score_part(spec.name, spec.points, verdicts, rules.rule_message(static, ingested.where),
@@ -177,8 +176,8 @@ def _grade_part(planned: PlannedPart, ingested: Ingested, violations: dict[str, 
     labels = tripwire_labels()
     shown = {b for b in run.load_banned if b in labels}
     in_hidden = False
-    for case, raw in zip(planned.cases, run.outcomes):
-        fired = {b for b in raw.get("banned", []) if b in labels}
+    for case, outcome in zip(planned.cases, run.outcomes):
+        fired = {b for b in outcome.banned if b in labels}
         if case.hidden:
             in_hidden = in_hidden or bool(fired)
         else:

@@ -10,9 +10,10 @@ scores of its results.json.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+from typing import Any
 
+from ..atomic import write_atomically
 from ..errors import KitError
 from ..checks.taking import strict_json
 from ..checks.verdict import PartVerdict
@@ -38,17 +39,14 @@ def record_json(result: SubmissionResult) -> dict:
 
 
 def write_record(result: SubmissionResult, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{RECORD}.tmp"
     # Compact: a file for the kit, not for people, and json's C encoder runs only without indent (~6x faster).
-    tmp.write_text(json.dumps(record_json(result), separators=(",", ":")) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / RECORD)
+    write_atomically(folder / RECORD, json.dumps(record_json(result), separators=(",", ":")) + "\n")
 
 
 def read_record(folder: Path) -> SubmissionResult | None:
     """The result recorded in folder, or None when there is none (never graded, or by an older kit)."""
-    try:
-        data = strict_json((folder / RECORD).read_text(encoding="utf-8"), nan=True)  # a huge number: a clear error
+    try:  # Any: its shape is checked as it is read (a KeyError or TypeError below: not a record)
+        data: Any = strict_json((folder / RECORD).read_text(encoding="utf-8"), nan=True)  # a huge number: a clear error
     except FileNotFoundError:
         return None
     except (OSError, ValueError, RecursionError) as e:
@@ -69,7 +67,7 @@ def read_record(folder: Path) -> SubmissionResult | None:
 def read_results_json(folder: Path, part_names: list[str]) -> ScoreRow | None:
     """Scores only, from a results.json without a record beside it: enough for a row of grades.csv."""
     try:
-        data = strict_json((folder / "results.json").read_text(encoding="utf-8"), nan=True)
+        data: Any = strict_json((folder / "results.json").read_text(encoding="utf-8"), nan=True)
         tests = {t["name"]: t for t in data["tests"]}
         output = str(data.get("output", ""))
         parts = tuple(PartScore(name, float(tests[name]["max_score"]), float(tests[name]["score"]))

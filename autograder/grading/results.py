@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
+from ..atomic import write_atomically
 from ..checks import report, rules
 from ..checks.verdict import PartVerdict, Status
 from ..escaping import csv_text, for_terminal, markdown_text
@@ -85,10 +85,10 @@ def _withheld_json(result: SubmissionResult, withheld: str) -> dict:
         if not p.hidden:
             tests.append(_test(p.name, str(number), p.score, p.points, p.full_marks, report.part_report(p)))
             continue
-        shown = _public_view(p)
-        score, points = _public_share(shown)
-        public_ok = shown.problem is None and all(c.passed for c in p.public)
-        tests.append(_test(p.name, str(number), score, points, public_ok, _public_report(shown, score, points)))
+        public = _public_view(p)
+        score, points = _public_share(public)
+        public_ok = public.problem is None and all(c.passed for c in p.public)
+        tests.append(_test(p.name, str(number), score, points, public_ok, _public_report(public, score, points)))
         hidden_ok = p.problem is None and all(c.passed for c in p.hidden)
         tests.append(_test(p.name + HIDDEN_CASES_SUFFIX, f"{number}.1", round(p.score - score, 2),
                            round(p.points - points, 2), hidden_ok, report.part_report(p), WITHHELD_VISIBILITY))
@@ -155,22 +155,14 @@ def answers_markdown(result: SubmissionResult, questions: Sequence[Question] | N
     return "\n".join(lines + sheet_markdown(answer_sheet(result.answers, questions), 2))
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a crash never leaves half a results file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_submission(result: SubmissionResult, folder: Path, hidden_details: bool = False,
                      questions: Sequence[Question] | None = None) -> None:
     """results.json, feedback pages and written answers; hidden-case details only when asked (once
     submissions have closed: disclosure.py). questions: the assignment's written questions (their text
     beside the answers), None where its notebook source is not at hand."""
-    _atomic_write(folder / "results.json", json.dumps(results_json(result, hidden_details), indent=2) + "\n")
+    write_atomically(folder / "results.json", json.dumps(results_json(result, hidden_details), indent=2) + "\n")
     if result.answers:
-        _atomic_write(folder / "answers.md", answers_markdown(result, questions))
+        write_atomically(folder / "answers.md", answers_markdown(result, questions))
         from .answers_page import write_answers_page  # answers.html: one printable page per question
         write_answers_page(result, folder, questions)
     from .feedback import write_feedback  # feedback.md and feedback.html, the pages for the student
@@ -187,7 +179,7 @@ def grades_csv(rows: list[ScoreRow], part_names: list[str]) -> str:
 
 
 def write_grades(rows: list[ScoreRow], part_names: list[str], path: Path) -> None:
-    _atomic_write(path, grades_csv(rows, part_names))
+    write_atomically(path, grades_csv(rows, part_names))
 
 
 def score_table(rows: list[ScoreRow], part_names: list[str]) -> str:

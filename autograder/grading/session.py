@@ -20,22 +20,22 @@ from __future__ import annotations
 
 import gc
 import os
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import tqdm as tqdm_module
 from tqdm import tqdm
 
 from ..errors import KitError
+from ..layout import Layout
 from ..sandbox.isolation import set_dumpable
-from ..sandbox.launch import Zygote, folders_to_hide, launch
+from ..sandbox.launch import ZygotePool
 from ..sandbox.protections import BelowFloor, SandboxReport
 from .collect import ONLY_PY_AND_IPYNB, Submission, find_submissions
+from .options import GradingOptions
 from .scores import Graded, ScoreRow
-from .shards import Shard, ShardManifest, grading_digest, listing_digest
+from .shards import ShardManifest, grading_digest, listing_digest
 from .workers import WorkerPool
 
 # Nothing above imports torch: the zygote starts first, and its torch import overlaps with ours
@@ -45,27 +45,14 @@ if TYPE_CHECKING:
     from .summary import BatchSummary
     from .task import SubmissionTask
 
-# tqdm's monitor is a thread; a worker forked to replace a dead one must come from a process without threads.
-tqdm_module.tqdm.monitor_interval = 0
 SLOTS_PER_ZYGOTE = 4  # measured (2 cores): a zygote spends ~5 ms a child, a slot (two per core) ~70 ms a submission
 
 
-@dataclass(frozen=True)
-class GradingOptions:
-    jobs: int = 1
-    device: str = "cpu"            # where the cases' inputs and expected values live ("cuda": on the GPU)
-    hidden_details: bool = False   # results.json and feedback pages show hidden cases' details (after the due date)
-    only: tuple[str, ...] = ()     # regrade only these submissions (the other results in out stay)
-    parts: tuple[str, ...] = ()    # rerun only these parts, keeping the others from each earlier result
-    shard: Shard | None = None     # grade only this shard's share of the submissions
-    progress: bool = True
-    allow_weak_sandbox: bool = False  # grade even where the host does not give the sandbox's floor
-    max_deadline_s: float | None = None  # at most this per submission, whatever the task's own deadline
+class _Progress(tqdm):
+    """The batch's bar, without tqdm's monitor: a thread, and a worker forked to replace a dead one must come
+    from a process without threads."""
 
-    @property
-    def regrading(self) -> bool:
-        """grades.csv lists every result in out, not only this run's."""
-        return bool(self.only or self.parts)
+    monitor_interval = 0
 
 
 @dataclass
@@ -81,19 +68,19 @@ class BatchOutcome:
 class GradingSession:
     """Grade a batch: ``with GradingSession(...) as s: s.start(); outcome = s.run()``."""
 
-    def __init__(self, assignment: str, out: Path, options: GradingOptions, *,
+    def __init__(self, layout: Layout, assignment: str, out: Path, options: GradingOptions, *,
                  inputs: list[Path] | None = None, submissions: list[Submission] | None = None) -> None:
-        """inputs: files and folders as given on the command line; or submissions, found already."""
+        """layout: the course's; inputs: files and folders as given on the command line; or submissions, found
+        already."""
         if (inputs is None) == (submissions is None):
             raise ValueError("give inputs or submissions")
-        self.assignment, self.out, self.options = assignment, out, options
+        self.layout, self.assignment, self.out, self.options = layout, assignment, out, options
         self.inputs, self.submissions = inputs, submissions or []
         self.skipped: list[str] = []        # inputs that are no submission, one line each
         self.sandbox: SandboxReport | None = None  # what the sandbox holds on this host (measured at start)
         self.total = 0                      # submissions found, before --only and --shard
         self.task: SubmissionTask | None = None
-        self._hide: tuple[str, ...] = ()
-        self._zygotes: list[Zygote] = []
+        self._pool: ZygotePool | None = None
         self._sandboxes: list[Sandbox] = []
 
     def start(self) -> None:
@@ -101,32 +88,29 @@ class GradingSession:
         try:
             set_dumpable(False)  # no process of our user (a student's left behind) may read our memory or environment
             # 1. The zygote: a fresh interpreter told only which folders to hide.
-            if self.options.device == "cuda":  # the children see the grader's GPUs; the zygote never touches them
-                os.environ["KIT_SANDBOX_CUDA"] = os.environ.get("CUDA_VISIBLE_DEVICES", "0")
             given = self.inputs if self.inputs is not None else [s.folder or s.path for s in self.submissions]
-            self._hide = _outermost({(p if p.is_dir() else p.parent) for p in given} | {self.out})
+            hide = _outermost({(p if p.is_dir() else p.parent) for p in given} | {self.out})
+            # The children see the grader's GPUs; the zygote never touches them.
+            cuda = os.environ.get("CUDA_VISIBLE_DEVICES", "0") if self.options.device == "cuda" else ""
+            self._pool = pool = ZygotePool(self.layout, hide, cuda)
             slots = list(range(max(1, self.options.jobs)))
             # One zygote forks every child of its slots, one at a time: more slots than it can serve would
             # make it the batch's bottleneck (a fork of a process holding torch costs ~10-30 ms of its CPU).
-            self._zygotes = [launch(slots[i:i + SLOTS_PER_ZYGOTE], folders_to_hide(self._hide))
-                             for i in range(0, len(slots), SLOTS_PER_ZYGOTE)]
+            for i in range(0, len(slots), SLOTS_PER_ZYGOTE):
+                pool.start(slots[i:i + SLOTS_PER_ZYGOTE])
             # 2. The plan: checks, hidden cases and every expected value, in this trusted process.
             from .task import SubmissionTask
-            self.task = SubmissionTask.plan(self.assignment, self.out, self.options)
+            self.task = SubmissionTask.planned(self.layout, self.assignment, self.out, self.options)
             # 3. The submissions.
             self._find_submissions()
             self.task.take(self.submissions)
-            # The slots: sandboxes on the zygote's sockets; the first says which protections hold here.
-            from ..sandbox.client import Sandbox, start_group
-            for zygote in self._zygotes:
-                group = [Sandbox(slot=len(self._sandboxes) + i, hide=self._hide) for i in range(len(zygote.sockets))]
-                start_group(group, zygote)
-                self._sandboxes += group
-            self._sandboxes[0].wait_ready()
-            self.sandbox = self._sandboxes[0].report
+            # The slots: a sandbox on each of the zygotes' sockets; the first says which protections hold here.
+            from ..sandbox.client import Sandbox
+            self._sandboxes = [Sandbox(pool, slot) for slot in slots]
+            self.sandbox = report = self._sandboxes[0].wait_ready()
             # Fail closed: below the floor no student code runs, unless the instructor said so.
-            if not self.sandbox.floor_held and not self.options.allow_weak_sandbox:
-                raise BelowFloor(self.sandbox)
+            if not report.floor_held and not self.options.allow_weak_sandbox:
+                raise BelowFloor(report)
         except BaseException:
             self.close()
             raise
@@ -155,63 +139,65 @@ class GradingSession:
     def run(self) -> BatchOutcome:
         """4. The workers, forked now with the plan and the list; the batch's own files once all are in."""
         from ..sandbox.client import Sandbox
+        task, zygotes = self._started
         rows: list[ScoreRow] = []
         failures: list[str] = []
         slots = self._sandboxes[:max(1, min(len(self._sandboxes), len(self.submissions)))]
-        self.task.before_fork(len(slots))  # what the workers would each compute or import on demand, once here
+        task.before_fork(len(slots))  # what the workers would each compute or import on demand, once here
         # What the workers inherit stays shared: their collections must not touch (and so copy) it. (No collection
         # first: ~0.1 s of the batch's start, to free what little garbage there is.)
         gc.freeze()
-        pool = WorkerPool(self.task, slots, self.task.setup, lambda slot: Sandbox(slot=slot, hide=self._hide),
-                          self.deadline_s)
-        bar: tqdm | None = None  # drawn from the first result: a batch whose workers cannot start prints only why
+        pool = WorkerPool(task, slots, task.setup, lambda slot: Sandbox(zygotes, slot), self.deadline_s)
+        bar: _Progress | None = None  # drawn from the first result: a batch whose workers cannot start prints only why
 
         def done(report: Graded) -> None:
             nonlocal bar
             if bar is None:
-                bar = tqdm(total=len(self.submissions), unit="sub", file=sys.stderr, dynamic_ncols=True,
-                           disable=not self.options.progress or len(self.submissions) < 2,
-                           desc=f"grading {self.assignment}")
+                bar = _Progress(total=len(self.submissions), unit="sub", file=sys.stderr, dynamic_ncols=True,
+                                disable=not self.options.progress or len(self.submissions) < 2,
+                                desc=f"grading {self.assignment}")
             rows.append(report.row)
             if report.failure:
                 failures.append(f"{self.submissions[report.index].path}: {report.failure}")
             bar.update()
 
         try:
-            pool.run(list(range(len(self.submissions))), done, lambda index, why: done(self.task.lost(index, why)))
+            pool.run(list(range(len(self.submissions))), done, lambda index, why: done(task.lost(index, why)))
         finally:
             gc.unfreeze()  # the workers are gone: nothing is shared any more
             if bar is not None:
                 bar.close()
         rows.sort(key=lambda r: r.name)
-        batch, summary = self.task.write_batch(rows, self.sandbox)
+        batch, summary = task.write_batch(rows, self.sandbox)
         if self.options.shard is not None:
             shard = self.options.shard
-            grading = grading_digest(self.task.plan.assignment.grading_files(), self.options.hidden_details)
+            grading = grading_digest(task.plan.assignment.grading_files(), self.options.hidden_details)
             ShardManifest(self.assignment, shard.index, shard.count, self._listing, self.total,
-                          [r.name for r in batch], self.task.part_names, grading,
+                          [r.name for r in batch], task.part_names, grading,
                           self.sandbox.to_json() if self.sandbox else {}).write(self.out)
-        return BatchOutcome(self.task.part_names, rows, failures, batch, summary, self.task.notes)
+        return BatchOutcome(task.part_names, rows, failures, batch, summary, task.notes)
+
+    @property
+    def _started(self) -> tuple[SubmissionTask, ZygotePool]:
+        if self.task is None or self._pool is None:
+            raise RuntimeError("the grading session was not started")
+        return self.task, self._pool
 
     @property
     def deadline_s(self) -> float:
         """The most one submission may take in its worker: the task's (twice its time in the sandbox and two
         minutes), or less when the options say so (Gradescope: below its own time-out, so the results are written)."""
+        if self.task is None:
+            raise RuntimeError("the grading session was not started")
         own = self.task.deadline_s
         return own if self.options.max_deadline_s is None else min(own, self.options.max_deadline_s)
 
     def close(self) -> None:
         for sandbox in self._sandboxes:
             sandbox.close()
-        for zygote in self._zygotes:  # its slots' sockets closed (or handed to workers, now gone): it ends
-            for sock in zygote.sockets:
-                sock.close()
-            try:
-                zygote.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                zygote.proc.kill()
-                zygote.proc.wait()
-        self._sandboxes, self._zygotes = [], []
+        if self._pool is not None:  # the other slots' sockets closed (or handed to workers, now gone): zygotes end
+            self._pool.close()
+        self._sandboxes, self._pool = [], None
 
     def __enter__(self) -> "GradingSession":
         return self

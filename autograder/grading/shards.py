@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..atomic import write_atomically
 from ..errors import KitError
 from .collect import is_results_name
 
@@ -42,7 +44,7 @@ def shard_of(name: str, count: int) -> int:
     return int.from_bytes(hashlib.sha256(name.encode("utf-8", "surrogatepass")).digest()[:8], "big") % count
 
 
-def parse_shard(text: str, environ: dict[str, str] | None = None) -> Shard:
+def parse_shard(text: str, environ: Mapping[str, str] | None = None) -> Shard:
     """``K/N``, or ``auto/N`` with K from the scheduler's array index (Slurm, Kubernetes, AWS Batch)."""
     env = os.environ if environ is None else environ
     index_text, sep, count_text = text.partition("/")
@@ -56,7 +58,7 @@ def parse_shard(text: str, environ: dict[str, str] | None = None) -> Shard:
     return Shard(int(index_text), count)
 
 
-def _from_environment(count: int, env: dict[str, str], text: str) -> Shard:
+def _from_environment(count: int, env: Mapping[str, str], text: str) -> Shard:
     name = next((v for v in INDEX_VARIABLES if env.get(v, "").strip()), None)
     if name is None:
         raise KitError(f"--shard {text}: none of {', '.join(INDEX_VARIABLES)} is set; give K/N instead")
@@ -103,11 +105,8 @@ class ShardManifest:
     sandbox: dict = field(default_factory=dict)  # protections.SandboxReport.to_json(): what held on its host
 
     def write(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
         data = {"kind": MANIFEST_KIND, "version": MANIFEST_VERSION, **asdict(self)}
-        tmp = folder / f".{MANIFEST}.tmp"
-        tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp, folder / MANIFEST)
+        write_atomically(folder / MANIFEST, json.dumps(data, indent=1) + "\n")
 
     @classmethod
     def read(cls, folder: Path) -> "ShardManifest":
@@ -122,10 +121,11 @@ class ShardManifest:
             raise KitError(f"cannot be read ({e})", path=path) from None
         if not isinstance(data, dict) or data.get("kind") != MANIFEST_KIND or data.get("version") != MANIFEST_VERSION:
             raise KitError(f"not a shard manifest this kit reads (version {MANIFEST_VERSION})", path=path)
+        sandbox = data.get("sandbox")
         try:
             manifest = cls(str(data["assignment"]), int(data["index"]), int(data["count"]), str(data["listing"]),
                            int(data["submissions"]), [str(n) for n in data["names"]], [str(p) for p in data["parts"]],
-                           str(data["grading"]), data.get("sandbox") if isinstance(data.get("sandbox"), dict) else {})
+                           str(data["grading"]), sandbox if isinstance(sandbox, dict) else {})
         except (KeyError, TypeError, ValueError) as e:
             raise KitError(f"a shard manifest without a valid {e}", path=path) from None
         # The names become folders under merge's --out: only names grade itself could have written.

@@ -8,12 +8,12 @@ functions, a file that could not be read (not a notebook, not UTF-8 ...), the gr
 
 from __future__ import annotations
 
-import os
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..atomic import write_atomically
 from ..escaping import markdown_text
 from .results import write_grades
 from .scores import ScoreRow
@@ -158,10 +158,7 @@ def write_summary(rows: list[ScoreRow], part_names: list[str], path: Path,
                   title: str = "Grading summary", sections: list[str] | None = None) -> BatchSummary:
     """Summarise rows, write the Markdown (and sections after it) to path, and return the summary (to print)."""
     summary = summarise(rows, part_names)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("\n".join([summary_markdown(summary, title), *(sections or [])]), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, "\n".join([summary_markdown(summary, title), *(sections or [])]))
     return summary
 
 

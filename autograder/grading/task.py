@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 from . import answers_page, feedback, regrade  # noqa: F401 (the page writers: imported before the workers fork)
 from .collect import Submission
 from ..assignment import load_assignment
-from ..release.questions import assignment_questions
+from ..layout import Layout
+from ..release.notebook_source import assignment_questions
 from ..sandbox.client import SandboxFailure
 from .grade import GradingPlan, SubmissionResult, grade_submission, make_plan, unreadable
+from .options import GradingOptions
 from .results import write_submission
 from .scores import Graded, ScoreRow
 from .summary import BatchSummary, write_batch_files
@@ -24,7 +26,6 @@ from .summary import BatchSummary, write_batch_files
 if TYPE_CHECKING:
     from ..sandbox.client import Sandbox
     from ..sandbox.protections import SandboxReport
-    from .session import GradingOptions
 
 GRADER_FAILED = "the grader failed on this submission (not your code); your instructor has been told"
 
@@ -32,24 +33,26 @@ GRADER_FAILED = "the grader failed on this submission (not your code); your inst
 class SubmissionTask:
     """Grade submission number i of a batch and write its files: ``task(i, sandbox) -> Graded``."""
 
-    def __init__(self, assignment: str, out: Path, options: "GradingOptions", plan: GradingPlan) -> None:
+    def __init__(self, assignment: str, out: Path, options: GradingOptions, plan: GradingPlan) -> None:
         self.assignment, self.out, self.options, self.plan = assignment, out, options, plan
         self.submissions: list[Submission] = []
         self.notes: list[str] = []  # for the instructor: regrading decisions
         self._earlier: dict[str, SubmissionResult | None] = {}
         self._partial: GradingPlan | None = None
         # The written questions' text beside the answers: from notebook.py, or the Gradescope zip's questions.json
-        self.questions = assignment_questions(plan.assignment.notebook, plan.assignment.folder)
+        self.questions = assignment_questions(plan.assignment.layout, plan.assignment.notebook,
+                                              plan.assignment.folder)
 
     @classmethod
-    def plan(cls, assignment: str, out: Path, options: "GradingOptions") -> "SubmissionTask":
-        """Everything that does not depend on a submission, computed once; a KitError for a bad --parts."""
+    def planned(cls, layout: Layout, assignment: str, out: Path, options: GradingOptions) -> "SubmissionTask":
+        """The task for the course's assignment, with everything that does not depend on a submission, computed
+        once; a KitError for a bad --parts."""
         import torch
         torch.set_num_threads(1)  # one thread a worker: the workers are the parallelism (and fork cleanly)
         if options.device == "cuda":  # said before the batch starts; each worker checks again as it moves the plan
             from ..devices import require_cuda
             require_cuda("grade --device cuda", before_fork=True)
-        task = cls(assignment, out, options, make_plan(load_assignment(assignment)))
+        task = cls(assignment, out, options, make_plan(load_assignment(layout, assignment)))
         if options.parts:
             regrade.check_parts(list(options.parts), task.part_names, assignment)
         return task
@@ -96,8 +99,8 @@ class SubmissionTask:
     def __call__(self, index: int, sandbox: "Sandbox") -> Graded:
         sub = self.submissions[index]
         earlier = self._earlier.get(sub.name)
-        partial = self._partial is not None and earlier is not None and not earlier.error
-        result, failure = grade_one(self._partial if partial else self.plan, sub, sandbox)
+        partial = self._partial if earlier is not None and not earlier.error else None
+        result, failure = grade_one(partial or self.plan, sub, sandbox)
         if self.options.parts and earlier is not None:
             result = regrade.merge_parts(earlier, result, list(self.options.parts), self.part_names)
         self._write(sub, result)

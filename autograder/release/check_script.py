@@ -4,19 +4,15 @@
 them, verifies them, builds the namespace they make and runs every public case under the grader's
 defaults, printing the report check() prints; it exits 0 when every function passes, 1 when one
 does not, 2 when the file cannot be read. It carries exactly what the setup cell carries (the same
-shipped modules, packed the same way, and the same public case data: setup_cell.py) and imports the
-modules from memory, so it runs from any folder and writes nothing. The release scans its packed
-modules for leaks as it scans the setup cell's (leaks.scan_for_leaks reads packed_sources).
+KitCheck: shipped modules, packed the same way, and the same public case data: setup_cell.py) and
+imports the modules from memory, so it runs from any folder and writes nothing. The release scans
+its shipped modules for leaks with it (leaks.scan_for_leaks).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from .. import paths
 from ..assignment import Assignment
-from ..checks import storable
-from .setup_cell import _first_line, _wrapped, pack, public_case_data, shipped_modules, shipped_sources
+from .setup_cell import KitCheck, wrapped
 
 _TEMPLATE = '''#!/usr/bin/env python3
 """{title}: the public checks, for a .py or .ipynb file (what check() does in the notebook).
@@ -80,19 +76,8 @@ if __name__ == "__main__":
 '''
 
 
-def check_script_file(assignment: str) -> Path:
-    """starter_code/check_<id>.py."""
-    return paths.STARTER_CODE / check_script_name(assignment)
-
-
-def check_script_name(assignment: str) -> str:
-    return f"check_{assignment}.py"
-
-
-def check_script_source(assignment: Assignment) -> str:
-    """The check script of ``assignment``: the setup cell's modules and public cases, run on a file."""
-    cases = public_case_data(assignment)
-    sources = shipped_sources(shipped_modules(cases))
-    index = "\n".join(f"                   {name + '.py':16} {_first_line(source)}" for name, source in sources.items())
-    return _TEMPLATE.format(title=assignment.title, id=assignment.id, index=index, packed=_wrapped(pack(sources)),
-                            data=_wrapped(storable.encode(cases)))
+def check_script_source(assignment: Assignment, kit: KitCheck) -> str:
+    """The check script of ``assignment``: the setup cell's modules and public cases (``kit``), run on a file."""
+    index = "\n".join(f"                   {name + '.py':16} {summary}" for name, summary in kit.summaries.items())
+    return _TEMPLATE.format(title=assignment.spec.title, id=assignment.id, index=index, packed=wrapped(kit.packed),
+                            data=wrapped(kit.cases))

@@ -1,27 +1,21 @@
-"""Cut top-level function (and class) definitions out of a solution file, as exact text."""
+"""The top-level function (and class) definitions of a solution file, as line spans to copy exactly."""
 
 from __future__ import annotations
 
 import ast
-
-from ..errors import KitError
-from .markers import split_lines
+from typing import Sequence
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def definition_spans(text: str, path: str) -> dict[str, tuple[int, int]]:
-    """Name -> (first line, last line), 1-based and inclusive, of each top-level def or class.
+def definition_spans(tree: ast.Module, lines: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Name -> (first line, last line), 1-based and inclusive, of each top-level def or class of the file
+    whose parsed text is ``tree`` and whose lines are ``lines``.
 
     The first line is that of the first decorator, and the last one takes in the indented
     comments after the last statement (``ast`` stops before them; an END SOLUTION marker
     closing the body is one), so a definition is copied whole.
     """
-    try:
-        tree = ast.parse(text, filename=path)
-    except SyntaxError as e:
-        raise KitError(f"is not valid Python ({e.msg})", path=path, line=e.lineno) from None
-    lines = split_lines(text)
     spans: dict[str, tuple[int, int]] = {}
     for node in tree.body:
         if isinstance(node, _DEFINITIONS):
@@ -30,7 +24,7 @@ def definition_spans(text: str, path: str) -> dict[str, tuple[int, int]]:
     return spans
 
 
-def _last_body_line(lines: list[str], last_statement: int) -> int:
+def _last_body_line(lines: Sequence[str], last_statement: int) -> int:
     """The last line of the trailing indented comments after ``last_statement`` (1-based)."""
     last = last_statement
     for number in range(last_statement + 1, len(lines) + 1):
@@ -42,9 +36,3 @@ def _last_body_line(lines: list[str], last_statement: int) -> int:
             continue
         break
     return last
-
-
-def definition_source(text: str, span: tuple[int, int]) -> str:
-    """The exact text of the lines in ``span`` (line endings kept)."""
-    first, last = span
-    return "".join(split_lines(text)[first - 1:last])

@@ -6,7 +6,8 @@ known-mistake implementations stay with the grader), (d) the hidden seed as a st
 number, or (e) text of the ``[hidden]`` table of cases.toml (a raw line of it, or a hidden
 case serialised as JSON or a Python dict). Lines and cases that are public anyway (a line
 also found outside the regions or in the check modules the setup cell carries, a hidden
-case equal to a public one) are not secrets, so they never count as leaks.
+case equal to a public one) are not secrets, so they never count as leaks. The secrets are
+gathered once per assignment (``load_secrets``) and every scan takes them.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from .. import paths
-from ..assignment import Assignment, Solution
+from ..assignment import Assignment
 from ..errors import KitError, LeakError
-from ..paths import shown
 from ..sourcefile import read_text
 from .markers import split_lines
+from .setup_cell import CHECKS_DIR, MODEL_JUDGES, SHIPPED
+from .solution import Solution
 
 MIN_SECRET_CHARS = 12  # shorter lines ('return out', 'N = x.shape[0]') are too common to be secrets
 MIN_SEED_DIGITS = 4    # a shorter seed would match ordinary numbers such as 0, 1 or 42
@@ -55,7 +56,6 @@ class Secrets:
 
 def _public_kit_lines() -> set[str]:
     """Lines of the check modules that every notebook's setup cell carries: public anyway."""
-    from .setup_cell import CHECKS_DIR, MODEL_JUDGES, SHIPPED
     lines: set[str] = set()
     for name in (*SHIPPED, *MODEL_JUDGES):
         lines |= {_squash(ln) for ln in split_lines(read_text(CHECKS_DIR / f"{name}.py"))}
@@ -74,7 +74,7 @@ def _checks_secrets(text: str, public: set[str]) -> dict[str, int]:
     return secrets
 
 
-def _solution_secrets(solution: Solution, also_public: set[str] = frozenset()) -> dict[str, int]:
+def _solution_secrets(solution: Solution, also_public: set[str]) -> dict[str, int]:
     inside: set[int] = set()
     for r in solution.regions:
         inside.update(range(r.start_line, r.end_line + 1))
@@ -124,7 +124,7 @@ def load_secrets(assignment: Assignment) -> Secrets:
     solution = assignment.solution
     solution_lines = _solution_secrets(solution, public_kit) if solution is not None else {}
     spec = assignment.spec
-    cases_path = shown(spec.directory / "cases.toml")
+    cases_path = spec.shown("cases.toml")
     seed = spec.hidden.seed
     if len(str(abs(seed))) < MIN_SEED_DIGITS:
         raise KitError(f"the hidden seed {seed} is too short to scan for leaks (it would match ordinary "
@@ -135,7 +135,8 @@ def load_secrets(assignment: Assignment) -> Secrets:
     hidden_forms = sorted({f for c in hidden_cases if not (_serialisations(c) & public_forms)
                            for f in _serialisations(c)})
     checks = assignment.checks_file
-    return Secrets(solution.shown if solution is not None else shown(paths.solution_file(assignment.id)),
+    return Secrets(solution.shown if solution is not None else assignment.layout.shown(
+                       assignment.layout.solution_file(assignment.id)),
                    solution_lines, checks.shown, _checks_secrets(checks.text, public_kit), cases_path, seed,
                    _hidden_raw_lines(spec.cases_text), tuple(hidden_forms))
 
@@ -201,18 +202,17 @@ def _refuse(leak: Leak, where: str, cell: int | None = None, origin: str = "") -
                      path=where, line=leak.line, cell=cell)
 
 
-def scan_hints_for_leaks(assignment: Assignment) -> None:
+def scan_hints_for_leaks(assignment: Assignment, secrets: Secrets) -> None:
     """LeakError at its ``Mistake(...)`` line when a known mistake's hint quotes a line of a solution region:
     hints reach students in feedback and, packed as data no text scan reads, in the notebook's public cases."""
     solution = assignment.solution
     if solution is None:
         return
-    secrets = _solution_secrets(solution, _public_kit_lines())
     checks = assignment.checks_file
     for graded in assignment.parts:
         for mistake in graded.part.mistakes:
             hint = _squash(mistake.hint).replace("`", "")
-            for line, number in secrets.items():
+            for line, number in secrets.solution_lines.items():
                 if line in hint:
                     at = mistake.where[1] if mistake.where and Path(mistake.where[0]) == Path(checks.path) else None
                     raise LeakError(f"refusing to write a leak: the hint of a known mistake of part {graded.name!r} "
@@ -221,38 +221,48 @@ def scan_hints_for_leaks(assignment: Assignment) -> None:
                                     "fixes it", path=checks.shown, line=at)
 
 
-def scan_for_leaks(text: str, *, assignment: Assignment, where: str) -> None:
+def scan_for_leaks(text: str, *, secrets: Secrets, where: str, packed: dict[str, str] | None = None) -> None:
     """LeakError naming ``where``, the line number and the offending line on the first leak.
 
-    Check modules packed into the text (a check script's _KITCHECK) are read as a student will read
-    them, once unpacked."""
-    from .setup_cell import packed_sources
-    secrets = load_secrets(assignment)
+    ``packed``: the check modules packed into the text (a check script's _KITCHECK, name -> source), read
+    as a student will read them, once unpacked."""
     leak = find_leak(text, secrets)
     if leak is not None:
         raise _refuse(leak, where)
-    for name, source in packed_sources(text).items():
+    for name, source in (packed or {}).items():
         if (leak := find_leak(source, secrets)) is not None:
             raise _refuse(leak, f"{where}, packed file kitcheck/{name}.py")
 
 
-def scan_notebook_for_leaks(nb: NotebookNode, *, assignment: Assignment, where: str,
+def scan_notebook_for_leaks(nb: NotebookNode, *, secrets: Secrets, where: str,
                             source_path: str | None = None, source_text: str | None = None) -> None:
     """Scan every cell's source; the LeakError says ``where, cell N, line M`` (both 1-based).
 
-    Given the notebook's source, the message also points at the line to fix there.
+    Given the notebook's source, the message also points at the line to fix there. (The modules its setup
+    cell packs are the check script's, scanned with it.)
     """
-    from .setup_cell import packed_sources
-    secrets = load_secrets(assignment)
     for index, cell in enumerate(nb.cells, start=1):
         leak = find_leak(cell.source, secrets)
         if leak is None:
-            # The setup cell's packed check modules are read as the student will read them, once unpacked.
-            for name, text in packed_sources(cell.source).items():
-                if (leak := find_leak(text, secrets)) is not None:
-                    raise _refuse(leak, f"{where}, cell {index}, packed file kitcheck/{name}.py")
             continue
         origin = ""
         if source_text is not None and (line := _source_line(leak, source_text)) is not None:
             origin = f" (written at {source_path}:{line})"
         raise _refuse(leak, where, cell=index, origin=origin)
+
+
+def refuse_leaks(assignment: Assignment, *, starter: tuple[Path, str], check: tuple[Path, str],
+                 packed: dict[str, str], notebook: tuple[Path, NotebookNode]) -> None:
+    """LeakError for the first leak in the student-facing files of a release of ``assignment``, each given as
+    (where it goes, its content): the starter, the check script with the check modules it packs (``packed``,
+    the setup cell's too) and the student notebook; the assignment's secrets are gathered once for all."""
+    source = assignment.notebook
+    assert source is not None  # the release asked for it
+    shown = assignment.layout.shown
+    secrets = load_secrets(assignment)
+    scan_hints_for_leaks(assignment, secrets)  # hints are packed as data, which the text scans cannot read
+    scan_for_leaks(starter[1], secrets=secrets, where=shown(starter[0]))
+    scan_for_leaks(check[1], secrets=secrets, where=shown(check[0]), packed=packed)
+    # cell sources, not the JSON, whose escaping would hide a copied line
+    scan_notebook_for_leaks(notebook[1], secrets=secrets, where=shown(notebook[0]), source_path=source.shown,
+                            source_text=source.text)

@@ -1,5 +1,6 @@
 """Solution regions: find the '# BEGIN SOLUTION' / '# END SOLUTION' pairs in a solution file,
-and turn the file into its starter (regions stubbed) or reference (markers dropped) version.
+and rewrite its lines into the starter (regions stubbed) or reference (markers dropped) version
+(release/solution.py holds a solution file with its regions, found once).
 
 A marker is a comment on a line of its own (``# BEGIN SOLUTION``, ``### END SOLUTION`` and
 trailing words are fine). Markers are found with ``tokenize`` so that the words inside a
@@ -14,6 +15,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
+from typing import Sequence
 
 from ..errors import KitError, MarkerError
 
@@ -57,7 +59,8 @@ def _describe_indent(indent: str) -> str:
     return f"indented {indent!r}"
 
 
-def _parse(text: str, path: str) -> ast.Module:
+def parse_python(text: str, path: str) -> ast.Module:
+    """``text`` parsed; KitError at the line of a syntax error."""
     try:
         return ast.parse(text, filename=path)
     except SyntaxError as e:
@@ -147,10 +150,10 @@ def _check_statements(tree: ast.Module, region: SolutionRegion, path: str) -> No
                               path=path, line=stmt.lineno)
 
 
-def find_regions(text: str, path: str) -> list[SolutionRegion]:
-    """All solution regions of a solution file, in order; MarkerError (``path:line``) on bad markers."""
+def find_regions(text: str, path: str, tree: ast.Module) -> list[SolutionRegion]:
+    """All solution regions of a solution file (``tree``: its text parsed, which comes first: ast's syntax
+    errors point at the right line), in order; MarkerError (``path:line``) on bad markers."""
     lines = split_lines(text)
-    tree = _parse(text, path)  # first: ast's syntax errors point at the right line
     markers = _markers(text, lines, path)
     scopes = _scopes(tree, len(lines))
     regions: list[SolutionRegion] = []
@@ -199,11 +202,16 @@ def stub_lines(region: SolutionRegion, newline: str = "\n") -> list[str]:
     ]
 
 
-def _rewrite(text: str, path: str, keep_solution: bool) -> str:
-    lines = split_lines(text)
+def rewrite(lines: Sequence[str], regions: Sequence[SolutionRegion], *, keep_solution: bool,
+            first: int = 1, last: int | None = None) -> str:
+    """Lines ``first`` to ``last`` (1-based, inclusive; default: all) with each region among them rewritten:
+    its code kept and its markers dropped (the reference), or the whole region stubbed (the starter)."""
+    last = len(lines) if last is None else last
     out: list[str] = []
-    cursor = 0  # index of the next line not yet copied
-    for region in find_regions(text, path):
+    cursor = first - 1  # index of the next line not yet copied
+    for region in regions:
+        if region.start_line < first or region.end_line > last:
+            continue
         begin, end = region.start_line - 1, region.end_line - 1
         out.extend(lines[cursor:begin])
         if keep_solution:
@@ -214,15 +222,5 @@ def _rewrite(text: str, path: str, keep_solution: bool) -> str:
             stub[-1] = stub[-1].rstrip("\r\n") + _line_ending(lines[end])
             out.extend(stub)
         cursor = end + 1
-    out.extend(lines[cursor:])
+    out.extend(lines[cursor:last])
     return "".join(out)
-
-
-def make_starter(text: str, path: str) -> str:
-    """The student version: each region, markers included, becomes a TODO and a raise."""
-    return _rewrite(text, path, keep_solution=False)
-
-
-def strip_markers(text: str, path: str) -> str:
-    """The reference version: marker lines removed, solution code kept."""
-    return _rewrite(text, path, keep_solution=True)

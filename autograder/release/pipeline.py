@@ -1,10 +1,14 @@
 """Release: build every generated file of the chosen assignments, refuse leaks, write what changed.
 
-For each assignment, in order: load it (autograder/assignment.py: spec, cases, checks, solution and
-notebook source, cross-checked) and build every case with its expected value (checks/building.py); build the starter, the student notebook, the solution notebook
-and the reference module (``expected_outputs``); scan every student-facing one for leaks;
-only when all assignments built cleanly, compare with what is on disk and write the files
-whose content differs. So a failure anywhere writes nothing, and a second run writes nothing.
+One pass per assignment, each step once: load it (autograder/assignment.py: spec, cases, checks,
+solution and notebook source, read and cross-checked once); build: hold its notebook's points table
+to spec.toml, build every case and run the reference solution on it (checks/building.py), then make
+what the setup cell and the check script carry (setup_cell.KitCheck, from Assignment.public_data)
+and render the starter, the student and solution notebooks, the check script and the reference
+module (``expected_outputs``); scan each student-facing file for leaks against the assignment's
+secrets, gathered once (leaks.py); and only when all assignments built cleanly, compare with what
+is on disk and write the files whose content differs. So a failure anywhere writes nothing, and a
+second run writes nothing.
 """
 
 from __future__ import annotations
@@ -12,18 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
-from .. import paths
+from ..atomic import write_atomically
 from ..assignment import Assignment, load_assignment, missing_source_error, missing_sources
 from ..checks.building import check_assignment
-from ..paths import shown
-from . import check_script, rules_doc, torch_names
-from .leaks import scan_for_leaks, scan_hints_for_leaks, scan_notebook_for_leaks
-from .markers import strip_markers
+from ..course import load_course
+from ..layout import Layout
+from . import check_script, rules_doc, setup_cell, torch_names
+from .leaks import refuse_leaks
 from .notebook import build_notebook, notebook_to_json
 from .points_table import check_points_table
 from .starter import build_starter
+
 
 @dataclass
 class ReleaseResult:
@@ -33,40 +36,21 @@ class ReleaseResult:
     skipped: dict[str, Path] = field(default_factory=dict)  # assignment -> its first missing source
 
 
-def course_github_base() -> str:
-    """OWNER/REPO/blob/BRANCH from course.toml: the one place the notebooks' Colab badges come from."""
-    from ..course import load_course
-    return load_course().github_base
-
-
-def committed_files(assignment: str) -> list[Path]:
-    """The generated files that live in git (dist/ does not)."""
-    return [paths.starter_file(assignment), check_script.check_script_file(assignment),
-            paths.notebook_file(assignment)]
-
-
-def _dist_files(assignment: str) -> dict[str, Path]:
-    base = paths.DIST / assignment
+def output_files(layout: Layout, assignment: str) -> dict[str, Path]:
+    """Where each generated file of ``assignment`` goes: those that live in git (starter_code/, notebooks/)
+    first, then the dist/ bundles (which do not)."""
+    check = f"check_{assignment}.py"  # python check_<id>.py FILE, as the starter's header says
+    student, solution = layout.dist / assignment / "student", layout.dist / assignment / "solution"
     return {
-        "student_notebook": base / "student" / f"{assignment}.ipynb",
-        "student_code": base / "student" / f"{assignment}.py",
-        "student_check": base / "student" / check_script.check_script_name(assignment),
-        "solution_notebook": base / "solution" / f"{assignment}_solution.ipynb",
-        "solution_code": base / "solution" / f"{assignment}.py",
+        "starter": layout.starter_file(assignment),
+        "check": layout.starter_code / check,
+        "notebook": layout.notebook_file(assignment),
+        "student_notebook": student / f"{assignment}.ipynb",
+        "student_code": student / f"{assignment}.py",
+        "student_check": student / check,
+        "solution_notebook": solution / f"{assignment}_solution.ipynb",
+        "solution_code": solution / f"{assignment}.py",
     }
-
-
-def _refuse_leaks(assignment: Assignment, student_facing: dict[Path, str]) -> None:
-    _, notebook = assignment.release_sources()
-    scan_hints_for_leaks(assignment)  # hints are packed as data in the notebook, which the text scans cannot read
-    for path, content in student_facing.items():
-        where = shown(path)
-        if path.suffix == ".ipynb":
-            # Scan cell sources, not the JSON, whose escaping would hide a copied line.
-            scan_notebook_for_leaks(nbformat.reads(content, as_version=4), assignment=assignment, where=where,
-                                    source_path=notebook.shown, source_text=notebook.text)
-        else:
-            scan_for_leaks(content, assignment=assignment, where=where)
 
 
 def expected_outputs(assignment: Assignment, github_base: str | None = None) -> dict[Path, str]:
@@ -74,43 +58,43 @@ def expected_outputs(assignment: Assignment, github_base: str | None = None) -> 
     ChecksError when a case cannot be built or its expected value computed.
 
     ``github_base`` (OWNER/REPO/blob/BRANCH) defaults to course.toml's github location."""
-    github_base = github_base or course_github_base()
+    layout = assignment.layout
+    files = output_files(layout, assignment.id)
+    github_base = github_base or load_course(layout).github_base
     solution, _ = assignment.release_sources()
     check_points_table(assignment)  # the notebook's table of functions and points, against spec.toml
     # every case built, its expected value and known mistakes computed, the solution run on it and judged:
     # a broken checks.py, cases.toml or solution stops here
     check_assignment(assignment, run_solution=True)
-    starter = build_starter(assignment)
-    student_nb = notebook_to_json(build_notebook(assignment, variant="student", github_base=github_base))
-    solution_nb = notebook_to_json(build_notebook(assignment, variant="solution", github_base=github_base))
-    reference = strip_markers(solution.text, solution.shown)
-    check = check_script.check_script_source(assignment)  # the public checks for a .py or .ipynb file
-    dist = _dist_files(assignment.id)
-    student_facing = {
-        paths.starter_file(assignment.id): starter,
-        check_script.check_script_file(assignment.id): check,
-        paths.notebook_file(assignment.id): student_nb,
-        dist["student_notebook"]: student_nb,
-        dist["student_code"]: starter,
-        dist["student_check"]: check,
-    }
-    _refuse_leaks(assignment, student_facing)
-    return {**student_facing, dist["solution_notebook"]: solution_nb, dist["solution_code"]: reference}
+    kit = setup_cell.kitcheck(assignment.public_data)  # the check modules and public cases, for both below
+    setup = setup_cell.setup_cell_source(kit)  # the same in both notebooks
+    starter = build_starter(assignment.id, assignment.spec.title, solution)
+    student_nb = build_notebook(assignment, variant="student", github_base=github_base, setup=setup)
+    solution_nb = build_notebook(assignment, variant="solution", github_base=github_base, setup=setup)
+    check = check_script.check_script_source(assignment, kit)  # the public checks for a .py or .ipynb file
+    # the dist/ copies are the same texts
+    refuse_leaks(assignment, starter=(files["starter"], starter), check=(files["check"], check),
+                 packed=kit.sources, notebook=(files["notebook"], student_nb))
+    student_json = notebook_to_json(student_nb)
+    contents = {"starter": starter, "check": check, "notebook": student_json, "student_notebook": student_json,
+                "student_code": starter, "student_check": check, "solution_notebook": notebook_to_json(solution_nb),
+                "solution_code": solution.reference()}
+    return {files[role]: contents[role] for role in files}
 
 
-def _selected(assignments: list[str], skipped: dict[str, Path]) -> list[str]:
+def _selected(layout: Layout, assignments: list[str], skipped: dict[str, Path]) -> list[str]:
     """Every discovered assignment whose sources exist when none is named (the others go in
     ``skipped``, for the CLI to say so); a named one must exist."""
     if not assignments:
-        for assignment in paths.assignment_ids():
-            missing = missing_sources(assignment)
+        for assignment in layout.assignment_ids():
+            missing = missing_sources(layout, assignment)
             if missing:
                 skipped[assignment] = missing[0]
-        return [a for a in paths.assignment_ids() if a not in skipped]
+        return [a for a in layout.assignment_ids() if a not in skipped]
     for assignment in assignments:
-        missing = missing_sources(assignment)
+        missing = missing_sources(layout, assignment)
         if missing:
-            raise missing_source_error(assignment, missing[0])
+            raise missing_source_error(layout, assignment, missing[0])
     return list(dict.fromkeys(assignments))  # drop repeats, keep order
 
 
@@ -128,30 +112,34 @@ def _write_first(path: Path, content: str, check_only: bool, result: ReleaseResu
     elif check_only:
         result.stale.append(path)
     else:
-        path.write_bytes(content.encode("utf-8"))
+        write_atomically(path, content.encode("utf-8"))
         result.written.append(path)
 
 
-def release(assignments: list[str], *, github_base: str | None = None,
+def release(layout: Layout, assignments: list[str], *, github_base: str | None = None,
             check_only: bool = False, dist: bool = True) -> ReleaseResult:
-    """Regenerate the files of ``assignments`` (all when empty); with check_only, only report stale ones.
+    """Regenerate the files of the course's ``assignments`` (all when empty); with check_only, only report
+    stale ones.
 
-    ``github_base`` defaults to course.toml's, so a release and ``release --check`` always agree."""
+    ``github_base`` defaults to course.toml's, so a release and ``release --check`` always agree. The kit's
+    own generated files (checks/torch_names.py, docs/rules.md) are regenerated with a release of everything,
+    when the course is the kit's (a course kept elsewhere, as in tests, leaves them alone)."""
     planned: dict[Path, str] = {}
     committed: set[Path] = set()
     result = ReleaseResult()
-    if not assignments and torch_names.TORCH_NAMES_FILE.is_relative_to(paths.ROOT):
-        # the allowlist's torch names first: every setup cell packs them (they are the kit's own code, so a
-        # course kept elsewhere, as in tests, leaves them alone)
+    kit_files = not assignments and torch_names.TORCH_NAMES_FILE.is_relative_to(layout.root)
+    if kit_files:
+        # the allowlist's torch names first: every setup cell packs them
         _write_first(torch_names.TORCH_NAMES_FILE, torch_names.torch_names_source(), check_only, result)
-    github_base = github_base or course_github_base()
-    for assignment in _selected(assignments, result.skipped):
-        outputs = expected_outputs(load_assignment(assignment), github_base)  # raises before anything is written
-        committed.update(committed_files(assignment))
+    github_base = github_base or load_course(layout).github_base
+    for assignment in _selected(layout, assignments, result.skipped):
+        # raises before anything is written
+        outputs = expected_outputs(load_assignment(layout, assignment), github_base)
+        committed.update(p for p in outputs if not p.is_relative_to(layout.dist))  # in git: all but dist/
         for path, content in outputs.items():
             if path in committed or (dist and not check_only):
                 planned[path] = content
-    if not assignments:  # the kit-wide page, with a release of everything
+    if kit_files:  # the kit-wide page, with a release of everything
         planned[rules_doc.RULES_DOC] = rules_doc.rules_markdown()
     for path, content in planned.items():
         if _current(path) == content:
@@ -159,7 +147,6 @@ def release(assignments: list[str], *, github_base: str | None = None,
         elif check_only:
             result.stale.append(path)
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content.encode("utf-8"))  # bytes: no newline translation
+            write_atomically(path, content.encode("utf-8"))  # bytes: no newline translation
             result.written.append(path)
     return result

@@ -12,7 +12,6 @@ import re
 from typing import TYPE_CHECKING
 
 from ..errors import KitError
-from ..paths import shown
 from ..tomlfile import did_you_mean, line_of
 
 if TYPE_CHECKING:
@@ -30,7 +29,7 @@ def check_points_table(assignment: "Assignment") -> None:
     if notebook is None or first is None:
         return
     spec = assignment.spec
-    spec_file = shown(spec.directory / "spec.toml")
+    spec_file = spec.shown("spec.toml")
     points = {p.name: p.points for p in spec.parts}
     names = list(points)
 

@@ -19,8 +19,8 @@ students' answers are matched to them by position.
 The Gradescope zip carries no notebook.py (it holds solution-free but student-facing code): the build
 writes the questions into the zip's ``assignments/<id>/questions.json`` instead (``questions_json``: each
 question's number, id, text and its answer cell's placeholder, nothing else), and grading reads them from
-there when notebook.py is absent (``assignment_questions``), so Gradescope's pages name them as local
-grading does.
+there when notebook.py is absent (release/notebook_source.py's ``assignment_questions``), so Gradescope's
+pages name them as local grading does.
 """
 
 from __future__ import annotations
@@ -30,14 +30,12 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
-from .. import paths
 from ..checks.taking import ANSWER_PREFIX, ANSWER_TAG, MAX_QUESTION_ID, is_answer_cell
 from ..errors import KitError
-
-if TYPE_CHECKING:
-    from .directives import NotebookSource, SourceCell
+from ..layout import Layout
+from .directives import SourceCell
 
 QUESTION_ID = re.compile(rf"[a-z][a-z0-9_]{{0,{MAX_QUESTION_ID - 1}}}\Z")  # not a number: --manual takes 1 for q1
 _TAGS = re.compile(r"\btags\s*=\s*(\[[^\]]*\])")
@@ -58,11 +56,12 @@ class Question:
     placeholder: str = ""  # its answer cell's text in the source ("*Your answer here.*"): left as is, no answer
 
 
-def header_tags(header: str, *, path: str, line: int) -> tuple[str, ...]:
-    """The tags a '# %%' line gives its cell (jupytext's ``tags=[...]``, JSON); KitError when unreadable."""
+def header_tags(header: str, *, path: str, line: int) -> tuple[str, ...] | None:
+    """The tags a '# %%' line gives its cell (jupytext's ``tags=[...]``, JSON), None when it has no tags=;
+    KitError when unreadable."""
     match = _TAGS.search(header)
     if match is None:
-        return ()
+        return None
     try:
         tags = json.loads(match.group(1))
     except ValueError:
@@ -75,7 +74,8 @@ def header_tags(header: str, *, path: str, line: int) -> tuple[str, ...]:
 
 def _answer_like(tag: str) -> bool:
     """A tag that is no answer tag but looks like one misspelt: 'answers', 'anwser', 'Answer', 'answer_q1'."""
-    word = (_WORD.match(tag) or _WORD.search(tag) or re.match("", "")).group(0).lower()
+    found = _WORD.match(tag) or _WORD.search(tag)
+    word = found.group(0).lower() if found is not None else ""
     return word.startswith(ANSWER_TAG) or bool(difflib.get_close_matches(word, [ANSWER_TAG], n=1, cutoff=0.75))
 
 
@@ -85,7 +85,7 @@ def _suggested_id(tag: str, number: int) -> str:
     return rest if QUESTION_ID.match(rest) else f"q{number}"
 
 
-def check_tags(cell: "SourceCell", number: int, answers_before: int, *, path: str) -> None:
+def check_tags(cell: SourceCell, number: int, answers_before: int, *, path: str) -> None:
     """KitError at the cell's '# %%' line for a misspelt answer tag, an answer tag on a cell that is not
     Markdown and an 'answer:' tag whose id is not a lowercase word. number: the cell's place in the source;
     answers_before: how many answer cells come before it (to suggest an id)."""
@@ -106,7 +106,7 @@ def check_tags(cell: "SourceCell", number: int, answers_before: int, *, path: st
                            "a misspelt one would leave the student's answer uncollected)", path=path, line=cell.header)
 
 
-def _answer_id(cell: "SourceCell") -> str | None:
+def _answer_id(cell: SourceCell) -> str | None:
     return next((t[len(ANSWER_PREFIX):] for t in cell.tags if t.startswith(ANSWER_PREFIX)), None)
 
 
@@ -119,7 +119,7 @@ def markdown_text(cell_source: str) -> str:
     return "\n".join(lines).strip()
 
 
-def _asked(cell: "SourceCell | None") -> tuple[int | None, str] | None:
+def _asked(cell: SourceCell | None) -> tuple[int | None, str] | None:
     """(its number or None, the question's text) of the last '**Question N.**' in a Markdown cell; None if none."""
     if cell is None or cell.kind != "markdown":
         return None
@@ -131,7 +131,7 @@ def _asked(cell: "SourceCell | None") -> tuple[int | None, str] | None:
     return (int(last.group(1)) if last.group(1) else None), text[last.end():].strip()
 
 
-def find_questions(cells: Sequence["SourceCell"], *, path: str) -> tuple[Question, ...]:
+def find_questions(cells: Sequence[SourceCell], *, path: str) -> tuple[Question, ...]:
     """The questions of a notebook source in order (its tags already checked by check_tags); KitError at the
     answer cell's line for a duplicate id, a bare 'answer' tag among ids, and a question that cannot be found."""
     answers = [(i, c) for i, c in enumerate(cells) if is_answer_cell(list(c.tags))]
@@ -168,7 +168,7 @@ def find_questions(cells: Sequence["SourceCell"], *, path: str) -> tuple[Questio
     return tuple(questions)
 
 
-def _refuse_unanswerable(cells: Sequence["SourceCell"], *, path: str) -> None:
+def _refuse_unanswerable(cells: Sequence[SourceCell], *, path: str) -> None:
     """KitError at a question cell that no answer cell follows: the student would have nowhere to write, and
     whatever they wrote elsewhere would never be collected."""
     for index, cell in enumerate(cells):
@@ -190,9 +190,9 @@ def questions_json(questions: Sequence[Question]) -> str:
     return json.dumps({"questions": saved}, indent=1, ensure_ascii=False) + "\n"
 
 
-def read_questions_json(path: Path) -> tuple[Question, ...]:
+def read_questions_json(layout: Layout, path: Path) -> tuple[Question, ...]:
     """The questions a questions.json holds; KitError naming the file when it is not what the build writes."""
-    shown = paths.shown(path)
+    shown = layout.shown(path)
     try:
         items = json.loads(path.read_text(encoding="utf-8"))["questions"]
         questions = tuple(Question(item["number"], item["id"], item["text"], 0, item["placeholder"])
@@ -210,11 +210,3 @@ def read_questions_json(path: Path) -> tuple[Question, ...]:
                            path=shown)
     return questions
 
-
-def assignment_questions(notebook: "NotebookSource | None", folder: Path) -> tuple[Question, ...] | None:
-    """The assignment's written questions: its notebook source's, else those of the questions.json in its
-    ``folder`` (the Gradescope zip's, written from the same source); None where neither is there."""
-    if notebook is not None:
-        return notebook.questions
-    saved = Path(folder) / QUESTIONS_FILE
-    return read_questions_json(saved) if saved.is_file() else None

@@ -1,27 +1,29 @@
 """The notebook's setup cell: a short readable setup, the check package's shipped modules and the public cases.
 
-What goes in: the modules of autograder/checks that check() needs to run, judge and explain
-(SHIPPED, the same files the grader imports), packed (zlib + base64) so that the cell stays short
-enough to read: running it writes them to the folder kitcheck/, where a student can read them,
-and imports them as the package ``kitcheck``; and the public cases encoded by storable.encode:
-inputs, expected outputs and the outputs of known mistakes, computed here by the reference.
+What goes in (``KitCheck``, made once per release of an assignment and carried by the check script
+too): the modules of autograder/checks that check() needs to run, judge and explain (SHIPPED, the
+same files the grader imports), packed (zlib + base64) so that the cell stays short enough to read:
+running it writes them to the folder kitcheck/, where a student can read them, and imports them as
+the package ``kitcheck``; and the public cases encoded by storable.encode: inputs, expected outputs
+and the outputs of known mistakes (Assignment.public_data, computed by the reference).
 What never goes in: assignments/<id>/checks.py (references, input generators, mistake
-implementations), solutions, hidden cases, the hidden seed. The release scans the packed
-modules for leaks as it scans the cell (packed_sources).
+implementations), solutions, hidden cases, the hidden seed. The release scans the shipped modules
+for leaks as it scans the cell (``KitCheck.sources``: what was packed, never decoded again);
+``packed_sources`` reads them back out of a written cell (the tests read the committed notebooks).
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import re
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..assignment import Assignment
 from ..checks import storable
-from ..checks.building import expected_value, part_cases
 
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
 # In import order: each module only imports those before it.
@@ -116,29 +118,6 @@ def shipped_sources(names: list[str]) -> dict[str, str]:
     return {name: (CHECKS_DIR / f"{name}.py").read_text(encoding="utf-8") for name in names}
 
 
-def public_case_data(assignment: Assignment) -> dict[str, Any]:
-    """Every part's public cases as data, with what check() needs to run and judge them."""
-    spec = assignment.spec
-    parts = {}
-    for graded in assignment.parts:
-        part = graded.part
-        cases = []
-        for case in part_cases(spec, graded.spec, part, "public"):
-            tol = graded.spec.tolerances[case.dtype]
-            mistakes = []
-            for m in case.mistake_outputs():
-                try:
-                    mistakes.append([m.hint, m.output()])
-                except Exception:  # this mistake does not apply to this case
-                    mistakes.append([m.hint, None])
-            cases.append({"label": case.label, "tol": [tol.atol, tol.rtol], "args": case.call.args,
-                          "kwargs": case.call.kwargs, "extra": case.call.extra, "expected": expected_value(spec, case),
-                          "mistakes": mistakes})
-        parts[graded.name] = {"driver": part.driver, "functions": graded.functions,
-                              "judge": part.judge.to_data(), "cases": cases}
-    return {"assignment": assignment.id, "parts": parts}
-
-
 def pack(sources: dict[str, str]) -> str:
     """Base64 of the zlib-compressed JSON list [[name, source], ...] (deterministic for equal sources)."""
     return base64.b64encode(zlib.compress(json.dumps(list(sources.items())).encode("utf-8"), 9)).decode("ascii")
@@ -156,21 +135,36 @@ def packed_sources(cell: str) -> dict[str, str]:
         return {}
 
 
-def _wrapped(text: str) -> str:
+def wrapped(text: str) -> str:
+    """Base64 text as the lines of a str(...) call's argument (the setup cell's and the check script's)."""
     return "\n".join(f'    "{text[i:i + _WRAP]}"' for i in range(0, len(text), _WRAP))
 
 
-def setup_cell_source(assignment: Assignment) -> str:
-    """Python source of the setup cell of ``assignment``'s notebooks."""
-    cases = public_case_data(assignment)
-    sources = shipped_sources(shipped_modules(cases))
-    index = "\n".join(f"#                    {name + '.py':16} {_first_line(source)}" for name, source in sources.items())
-    return _TEMPLATE.format(index=index, packed=_wrapped(pack(sources)),
-                            data=_wrapped(storable.encode(cases)))
+@dataclass(frozen=True)
+class KitCheck:
+    """What the setup cell and the check script carry for one assignment, made once for both."""
+
+    sources: dict[str, str]  # each shipped module's name -> its source, in import order
+    summaries: dict[str, str]  # each shipped module's name -> the first line of its docstring
+    packed: str  # the sources packed (pack): _KITCHECK
+    cases: str   # the public case data encoded (storable.encode): _PUBLIC_CASES
+
+
+def kitcheck(public_data: dict[str, Any]) -> KitCheck:
+    """The shipped modules an assignment's public case data needs (Assignment.public_data), packed, and the
+    data encoded."""
+    sources = shipped_sources(shipped_modules(public_data))
+    return KitCheck(sources, {name: _first_line(source) for name, source in sources.items()}, pack(sources),
+                    storable.encode(public_data))
+
+
+def setup_cell_source(kit: KitCheck) -> str:
+    """Python source of the setup cell of an assignment's notebooks (student and solution alike)."""
+    index = "\n".join(f"#                    {name + '.py':16} {summary}" for name, summary in kit.summaries.items())
+    return _TEMPLATE.format(index=index, packed=wrapped(kit.packed), data=wrapped(kit.cases))
 
 
 def _first_line(source: str) -> str:
     """The first line of a module's docstring: what the module is for."""
-    import ast
     doc = ast.get_docstring(ast.parse(source)) or ""
     return doc.splitlines()[0].rstrip(".") if doc else ""

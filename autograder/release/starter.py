@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..assignment import Assignment
-from .markers import make_starter
+from .solution import Solution
 
 
 def starter_header(assignment: str, title: str) -> str:
@@ -15,7 +14,6 @@ def starter_header(assignment: str, title: str) -> str:
     )
 
 
-def build_starter(assignment: Assignment) -> str:
+def build_starter(assignment: str, title: str, solution: Solution) -> str:
     """starter_code/<id>.py: header + the solution file with every region stubbed."""
-    solution, _ = assignment.release_sources()
-    return starter_header(assignment.id, assignment.title) + make_starter(solution.text, solution.shown)
+    return starter_header(assignment, title) + solution.starter()

@@ -73,11 +73,14 @@ def _torch_members(torch: types.ModuleType) -> list[str]:
 def _submodule_members(torch: types.ModuleType) -> dict[str, list[str]]:
     import importlib
     out = {}
-    for sub, members in _SUBMODULES.items():
+    for sub, listed in _SUBMODULES.items():
         module = importlib.import_module(f"torch.{sub}")
-        if members is None:  # every public function, less what the rules leave out
-            members = tuple(n for n in _public(module) if callable(getattr(module, n)) and not _LEFT_OUT.search(n)
-                            and not isinstance(getattr(module, n), (types.ModuleType, type)))
+        if listed is None:  # every public function, less what the rules leave out
+            members: tuple[str, ...] = tuple(n for n in _public(module) if callable(getattr(module, n))
+                                             and not _LEFT_OUT.search(n)
+                                             and not isinstance(getattr(module, n), (types.ModuleType, type)))
+        else:
+            members = listed
         out[sub] = sorted(m for m in members if hasattr(module, m))
     return out
 
@@ -125,8 +128,9 @@ def _library_attributes(torch: types.ModuleType) -> list[str]:
 def torch_names_source() -> str:
     """The text of autograder/checks/torch_names.py for the installed torch."""
     import torch
-    data = {"TORCH": _torch_members(torch), "SUBMODULES": _submodule_members(torch),
-            "VALUE_ATTRIBUTES": _value_attributes(torch), "LIBRARY_ATTRIBUTES": _library_attributes(torch)}
+    data: dict[str, list[str] | dict[str, list[str]]] = {
+        "TORCH": _torch_members(torch), "SUBMODULES": _submodule_members(torch),
+        "VALUE_ATTRIBUTES": _value_attributes(torch), "LIBRARY_ATTRIBUTES": _library_attributes(torch)}
     lines = ['"""What torch offers graded code, as data (generated from torch '
              f'{torch.__version__.split("+")[0]} by autograder/release/torch_names.py; do not edit)."""', ""]
     for key, value in data.items():

@@ -187,7 +187,7 @@ class Cgroups:
                 except OSError:
                     pass  # best effort: the step before it was refused too
             os.close(parent)
-            return None, f"{_OFF} (cgroup v2: cannot {step} in {path}: {_why(e)}{_HINTS.get(e.errno, '')})"
+            return None, f"{_OFF} (cgroup v2: cannot {step} in {path}: {_why(e)}{_HINTS.get(e.errno or 0, '')})"
         _remove_orphans(parent)
         note = None if swap else "swap off for the child (no memory.swap.max in this kernel)"
         return cls("v2", {"unified": parent}, {"unified": own}, swap), note

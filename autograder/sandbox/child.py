@@ -13,9 +13,8 @@ Its descriptors: 0 /dev/null, 1 and 2 the output pipe, 3 results, 4 requests.
 
 from __future__ import annotations
 
-import json
+import collections
 import os
-import resource
 import sys
 import time
 from dataclasses import dataclass
@@ -28,9 +27,10 @@ from ..checks.namespace import innermost as _where
 from ..checks.namespace import load_module as _load_module
 from ..checks.namespace import short as _short
 from ..checks.values import Call, tensors_in
-from .. import paths
 from . import isolation, tripwires, wire, workdirs
 from . import probe as sandbox_probe
+from .limits import Limits
+from .outcome import CaseStatus
 from .protections import Layer
 
 RESULT_FD = 3
@@ -38,12 +38,16 @@ REQUEST_FD = 4
 MAX_REQUEST_HEADER = 16 * 1024 * 1024
 
 
-class _TripwireReport:
-    """What the tripwires append to: each name is written to the result pipe the first time in a case."""
+class TripwireReport:
+    """The tripwires, and what they append to: each name is written to the result pipe the first time in a case.
+
+    Made and installed once, in the zygote: every child it forks starts with them.
+    """
 
     def __init__(self) -> None:
         self._sent: set[str] = set()
         self._zygote = os.getpid()  # calls in the zygote itself (its warm-up) are not a child's
+        self.wires = tripwires.Tripwires(self)
 
     def append(self, label: str) -> None:
         if os.getpid() == self._zygote or label in self._sent:
@@ -58,17 +62,15 @@ class _TripwireReport:
         self._sent = set()
 
 
-_REPORT = _TripwireReport()
-
-
 class MissingFunction(Exception):
     pass
 
 
-def warm_up() -> None:
-    """In the zygote: install the tripwires once (children inherit them)."""
-    _REPORT._zygote = os.getpid()
-    tripwires.install(_REPORT)
+def warm_up() -> TripwireReport:
+    """In the zygote: the tripwires, installed once (children inherit them)."""
+    report = TripwireReport()
+    report.wires.install()
+    return report
 
 
 @dataclass(frozen=True)
@@ -78,19 +80,21 @@ class Placement:
     base: str                         # the zygote's base folder for work folders (when no private /tmp)
     prefix: str                       # this child's folder name prefix: the zygote removes that folder
     read_only: tuple[str, ...]        # what Landlock lets it read (the allowlist)
+    kit: str                          # the kit's own folder: no import of the child's may come from it
     required: frozenset[str] = frozenset()  # the layers the probe had on: without one, no student code runs
+    grafts: tuple[isolation.Graft, ...] = ()  # what the zygote's root holds: those under /tmp go on a private /tmp
 
 
 REFUSED_EXIT = 4  # the child's exit code when its sandbox came out weaker than the probe's
-PROBE_LIMITS = {"address_space_bytes": 4 << 30}  # as a submission gets them (client.Sandbox.run_submission)
 
 
-def run(limits: dict, request_fd: int, result_fd: int, output_fd: int, placement: Placement) -> NoReturn:
+def run(limits: Limits, request_fd: int, result_fd: int, output_fd: int, placement: Placement,
+        report: TripwireReport) -> NoReturn:
     """Entry point after fork; never returns."""
     code = 0
     try:
         if _isolate(limits, request_fd, result_fd, output_fd, placement):
-            _serve()
+            _serve(report)
         else:
             code = REFUSED_EXIT
     except BaseException:  # the child must never fall back into the zygote's loop
@@ -111,8 +115,10 @@ def probe(result_fd: int, uid: int, placement: Placement, secret_paths: list[str
     straggler = -1
     try:
         os.setsid()
-        isolated = isolation.isolate_child({"uid": uid}, placement.base, placement.prefix, _rlimits(PROBE_LIMITS),
-                                           list(placement.read_only))
+        limits = Limits(uid=uid)  # the defaults, as a submission gets them (but for its CPU time: its parts')
+        isolated = isolation.isolate_child(limits, placement.base, placement.prefix,
+                                           limits.rlimits(_current_vm_bytes()), list(placement.read_only),
+                                           placement.grafts)
         layers = isolated.layers
         measured = sandbox_probe.measure(layers, isolated.workdir, placement.base, secret_paths, zygote_pid)
         straggler = sandbox_probe.leave_a_process_behind()
@@ -125,7 +131,7 @@ def probe(result_fd: int, uid: int, placement: Placement, secret_paths: list[str
         os._exit(0)
 
 
-def _isolate(limits: dict, request_fd: int, result_fd: int, output_fd: int, placement: Placement) -> bool:
+def _isolate(limits: Limits, request_fd: int, result_fd: int, output_fd: int, placement: Placement) -> bool:
     """Fixed descriptors, then every layer; False (and no student code) when one the probe had is missing."""
     os.setsid()  # our own process group, so the zygote can kill everything we start
     # Fixed descriptors, whatever the zygote had: the tripwires write to RESULT_FD.
@@ -143,8 +149,9 @@ def _isolate(limits: dict, request_fd: int, result_fd: int, output_fd: int, plac
     sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)
     sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
     try:
-        isolated = isolation.isolate_child(limits, placement.base, placement.prefix, _rlimits(limits),
-                                           list(placement.read_only))
+        isolated = isolation.isolate_child(limits, placement.base, placement.prefix,
+                                           limits.rlimits(_current_vm_bytes()), list(placement.read_only),
+                                           placement.grafts)
     except workdirs.NoWorkFolder as e:
         _write(RESULT_FD, wire.pack({"event": "refused", "missing": [f"work folder: {e}"]}))
         return False
@@ -155,24 +162,10 @@ def _isolate(limits: dict, request_fd: int, result_fd: int, output_fd: int, plac
     workdir = isolated.workdir
     # Files beside the submission must not shadow modules: no cwd, relative or kit entries.
     sys.path[:] = [p for p in sys.path if p and os.path.isabs(p) and os.path.realpath(p) != os.path.realpath(workdir)
-                   and not os.path.realpath(p).startswith(str(paths.ROOT) + os.sep + "autograder")
-                   and os.path.realpath(p) != str(paths.ROOT)]
+                   and not os.path.realpath(p).startswith(placement.kit + os.sep + "autograder")
+                   and os.path.realpath(p) != placement.kit]
     torch.set_num_threads(1)
     return True
-
-
-def _rlimits(limits: dict) -> dict[int, int]:
-    out = {
-        resource.RLIMIT_CPU: int(limits.get("cpu_s", 30)) + 1,
-        resource.RLIMIT_FSIZE: int(limits.get("file_bytes", 16 * 1024 * 1024)),
-        resource.RLIMIT_NOFILE: int(limits.get("open_files", 64)),
-        resource.RLIMIT_CORE: 0,
-        resource.RLIMIT_NPROC: int(limits.get("processes", 64)),
-    }
-    if "address_space_bytes" in limits:
-        # torch's own mappings already take gigabytes of address space; allow that plus the budget.
-        out[resource.RLIMIT_AS] = _current_vm_bytes() + int(limits["address_space_bytes"])
-    return out
 
 
 def _current_vm_bytes() -> int:
@@ -193,38 +186,31 @@ def _write(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def _read_exact(fd: int, n: int) -> bytes | None:
-    chunks, left = [], n
-    while left:
-        chunk = os.read(fd, min(left, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+class _Requests:
+    """The grader's requests, frame by frame, from the request pipe."""
+
+    def __init__(self) -> None:
+        # The grader's own frames: a case's inputs may be larger than anything a child may send back.
+        self._splitter = wire.FrameSplitter(max_header=MAX_REQUEST_HEADER, max_blob=None)
+        self._ready: collections.deque[wire.Frame] = collections.deque()
+
+    def next(self) -> wire.Frame | None:
+        """The next request; None when the grader closed the pipe (we are done)."""
+        while not self._ready:
+            chunk = os.read(REQUEST_FD, 1 << 20)
+            if not chunk:
+                return None
+            try:
+                self._ready.extend(self._splitter.feed(chunk))
+            except wire.WireError:
+                return None
+        return self._ready.popleft()
 
 
-def _read_request() -> tuple[dict, bytes] | None:
-    """The next request from the grader; None when it closed the pipe (we are done)."""
-    prefix = _read_exact(REQUEST_FD, 8)
-    if prefix is None or prefix[:4] != wire.MAGIC:
-        return None
-    hlen = int.from_bytes(prefix[4:], "big")
-    if hlen > MAX_REQUEST_HEADER:
-        return None
-    head = _read_exact(REQUEST_FD, hlen)
-    size = _read_exact(REQUEST_FD, 8)
-    if head is None or size is None:
-        return None
-    blob = _read_exact(REQUEST_FD, int.from_bytes(size, "big"))
-    if blob is None:
-        return None
-    return json.loads(head), blob
-
-
-def _serve() -> None:
+def _serve(report: TripwireReport) -> None:
     """Answer requests until the grader closes the pipe: "load" once, then "case" after "case"."""
     namespace: dict[str, Any] = {}
+    requests = _Requests()
 
     def lookup(name: str) -> Any:
         fn = namespace.get(name)
@@ -232,18 +218,20 @@ def _serve() -> None:
             raise MissingFunction(name)
         return fn
 
-    while (request := _read_request()) is not None:
+    while (request := requests.next()) is not None:
         header, blob = request
+        del request
         if header.get("op") == "load":
             if not header.get("tripwires", True):
-                tripwires.uninstall()
+                report.wires.uninstall()
             module, notes = _load_module(header["source"])
             namespace = module.__dict__
             reply = wire.pack({"event": "loaded", "notes": notes})
         elif header.get("op") == "case":
             args, kwargs = wire.decode(header["args"], wire.load_tensors(blob))
             del blob  # this case's inputs live in args and kwargs only
-            reply = _run_case(header["driver"], lookup, args, kwargs, int(header["part"]), int(header["case"]))
+            reply = _run_case(header["driver"], lookup, args, kwargs, int(header["part"]), int(header["case"]),
+                              report)
             del args, kwargs
         else:
             return
@@ -252,10 +240,11 @@ def _serve() -> None:
         _write(RESULT_FD, reply)
 
 
-def _run_case(driver: dict, lookup: Any, args: tuple, kwargs: dict, part_index: int, case_index: int) -> bytes:
+def _run_case(driver: dict, lookup: Any, args: tuple, kwargs: dict, part_index: int, case_index: int,
+              report: TripwireReport) -> bytes:
     header: dict[str, Any] = {"event": "case", "part": part_index, "case": case_index}
     out_tensors: dict[str, torch.Tensor] = {}
-    _REPORT.new_case()
+    report.new_case()
     start = time.perf_counter()
     try:
         result = run_driver(driver, lookup, Call(*args, **kwargs))
@@ -263,16 +252,16 @@ def _run_case(driver: dict, lookup: Any, args: tuple, kwargs: dict, part_index: 
         header["result"] = encoder.encode(result)
         header["inputs_after"] = encoder.encode(list(tensors_in((args, kwargs))))
         out_tensors = encoder.tensors
-        header["status"] = "ok"
+        header["status"] = CaseStatus.OK
     except MissingFunction as e:
-        header.update(status="missing", name=str(e))
+        header.update(status=CaseStatus.MISSING, name=str(e))
     except BaseException as e:
-        header.update(status="error", error_type=type(e).__name__, message=_short(str(e)), where=_where(e))
+        header.update(status=CaseStatus.ERROR, error_type=type(e).__name__, message=_short(str(e)), where=_where(e))
         if isinstance(e, NameError):
             header["name"] = getattr(e, "name", None)
     header["seconds"] = time.perf_counter() - start
     try:
         return wire.pack(header, out_tensors)
     except Exception as e:  # e.g. a result safetensors cannot hold
-        return wire.pack({"event": "case", "part": part_index, "case": case_index, "status": "invalid",
+        return wire.pack({"event": "case", "part": part_index, "case": case_index, "status": CaseStatus.INVALID,
                           "message": f"the result could not be sent back: {_short(str(e))}"})

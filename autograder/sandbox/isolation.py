@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import landlock, seccomp, workdirs
+from .limits import Limits
 from .protections import Layer
 
 CLONE_NEWNS = 0x00020000
@@ -64,7 +65,8 @@ PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 MNT_DETACH = 2
-UID_BASE = int(os.environ.get("KIT_SANDBOX_UID_BASE", "61000"))  # the grader's setting; its zygote is told it
+# The grader's setting; its zygote, whose environment is clean, is told it and sets it here once, before any use.
+UID_BASE = int(os.environ.get("KIT_SANDBOX_UID_BASE", "61000"))
 NOBODY = 65534  # the child's uid and gid inside its nested user namespace (grader not root)
 # The system's own folders, shown read-only (merged-/usr symlinks such as /bin -> usr/bin are kept as links).
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -104,7 +106,8 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
 
 UID_COUNT = 256
 _LOCK_DIR = "/run/kit-sandbox"
-_claimed: dict[int, tuple[int, int]] = {}  # slot -> (uid, the open lock file that holds it)
+# This process's claims, held for its life (a per-process cache): slot -> (uid, the open lock file holding it).
+_claimed: dict[int, tuple[int, int]] = {}
 
 
 def slot_uid(slot: int) -> int:
@@ -185,13 +188,14 @@ def _bind_ro(source: str, target: str) -> None:
     _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _mount_flags(source))
 
 
-# What build_root put into the new root, in order: (path, symlink target or None for a read-only bind).
+# One path build_root put into the new root: (path, symlink target or None for a read-only bind).
 # A child re-creates those under /tmp on its private /tmp (an interpreter or venv that lives there).
-_GRAFTS: list[tuple[str, str | None]] = []
+Graft = tuple[str, str | None]
 
 
-def _graft(new_root: str, path: str, done: set[str], depth: int = 0) -> None:
-    """Make path exist in new_root as on the host: symlinks on the way recreated, the folder or file bound read-only."""
+def _graft(new_root: str, path: str, done: set[str], grafts: list[Graft], depth: int = 0) -> None:
+    """Make path exist in new_root as on the host: symlinks on the way recreated, the folder or file bound read-only;
+    each appended to grafts."""
     if depth > 16:
         return  # a symlink loop: leave it out
     parts = Path(path).parts[1:]
@@ -205,10 +209,10 @@ def _graft(new_root: str, path: str, done: set[str], depth: int = 0) -> None:
             target = os.readlink(host)
             if not os.path.lexists(inside):
                 os.symlink(target, inside)
-                _GRAFTS.append((host, target))
+                grafts.append((host, target))
             rest = parts[i + 1:]
             resolved = os.path.normpath(os.path.join(os.path.dirname(host), target, *rest))
-            _graft(new_root, resolved, done, depth + 1)
+            _graft(new_root, resolved, done, grafts, depth + 1)
             return
         if i == len(parts) - 1:
             if os.path.isdir(host):
@@ -219,7 +223,7 @@ def _graft(new_root: str, path: str, done: set[str], depth: int = 0) -> None:
                 return
             _bind_ro(host, inside)
             done.add(host)
-            _GRAFTS.append((host, None))
+            grafts.append((host, None))
             return
         if not os.path.isdir(inside):
             os.mkdir(inside, 0o755)
@@ -263,14 +267,16 @@ def _pivot(new_root: str) -> None:
     os.rmdir("/.old-root")
 
 
-def build_root(kit_root: Path, hide: list[str]) -> None:
-    """Replace this process's root by a tmpfs holding only the allowlist (inside a private mount namespace)."""
+def build_root(kit_root: Path, hide: list[str]) -> list[Graft]:
+    """Replace this process's root by a tmpfs holding only the allowlist (inside a private mount namespace);
+    what it holds, in order."""
     staging = tempfile.mkdtemp(prefix="kit-root-", dir="/tmp")
+    grafts: list[Graft] = []
     try:
         _mount("tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0755")
         done: set[str] = set()
         for path in sorted(str(p) for p in allowlist(kit_root)):
-            _graft(staging, path, done)
+            _graft(staging, path, done, grafts)
         # A folder the grader named, or the kit, that lies inside an allowed one is covered again.
         for secret in [str(kit_root.resolve()), *hide]:
             inside = staging + secret
@@ -286,14 +292,22 @@ def build_root(kit_root: Path, hide: list[str]) -> None:
         os.rmdir(staging)
         raise
     _pivot(staging)
+    return grafts
 
 
-def isolate_worker(kit_root: Path, hide: list[str]) -> list[Layer]:
+@dataclass
+class WorkerIsolation:
+    """What isolate_worker did: its two layers, on or off, and what the new root holds (none when it is off)."""
+
+    layers: list[Layer]
+    grafts: tuple[Graft, ...] = ()
+
+
+def isolate_worker(kit_root: Path, hide: list[str]) -> WorkerIsolation:
     """Once per zygote: its own network and mount namespaces, and a root holding only the allowlist.
 
     The zygote imported everything it needs before this, and its children
     inherit both namespaces, so the expensive part is paid once per worker.
-    Returns those two layers, on or off.
     """
     try:
         if os.geteuid() != 0:
@@ -306,13 +320,15 @@ def isolate_worker(kit_root: Path, hide: list[str]) -> list[Layer]:
         _unshare(CLONE_NEWNS | CLONE_NEWNET, "mount and network namespaces")
         _mount("none", "/", None, MS_REC | MS_PRIVATE)
     except (Refused, OSError) as e:
-        return [Layer("network namespace", False, str(e)), Layer("allowlist root", False, str(e))]
+        return WorkerIsolation([Layer("network namespace", False, str(e)), Layer("allowlist root", False, str(e))])
     try:
-        build_root(kit_root, hide)
+        grafts = build_root(kit_root, hide)
     except (Refused, OSError) as e:
-        return [Layer("network namespace", True, "no interfaces"), Layer("allowlist root", False, str(e))]
-    return [Layer("network namespace", True, "no interfaces"),
-            Layer("allowlist root", True, "pivot_root into a tmpfs of read-only allowed paths")]
+        return WorkerIsolation([Layer("network namespace", True, "no interfaces"),
+                                Layer("allowlist root", False, str(e))])
+    return WorkerIsolation([Layer("network namespace", True, "no interfaces"),
+                            Layer("allowlist root", True, "pivot_root into a tmpfs of read-only allowed paths")],
+                           tuple(grafts))
 
 
 @dataclass
@@ -323,15 +339,16 @@ class ChildIsolation:
     layers: list[Layer]
 
 
-def isolate_child(limits: dict, base: str, prefix: str, rlimits: dict[int, int],
-                  read_only: list[str] | None = None) -> ChildIsolation:
+def isolate_child(limits: Limits, base: str, prefix: str, rlimits: dict[int, int],
+                  read_only: list[str] | None = None, grafts: tuple[Graft, ...] = ()) -> ChildIsolation:
     """In each child, before any student code: every layer the host allows, then the floor, which needs none.
 
     The namespaces (private /tmp, /dev/shm and /proc, own IPC) are tried first; then the work folder,
     made fresh where only we can write (never a fallback); oom_score_adj; the Landlock rules, opened
     while every path is still reachable; then no privileges (a sandbox user, or a nested user
     namespace); no_new_privs; Landlock enforced; the seccomp filter last (it refuses the calls the
-    steps before it need). Raises NoWorkFolder when the folder cannot be made.
+    steps before it need). Raises NoWorkFolder when the folder cannot be made. grafts: what the zygote's root
+    holds (isolate_worker), those under /tmp put back on a private /tmp.
     """
     layers: list[Layer] = []
     private_tmp = False
@@ -339,7 +356,7 @@ def isolate_child(limits: dict, base: str, prefix: str, rlimits: dict[int, int],
     set_dumpable(True)
     try:
         _unshare(CLONE_NEWNS, "mount namespace")  # our mounts must not outlive us in the zygote's
-        under_tmp = [(path, target) for path, target in _GRAFTS if path.startswith("/tmp/")]
+        under_tmp = [(path, target) for path, target in grafts if path.startswith("/tmp/")]
         kept = {path: os.open(path, os.O_PATH) for path, target in under_tmp if target is None}
         for tmp in ("/tmp", "/dev/shm"):
             if os.path.isdir(tmp):
@@ -377,10 +394,10 @@ def isolate_child(limits: dict, base: str, prefix: str, rlimits: dict[int, int],
         layers.append(Layer("oom_score_adj", False, e.strerror or str(e)))
     _set_rlimits({k: v for k, v in rlimits.items() if k != resource.RLIMIT_NPROC})
     ruleset = _landlock_rules(read_only or [], folder, layers)
-    uid = int(limits.get("uid", slot_uid(limits.get("slot", 0))))
+    uid = limits.uid if limits.uid is not None else slot_uid(limits.slot)
     # Root inside a user namespace of our own (an unprivileged grader) has euid 0 too, but no
     # sandbox user to become: only a uid claimed from the sandbox range is ever switched to.
-    switch = os.geteuid() == 0 and UID_BASE <= uid < UID_BASE + UID_COUNT and not limits.get("same_user")
+    switch = os.geteuid() == 0 and UID_BASE <= uid < UID_BASE + UID_COUNT and not limits.same_user
     blocked = _unreachable_by(uid, read_only or []) if switch else []
     if blocked:  # e.g. pyenv's Python under /root (0700) without a root of our own: it could import nothing new
         switch = False
@@ -504,7 +521,7 @@ def _landlock_rules(read_only: list[str], folder: int, layers: list[Layer]) -> "
     return ruleset
 
 
-def _regraft(grafts: list[tuple[str, str | None]], kept: dict[str, int]) -> None:
+def _regraft(grafts: list[Graft], kept: dict[str, int]) -> None:
     """Put the interpreter's paths under /tmp back on the child's fresh /tmp, read-only as before."""
     for path, target in grafts:
         parent = os.path.dirname(path)
@@ -591,21 +608,25 @@ def held_capabilities() -> int:
     return sum((d.effective | d.permitted) << (32 * i) for i, d in enumerate(data))
 
 
-_own_pid_namespace: int | None = None
+def own_pid_namespace() -> int | None:
+    """A descriptor of this process's own PID namespace (for next_child_in_new_pid_namespace); None if refused."""
+    try:
+        return os.open("/proc/self/ns/pid", os.O_RDONLY)
+    except OSError:
+        return None
 
 
-def next_child_in_new_pid_namespace() -> bool:
+def next_child_in_new_pid_namespace(own: int | None) -> bool:
     """Make the next fork of this process the first process (init) of a fresh PID namespace.
 
     When that child ends, the kernel kills every process it started, whatever
     they did to escape (setsid, double forks, fork bombs). Each call makes a
-    new namespace: the previous one is left by going back to our own first.
+    new namespace: the previous one is left by going back to our own (own: own_pid_namespace()) first.
     """
-    global _own_pid_namespace
+    if own is None:
+        return False
     try:
-        if _own_pid_namespace is None:
-            _own_pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY)
-        _check(_libc.setns(_own_pid_namespace, CLONE_NEWPID), "setns")
+        _check(_libc.setns(own, CLONE_NEWPID), "setns")
         _unshare(CLONE_NEWPID, "process namespace")
         return True
     except (Refused, OSError):

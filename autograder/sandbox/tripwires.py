@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import functools
 import importlib
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import torch
 
 from ..checks.rules import BANNED
 
-_installed = False
-_originals: list[tuple[object, str, object]] = []
+
+class Hits(Protocol):
+    """Where a tripwire records that it fired (the child's report, which writes it to the grader at once)."""
+
+    def append(self, label: str) -> None: ...
 
 
 def _resolve(dotted: str) -> tuple[object, str] | None:
@@ -36,7 +39,7 @@ def _resolve(dotted: str) -> tuple[object, str] | None:
 
 def _targets() -> list[tuple[object, str, str]]:
     """(owner, attribute, the name the feedback uses) for every callable the table bans."""
-    out = []
+    out: list[tuple[object, str, str]] = []
     for ban in BANNED:
         if not ban.wired:
             continue
@@ -64,7 +67,7 @@ def labels() -> frozenset[str]:
     return frozenset(label for _, _, label in _targets())
 
 
-def _wrap(fn: Callable, label: str, hits: list[str]) -> Callable:
+def _wrap(fn: Callable, label: str, hits: Hits) -> Callable:
     @functools.wraps(fn)
     def tripwire(*args: Any, **kwargs: Any) -> Any:
         hits.append(label)
@@ -73,23 +76,28 @@ def _wrap(fn: Callable, label: str, hits: list[str]) -> Callable:
     return tripwire
 
 
-def install(hits: list[str]) -> None:
-    """Wrap every banned callable so that calling it appends its name to hits."""
-    global _installed
-    if _installed:
-        return
-    for owner, attr, label in _targets():
-        fn = getattr(owner, attr, None)
-        if fn is not None:
-            _originals.append((owner, attr, fn))
-            setattr(owner, attr, _wrap(fn, label, hits))
-    _installed = True
+class Tripwires:
+    """Every banned callable wrapped so that calling it records its name in hits, until uninstalled.
 
+    Installed once in the zygote, so every child it forks starts with them; a run that must not be
+    watched (the reference) takes them out in its own child.
+    """
 
-def uninstall() -> None:
-    """Put the real callables back (for runs that must not be watched, e.g. the reference)."""
-    global _installed
-    for owner, attr, fn in reversed(_originals):
-        setattr(owner, attr, fn)
-    _originals.clear()
-    _installed = False
+    def __init__(self, hits: Hits) -> None:
+        self.hits = hits
+        self._originals: list[tuple[object, str, object]] = []  # (owner, attribute, the real callable)
+
+    def install(self) -> None:
+        if self._originals:
+            return
+        for owner, attr, label in _targets():
+            fn = getattr(owner, attr, None)
+            if fn is not None:
+                self._originals.append((owner, attr, fn))
+                setattr(owner, attr, _wrap(fn, label, self.hits))
+
+    def uninstall(self) -> None:
+        """Put the real callables back."""
+        for owner, attr, fn in reversed(self._originals):
+            setattr(owner, attr, fn)
+        self._originals.clear()

@@ -6,6 +6,8 @@ parent decodes what the child sends as untrusted input: sizes and nesting are
 capped and every malformed frame is a WireError, never a crash.
 
 Frame: b"KIT1" | u32 header length | JSON header | u64 blob length | blob
+Written by ``pack``/``pack_raw`` and read by ``FrameSplitter``, by every side alike: the grader
+reading a child's results, the child reading the grader's requests, the zygote its probe's report.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import math
 import struct
 import sys
-from typing import Any, BinaryIO
+from typing import Any, NamedTuple
 
 import torch
 from safetensors.torch import load as st_load
@@ -165,40 +167,14 @@ def tensor_blob(tensors: dict[str, torch.Tensor]) -> bytes:
     return struct.pack("<Q", len(head)) + head + b"".join(chunks)
 
 
+_PREFIX = struct.Struct(">4sI")       # the magic bytes, the header's length
+_BLOB_LENGTH = struct.Struct(">Q")
+
+
 def pack_raw(header: dict, blob: bytes) -> bytes:
     """One frame whose blob is already bytes (relayed without parsing)."""
     head = json.dumps(header, allow_nan=False).encode()
-    return MAGIC + struct.pack(">I", len(head)) + head + struct.pack(">Q", len(blob)) + blob
-
-
-def unpack_all(data: bytes, max_frames: int = 10_000) -> list[tuple[dict, dict[str, torch.Tensor]]]:
-    """Every complete frame in data; a truncated or corrupt tail ends the list (WireError if corrupt)."""
-    frames, pos = [], 0
-    while pos < len(data) and len(frames) < max_frames:
-        if len(data) - pos < 8:
-            break
-        if data[pos:pos + 4] != MAGIC:
-            raise WireError("frame does not start with the magic bytes")
-        (hlen,) = struct.unpack(">I", data[pos + 4:pos + 8])
-        if hlen > MAX_HEADER:
-            raise WireError("frame header too large")
-        if len(data) - pos < 8 + hlen + 8:
-            break
-        try:
-            header = json.loads(data[pos + 8:pos + 8 + hlen])
-        except (ValueError, RecursionError) as e:
-            raise WireError(f"frame header is not JSON: {e}") from None
-        if not isinstance(header, dict):
-            raise WireError("frame header is not an object")
-        (blen,) = struct.unpack(">Q", data[pos + 8 + hlen:pos + 16 + hlen])
-        if blen > MAX_BLOB:
-            raise WireError("frame blob too large")
-        start = pos + 16 + hlen
-        if len(data) - start < blen:
-            break
-        frames.append((header, load_tensors(data[start:start + blen])))
-        pos = start + blen
-    return frames
+    return _PREFIX.pack(MAGIC, len(head)) + head + _BLOB_LENGTH.pack(len(blob)) + blob
 
 
 def load_tensors(blob: bytes) -> dict[str, torch.Tensor]:
@@ -218,65 +194,49 @@ def load_tensors(blob: bytes) -> dict[str, torch.Tensor]:
     return tensors
 
 
-def read_frame(stream: BinaryIO) -> tuple[dict, bytes] | None:
-    """Read one frame (header, raw blob) from a trusted stream (parent <-> zygote); None at EOF."""
-    magic = stream.read(4)
-    if not magic:
-        return None
-    if magic != MAGIC:
-        raise WireError("bad frame magic")
-    (hlen,) = struct.unpack(">I", _read_exact(stream, 4))
-    header = json.loads(_read_exact(stream, hlen))
-    (blen,) = struct.unpack(">Q", _read_exact(stream, 8))
-    return header, _read_exact(stream, blen)
-
-
-def _read_exact(stream: BinaryIO, n: int) -> bytes:
-    chunks, left = [], n
-    while left:
-        chunk = stream.read(left)
-        if not chunk:
-            raise WireError("stream ended inside a frame")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+class Frame(NamedTuple):
+    header: dict[str, Any]
+    blob: bytes  # the tensors, in safetensors' format (load_tensors reads them), or empty
 
 
 class FrameSplitter:
-    """Cuts a byte stream into frames as it arrives: (header, the frame's raw bytes).
+    """Cuts a byte stream into frames as it arrives.
 
-    Used by the grader to follow a child's frames as they come; a malformed stream raises
-    WireError, which counts as a crash. Linear in the bytes fed, however small the frames.
+    The grader follows a child's frames with it as they come (a malformed stream raises WireError,
+    which counts as a crash); the child reads the grader's requests with it. Linear in the bytes fed,
+    however small the frames.
     """
 
-    def __init__(self, max_header: int = MAX_HEADER) -> None:
+    def __init__(self, max_header: int = MAX_HEADER, max_blob: int | None = MAX_BLOB) -> None:
+        """max_blob: None for no cap (the child reading the grader's own requests)."""
         self._buffer = bytearray()
         self.max_header = max_header
+        self.max_blob = max_blob
 
-    def feed(self, data: bytes) -> list[tuple[dict, bytes]]:
+    def feed(self, data: bytes) -> list[Frame]:
         self._buffer += data
         buffer, pos, frames = self._buffer, 0, []
-        while len(buffer) - pos >= 8:
-            if buffer[pos:pos + 4] != MAGIC:
+        while len(buffer) - pos >= _PREFIX.size:
+            magic, hlen = _PREFIX.unpack_from(buffer, pos)
+            if magic != MAGIC:
                 raise WireError("frame does not start with the magic bytes")
-            (hlen,) = struct.unpack(">I", buffer[pos + 4:pos + 8])
             if hlen > self.max_header:
                 raise WireError("frame header too large")
-            if len(buffer) - pos < 16 + hlen:
+            start = pos + _PREFIX.size + hlen + _BLOB_LENGTH.size
+            if len(buffer) < start:
                 break
-            (blen,) = struct.unpack(">Q", buffer[pos + 8 + hlen:pos + 16 + hlen])
-            if blen > MAX_BLOB:
+            (blen,) = _BLOB_LENGTH.unpack_from(buffer, start - _BLOB_LENGTH.size)
+            if self.max_blob is not None and blen > self.max_blob:
                 raise WireError("frame blob too large")
-            end = pos + 16 + hlen + blen
-            if len(buffer) < end:
+            if len(buffer) < start + blen:
                 break
             try:
-                header = json.loads(bytes(buffer[pos + 8:pos + 8 + hlen]))
+                header = json.loads(bytes(buffer[pos + _PREFIX.size:pos + _PREFIX.size + hlen]))
             except (ValueError, RecursionError) as e:
                 raise WireError(f"frame header is not JSON: {e}") from None
             if not isinstance(header, dict):
                 raise WireError("frame header is not an object")
-            frames.append((header, bytes(buffer[pos:end])))
-            pos = end
+            frames.append(Frame(header, bytes(buffer[start:start + blen])))
+            pos = start + blen
         del buffer[:pos]  # once per feed, not once per frame
         return frames

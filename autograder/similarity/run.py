@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import write_atomically
 from ..errors import KitError
+from ..layout import Layout
 from .detect import Pair, compare_all
 from .report import similarity_csv, similarity_html
 from .sources import starter_code, submission_code
@@ -20,12 +21,13 @@ class Summary:
     notes: tuple[str, ...]       # submissions left out, and why
 
 
-def run_similarity(assignment: str, inputs: list[Path], out: Path, references: list[Path] | None = None) -> Summary:
+def run_similarity(layout: Layout, assignment: str, inputs: list[Path], out: Path,
+                   references: list[Path] | None = None) -> Summary:
     """Compare every pair of submissions in inputs (and each with references); write DIR/similarity.*."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise KitError(f"--out {out} is a file, not a folder")
-    starter = starter_code(assignment)
+    starter = starter_code(layout, assignment)
     codes, notes = submission_code(inputs, assignment)
     refs, ref_notes = submission_code(references or [], assignment, reference=True)
     pairs, empty = compare_all(codes + refs, starter)
@@ -36,12 +38,6 @@ def run_similarity(assignment: str, inputs: list[Path], out: Path, references: l
                        + (f", {len(refs)} of earlier terms" if refs else "") + ")")
     out.mkdir(parents=True, exist_ok=True)
     html_path, csv_path = out / "similarity.html", out / "similarity.csv"
-    _write(csv_path, similarity_csv(pairs))
-    _write(html_path, similarity_html(assignment, pairs, submissions=len(codes), references=len(refs), notes=notes))
+    write_atomically(csv_path, similarity_csv(pairs))
+    write_atomically(html_path, similarity_html(assignment, pairs, submissions=len(codes), references=len(refs), notes=notes))
     return Summary(html_path, csv_path, tuple(pairs), tuple(notes))
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
 from ..errors import KitError
 from ..grading.collect import find_submissions
 from ..ingest import SubmissionError, ingest
+from ..layout import Layout
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,11 @@ def submission_code(inputs: list[Path], assignment: str, *, reference: bool = Fa
     return codes, notes
 
 
-def starter_code(assignment: str) -> str:
+def starter_code(layout: Layout, assignment: str) -> str:
     """What every student starts from (starter_code/<id>.py, as the grader would take it)."""
-    path = paths.starter_file(assignment)
+    path = layout.starter_file(assignment)
     if not path.is_file():
-        known = ", ".join(a for a in paths.assignment_ids() if paths.starter_file(a).is_file())
-        raise KitError(f"unknown assignment {assignment!r}: there is no {path.relative_to(paths.ROOT)} "
+        known = ", ".join(a for a in layout.assignment_ids() if layout.starter_file(a).is_file())
+        raise KitError(f"unknown assignment {assignment!r}: there is no {layout.shown(path)} "
                        f"(known: {known})")
     return ingest(path).source
