@@ -14,10 +14,13 @@ import re
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Union
+from typing import TYPE_CHECKING, Callable, Union
 
 from .assignment import Assignment
 from .errors import KitError
+
+if TYPE_CHECKING:  # nbformat is imported by the steps that use it, not at start-up
+    from nbformat import NotebookNode
 
 NOTEBOOK_TIMEOUT_S = 600
 
@@ -60,8 +63,9 @@ def validate(assignment: Assignment, notebooks: bool = True) -> bool:
         plan = make_plan(assignment)
         print(f"validate {name}")
         reference_nb = Path(tmp) / f"{name}_solution.ipynb"
-        reference_nb.write_text(notebook_to_json(build_notebook(assignment, variant="solution",
-                                                                github_base="validate/validate/blob/main")))
+        # Built once: graded from this file here, executed below (after the file is written, so in place).
+        reference = build_notebook(assignment, variant="solution", github_base="validate/validate/blob/main")
+        reference_nb.write_text(notebook_to_json(reference))
 
         def full_marks(path: Path) -> Callable[[], str]:
             def run() -> str:
@@ -89,7 +93,7 @@ def validate(assignment: Assignment, notebooks: bool = True) -> bool:
         ok &= _step("starter code scores 0 without crashing", zero_marks)
     ok &= _step("generated files up to date, no leaks", lambda: _release_check(assignment, release))
     if notebooks:
-        ok &= _step("reference notebook executes top to bottom", lambda: _run_reference(assignment, build_notebook))
+        ok &= _step("reference notebook executes top to bottom", lambda: _run_reference(reference))
         ok &= _step("student notebook stops at its first stub",
                     lambda: _run_student(assignment.layout.notebook_file(name)))
     print(f"validate {name}: {'passed' if ok else 'FAILED'}")
@@ -151,9 +155,8 @@ def cell_warnings(nb) -> list[str]:
     return found
 
 
-def _run_reference(assignment: Assignment, build_notebook: Callable) -> Detail:
+def _run_reference(nb: NotebookNode) -> Detail:
     import nbclient
-    nb = build_notebook(assignment, variant="solution", github_base="validate/validate/blob/main")
     with tempfile.TemporaryDirectory(prefix="kit-nb-") as cwd:
         try:
             warnings = _execute(nb, cwd)

@@ -79,10 +79,9 @@ def test_does_a_failing_reference_cell_say_which_cell():
 
     from autograder.validate import ValidationFailure, _run_reference
 
-    def build(assignment, variant, github_base):
-        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"),
-                                               nbformat.v4.new_code_cell("x = 1"),
-                                               nbformat.v4.new_code_cell("# an experiment\nplot(lossses)")])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"),
+                                         nbformat.v4.new_code_cell("x = 1"),
+                                         nbformat.v4.new_code_cell("# an experiment\nplot(lossses)")])
     with pytest.raises(ValidationFailure) as caught:
-        _run_reference(None, build)
+        _run_reference(nb)
     assert str(caught.value) == "cell 3 ('# an experiment') failed: NameError: name 'plot' is not defined"
