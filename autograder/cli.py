@@ -53,6 +53,8 @@ EXIT_STATUS: dict[str, dict[int, str]] = {
     "sandbox": {OK: "every guarantee of the sandbox's floor holds on this host",
                 FAILED: "the host is below the floor (grade and check refuse to run there)"},
     "similarity": {OK: "the report is written"},
+    "grading-room": {OK: "the room was served until Ctrl-C stopped it (every change is saved as it is made)",
+                     REFUSED: "no answers.json in RESULTS_DIR (run grade first); the port is taken"},
 }
 COMMON: dict[int, str] = {
     REFUSED: "refused, in one line saying why: a wrong argument (with the command's usage) or a mistake in an input "
@@ -300,6 +302,57 @@ def _cmd_similarity(args: argparse.Namespace, course: Course) -> int:
     return OK
 
 
+def _cmd_grading_room(args: argparse.Namespace, course: Course) -> int:
+    if args.feedback or args.pdf:
+        return _room_exports(args, course)
+    from .assignment import load_assignment
+    from .room.api import RoomSetup
+    from .room.server import RoomServer
+    if not 0 <= args.port <= 65535:
+        args.parser.error(f"--port {args.port} is not a port (0 to 65535; 0: any free one)")
+    setup = RoomSetup.of(load_assignment(course.layout, args.assignment))
+    server = RoomServer.open(setup, Path(args.results_dir), host=args.host or "127.0.0.1", port=args.port)
+    try:
+        room = server.room
+        print(f"grading room for {setup.assignment}: {len(room.answers.students)} student(s), "
+              f"{len(room.questions)} question(s); its state in {room.store.path}")
+        if room.answers.missing:
+            say(f"warning: {len(room.answers.missing)} folder(s) have results but no answers.json (graded by an "
+                "older kit, or the grader failed on them), so "
+                f"the room leaves them out ({', '.join(room.answers.missing[:3])}"
+                f"{', ...' if len(room.answers.missing) > 3 else ''}): grade them again", err=True)
+        if args.host:
+            print(f"warning: serving on {args.host}: anyone who can reach this address and has the token can "
+                  "grade", file=sys.stderr)
+        print(f"open {server.url}")
+        print("Ctrl-C stops it (every change is saved as it is made)", flush=True)
+        server.serve_forever()
+    except KeyboardInterrupt:  # how a server is stopped: its job is done
+        print("grading room stopped", file=sys.stderr)
+    finally:
+        server.close()
+    return OK
+
+
+def _room_exports(args: argparse.Namespace, course: Course) -> int:
+    """grading-room --feedback / --pdf: the room's grades into the feedback pages, or the answers as PDFs."""
+    results = Path(args.results_dir)
+    if args.feedback:
+        from .room.feedback import write_written_feedback
+        changed = write_written_feedback(course, args.assignment, results)
+        print(f"written grades in the feedback pages of {changed} student(s) (the others' were already current)")
+        return OK
+    from .room.pdf import write_student_pdfs
+    made = write_student_pdfs(results, Path(args.pdf))
+    for m in made:
+        if m.pages != m.questions:
+            say(f"{m.student}: {m.pages} pages for {m.questions} questions (an answer longer than a page): "
+                "match its pages to the questions by hand on Gradescope")
+    seconds = sum(m.seconds for m in made) / len(made)
+    print(f"{len(made)} PDF(s) in {args.pdf} ({seconds:.1f} s of Chromium per student)")
+    return OK
+
+
 _ASSIGNMENT_HELP = "an assignment's id, as its folder under assignments/ is named (e.g. linear_regression)"
 
 
@@ -394,9 +447,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CSV student,assignment,submitted_at (ISO 8601 with the course zone's UTC offset)")
     p.add_argument("--gradescope", action="append", metavar="ASSIGNMENT=EXPORT_FOLDER",
                    help="times, names and emails from an unzipped Gradescope export instead of --times; repeatable")
-    p.add_argument("--manual", action="append", metavar="ASSIGNMENT=MANUAL_CSV",
-                   help="CSV student,question,points,max_points: written answers graded by hand, the question "
-                        "by its id (q1) or number; repeatable")
+    p.add_argument("--manual", action="append", metavar="ASSIGNMENT=RESULTS_DIR|MANUAL_CSV",
+                   help="written answers graded by hand: the results folder of a grading room (or its "
+                        "grading-room.sqlite), read directly, or a CSV student,question,points,max_points, the "
+                        "question by its id (q1) or number; repeatable")
     p.add_argument("--format", choices=("plain", "canvas"), default="plain",
                    help="canvas: also write OUT with suffix .canvas.csv for Canvas's gradebook import")
     p.add_argument("--policy", metavar="POLICY_TOML",
@@ -432,6 +486,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="where similarity.html and similarity.csv go")
     p.add_argument("--reference", action="append", metavar="DIR", help="earlier terms' submissions; repeatable")
     p.set_defaults(run=_cmd_similarity)
+
+    p = sub.add_parser("grading-room", help="grade the written answers in a browser: one question at a time, "
+                                            "rubric items, comments, several TAs at once")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
+    p.add_argument("results_dir", metavar="RESULTS_DIR",
+                   help="the --out folder of 'grade' (its answers.json per student); the room's state is kept "
+                        "beside them, in grading-room.sqlite")
+    p.add_argument("--host", metavar="ADDRESS",
+                   help="serve on this address instead of 127.0.0.1 (0.0.0.0: every interface); anyone who can "
+                        "reach it and has the token can grade")
+    p.add_argument("--port", type=int, default=0, help="default: any free port (the URL printed says which)")
+    exports = p.add_mutually_exclusive_group()
+    exports.add_argument("--feedback", action="store_true",
+                         help="instead of serving: write each student's written grades (scores, rubric items, "
+                              "comments) into their feedback.md and feedback.html; rerun it after more grading")
+    exports.add_argument("--pdf", metavar="OUT_DIR",
+                         help="instead of serving: print each student's answers.html to OUT_DIR/<student>.pdf "
+                              "(headless Chromium; a page per question) for grading on Gradescope")
+    p.set_defaults(run=_cmd_grading_room)
     for name, command in sub.choices.items():  # each command's --help ends with its exit status
         command.epilog = exit_epilog(name)
         command.formatter_class = argparse.RawDescriptionHelpFormatter

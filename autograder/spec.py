@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from .errors import KitError, SpecError
@@ -22,8 +25,12 @@ if TYPE_CHECKING:
     from .checks.compare import Tolerance
 
 DTYPES = ("float64", "float32")
-_SPEC_KEYS = {"id", "title", "due", "hidden_details_after", "time_limit_s", "tolerances", "parts"}
+_SPEC_KEYS = {"id", "title", "due", "hidden_details_after", "time_limit_s", "tolerances", "parts", "questions"}
 _PART_KEYS = {"name", "points", "time_limit_s", "tolerances"}
+_QUESTION_KEYS = {"id", "points"}
+# release/questions.QUESTION_ID's rule, written here too: reading a spec imports nothing of release/ (nor torch)
+_QUESTION_ID = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
+MAX_QUESTION_POINTS = 1e6
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,15 @@ class PartSpec:
         never needs."""
         from .checks.compare import Tolerance
         return {dtype: Tolerance(atol, rtol) for dtype, (atol, rtol) in self.atol_rtol.items()}
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """A written question's points: ``id`` is the notebook's (its answer cell's tag answer:<id>; q1, q2, ... in
+    an older notebook with bare answer tags), graded by hand (gradebook --manual, the grading room)."""
+
+    id: str
+    points: float
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,25 @@ class AssignmentSpec:
     cases_text: str = field(default="", compare=False, repr=False)  # cases.toml as read
     # Hidden cases' details are shown only after this (None: after the last accepted submission; disclosure.py)
     hidden_details_after: dt.datetime | None = None
+    questions: tuple[QuestionSpec, ...] = ()  # the written questions' points, in spec.toml's order
+
+    @property
+    def written_points(self) -> float:
+        """The written questions' points together (graded by hand; not in total_points, grades.csv's max_score)."""
+        return sum(q.points for q in self.questions)
+
+    def question(self, question_id: str) -> QuestionSpec | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def question_line(self, question_id: str, key: str | None = "points") -> int | None:
+        """spec.toml's line of a question's ``key`` (its [[questions]] header when None), for messages."""
+        ids = [q.id for q in self.questions]
+        return line_of(self.spec_text, "questions", key, ids.index(question_id)) if question_id in ids else None
+
+    def question_where(self, question_id: str, key: str | None = "points") -> str:
+        """``spec.toml:LINE`` of a question's ``key``, as messages name it."""
+        line = self.question_line(question_id, key)
+        return f"{self.shown('spec.toml')}:{line}" if line is not None else self.shown("spec.toml")
 
     def shown(self, name: str) -> str:
         """A file of assignments/<id>/ (spec.toml, cases.toml, checks.py) as messages name it."""
@@ -140,18 +175,25 @@ def _tolerances(f: _File, raw: Any, where: str, base: dict[str, tuple[float, flo
     return out
 
 
+def _check_keys(f: _File, row: dict[str, Any], where: str, table: str, i: int, known: Collection[str],
+                required: tuple[tuple[str, str], ...]) -> None:
+    """A [[table]] row's keys: none unknown (with a did-you-mean), each required one there (with an example)."""
+    one = {"parts": "a part's", "questions": "a question's"}[table]
+    for key in row:
+        if key not in known:
+            raise f.error(f"{where} has unknown key {key!r}{did_you_mean(key, sorted(known))} "
+                          f"({one} keys: {', '.join(sorted(known))})", table, key, i)
+    for key, example in required:
+        if key not in row:
+            raise f.error(f"{where} has no {key!r}: write {example}", table, None, i)
+
+
 def _part(f: _File, i: int, p: Any, default_limit: float, base_tol: dict[str, tuple[float, float]]) -> PartSpec:
     if not isinstance(p, dict):
         raise f.error(f"parts[{i}] is not a table: write each part as [[parts]] with name and points", "parts", nth=i)
     name = p.get("name")
     where = f'part "{name}" (parts[{i}])' if isinstance(name, str) else f"parts[{i}]"
-    for key in p:
-        if key not in _PART_KEYS:
-            raise f.error(f"{where} has unknown key {key!r}{did_you_mean(key, sorted(_PART_KEYS))} "
-                          f"(a part's keys: {', '.join(sorted(_PART_KEYS))})", "parts", key, i)
-    for key, example in (("name", 'name = "predict"'), ("points", "points = 4")):
-        if key not in p:
-            raise f.error(f"{where} has no {key!r}: write {example}", "parts", None, i)
+    _check_keys(f, p, where, "parts", i, _PART_KEYS, (("name", 'name = "predict"'), ("points", "points = 4")))
     if not isinstance(name, str) or not name.isidentifier():
         raise f.error(f"{where}: name = {toml_value(name)} is not a function name: write the graded "
                       f'function\'s name, e.g. name = "predict"', "parts", "name", i)
@@ -163,6 +205,38 @@ def _part(f: _File, i: int, p: Any, default_limit: float, base_tol: dict[str, tu
                                  "a number of seconds, e.g. time_limit_s = 10", "parts", i)
     return PartSpec(name=name, points=points, time_limit_s=limit,
                     atol_rtol=_tolerances(f, p.get("tolerances"), f"{where}: tolerances", base_tol, i))
+
+
+def _questions(f: _File, raw: Any) -> tuple[QuestionSpec, ...]:
+    """spec.toml's [[questions]]: each an id (a lowercase word, as the notebook's answer tag names it) and its
+    points, positive and finite; an id once."""
+    if raw is None:
+        return ()
+    example = '[[questions]] tables, each with id = "q1" and points = 2'
+    if not isinstance(raw, list):
+        raise f.error(f"questions must be {example}", "", "questions")
+    out: list[QuestionSpec] = []
+    for i, q in enumerate(raw):
+        if not isinstance(q, dict):
+            raise f.error(f"questions[{i}] is not a table: write {example}", "", "questions")
+        qid = q.get("id")
+        where = f'question "{qid}" (questions[{i}])' if isinstance(qid, str) else f"questions[{i}]"
+        _check_keys(f, q, where, "questions", i, _QUESTION_KEYS, (("id", 'id = "q1"'), ("points", "points = 2")))
+        if not isinstance(qid, str) or not _QUESTION_ID.match(qid):
+            raise f.error(f"{where}: id = {toml_value(qid)} is not a question id: write the id of the notebook's "
+                          'answer tag (answer:<id>), a lowercase letter then letters, digits or _, e.g. id = "q1"',
+                          "questions", "id", i)
+        points = q["points"]
+        if not is_number(points) or not math.isfinite(points) or not 0 < points <= MAX_QUESTION_POINTS:
+            raise f.error(f"{where}: points = {toml_value(points)} is not a number of points greater than 0 "
+                          f"(and at most {MAX_QUESTION_POINTS:g}): write e.g. points = 2", "questions", "points", i)
+        earlier = next((j for j, other in enumerate(out) if other.id == qid), None)
+        if earlier is not None:
+            raise f.error(f'{where}: id = "{qid}" appears twice (also questions[{earlier}], line '
+                          f"{line_of(f.text, 'questions', 'id', earlier)}): give each question one [[questions]] table",
+                          "questions", "id", i)
+        out.append(QuestionSpec(qid, float(points)))
+    return tuple(out)
 
 
 def _close_part(name: str, choices: list[str]) -> str | None:
@@ -374,6 +448,7 @@ def load_spec(layout: Layout, assignment: str, other_parts: dict[str, str] | Non
         if key not in ("public", "hidden"):
             raise c.error(f"unknown table [{key}]{did_you_mean(key, ('public', 'hidden'))} "
                           "(cases.toml has [public] and [hidden])", key)
+    questions = _questions(f, raw.get("questions"))
     _check_part_names(f, c, names, other_parts)
     public = _case_set(c, c.raw.get("public"), "public", names)
     hidden = _case_set(c, c.raw.get("hidden"), "hidden", names)
@@ -384,4 +459,5 @@ def load_spec(layout: Layout, assignment: str, other_parts: dict[str, str] | Non
     _check_case_lists(c, public, hidden)
     _check_every_part_has_cases(c, public, hidden, names)
     return AssignmentSpec(id=assignment, title=raw["title"], due=due, parts=parts, public=public, hidden=hidden,
-                          directory=directory, layout=layout, spec_text=f.text, cases_text=c.text, hidden_details_after=release)
+                          directory=directory, layout=layout, spec_text=f.text, cases_text=c.text, hidden_details_after=release,
+                          questions=questions)

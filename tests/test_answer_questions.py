@@ -20,7 +20,9 @@ from autograder.grading.answers_page import answers_html
 from autograder.grading.feedback import feedback_html, feedback_markdown
 from autograder.grading.grade import SubmissionResult
 from autograder.grading.results import answers_markdown
-from autograder.layout import KIT_LAYOUT
+from autograder.assignment import load_assignment
+from autograder.layout import KIT_LAYOUT, Layout
+from autograder.release.pipeline import expected_outputs
 from autograder.release.notebook_source import parse_notebook_source
 from autograder.sourcefile import SourceFile, read_text
 from conftest import ROOT, notebook_json
@@ -105,6 +107,95 @@ def test_is_an_answer_tag_on_a_code_cell_refused(toy_course, monkeypatch, capsys
     use_ids(toy_course, NEW_ANSWERS + '\n# %% tags=["answer:q3"]\nx = 1\n')
     assert release_error(toy_course, monkeypatch, capsys).startswith(
         f"{NOTEBOOK}:36: cell 12: tag 'answer:q3' is on a code cell, but an answer cell is a Markdown cell")
+
+
+# --- each question's points in spec.toml's [[questions]] (issue 23) ------------------------------------------
+
+SPEC = "assignments/toy/spec.toml"
+Q2_POINTS = '\n[[questions]]\nid = "q2"\npoints = 3\n'  # the toy spec gives q1 2 points at lines 22-24
+
+
+def add_to_spec(kit: Path, text: str) -> None:
+    path = kit / SPEC
+    path.write_text(path.read_text() + text)
+
+
+def test_is_a_notebook_question_without_points_refused_at_spec_toml(toy_course, monkeypatch, capsys):
+    use_ids(toy_course)  # q1 and q2; the spec gives q1 alone its points
+    assert release_error(toy_course, monkeypatch, capsys) == (
+        f"{SPEC}:24: spec.toml gives no points to the notebook's question q2 ({NOTEBOOK}:33): add one [[questions]] "
+        'table for each, with its id and points, e.g. the lines [[questions]], id = "q2" and points = 2')
+
+
+def test_is_a_spec_question_the_notebook_lacks_refused_with_the_notebooks_ids(toy_course, monkeypatch, capsys):
+    use_ids(toy_course)
+    add_to_spec(toy_course, Q2_POINTS.replace('"q2"', '"q22"'))
+    assert release_error(toy_course, monkeypatch, capsys) == (
+        f'{SPEC}:27: [[questions]] id = "q22" is not a question of {NOTEBOOK} - did you mean \'q2\'? (its questions: '
+        "q1, q2): write the id of the question's answer tag (answer:<id>), or take the [[questions]] table out")
+
+
+def test_does_an_older_notebook_take_its_points_by_position_ids(toy_course):
+    """The toy source has one bare 'answer' cell: its question is q1, which the spec gives 2 points."""
+    assignment = load_assignment(Layout(toy_course), "toy")
+    assert [q.id for q in assignment.notebook.questions] == ["q1"]
+    assert [(q.id, q.points) for q in assignment.spec.questions] == [("q1", 2.0)]
+    assert assignment.spec.written_points == 2 and assignment.spec.total_points == 4  # grades.csv's max_score: parts
+    (toy_course / SPEC).write_text((toy_course / SPEC).read_text().replace('id = "q1"', 'id = "q2"'))
+    with pytest.raises(KitError) as info:
+        expected_outputs(load_assignment(Layout(toy_course), "toy"), "o/r/blob/main")
+    assert str(info.value).startswith(f'{SPEC}:23: [[questions]] id = "q2" is not a question of {NOTEBOOK} ')
+
+
+def test_does_spec_toml_take_the_question_ids_the_notebook_can_have():
+    """spec.py keeps its own copy of the id rule (reading a spec imports nothing of release/): the same rule."""
+    from autograder import spec
+    from autograder.release import questions
+    assert spec._QUESTION_ID.pattern == questions.QUESTION_ID.pattern
+
+
+QUESTIONS_TABLE = """# %% [markdown]
+# A linear model fitted by hand, in order (4 points):
+#
+# | function | points |
+# | --- | --- |
+# | `predict(X, w, b)` | 2 |
+# | `mse_loss(y_hat, y)` | 2 |
+#
+# The written questions, graded by hand (5 points):
+#
+# | question | points |
+# | --- | --- |
+# | Question 1 | 2 |
+# | Question 2 | 3 |
+"""
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("(5 points)", "(4 points)",
+     f"{NOTEBOOK}:9: the first cell says (4 points) for the written questions, but spec.toml's [[questions]] add up "
+     "to 5 points: write (5 points)"),
+    ("| Question 2 | 3 |", "| Question 2 | 2 |",
+     f"{NOTEBOOK}:14: the table of written questions gives Question 2 (q2) 2 points, but spec.toml gives it 3 "
+     f"({SPEC}:28): write 3 in the row, or change points there"),
+    ("| Question 2 | 3 |", "| Question 3 | 3 |",
+     f"{NOTEBOOK}:14: the table of written questions lists Question 3, but the notebook has 2 questions: take the row "
+     "out or number it as the question is numbered"),
+    ("# | Question 2 | 3 |\n", "",
+     f"{NOTEBOOK}:13: the table of written questions has no row for question 2 (q2): add | Question 2 | 3 | in the "
+     "notebook's order"),
+])
+def test_does_release_hold_the_written_questions_table_to_spec_toml(toy_course, old, new, expected):
+    use_ids(toy_course)
+    add_to_spec(toy_course, Q2_POINTS)
+    path = toy_course / NOTEBOOK
+    text = path.read_text()
+    path.write_text(QUESTIONS_TABLE + text[text.index("\n# %%\n") + 1:])
+    expected_outputs(load_assignment(Layout(toy_course), "toy"), "o/r/blob/main")  # in step: released
+    path.write_text(path.read_text().replace(old, new, 1))
+    with pytest.raises(KitError) as info:
+        expected_outputs(load_assignment(Layout(toy_course), "toy"), "o/r/blob/main")
+    assert str(info.value) == expected
 
 
 def test_are_the_questions_found_with_their_text_and_ids():
@@ -221,10 +312,10 @@ def manual(tmp_path: Path, rows: str) -> tuple[Path, dict]:
 
 
 def test_does_manual_take_a_question_by_id_or_number(tmp_path):
-    path, graded_rows = manual(tmp_path, "1001,q1,3,5\n1001,2,4,5\n1002,1,5,5\n1002,q2,1,5\n")
+    path, graded_rows = manual(tmp_path, "1001,q1,1,2\n1001,2,2,2\n1002,1,2,2\n1002,q2,1,2\n")
     scores = read_manual(KIT_LAYOUT, path, graded_rows, "linear_regression")
     assert {s: (m.points, m.max_points) for s, m in scores.items()} == {
-        "1001": (Decimal(7), Decimal(10)), "1002": (Decimal(6), Decimal(10))}
+        "1001": (Decimal(3), Decimal(4)), "1002": (Decimal(3), Decimal(4))}
 
 
 @pytest.mark.parametrize("rows, line, message", [
@@ -232,11 +323,11 @@ def test_does_manual_take_a_question_by_id_or_number(tmp_path):
                          "their numbers 1 to 3)"),
     ("1001,qq2,3,5\n", 2, "question 'qq2' is not a question of 'linear_regression' - did you mean 'q2'? (its question "
                           "ids: q1, q2, q3 or their numbers 1 to 3)"),
-    ("1001,q1,3,5\n1001,Q4,3,5\n", 3, "question 'Q4' is not a question of 'linear_regression' (its question ids: q1, "
+    ("1001,q1,1,2\n1001,Q4,3,5\n", 3, "question 'Q4' is not a question of 'linear_regression' (its question ids: q1, "
                                       "q2, q3 or their numbers 1 to 3)"),
     ("1001,4,3,5\n", 2, "question '4' is not a question of 'linear_regression' (its question ids: q1, q2, q3 or "
                         "their numbers 1 to 3)"),
-    ("1001,q1,3,5\n1001,1,3,5\n", 3, "second row for student '1001' and question '1' (the first is on line 2)"),
+    ("1001,q1,1,2\n1001,1,1,2\n", 3, "second row for student '1001' and question '1' (the first is on line 2)"),
 ])
 def test_is_an_unknown_manual_question_refused_naming_the_known_ids(tmp_path, rows, line, message):
     path, graded_rows = manual(tmp_path, rows)

@@ -48,7 +48,7 @@ MISTAKES = [
      "(a part's keys: name, points, time_limit_s, tolerances)"),
     ("spec.toml", "time_limit_s = 5", "time_limit = 5",
      f"{SPEC}:4: unknown key 'time_limit' - did you mean 'time_limit_s'? "
-     "(spec.toml's keys: due, hidden_details_after, id, parts, time_limit_s, title, tolerances)"),
+     "(spec.toml's keys: due, hidden_details_after, id, parts, questions, time_limit_s, title, tolerances)"),
     ("spec.toml", "time_limit_s = 5", "time_limit_s = 0",
      f"{SPEC}:4: time_limit_s = 0 must be greater than 0: write a number of seconds, e.g. time_limit_s = 10"),
     ("spec.toml", "[tolerances.float32]", "[tolerances.float23]",
@@ -56,6 +56,30 @@ MISTAKES = [
     ("spec.toml", 'name = "mse_loss"', 'name = "mse loss"',
      f'{SPEC}:19: part "mse loss" (parts[1]): name = "mse loss" is not a function name: write the graded '
      'function\'s name, e.g. name = "predict"'),
+    # the written questions' points ([[questions]], issue 23)
+    ("spec.toml", 'id = "q1"\npoints = 2', 'id = "q1"\npoints = 0',
+     f'{SPEC}:24: question "q1" (questions[0]): points = 0 is not a number of points greater than 0 (and at most '
+     "1e+06): write e.g. points = 2"),
+    ("spec.toml", 'id = "q1"\npoints = 2', 'id = "q1"\npoints = inf',
+     f'{SPEC}:24: question "q1" (questions[0]): points = inf is not a number of points greater than 0 (and at most '
+     "1e+06): write e.g. points = 2"),
+    ("spec.toml", 'id = "q1"\npoints = 2', 'id = "q1"\npoints = 2e6',
+     f'{SPEC}:24: question "q1" (questions[0]): points = 2000000.0 is not a number of points greater than 0 (and at '
+     "most 1e+06): write e.g. points = 2"),
+    ("spec.toml", 'id = "q1"\npoints = 2', 'id = "q1"\npoints = "2"',
+     f'{SPEC}:24: question "q1" (questions[0]): points = "2" is not a number of points greater than 0 (and at most '
+     "1e+06): write e.g. points = 2"),
+    ("spec.toml", 'id = "q1"\npoints = 2', 'id = "Q1"\npoints = 2',
+     f'{SPEC}:23: question "Q1" (questions[0]): id = "Q1" is not a question id: write the id of the notebook\'s '
+     'answer tag (answer:<id>), a lowercase letter then letters, digits or _, e.g. id = "q1"'),
+    ("spec.toml", 'id = "q1"\npoints = 2', 'id = "q1"\npoint = 2',
+     f"{SPEC}:24: question \"q1\" (questions[0]) has unknown key 'point' - did you mean 'points'? "
+     "(a question's keys: id, points)"),
+    ("spec.toml", 'id = "q1"\npoints = 2', 'points = 2',
+     f"{SPEC}:22: questions[0] has no 'id': write id = \"q1\""),
+    ("spec.toml", 'id = "q1"\npoints = 2', 'id = "q1"\npoints = 2\n\n[[questions]]\nid = "q1"\npoints = 1',
+     f'{SPEC}:27: question "q1" (questions[1]): id = "q1" appears twice (also questions[0], line 23): give each '
+     "question one [[questions]] table"),
     ("cases.toml", "[public.cases]\npredict =", "[public.cases]\npredcit =",
      f"{CASES}:5: [public.cases] names part 'predcit', which spec.toml does not have - did you mean 'predict'? "
      "(its parts: predict, mse_loss)"),

@@ -226,7 +226,7 @@ def test_is_hidden_details_after_read_from_spec_toml(toy_course, toy_layout, wri
      "(then: after the last accepted submission)"),
     ('hidden_detail_after = "2027-02-20T00:00:00-05:00"',
      "assignments/toy/spec.toml:4: unknown key 'hidden_detail_after' - did you mean 'hidden_details_after'? "
-     "(spec.toml's keys: due, hidden_details_after, id, parts, time_limit_s, title, tolerances)"),
+     "(spec.toml's keys: due, hidden_details_after, id, parts, questions, time_limit_s, title, tolerances)"),
 ])
 def test_is_a_bad_hidden_details_after_one_line_naming_file_line_and_key(toy_course, toy_layout, written, message):
     edit_spec(toy_course, "time_limit_s = 5", f"{written}\ntime_limit_s = 5")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -74,10 +75,20 @@ def test_does_every_command_exit_0_when_it_did_its_job(released, tmp_path):
             proc = kit(released, *argv)
             assert proc.returncode == OK, (argv, proc.stdout, proc.stderr)
     assert "bad" in Path(out["merged"], "grades.csv").read_text()  # a wrong submission's score is no failure
+    # grading-room: serves until Ctrl-C, which is how it is stopped
+    room = subprocess.Popen([sys.executable, "-m", "autograder", "grading-room", "toy", out["merged"]], cwd=released,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        said = [room.stdout.readline() for _ in range(2)] if room.stdout else []
+        assert any(line.startswith("open http://127.0.0.1:") for line in said), (said, room.stderr)
+        room.send_signal(signal.SIGINT)
+        assert room.wait(timeout=60) == OK
+    finally:
+        room.kill()
     # sandbox: 0 where this host holds the floor, else 1 (test_fail_closed.py runs it below the floor)
     proc = kit(released, "sandbox", "--json")
     assert proc.returncode == (OK if json.loads(proc.stdout)["floor_held"] else FAILED), proc.stderr
-    assert set(runs) | {"sandbox"} == set(COMMANDS)  # a command added to the table is run here too
+    assert set(runs) | {"sandbox", "grading-room"} == set(COMMANDS)  # a command added to the table is run here too
 
 
 @pytest.mark.slow
@@ -134,6 +145,7 @@ INPUT_MISTAKES = {
     "gradescope": (["gradescope", "nope", "--out", "z.zip"], "error: unknown assignment 'nope'"),
     "sandbox": (["sandbox"], 'error: course.toml:2: jobs = "many" is not allowed'),  # course.toml, for any command
     "similarity": (["similarity", "nope", "x.py", "--out", "s"], "error: unknown assignment 'nope'"),
+    "grading-room": (["grading-room", "toy", "missing"], "error: no such folder: missing"),
 }
 
 
@@ -176,7 +188,7 @@ def _readme_rows() -> dict[str, list[str]]:
     section = (ROOT / "README.md").read_text().split("### Exit status", 1)[1].split("\n## ", 1)[0]
     rows = {}
     for line in section.splitlines():
-        found = re.match(r"\| `([a-z]+)` \| (.*) \|$", line)
+        found = re.match(r"\| `([a-z-]+)` \| (.*) \|$", line)
         if found:
             rows[found[1]] = found[2].split(" | ")
     return rows

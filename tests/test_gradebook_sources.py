@@ -176,27 +176,30 @@ def test_is_no_canvas_csv_written_unless_asked(term):
 
 # --- manual scores of written answers ----------------------------------------------------------
 
+# max_points: what linear_regression's spec.toml gives q1 and q2 (2 each); q3 is worth 3 there
 MANUAL = ("student,question,points,max_points\n"
-          "1001,1,3,5\n1001,2,4,5\nbob.byrne,1,5,5\nbob.byrne,2,5,5\n1004,1,0,5\n1004,2,0.5,5\n")
+          "1001,1,1,2\n1001,2,2,2\nbob.byrne,1,2,2\nbob.byrne,2,2,2\n1004,1,0,2\n1004,2,0.5,2\n")
 
 
 def test_are_manual_scores_added_to_the_autograded_score(term):
     term.manual = MANUAL
     rows = term.build().gradebook.read_text().splitlines()[1:]
-    # (17 + 7) / (17 + 10), (10 + 10) / 27, (10 + 0.5) / 27
-    assert rows == ["1001,88.89,0,no", "1004,38.89,2,no", "bob.byrne,74.07,2,no"]
+    # (17 + 3) / (17 + 4), (10 + 0.5) / 21, (10 + 4) / 21
+    assert rows == ["1001,95.24,0,no", "1004,50.00,2,no", "bob.byrne,66.67,2,no"]
 
 
 @pytest.mark.parametrize("row, message", [
-    ("zoe,1,3,5", "student 'zoe' has no row in the grades file of 'linear_regression'"),
-    ("1001,1,3,5", "second row for student '1001' and question '1' (the first is on line 2)"),
-    ("1001,3,6,5", "points '6' of student '1001' for question '3' is outside 0 to 5"),
-    ("1001,3,-1,5", "points '-1' of student '1001' for question '3' is outside 0 to 5"),
-    ("1001,3,three,5", "points 'three' of student '1001' for question '3' is not a number"),
-    ("1001,3,1,2\nbob.byrne,3,1,3", "max_points '3' of question '3' differs from 2 on line 8"),
+    ("zoe,1,1,2", "student 'zoe' has no row in the grades file of 'linear_regression'"),
+    ("1001,1,1,2", "second row for student '1001' and question '1' (the first is on line 2)"),
+    ("1001,3,6,3", "points '6' of student '1001' for question '3' is outside 0 to 3"),
+    ("1001,3,-1,3", "points '-1' of student '1001' for question '3' is outside 0 to 3"),
+    ("1001,3,three,3", "points 'three' of student '1001' for question '3' is not a number"),
+    ("1001,3,1,3\nbob.byrne,3,1,5", "max_points '5' of question '3' differs from 3 on line 8"),
+    ("1001,3,1,2", "max_points '2' of question '3' is not the 3 points spec.toml gives it "
+                   "(assignments/linear_regression/spec.toml:50): write 3"),
     ("1001,3,0,0", "max_points '0' of question '3' must be more than 0"),
-    (",1,3,5", "the student column is blank"),
-    ("1001,,3,5", "the question column is blank (student '1001')"),
+    (",1,1,2", "the student column is blank"),
+    ("1001,,1,2", "the question column is blank (student '1001')"),
 ])
 def test_is_a_bad_manual_row_named_with_file_line_and_value(term, row, message):
     term.manual = MANUAL + row + "\n"
@@ -205,7 +208,7 @@ def test_is_a_bad_manual_row_named_with_file_line_and_value(term, row, message):
 
 
 def test_is_a_missing_manual_score_named(term):
-    term.manual = MANUAL.replace("1004,2,0.5,5\n", "")
+    term.manual = MANUAL.replace("1004,2,0.5,2\n", "")
     assert term.error() == (f"{term.folder / 'written.csv'}: student '1004' has no score for question '2' of "
                             "'linear_regression'; add a row (points 0 if nothing was answered)")
 

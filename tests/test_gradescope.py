@@ -315,6 +315,8 @@ def test_does_the_run_name_each_written_question_with_its_text(run):
     assert NO_QUESTIONS not in md and "matched to the questions by position" in md
     page = (run.root / "results" / "answers.html").read_text()
     assert "<h2>Question 3 (q3)</h2>" in page and "Why do we choose the polynomial degree" in page
+    kept = json.loads((run.root / "results" / "answers.json").read_text())  # the grading room's, kept alike
+    assert [a["question"] for a in kept["answers"]] == ["q1", "q2", "q3"] and kept["note"] is not None
 
 
 def test_does_a_correct_py_get_what_local_grading_gives(local, tmp_path):

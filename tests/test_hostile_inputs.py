@@ -91,6 +91,25 @@ def test_is_a_long_answer_cut_with_a_note_and_the_notebook_graded():
     assert seconds < 2.0
 
 
+def test_does_the_grading_room_learn_how_much_grade_cut(tmp_path):
+    """The room says 'the student wrote N characters; grade kept the first 20,000', or a TA grades a cut answer
+    as whole: the length written travels from taking through answers.json to the room's API."""
+    from autograder.grading.answer_sheet import answer_sheet, sheet_json
+    from autograder.release.questions import Question
+    from autograder.room.answers import load_answers
+
+    nb = notebook(answer="\\( " * 333_333)
+    taken = take_file(json.dumps(nb).encode(), ".ipynb")
+    assert [a.written for a in taken.answers][0] == 999_999 and taken.answers[1].written == len(taken.answers[1][1])
+    questions = [Question(n, f"q{n}", "Why?", 0) for n in range(1, len(taken.answers) + 1)]
+    sheet = answer_sheet(taken.answers, questions)
+    assert [e.written for e in sheet.entries] == [999_999] + [None] * (len(sheet.entries) - 1)
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "answers.json").write_text(json.dumps(sheet_json(sheet, "alice", "alice.ipynb")))
+    room = load_answers(tmp_path, questions)
+    assert [answers[0].written for answers in room.by_question.values()] == [e.written for e in sheet.entries]
+
+
 def test_are_all_the_answers_together_cut_at_their_cap():
     nb = notebook()
     cells = [c for c in nb["cells"] if "answer" in c.get("metadata", {}).get("tags", [])]

@@ -90,6 +90,23 @@ def test_does_the_first_text_cell_show_the_points_of_spec_toml(assignment):
 
 @pytest.mark.per_assignment
 @pytest.mark.parametrize("assignment", KIT_LAYOUT.assignment_ids())
+def test_does_the_first_text_cell_show_the_written_questions_points_apart(assignment):
+    """Issue 23: every question's points are in spec.toml, and students see them before grading, apart from the
+    autograded total (grades.csv's max_score)."""
+    spec = load_assignment(KIT_LAYOUT, assignment).spec
+    questions = load_assignment(KIT_LAYOUT, assignment).notebook.questions
+    assert [q.id for q in spec.questions] == [q.id for q in questions] and spec.written_points > 0
+    first_text = next(c for c in _source_cells(assignment) if c.kind == "markdown").text
+    rows = re.findall(r"^\| Question (\d+) \| ([\d.]+) \|$", first_text, flags=re.MULTILINE)
+    assert [(int(n), float(p)) for n, p in rows] == [(q.number, spec.question(q.id).points) for q in questions]
+    said = [line for line in first_text.splitlines() if "question" in line.lower() and "points)" in line]
+    plural = "s" if len(questions) > 1 else ""
+    assert said == [f"The written question{plural} at the end, graded by hand ({spec.written_points:g} points):"]
+    assert f"({spec.total_points:g} points)" in first_text
+
+
+@pytest.mark.per_assignment
+@pytest.mark.parametrize("assignment", KIT_LAYOUT.assignment_ids())
 def test_does_the_first_text_cell_say_how_to_get_a_gpu_in_colab(assignment):
     first_text = next(c for c in _source_cells(assignment) if c.kind == "markdown").text
     assert GPU_NOTE in _flat(first_text)

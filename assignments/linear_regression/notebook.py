@@ -17,6 +17,14 @@
 # | `fit_direct(X, t)` | 3 |
 # | `polynomial_features(x, degree)` | 2 |
 #
+# The written questions at the end, graded by hand (7 points):
+#
+# | question | points |
+# | --- | --- |
+# | Question 1 | 2 |
+# | Question 2 | 2 |
+# | Question 3 | 3 |
+#
 # **How this notebook works.**
 #
 # - Run the setup cell below first. It picks the GPU when there is one (the variable

@@ -17,6 +17,14 @@
 # | `squared_error_logistic_gradients(X, t, w, b)` | 3 |
 # | `fit_logistic_regression(X, t, lr, num_steps)` | 3 |
 #
+# The written questions at the end, graded by hand (8 points):
+#
+# | question | points |
+# | --- | --- |
+# | Question 1 | 3 |
+# | Question 2 | 2 |
+# | Question 3 | 3 |
+#
 # **Checking your work.** Right after each function there is a cell `check("name")`. It
 # runs public test cases on your current definition and compares the results with
 # PyTorch's own: `torch.sigmoid`, `torch.nn.functional.binary_cross_entropy_with_logits`,

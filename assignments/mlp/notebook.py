@@ -34,6 +34,14 @@
 # | `mlp_loss_and_gradients(X, t, params, activation="relu", weight_decay=0.0)` | 5 |
 # | `train_mlp(X, t, layer_sizes, lr, num_epochs, batch_size, activation="relu", weight_decay=0.0, generator=None)` | 4 |
 #
+# The written questions at the end, graded by hand (9 points):
+#
+# | question | points |
+# | --- | --- |
+# | Question 1 | 2 |
+# | Question 2 | 4 |
+# | Question 3 | 3 |
+#
 # **How to work through it.** Run the setup cell first. Each graded function has a cell
 # with a stub: replace the `raise NotImplementedError(...)` with your code, run the cell,
 # then run the `check("name")` cell below it. A check runs public test cases on your

@@ -17,6 +17,14 @@
 # | `predict_classes(X, W, b)` | 1 |
 # | `fit_softmax_regression(X, t, num_classes, lr, num_epochs, batch_size, generator=None)` | 4 |
 #
+# The written questions at the end, graded by hand (7 points):
+#
+# | question | points |
+# | --- | --- |
+# | Question 1 | 2 |
+# | Question 2 | 3 |
+# | Question 3 | 2 |
+#
 # **How to work through it.** Run the setup cell first. Each graded function has a
 # cell with a stub: replace the `raise NotImplementedError(...)` with your code, run
 # the cell, then run the `check("name")` cell below it. A check runs public test

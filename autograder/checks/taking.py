@@ -515,7 +515,7 @@ def take_cells(cells: list[tuple[str, int, str, list[str]]], kind: str = NOTEBOO
     answers = _Answers()
     for cell_type, index, source, tags in cells:
         if cell_type == "markdown" and is_answer_cell(tags):
-            result.answers.append(Answer(index, answers.keep(index, source), answer_question(tags)))
+            result.answers.append(Answer(index, answers.keep(index, source), answer_question(tags), len(source)))
         elif cell_type == "code":  # markdown and raw cells never run, whatever they contain
             cell = None if kind == FILE else index
             taken = take(source)
@@ -667,17 +667,20 @@ def too_much_code(texts: list[str], what: str = "the code holds") -> str | None:
 
 class Answer(tuple):
     """A written answer cell as taken: the pair (cell, markdown), as ever (what reads answers unpacks the pair),
-    and ``question``: the question id its tag names (answer:q1 -> 'q1'), None for a bare 'answer' tag."""
+    ``question``: the question id its tag names (answer:q1 -> 'q1'), None for a bare 'answer' tag, and
+    ``written``: how many characters the cell held before it was cut (_Answers.keep), so a grader knows."""
 
     question: str | None
+    written: int
 
-    def __new__(cls, cell: int, text: str, question: str | None = None) -> "Answer":
+    def __new__(cls, cell: int, text: str, question: str | None = None, written: int | None = None) -> "Answer":
         answer = super().__new__(cls, (cell, text))
         answer.question = question
+        answer.written = len(text) if written is None else written
         return answer
 
-    def __getnewargs__(self) -> tuple:  # pickle and copy rebuild it with its question
-        return (self[0], self[1], self.question)
+    def __getnewargs__(self) -> tuple:  # pickle and copy rebuild it with its question and length
+        return (self[0], self[1], self.question, self.written)
 
     def __repr__(self) -> str:
         return f"Answer({self[0]!r}, {self[1]!r}, question={self.question!r})"

@@ -5,8 +5,9 @@ fills one row per student and question. The question is named by its id, as the 
 ("Question 1 (q1)": ``q1``), or by its number (``1``); either must be one of the assignment's
 questions (its notebook source's answer cells, release/questions.py), so a typo cannot score
 a question the assignment does not have. ``max_points`` is what the question is worth; it
-must be the same on every row of a question. The gradebook adds each student's points to
-the autograded score and the questions' worth to the max_score before the mark out of 100.
+must be the same on every row of a question, and the points spec.toml's [[questions]] gives it,
+if it gives any. The gradebook adds each student's points to the autograded score and the
+questions' worth to the max_score before the mark out of 100.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from ..errors import KitError
 from ..layout import Layout
 from ..release.notebook_source import parse_notebook_source
 from ..sourcefile import SourceFile
+from ..spec import load_spec
 from ..tomlfile import did_you_mean
 from .inputs import _csv_rows
+from .room_scores import is_room, read_room_scores
 
 MANUAL_COLUMNS = ("student", "question", "points", "max_points")
 MAX_POINTS = Decimal(1_000_000)  # a question's worth beyond this is a typo (1e999 would overflow the sums)
@@ -36,8 +39,14 @@ class ManualScore:
 def read_manual(layout: Layout, path: Path, graded: Mapping[str, object], assignment: str) -> dict[str, ManualScore]:
     """Student -> their written answers' points and worth; every student in ``graded`` (the
     assignment's grades.csv rows) must have a row for every question, and no one else may.
-    A question is the id or the number of one of the assignment's questions (question_ids)."""
+    A question is the id or the number of one of the assignment's questions (question_ids).
+    ``path`` may instead be a grading room (a results folder holding grading-room.sqlite, or that file):
+    its scores are read directly (room_scores.py)."""
+    if is_room(path):
+        room = read_room_scores(layout, path, graded, assignment)
+        return {s: ManualScore(got, top) for s, (got, top) in room.items()}
     ids = question_ids(layout, assignment)
+    spec = load_spec(layout, assignment)  # its [[questions]]' points: a row's max_points must be those
     worth: dict[str, tuple[Decimal, int]] = {}          # question id -> (max_points, line first seen)
     named: dict[str, str] = {}                          # question id -> as the file first writes it
     seen: dict[tuple[str, str], int] = {}
@@ -71,6 +80,10 @@ def read_manual(layout: Layout, path: Path, graded: Mapping[str, object], assign
         if not 0 <= got <= top:
             raise fail(f"points {row['points']!r} of student {student!r} for question {question!r} "
                        f"is outside 0 to {row['max_points']}")
+        given = spec.question(qid)
+        if given is not None and top != Decimal(repr(given.points)):
+            raise fail(f"max_points {row['max_points']!r} of question {question!r} is not the {given.points:g} "
+                       f"points spec.toml gives it ({spec.question_where(qid)}): write {given.points:g}")
         points[student] = points.get(student, Decimal(0)) + got
     for student in graded:
         for qid in worth:

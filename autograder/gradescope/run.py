@@ -51,7 +51,7 @@ ROOT_ENV = "AUTOGRADER_ROOT"
 # shows no results at all: the submission's deadline (a grader failure the student is told of) comes before that.
 MAX_DEADLINE_S = 35 * 60
 LATE_POLICY = "the course's late policy is applied in the gradebook"
-ANSWER_PAGES = ("answers.md", "answers.html")  # kept beside results.json (keep_answer_pages)
+ANSWER_PAGES = ("answers.md", "answers.html", "answers.json")  # kept beside results.json (keep_answer_pages)
 REFUSED = ("Your code was not run: this autograder's container does not give the sandbox that keeps "
            "submissions apart, so it refused to grade. This is not a problem with your code; your instructor "
            "has to fix the autograder (the line below says what is missing). Resubmit or ask for a regrade then.")

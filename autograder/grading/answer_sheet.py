@@ -15,12 +15,14 @@ usual "*Your answer here.*", whitespace aside) is no answer: a student who never
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from ..escaping import markdown_answer, markdown_text
 from ..release.questions import QUESTION_ID, Question
 
+ANSWERS_JSON = "answers.json"  # a Sheet as data beside answers.md (sheet_json), which the grading room reads
+ANSWERS_FORMAT = 1  # answers.json's "format": room/answers.py refuses another
 NO_ANSWER = "(no answer: the notebook has no answer cell for this question)"
 EMPTY_ANSWER = "(no answer written)"
 PLACEHOLDER_ANSWER = "(no answer written: the answer cell still holds the notebook's placeholder)"
@@ -40,6 +42,8 @@ class Entry:
     cells: tuple[int, ...]    # the student's answer cells for it, in order; () when there is none
     text: str                 # their text, each stripped, joined with a blank line (placeholders left out)
     untouched: bool = False   # a cell of it still holds the released placeholder
+    question_id: str | None = None  # the assignment's question it answers ("q1"); None when no known one
+    written: int | None = None      # characters the student wrote in its cells when grade cut them; None: whole
 
     @property
     def where(self) -> str:
@@ -84,12 +88,25 @@ def _entry(title: str, anchor: str, question: Question | None, found: list[tuple
     kept = [text.strip() for _, text in found if text.strip() and not _placeholder(text, question)]
     untouched = any(_placeholder(text, question) for _, text in found)
     return Entry(title, anchor, question.text if question else "", tuple(c for c, _ in found), "\n\n".join(kept),
-                 untouched)
+                 untouched, question.id if question else None)
 
 
 def answer_sheet(answers: Sequence[tuple[int, str]], questions: Sequence[Question] | None) -> Sheet:
     """The entries for ``answers`` (taking.Answer, or (cell, text) pairs: by position) given the assignment's
     ``questions`` (None when they are not known)."""
+    return _with_cuts(_matched(answers, questions), answers)
+
+
+def _with_cuts(sheet: Sheet, answers: Sequence[tuple[int, str]]) -> Sheet:
+    """The entries whose cells grade cut (taking.Answer.written beyond the text kept) with what was written."""
+    written = {int(a[0]): int(getattr(a, "written", len(str(a[1])))) for a in answers}
+    kept = {int(a[0]): len(str(a[1])) for a in answers}
+    entries = tuple(replace(e, written=sum(written[c] for c in e.cells))
+                    if any(written.get(c, 0) > kept.get(c, 0) for c in e.cells) else e for e in sheet.entries)
+    return replace(sheet, entries=entries)
+
+
+def _matched(answers: Sequence[tuple[int, str]], questions: Sequence[Question] | None) -> Sheet:
     pairs = [(int(a[0]), str(a[1])) for a in answers]
     ids = [_question_of(a) for a in answers]
     if not any(ids):
@@ -129,11 +146,19 @@ def _by_position(pairs: list[tuple[int, str]], questions: Sequence[Question] | N
             entries.append(_entry(f"Answer cell {cell} (more answer cells than questions)", f"cell-{cell}", None,
                                   [(cell, text)]))
     for q in known[len(pairs):]:
-        entries.append(Entry(f"Question {q.number} ({q.id})", f"q-{q.id}", q.text, (), ""))
+        entries.append(Entry(f"Question {q.number} ({q.id})", f"q-{q.id}", q.text, (), "", question_id=q.id))
     note = BY_POSITION if pairs else None
     if questions is None:
         note = " ".join(n for n in (note, NO_QUESTIONS) if n)
     return Sheet(tuple(entries), note or None)
+
+
+def sheet_json(sheet: Sheet, student: str, submission: str) -> dict:
+    """answers.json's object: each entry with its question's id (None for an answer cell that answers no known
+    question), what the student wrote (placeholders left out) and, when nothing, why."""
+    return {"format": ANSWERS_FORMAT, "student": student, "submission": submission, "note": sheet.note,
+            "answers": [{"question": e.question_id, "title": e.title, "where": e.where, "cells": list(e.cells),
+                         "text": e.text, "empty": e.empty, "written": e.written} for e in sheet.entries]}
 
 
 def sheet_markdown(sheet: Sheet, level: int) -> list[str]:

@@ -131,8 +131,9 @@ def answers_html(result: SubmissionResult, student: str, questions: Sequence[Que
             f"<title>Written answers: {e(student)}</title>", f"<style>{_CSS}</style>"]
     note = [f'<p class="note">{e(sheet.note)}</p>'] if sheet.note else []
     body = [f"<h1>Written answers: {who}</h1>", *note,
-            f'<p class="lead">{len(sheet.entries)} question(s). Grade each on its page; the gradebook takes '
-            "the points as a CSV: <code>student,question,points,max_points</code>, "
+            f'<p class="lead">{len(sheet.entries)} question(s). The grading room (<code>course-kit grading-room'
+            "</code>) grades them by question, for every student at once; graded on paper, the gradebook takes the "
+            "points as a CSV: <code>student,question,points,max_points</code>, "
             f"with <code>{e(student)}</code> and the question's id (<code>q1</code>) or number.</p>", *sections]
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n" + "\n".join(head) + "\n</head>\n<body>\n"
             + "\n".join(body) + "\n</body>\n</html>\n")

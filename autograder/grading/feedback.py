@@ -7,20 +7,26 @@ styled HTML that needs no network: written answers are Markdown (markdown-it-py,
 shown as text) with their ``$...$`` math turned into MathML here (answers_page.markdown_html),
 which browsers draw themselves. Everything the student wrote or the grader quotes back is
 escaped, and a Content-Security-Policy forbids loading or running anything.
+
+Both pages keep a place for the written questions' grades (written_grades.py): ``grade`` fills it from the
+student's written-grades.json when ``grading-room --feedback`` has written one, and leaves it empty before.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Sequence
 
 from ..atomic import write_atomically
 from ..checks import report
 from ..checks.verdict import PartVerdict
+from ..errors import KitError
 from ..escaping import html_text, markdown_code, markdown_code_block, markdown_text
 from ..release.questions import Question
 from .answer_sheet import answer_sheet, sheet_markdown
 from .grade import SubmissionResult
+from .written_grades import WRITTEN_END, WRITTEN_START, WrittenGrade, load_written, written_html, written_markdown
 
 
 def write_feedback(result: SubmissionResult, folder: Path, show_hidden: bool = False,
@@ -31,8 +37,13 @@ def write_feedback(result: SubmissionResult, folder: Path, show_hidden: bool = F
     cases by their counts; show_hidden puts the hidden cases' details in (once submissions have closed).
     questions: the assignment's written questions, shown beside the answers (None: not known).
     """
-    write_atomically(folder / "feedback.md", feedback_markdown(result, show_hidden, questions))
-    write_atomically(folder / "feedback.html", feedback_html(result, show_hidden, questions))
+    try:
+        written = load_written(folder)  # grades the grading room gave (a regrade keeps them: written_grades.py)
+    except KitError as e:  # one damaged file must not stop a batch: the place stays empty until --feedback again
+        print(f"warning: {e}; its feedback pages show no written grades", file=sys.stderr)
+        written = []
+    write_atomically(folder / "feedback.md", feedback_markdown(result, show_hidden, questions, written))
+    write_atomically(folder / "feedback.html", feedback_html(result, show_hidden, questions, written))
 
 
 def _hints(result: SubmissionResult, show_hidden: bool) -> list[tuple[str, str]]:
@@ -50,14 +61,14 @@ def _report(part: PartVerdict, show_hidden: bool) -> str:
 # --- Markdown -------------------------------------------------------------------------------
 
 def feedback_markdown(result: SubmissionResult, show_hidden: bool = False,
-                      questions: Sequence[Question] | None = None) -> str:
+                      questions: Sequence[Question] | None = None, written: Sequence[WrittenGrade] = ()) -> str:
     lines = [f"# Feedback on {markdown_code(result.path.name)}", "",
              f"**Score: {result.score:g} / {result.max_score:g}**", ""]
     if result.error:
         lines += [f"**This submission could not be graded:** {markdown_text(result.error)}", ""]
     lines += ["| part | score | cases passed |", "| --- | ---: | ---: |"]
     lines += [f"| `{p.name}` | {p.score:g} / {p.points:g} | {_cases(p)} |" for p in result.parts]
-    lines.append("")
+    lines += ["", WRITTEN_START, *written_markdown(written), WRITTEN_END, ""]
     if _hints(result, show_hidden):
         lines += ["## Hints", ""] + [f"- `{part}`: {markdown_text(h)}" for part, h in _hints(result, show_hidden)]
         lines.append("")
@@ -103,6 +114,10 @@ ul.hints li { margin: .3rem 0; }
 .prompt { color: #59636e; } .where { color: #59636e; font-size: .85rem; margin: .2rem 0; }
 .note { background: #fff8c5; border-radius: 6px; padding: .4rem .8rem; }
 .answer h1, .answer h2, .answer h3 { font-size: 1rem; border: 0; }
+ul.rubric { list-style: none; padding-left: 0; } ul.rubric .pts { display: inline-block; min-width: 4ch;
+  font-variant-numeric: tabular-nums; font-weight: 600; }
+.comment { white-space: pre-wrap; border-left: 4px solid #0969da; padding: .2rem .8rem; margin: .4rem 0; }
+.ungraded { color: #59636e; font-style: italic; }
 """
 
 
@@ -137,7 +152,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"  # the pag
 
 
 def feedback_html(result: SubmissionResult, show_hidden: bool = False,
-                  questions: Sequence[Question] | None = None) -> str:
+                  questions: Sequence[Question] | None = None, written: Sequence[WrittenGrade] = ()) -> str:
     e = html_text
     name = e(result.path.name)
     body = [f"<h1>Feedback on <code>{name}</code></h1>",
@@ -154,7 +169,7 @@ def feedback_html(result: SubmissionResult, show_hidden: bool = False,
              "<thead><tr><th>part</th><th>score</th><th>result</th><th>cases passed</th></tr></thead>",
              "<tbody>", *rows, "</tbody>",
              f'<tfoot><tr><td>total</td><td class="num">{result.score:g} / {result.max_score:g}</td>'
-             "<td></td><td></td></tr></tfoot>", "</table>"]
+             "<td></td><td></td></tr></tfoot>", "</table>", WRITTEN_START, *written_html(written), WRITTEN_END]
     if _hints(result, show_hidden):
         body += ["<h2>Hints</h2>", '<ul class="hints">']
         body += [f"<li><code>{e(part)}</code>: {e(h)}</li>" for part, h in _hints(result, show_hidden)]

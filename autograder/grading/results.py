@@ -1,4 +1,8 @@
-"""Writers for what grading produces: results.json (Gradescope's format), answers.md, grades.csv."""
+"""Writers for what grading produces: results.json (Gradescope's format), answers.md, answers.json, grades.csv.
+
+answers.json holds the student's written answers as data, one entry a question (answer_sheet.Sheet, as answers.md
+shows them), for the grading room (room/answers.py), which reads it for every student of a results folder.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from ..checks import report, rules
 from ..checks.verdict import PartVerdict, Status
 from ..escaping import csv_text, for_terminal, markdown_text
 from ..release.questions import Question
-from .answer_sheet import answer_sheet, sheet_markdown
+from .answer_sheet import ANSWERS_JSON, answer_sheet, sheet_json, sheet_markdown
 from .grade import SubmissionResult
 from .scores import ScoreRow
 
@@ -155,12 +159,24 @@ def answers_markdown(result: SubmissionResult, questions: Sequence[Question] | N
     return "\n".join(lines + sheet_markdown(answer_sheet(result.answers, questions), 2))
 
 
+def answers_json(result: SubmissionResult, student: str, questions: Sequence[Question] | None = None) -> dict:
+    """answers.json's object (answer_sheet.sheet_json): the entries of answers.md's sheet. Every question gets an
+    entry, so a submission without answer cells lists each as unanswered."""
+    return sheet_json(answer_sheet(result.answers, questions), student, result.path.name)
+
+
 def write_submission(result: SubmissionResult, folder: Path, hidden_details: bool = False,
                      questions: Sequence[Question] | None = None) -> None:
     """results.json, feedback pages and written answers; hidden-case details only when asked (once
     submissions have closed: disclosure.py). questions: the assignment's written questions (their text
     beside the answers), None where its notebook source is not at hand."""
     write_atomically(folder / "results.json", json.dumps(results_json(result, hidden_details), indent=2) + "\n")
+    if result.grader_failed:  # its answers were never read: no file, so the room says "grade it again", not "no answer"
+        (folder / ANSWERS_JSON).unlink(missing_ok=True)
+    else:  # every graded submission, answered or not: the grading room lists each student
+        # ASCII: a student's lone surrogate (valid in notebook JSON) cannot be UTF-8 encoded
+        write_atomically(folder / ANSWERS_JSON,
+                         json.dumps(answers_json(result, folder.name, questions), indent=1) + "\n")
     if result.answers:
         write_atomically(folder / "answers.md", answers_markdown(result, questions))
         from .answers_page import write_answers_page  # answers.html: one printable page per question

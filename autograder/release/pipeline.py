@@ -1,8 +1,8 @@
 """Release: build every generated file of the chosen assignments, refuse leaks, write what changed.
 
 One pass per assignment, each step once: load it (autograder/assignment.py: spec, cases, checks,
-solution and notebook source, read and cross-checked once); build: hold its notebook's points table
-to spec.toml, build every case and run the reference solution on it (checks/building.py), then make
+solution and notebook source, read and cross-checked once); build: hold its notebook's questions and points
+table to spec.toml, build every case and run the reference solution on it (checks/building.py), then make
 what the setup cell and the check script carry (setup_cell.KitCheck, from Assignment.public_data)
 and render the starter, the student and solution notebooks, the check script and the reference
 module (``expected_outputs``); scan each student-facing file for leaks against the assignment's
@@ -25,6 +25,7 @@ from . import check_script, rules_doc, setup_cell, torch_names
 from .leaks import refuse_leaks
 from .notebook import build_notebook, notebook_to_json
 from .points_table import check_points_table
+from .questions import check_question_points
 from .starter import build_starter
 
 
@@ -61,7 +62,8 @@ def expected_outputs(assignment: Assignment, github_base: str | None = None) -> 
     layout = assignment.layout
     files = output_files(layout, assignment.id)
     github_base = github_base or load_course(layout).github_base
-    solution, _ = assignment.release_sources()
+    solution, notebook = assignment.release_sources()
+    check_question_points(assignment.spec, notebook.questions, notebook.shown)  # every question's points known
     check_points_table(assignment)  # the notebook's table of functions and points, against spec.toml
     # every case built, its expected value and known mistakes computed, the solution run on it and judged:
     # a broken checks.py, cases.toml or solution stops here

@@ -8,6 +8,11 @@ when a student moves or copies the cell, and the grader matches answers by it
 (grading/answer_sheet.py), takes the question's text from here (never from the student's
 notebook) and ``gradebook --manual`` checks its question column against the ids.
 
+Each question's points are spec.toml's ([[questions]] with its id and points): ``release`` refuses, at
+spec.toml's line, a [[questions]] id the notebook has no answer cell for and a notebook question that
+spec.toml gives no points (``check_question_points``), so every written question's points are known
+before grading.
+
 Refused, each with its notebook.py line: a tag that looks like a misspelt answer tag
 (``answers``, ``anwser``, ``Answer``, ``answer_q1``), an answer tag on a cell that is not
 Markdown, an id that is not a lowercase word (``q1``, ``bias_term``), an id used twice, a
@@ -30,12 +35,16 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..checks.taking import ANSWER_PREFIX, ANSWER_TAG, MAX_QUESTION_ID, is_answer_cell
 from ..errors import KitError
 from ..layout import Layout
+from ..tomlfile import did_you_mean
 from .directives import SourceCell
+
+if TYPE_CHECKING:
+    from ..spec import AssignmentSpec
 
 QUESTION_ID = re.compile(rf"[a-z][a-z0-9_]{{0,{MAX_QUESTION_ID - 1}}}\Z")  # not a number: --manual takes 1 for q1
 _TAGS = re.compile(r"\btags\s*=\s*(\[[^\]]*\])")
@@ -179,6 +188,28 @@ def _refuse_unanswerable(cells: Sequence[SourceCell], *, path: str) -> None:
             raise KitError("this cell asks a question ('**Question ...**') but the next cell is no answer cell: put a "
                            f'Markdown cell tagged "{ANSWER_PREFIX}<id>" right after it ({TAG_USAGE})',
                            path=path, line=cell.line)
+
+
+def check_question_points(spec: "AssignmentSpec", questions: Sequence[Question], notebook_shown: str) -> None:
+    """KitError at spec.toml's line for a [[questions]] id that ``questions`` (the notebook's) lacks, and for
+    notebook questions that spec.toml gives no points (saying the [[questions]] tables to add)."""
+    ids = [q.id for q in questions]
+    spec_file = spec.shown("spec.toml")
+    for given in spec.questions:
+        if given.id not in ids:
+            known = ", ".join(ids) or "none"
+            raise KitError(f"[[questions]] id = \"{given.id}\" is not a question of {notebook_shown}"
+                           f"{did_you_mean(given.id, ids)} (its questions: {known}): write the id of the question's "
+                           f"answer tag (answer:<id>), or take the [[questions]] table out", path=spec_file,
+                           line=spec.question_line(given.id, "id"))
+    missing = [q for q in questions if spec.question(q.id) is None]
+    if missing:
+        where = ", ".join(f"{q.id} ({notebook_shown}:{q.line})" if q.line else q.id for q in missing)
+        last = spec.questions[-1].id if spec.questions else None
+        raise KitError(f"spec.toml gives no points to the notebook's question{'s' if len(missing) > 1 else ''} "
+                       f"{where}: add one [[questions]] table for each, with its id and points, e.g. the lines "
+                       f"[[questions]], id = \"{missing[0].id}\" and points = 2",
+                       path=spec_file, line=spec.question_line(last) if last else None)
 
 
 # --- questions.json: the questions where notebook.py is not (the Gradescope zip) -------------------------
