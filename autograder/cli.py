@@ -53,8 +53,10 @@ EXIT_STATUS: dict[str, dict[int, str]] = {
     "sandbox": {OK: "every guarantee of the sandbox's floor holds on this host",
                 FAILED: "the host is below the floor (grade and check refuse to run there)"},
     "similarity": {OK: "the report is written"},
-    "grading-room": {OK: "the room was served until Ctrl-C stopped it (every change is saved as it is made)",
-                     REFUSED: "no answers.json in RESULTS_DIR (run grade first); the port is taken"},
+    "grading-room": {OK: "the room was served until Ctrl-C stopped it (every change is saved as it is made); "
+                         "with --feedback or --pdf: written",
+                     REFUSED: "no answers.json in RESULTS_DIR (run grade first); the port is taken; --feedback "
+                              "without a room; --pdf without Chromium"},
 }
 COMMON: dict[int, str] = {
     REFUSED: "refused, in one line saying why: a wrong argument (with the command's usage) or a mistake in an input "

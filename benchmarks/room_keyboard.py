@@ -9,7 +9,8 @@ after the server stopped, the answers the room's database holds as graded.
 
     python benchmarks/room_keyboard.py [--answers 200] [--items 3] [--hostile N] [--check]
 
---check exits 1 unless every answer is graded in the database, the page loaded once, and the p95 is under 1 s.
+--check exits 1 unless every answer is graded in the database and the page loaded once (the times are figures
+to read, not a pass mark: they depend on the machine and its load).
 Needs Chromium, chromedriver and selenium (tests/browser.py; .ci/run installs them).
 """
 
@@ -143,7 +144,7 @@ def main() -> int:
     print(f"page loads:              {loads} (marker kept: {'yes' if same else 'NO'})")
     print(f"page says:               {shown}")
     print(f"graded in the database:  {graded} of {args.answers}")
-    ok = graded == args.answers and loads == 1 and same and percentile(took, 0.95) < 1000
+    ok = graded == args.answers and loads == 1 and same
     if args.check and not ok:
         print("CHECK FAILED", file=sys.stderr)
         return 1

@@ -43,6 +43,12 @@ ANSWERS = {
     "gus.moreau": {"q1": "It changes the gradient, so the answer of `fit_direct` changes too.",
                    "q2": "Diverged (cost $> 10^{10}$ after 50 steps)."},
 }
+# The keys each q1 answer earns (RUBRIC's items), and Maya's comment where it falls short.
+FAIR = {"ana.silva": "12", "ben.okafor": "1", "chen.li": "3", "dara.nguyen": "12", "eli.haddad": "1",
+        "fatima.zahra": "", "gus.moreau": "3"}
+COMMENTS = {"ben.okafor": "Right idea; say why the scaling keeps the minimiser.",
+            "eli.haddad": "True, but why is the minimiser the same?",
+            "gus.moreau": "fit_direct solves the same normal equations: the 1/2 cancels."}
 RUBRIC = [(1, "Same minimiser"), (1, "Says why: positive scaling keeps the order / gradient zero at the same w"),
           (-1, "Claims the weights change")]
 
@@ -78,19 +84,23 @@ def main() -> int:
             driver = start_browser()
             try:
                 open_room_page(driver, server.url, "Maya")
-                # Maya grades the first three answers by keys; a comment on one, an override on another.
-                keys(driver, "12j")
-                keys(driver, "1")
-                keys(driver, "c")
-                keys(driver, "Right idea; say why the scaling keeps the minimiser.")
-                keys(driver, "\ue00c")
-                keys(driver, "j3")
-                wait_js(driver, "document.getElementById('progress').textContent.startsWith('3 ')", 10,
-                        "three answers graded")
-                # Another grader changes the second answer meanwhile: Maya's page marks it.
+                # Maya grades the first three answers (in the room's anonymous order) by keys, each with the
+                # items its text earns, and comments where the answer falls short.
+                listed = api(origin, server.token, "GET", "/api/questions/q1?names=1")["answers"]
+                for n, answer in enumerate(listed[:3]):
+                    keys(driver, ("j" if n else "") + FAIR[answer["name"]])
+                    if answer["name"] in COMMENTS:
+                        keys(driver, "c")
+                        keys(driver, COMMENTS[answer["name"]])
+                        keys(driver, "\ue00c")  # Esc: the comment is saved as the box is left
+                graded = sum(1 for answer in listed[:3] if FAIR[answer["name"]])
+                wait_js(driver, f"document.getElementById('progress').textContent.startsWith('{graded} ')", 10,
+                        "the first answers graded")
+                # Another grader comments on the second answer meanwhile: Maya's page marks it.
                 second = api(origin, server.token, "GET", "/api/questions/q1")["answers"][1]
                 api(origin, server.token, "POST", f"/api/questions/q1/answers/{second['key']}",
-                    {"grader": "Jonas", "version": second["state"]["version"], "item": items[1], "applied": True})
+                    {"grader": "Jonas", "version": second["state"]["version"],
+                     "comment": (second["state"]["comment"] + " Agreed. (Jonas)").strip()})
                 wait_js(driver, "document.querySelectorAll('.changed:not([hidden])').length === 1", 10,
                         "Jonas's change on Maya's page")
                 keys(driver, "j")

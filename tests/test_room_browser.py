@@ -385,3 +385,29 @@ def test_does_the_keyboard_benchmark_run_and_grade_every_answer():
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert "graded in the database:  12 of 12" in proc.stdout and "page loads:              1 (marker kept: yes)" \
         in proc.stdout and "key to saved state shown: median" in proc.stdout
+
+
+def test_does_a_regraded_answer_show_its_old_grade_as_stale_until_kept(tmp_path):
+    """A resubmission graded again answers differently: the card says its grade is not counted, and the
+    grader's "keep this grade" counts it again, without a reload."""
+    results = tmp_path / "results"
+    write_results(results, ANSWERS, TITLES)
+    setup = room_setup("toy", "Toy Regression", QUESTIONS)
+    with serve_room(setup, results) as server:
+        item = api(server, "POST", "/api/questions/q1/rubric", {"grader": "Ada", "points": 2, "description": "ok"})
+        alice = next(a for a in api(server, "GET", "/api/questions/q1?names=1")["answers"] if a["name"] == "alice")
+        api(server, "POST", f"/api/questions/q1/answers/{alice['key']}",
+            {"grader": "Ada", "version": 0, "item": item["id"], "applied": True})
+    write_results(results, {**ANSWERS, "alice": {**ANSWERS["alice"], "q1": "A new answer, graded again."}}, TITLES)
+    with serve_room(setup, results) as server:
+        driver = browser_or_skip()
+        try:
+            open_room_page(driver, server.url, "Bob")
+            stale = "document.querySelectorAll('#answers .stale:not([hidden])')"
+            assert driver.execute_script(f"return {stale}.length") == 1
+            assert driver.execute_script("return document.getElementById('progress').textContent").startswith("0 ")
+            driver.execute_script(f"{stale}[0].querySelector('button.keep').click()")
+            wait_js(driver, f"{stale}.length === 0", what="the stale mark gone once kept")
+            wait_js(driver, "document.getElementById('progress').textContent.startsWith('1 ')", what="counted")
+        finally:
+            driver.quit()

@@ -274,7 +274,7 @@ def test_does_pdf_name_what_to_install_without_chromium(tmp_path, monkeypatch):
     answers_pages(tmp_path / "results")
     monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
     with pytest.raises(KitError, match="install it \\(Debian/Ubuntu: apt-get install chromium"):
-        pdf.write_answer_pdfs(tmp_path / "results", tmp_path / "pdf")
+        pdf.write_student_pdfs(tmp_path / "results", tmp_path / "pdf")
     assert not (tmp_path / "pdf").exists()
 
 
@@ -325,3 +325,56 @@ def test_is_a_score_beyond_the_specs_points_refused(tmp_path, results):
     with pytest.raises(KitError, match=r"student '1001' has 5 for question 'q1' of 'linear_regression', outside 0 "
                                        r"to 2 \(assignments/linear_regression/spec.toml:\d+\)"):
         gradebook(tmp_path, results)
+
+
+def test_is_a_grade_given_before_a_regrade_changed_the_answer_not_counted(tmp_path, results):
+    """Grades are kept by student and question; a resubmission graded again may answer differently. The old
+    grade must not reach the gradebook or the student's feedback for the new text."""
+    from autograder.room.answers import fingerprint
+
+    finish(results)
+    student_pages(results)
+    room = open_room(results, A1)
+    room.set_comment("1001", "q1", "Seen: well argued.", "ana", room.state("1001", "q1").version,
+                     answer=fingerprint("My answer."))
+    room.close()
+    assert gradebook(tmp_path, results)[0] == "1001,100.00,0,no"
+    answers = results / "1001" / "answers.json"
+    data = json.loads(answers.read_text())
+    data["answers"][0]["text"] = "A new answer, after a resubmission."
+    answers.write_text(json.dumps(data))
+    with pytest.raises(KitError, match=r"not graded yet: 1001 q1 \(a regrade changed the answer since it was graded"):
+        gradebook(tmp_path, results)
+    write_written_feedback(COURSE, A1, results)
+    md, page = pages(results, "1001")
+    assert "### Question 1 (q1): not graded yet" in md and "well argued" not in md + page
+
+
+@pytest.mark.parametrize("grades", [
+    '{"format": 1, "grades": [{"question": "q1", "title": "Q", "points": "2", "score": "sNaN", "items": [], '
+    '"comment": "", "overridden": false}]}',
+    '{"format": 1, "grades": [{"question": "q1", "title": "Q", "points": "2", "score": "1e999999", "items": [], '
+    '"comment": "", "overridden": false}]}',
+    '{"format": 1, "grades": [{"question": "q1", "title": "Q", "points": "2", "score": "1", "items": [], '
+    '"comment": "", "overridden": "false"}]}',
+    '{"format": 2, "grades": []}',
+    "[" * 100_000 + "]" * 100_000,
+])
+def test_is_a_damaged_written_grades_file_said_and_the_regrade_kept_going(tmp_path, capsys, grades):
+    folder = tmp_path / "1001"
+    folder.mkdir()
+    (folder / WRITTEN_FILE).write_text(grades)
+    write_feedback(SubmissionResult(Path("hw.ipynb"), [], answers=[(7, "My answer.")]), folder)
+    err = capsys.readouterr().err
+    assert "written-grades.json: not a written-grades file this kit wrote" in err and len(err) < 600
+    page = (folder / "feedback.md").read_text()
+    assert f"{WRITTEN_START}\n{WRITTEN_END}" in page and "NaN" not in page
+
+
+def test_are_answer_pages_of_an_earlier_submission_removed_when_this_one_has_none(tmp_path):
+    from autograder.grading.results import write_submission
+
+    write_submission(SubmissionResult(Path("hw.ipynb"), [], answers=[(7, "My answer.")]), tmp_path)
+    assert (tmp_path / "answers.html").is_file() and (tmp_path / "answers.md").is_file()
+    write_submission(SubmissionResult(Path("hw.py"), []), tmp_path)  # resubmitted as a .py: no answer cells
+    assert not (tmp_path / "answers.html").exists() and not (tmp_path / "answers.md").exists()

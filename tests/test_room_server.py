@@ -78,7 +78,7 @@ class Client:
 def serve(results: Path, texts: dict[tuple[str, str], str] = TEXTS) -> RoomServer:
     setup = RoomSetup("toy", "Toy assignment", QUESTIONS, {"q1": Decimal(2), "q2": Decimal("1.5")})
     store = open_room(results, "toy")
-    server = RoomServer(Room(setup, room_answers(texts), store))  # type: ignore[arg-type]
+    server = RoomServer(Room(setup, room_answers(texts), store))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -149,7 +149,7 @@ def test_does_each_route_do_its_job(room):
     answer = next(a for a in listed["answers"] if "uphill" in a["html"])
     key = answer["key"]
     assert answer["state"] == {"items": [], "comment": "", "override": None, "score": None, "graded": False,
-                               "version": 0, "updated_by": None, "updated_at": None}
+                               "stale": False, "version": 0, "updated_by": None, "updated_at": None}
     assert answer["where"] == "answer cell 3" and answer["empty"] is None
     assert answer["chars"] == len(TEXTS["alice", "q1"])
     empty = [a for a in listed["answers"] if a["empty"]]
@@ -322,7 +322,7 @@ def test_is_a_1mb_answer_cut_in_the_list_and_whole_alone(room):
     whole = room.get(f"/api/questions/q1/answers/{carol['key']}")
     alone = time.perf_counter() - start
     assert not whole["truncated"] and whole["html"].count("x") == 1_000_000 and whole["chars"] == 1_000_000
-    assert listing < 5 and alone < 10, (listing, alone)
+    assert listing < 30 and alone < 60, (listing, alone)  # a hang, not a figure: docs/speed.md has those
 
 
 def test_is_a_math_heavy_answer_listed_by_a_beginning_of_bounded_html(tmp_path):
@@ -440,3 +440,32 @@ def test_is_a_browser_that_left_no_error_and_anything_else_one_line(room, capsys
     except Exception:
         room.server._httpd.handle_error(None, ("127.0.0.1", 1))
     assert capsys.readouterr().err == said
+
+
+def test_is_a_grade_of_an_answer_a_regrade_changed_shown_stale_until_kept(tmp_path):
+    """A resubmission graded again keeps its student and question; the room shows the new text with the old
+    grade marked stale (not graded), and a grader keeps it or changes it."""
+    server = serve(tmp_path)
+    try:
+        client = Client(server)
+        item = client.post("/api/questions/q1/rubric", {"grader": "ana", "points": 2, "description": "right"})
+        key = key_of(client, "alice")
+        client.post(f"/api/questions/q1/answers/{key}", {"grader": "ana", "version": 0, "item": item["id"],
+                                                         "applied": True})
+    finally:
+        server.shutdown()
+    server = serve(tmp_path, {**TEXTS, ("alice", "q1"): "A new answer, after a resubmission."})
+    try:
+        client = Client(server)
+        alice = client.get(f"/api/questions/q1/answers/{key}")
+        assert alice["state"]["stale"] and not alice["state"]["graded"] and alice["state"]["score"] == 2
+        trail = client.get(f"/api/questions/q1/answers/{key}/history")
+        assert set(trail) == {"history", "state"} and trail["state"] == alice["state"]  # no text sent again
+        kept = client.post(f"/api/questions/q1/answers/{key}", {"grader": "ben", "version": 1, "keep": True})
+        assert not kept["stale"] and kept["graded"] and kept["version"] == 2
+        assert client.get(f"/api/questions/q1/answers/{key}/history")["history"][-1]["grader"] == "ben"
+        code, _, data = client.request("POST", f"/api/questions/q1/answers/{key}",
+                                       {"grader": "ben", "version": 2, "keep": False})
+        assert code == 400 and "keep" in json.loads(data)["error"]
+    finally:
+        server.shutdown()

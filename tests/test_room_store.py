@@ -205,3 +205,18 @@ def test_is_a_database_changed_by_something_else_said_in_one_short_line(room, co
     with pytest.raises(KitError, match="which this kit never writes") as info:
         room.scores({"q1": Decimal(2)})
     assert len(str(info.value)) < 300
+
+
+def test_is_a_grade_given_to_another_text_of_the_answer_not_counted_until_kept(room):
+    """A regraded resubmission with a new answer keeps its student and question: the grade given to the old text
+    must not pass for the new one's (the gradebook, the feedback), until a grader changes or keeps it."""
+    item = room.add_item("q1", Decimal(2), "right", "ana")
+    state = room.apply_item("alice", "q1", item.id, True, "ana", 0, answer="old")
+    assert state.counts_for("old") and not state.counts_for("new") and state.counts_for(None)
+    assert room.scores({"q1": Decimal(2)}, {("alice", "q1"): "old"}) == {"alice": {"q1": Decimal(2)}}
+    assert room.scores({"q1": Decimal(2)}, {("alice", "q1"): "new"}) == {"alice": {"q1": None}}
+    kept = room.keep_grade("alice", "q1", "ben", state.version, "new")
+    assert kept.counts_for("new") and kept.items == (item.id,) and kept.version == state.version + 1
+    assert room.history("alice", "q1")[-1].field == "grade kept for the changed answer"
+    assert room.keep_grade("alice", "q1", "ben", kept.version, "new") == kept  # nothing to keep: no change
+    assert room.set_comment("alice", "q1", "ok", "ana", kept.version).answer == "new"  # None: left as it was

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..errors import KitError
 from ..layout import Layout
 from ..grading.written_grades import points_text
+from ..room.answers import answer_fingerprints
 from ..room.store import DB_NAME, RoomStore
 from ..spec import load_spec
 
@@ -51,14 +52,15 @@ def read_room_scores(layout: Layout, path: Path, graded: Mapping[str, object],
         raise KitError(f"--manual {assignment}={path}: {spec.shown('spec.toml')} gives no [[questions]] points, so "
                        "the room's scores have nothing to count against; add id and points for each written question")
     worth = {q.id: Decimal(str(q.points)) for q in spec.questions}
-    scores = _snapshot(db, assignment, worth)
+    scores, stale = _snapshot(db, assignment, worth)
     strangers = sorted(set(scores) - set(graded))
     if strangers:
         raise KitError(f"student {strangers[0]!r} is graded in this room but has no row in the grades file of "
                        f"{assignment!r}", path=db)
     missing = [(s, q) for s in sorted(graded) for q in worth if scores.get(s, {}).get(q) is None]
     if missing:
-        named = ", ".join(f"{s} {q}" for s, q in missing[:SHOWN_UNGRADED])
+        named = ", ".join(f"{s} {q}" + (" (a regrade changed the answer since it was graded: keep or change its "
+                                         "grade)" if (s, q) in stale else "") for s, q in missing[:SHOWN_UNGRADED])
         more = f" and {len(missing) - SHOWN_UNGRADED} more" if len(missing) > SHOWN_UNGRADED else ""
         raise KitError(f"{len(missing)} written answer(s) of {assignment!r} not graded yet: {named}{more} "
                        "(apply a rubric item or set a score in the grading room; 0 if nothing was answered)", path=db)
@@ -75,8 +77,10 @@ def read_room_scores(layout: Layout, path: Path, graded: Mapping[str, object],
     return out
 
 
-def _snapshot(db: Path, assignment: str, worth: Mapping[str, Decimal]) -> dict[str, dict[str, Decimal | None]]:
-    """Student -> question -> score, read from one consistent state of the room, without writing to it."""
+def _snapshot(db: Path, assignment: str, worth: Mapping[str, Decimal]
+              ) -> tuple[dict[str, dict[str, Decimal | None]], set[tuple[str, str]]]:
+    """Student -> question -> score, read from one consistent state of the room without writing to it, and the
+    (student, question) whose grade was given to another text of the answer (before a regrade): those are None."""
     uri = f"file:{urllib.parse.quote(str(db.resolve()))}?mode=ro"
     try:
         connection = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
@@ -89,9 +93,12 @@ def _snapshot(db: Path, assignment: str, worth: Mapping[str, Decimal]) -> dict[s
         if meta.get("assignment") != assignment:
             raise KitError(f"this grading room is {meta.get('assignment')!r}'s, not {assignment!r}'s "
                            f"(--manual {assignment}=...)", path=db)
-        scores = store.scores(worth)
+        scores = store.scores(worth, answer_fingerprints(db.parent))
+        given = store.scores(worth)
         connection.execute("COMMIT")
-        return scores
+        stale = {(s, q) for s, got in scores.items() for q, score in got.items()
+                 if score is None and given[s][q] is not None}
+        return scores, stale
     except sqlite3.Error as e:
         raise KitError(f"cannot read the grading room's database: {e}", path=db) from None
     finally:

@@ -181,6 +181,9 @@ def write_submission(result: SubmissionResult, folder: Path, hidden_details: boo
         write_atomically(folder / "answers.md", answers_markdown(result, questions))
         from .answers_page import write_answers_page  # answers.html: one printable page per question
         write_answers_page(result, folder, questions)
+    else:  # pages of an earlier submission (or try) must not stand for this one's: --pdf would print them
+        for page in ("answers.md", "answers.html"):
+            (folder / page).unlink(missing_ok=True)
     from .feedback import write_feedback  # feedback.md and feedback.html, the pages for the student
     write_feedback(result, folder, show_hidden=hidden_details, questions=questions)
 

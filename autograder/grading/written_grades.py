@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -125,25 +125,35 @@ def save_written(folder: Path, grades: Sequence[WrittenGrade]) -> None:
 
 def load_written(folder: Path) -> list[WrittenGrade]:
     """The grades kept in folder/written-grades.json ([] when there is none); KitError naming the file when it
-    is not what save_written writes."""
+    is not what save_written writes (whatever is wrong with it: a regrade batch must not fail on it)."""
     path = Path(folder) / WRITTEN_FILE
     if not path.is_file():
         return []
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") != 1 or not isinstance(data.get("grades"), list):
+            raise ValueError('not an object with "format": 1 and a list of "grades"')
         return [_grade(g) for g in data["grades"]]
-    except (ValueError, KeyError, TypeError, InvalidOperation) as e:
-        raise KitError(f"not a written-grades file this kit wrote ({type(e).__name__}: {e}); write it again with "
-                       "grading-room ... --feedback", path=path) from None
+    except Exception as e:  # noqa: BLE001 - JSON, types, numbers, nesting: each is "not what the kit wrote"
+        raise KitError(f"not a written-grades file this kit wrote ({type(e).__name__}: {str(e)[:200]}); write "
+                       "it again with grading-room ... --feedback", path=path) from None
 
 
 def _grade(g: dict[str, Any]) -> WrittenGrade:
     def text(value: Any) -> str:
         if not isinstance(value, str):
-            raise TypeError(f"{value!r} is not text")
+            raise TypeError(f"{str(value)[:40]!r} is not text")
         return value
 
-    return WrittenGrade(text(g["question"]), text(g["title"]), Decimal(text(g["points"])),
-                        None if g["score"] is None else Decimal(text(g["score"])),
-                        tuple(AppliedItem(Decimal(text(i["points"])), text(i["description"])) for i in g["items"]),
-                        text(g["comment"]), bool(g["overridden"]))
+    def points(value: Any) -> Decimal:
+        number = Decimal(text(value))
+        if not number.is_finite() or number.adjusted() > 6:
+            raise ValueError(f"{text(value)[:40]!r} is not a number of points")
+        return number
+
+    if not isinstance(g["overridden"], bool):
+        raise TypeError(f"overridden is {g['overridden']!r}, not true or false")
+    return WrittenGrade(text(g["question"]), text(g["title"]), points(g["points"]),
+                        None if g["score"] is None else points(g["score"]),
+                        tuple(AppliedItem(points(i["points"]), text(i["description"])) for i in g["items"]),
+                        text(g["comment"]), g["overridden"])

@@ -10,6 +10,7 @@ again". A malformed answers.json is a KitError naming the file, never a tracebac
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,26 @@ class StudentAnswer:
     text: str               # the student's Markdown, placeholders left out ('' when none)
     empty: str | None       # why there is no answer; None when there is one
     written: int | None = None  # characters the student wrote when grade kept fewer (taking.MAX_ANSWER_CHARS)
+
+    @property
+    def fingerprint(self) -> str:
+        """What a grade is given to (store.GradeState.answer): a regrade that changes the text changes it."""
+        return fingerprint(self.text)
+
+
+def fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def answer_fingerprints(results_dir: Path) -> dict[tuple[str, str], str]:
+    """(student, question id) -> the fingerprint of that answer in RESULTS_DIR/<student>/answers.json now, for every
+    answer a file holds ({} when the folder holds none: a room's database copied elsewhere)."""
+    found: dict[tuple[str, str], str] = {}
+    for path in sorted(Path(results_dir).glob(f"*/{ANSWERS_JSON}")):
+        for answer in _read(path, path.parent.name):
+            if answer.question is not None:
+                found[answer.student, answer.question] = answer.fingerprint
+    return found
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ class Room:
         self.secret = store.secret
         self.anonymity = Anonymity.build(self.secret, answers.students)
         self.questions = self._questions()
+        self._prints = {(a.student, qid): a.fingerprint for qid, listed in answers.by_question.items() for a in listed}
         self._lock = threading.Lock()
         # (student, question) -> (rendering, characters of the answer it shows): the list's, the longest answers' whole
         self._listed: dict[tuple[str, str], tuple[str, int]] = {}
@@ -142,30 +143,45 @@ class Room:
         found["history"] = [self.change_json(c) for c in self.store.history(answer.student, qid)]
         return found
 
+    # GET /api/questions/<qid>/answers/<key>/history
+
+    def history(self, qid: str, key: str) -> dict[str, Any]:
+        """The answer's trail and state, without its text: what the page loads as a card is focused (the whole
+        answer's rendering is only sent on Show all)."""
+        question, answer = self._question(qid), self._student_answer(qid, key)
+        state = self.store.state(answer.student, qid)
+        return {"history": [self.change_json(c) for c in self.store.history(answer.student, qid)],
+                "state": self.state_json(state, self.store.rubric(qid), question)}
+
     # POST /api/questions/<qid>/answers/<key>
 
     def change(self, qid: str, key: str, body: Mapping[str, Any]) -> dict[str, Any]:
         question, answer = self._question(qid), self._student_answer(qid, key)
-        known = {"grader", "version", "item", "applied", "comment", "override"}
+        known = {"grader", "version", "item", "applied", "comment", "override", "keep"}
         _no_unknown(body, known)
         grader, version = check_grader(body.get("grader")), _version(body.get("version"))
-        kinds = [k for k in ("item", "comment", "override") if k in body]
+        kinds = [k for k in ("item", "comment", "override", "keep") if k in body]
         if len(kinds) != 1:
-            raise ApiError(400, 'say one change: "item" (with "applied"), "comment" or "override"')
-        student, store = answer.student, self.store
+            raise ApiError(400, 'say one change: "item" (with "applied"), "comment", "override" or "keep"')
+        student, store, now = answer.student, self.store, answer.fingerprint  # each change is made on this text
+        if "keep" in body:
+            if body["keep"] is not True or "applied" in body:
+                raise ApiError(400, '"keep": true keeps the grade of an answer that changed since it was graded')
+            state = store.keep_grade(student, qid, grader, version, now)
+            return self.state_json(state, store.rubric(qid), question)
         if "item" in body:
             item, applied = body["item"], body.get("applied")
             if isinstance(item, bool) or not isinstance(item, int):
                 raise ApiError(400, f'"item" is a rubric item\'s id (a whole number), not {item!r}')
             if not isinstance(applied, bool):
                 raise ApiError(400, '"applied" must be true or false')
-            state = store.apply_item(student, qid, item, applied, grader, version)
+            state = store.apply_item(student, qid, item, applied, grader, version, now)
         elif "comment" in body:
             if "applied" in body:
                 raise ApiError(400, '"applied" goes with "item" only')
             if not isinstance(body["comment"], str):
                 raise ApiError(400, '"comment" must be text')
-            state = store.set_comment(student, qid, body["comment"], grader, version)
+            state = store.set_comment(student, qid, body["comment"], grader, version, now)
         else:
             if "applied" in body:
                 raise ApiError(400, '"applied" goes with "item" only')
@@ -173,7 +189,7 @@ class Room:
             if value is not None and question.points is not None and value > question.points:
                 raise ApiError(400, f"an override of {number(value)} is more than question {qid}'s "
                                     f"{number(question.points)} points")
-            state = store.set_override(student, qid, value, grader, version)
+            state = store.set_override(student, qid, value, grader, version, now)
         return self.state_json(state, store.rubric(qid), question)
 
     # POST /api/questions/<qid>/rubric
@@ -257,10 +273,13 @@ class Room:
         return made
 
     def state_json(self, state: GradeState, rubric: Sequence[RubricItem], question: _Question) -> dict[str, Any]:
+        """The answer's grade for the page; "stale" when it was given to another text of the answer (a regraded
+        resubmission): not counted as graded until a grader changes it or keeps it."""
         score = state.score(rubric, question.points if question.points is not None else _NO_CAP)
+        stale = not state.counts_for(self._prints.get((state.student, state.question)))
         return {"items": list(state.items), "comment": state.comment, "override": number(state.override),
-                "score": number(score), "graded": score is not None, "version": state.version,
-                "updated_by": state.updated_by, "updated_at": state.updated_at}
+                "score": number(score), "graded": score is not None and not stale, "stale": stale,
+                "version": state.version, "updated_by": state.updated_by, "updated_at": state.updated_at}
 
     def change_json(self, change: Change) -> dict[str, Any]:
         key = None if change.student is None else student_key(self.secret, change.student)

@@ -22,8 +22,8 @@ from ..errors import KitError
 from ..grading.written_grades import (AppliedItem, WrittenGrade, save_written, with_written, written_html,
                                       written_markdown)
 from ..release.notebook_source import assignment_questions
-from .answers import load_answers
-from .store import DB_NAME, RoomStore
+from .answers import RoomAnswers, load_answers
+from .store import DB_NAME, GradeState, RoomStore
 
 if TYPE_CHECKING:  # the CLI passes its Course; importing course.py here would import the gradebook too
     from ..course import Course
@@ -31,16 +31,20 @@ if TYPE_CHECKING:  # the CLI passes its Course; importing course.py here would i
 PAGES = (("feedback.md", written_markdown), ("feedback.html", written_html))
 
 
-def written_grades(store: RoomStore, students: Sequence[str], worth: Mapping[str, Decimal],
+def written_grades(store: RoomStore, answers: RoomAnswers, worth: Mapping[str, Decimal],
                    titles: Mapping[str, str]) -> dict[str, list[WrittenGrade]]:
-    """Student -> their grade on each question of ``worth`` (question id -> points, in order)."""
-    out: dict[str, list[WrittenGrade]] = {s: [] for s in students}
+    """Student -> their grade on each question of ``worth`` (question id -> points, in order). A grade given to
+    another text of the answer (before a regrade) is not theirs: "not graded yet", without its items or comment."""
+    out: dict[str, list[WrittenGrade]] = {s: [] for s in answers.students}
+    now = {(a.student, q): a.fingerprint for q, listed in answers.by_question.items() for a in listed}
     for question, points in worth.items():
         rubric = store.rubric(question)
         by_id = {item.id: item for item in rubric}
         states = store.states(question)
-        for student in students:
+        for student in answers.students:
             state = states.get(student) or store.state(student, question)
+            if not state.counts_for(now.get((student, question))):
+                state = GradeState(student, question, (), "", None, state.version, None, None)
             score = state.score(rubric, points)
             items = tuple(AppliedItem(by_id[i].points, by_id[i].description) for i in state.items if i in by_id)
             out[student].append(WrittenGrade(question, titles.get(question, question), points, score, items,
@@ -68,7 +72,7 @@ def write_written_feedback(course: Course, assignment: str, results_dir: Path) -
     worth = {qid: Decimal(str(specs[qid].points)) for qid in order}
     store = RoomStore.open(db, assignment)
     try:
-        grades = written_grades(store, answers.students, worth, titles)
+        grades = written_grades(store, answers, worth, titles)
     finally:
         store.close()
     pages: list[tuple[Path, str]] = []

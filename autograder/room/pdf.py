@@ -130,7 +130,3 @@ def write_student_pdfs(results_dir: Path, out_dir: Path, *, jobs: int | None = N
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda p: student_pdf(browser, p, out_dir, timeout), pages))
 
-
-def write_answer_pdfs(results_dir: Path, out_dir: Path) -> list[Path]:
-    """The CLI's entry: the PDFs written, by student."""
-    return [made.path for made in write_student_pdfs(results_dir, out_dir)]

@@ -227,6 +227,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(e.status, {"error": e.message})
         except KitError as e:
             self._send_json(400, {"error": str(e)})
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            self.close_connection = True  # the browser left before its answer (a closed tab, a reload): no error
         except Exception as e:  # a bug of ours: one line here, none of it to the browser
             print(f"grading room: internal error on {self.command} {urlsplit(self.path).path}: "
                   f"{type(e).__name__}: {e}", file=sys.stderr)
@@ -351,6 +353,8 @@ _ROUTES: list[tuple[str, str, _Route]] = [
     ("GET", rf"/api/questions/{_QID}", lambda room, m, q, b: room.question(m["qid"], _names(q))),
     ("GET", rf"/api/questions/{_QID}/answers/(?P<key>[^/]+)",
      lambda room, m, q, b: room.answer(m["qid"], m["key"], _names(q))),
+    ("GET", rf"/api/questions/{_QID}/answers/(?P<key>[^/]+)/history",
+     lambda room, m, q, b: room.history(m["qid"], m["key"])),
     ("POST", rf"/api/questions/{_QID}/answers/(?P<key>[^/]+)",
      lambda room, m, q, b: room.change(m["qid"], m["key"], b)),
     ("POST", rf"/api/questions/{_QID}/rubric", lambda room, m, q, b: room.add_item(m["qid"], b)),

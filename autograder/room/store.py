@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS rubric (
     description TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS grades (
     student TEXT NOT NULL, question TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '', override TEXT,
-    version INTEGER NOT NULL, updated_by TEXT, updated_at TEXT, PRIMARY KEY (student, question));
+    version INTEGER NOT NULL, updated_by TEXT, updated_at TEXT, answer TEXT, PRIMARY KEY (student, question));
 CREATE TABLE IF NOT EXISTS applied (
     student TEXT NOT NULL, question TEXT NOT NULL, item INTEGER NOT NULL REFERENCES rubric(id),
     PRIMARY KEY (student, question, item));
@@ -86,6 +86,12 @@ class GradeState:
     version: int               # 0: never touched
     updated_by: str | None
     updated_at: str | None
+    answer: str | None = None  # the fingerprint of the answer as it was when last changed (room/answers.py)
+
+    def counts_for(self, answer: str | None) -> bool:
+        """Whether this grade was given to the answer whose fingerprint this is. A regraded resubmission with a
+        new answer makes it False: that grade is not counted until a grader changes or keeps it."""
+        return self.answer is None or answer is None or self.answer == answer
 
     def score(self, rubric: Sequence[RubricItem], points: Decimal) -> Decimal | None:
         """The override when set; else None while no item is applied (ungraded); else the applied items' sum
@@ -229,7 +235,7 @@ class RoomStore:
         with self._write() as c:
             position = len(self._rubric(c, question)) + 1
             cursor = c.execute("INSERT INTO rubric (question, position, points, description) VALUES (?, ?, ?, ?)",
-                               (question, position, str(points), description))
+                               (question, position, points_text(points), description))
             item = RubricItem(int(cursor.lastrowid or 0), question, position, points, description)
             self._audit(c, grader, None, question, item.id, f"rubric item {position}", "", item.shown)
         return item
@@ -254,7 +260,7 @@ class RoomStore:
                             before.shown, "deleted")
                 return before
             c.execute("UPDATE rubric SET points = ?, description = ? WHERE id = ?",
-                      (str(after.points), after.description, item_id))
+                      (points_text(after.points), after.description, item_id))
             if after != before:
                 self._audit(c, grader, None, before.question, item_id, f"rubric item {before.position}",
                             before.shown, after.shown)
@@ -268,7 +274,7 @@ class RoomStore:
 
     @staticmethod
     def _state(c: sqlite3.Connection, student: str, question: str) -> GradeState:
-        row = c.execute("SELECT comment, override, version, updated_by, updated_at FROM grades "
+        row = c.execute("SELECT comment, override, version, updated_by, updated_at, answer FROM grades "
                         "WHERE student = ? AND question = ?", (student, question)).fetchone()
         items = tuple(r[0] for r in c.execute(
             "SELECT a.item FROM applied a JOIN rubric r ON r.id = a.item WHERE a.student = ? AND a.question = ? "
@@ -276,7 +282,7 @@ class RoomStore:
         if row is None:
             return GradeState(student, question, items, "", None, 0, None, None)
         override = None if row[1] is None else _stored(row[1], f"the override of {student!r} on {question}")
-        return GradeState(student, question, items, row[0], override, row[2], row[3], row[4])
+        return GradeState(student, question, items, row[0], override, row[2], row[3], row[4], row[5])
 
     def states(self, question: str) -> dict[str, GradeState]:
         """Every touched answer of the question; an absent student has never been graded (GradeState version 0)."""
@@ -285,7 +291,8 @@ class RoomStore:
             return {s: self._state(self._db, s, question) for s in students}
 
     def apply_item(self, student: str, question: str, item_id: int, applied: bool, grader: str,
-                   version: int) -> GradeState:
+                   version: int, answer: str | None = None) -> GradeState:
+        """Each change takes the ``answer``'s fingerprint it was made on (None: leave the one recorded)."""
         grader = check_grader(grader)
         with self._write() as c:
             current = self._current(c, student, question, version)
@@ -300,9 +307,11 @@ class RoomStore:
                 c.execute("DELETE FROM applied WHERE student = ? AND question = ? AND item = ?",
                           (student, question, item_id))
             on_off = ("not applied", "applied") if applied else ("applied", "not applied")
-            return self._changed(c, current, grader, item_id, f"rubric item {item.position} ({item.shown})", *on_off)
+            return self._changed(c, current, grader, item_id, f"rubric item {item.position} ({item.shown})", *on_off,
+                                 answer=answer)
 
-    def set_comment(self, student: str, question: str, text: str, grader: str, version: int) -> GradeState:
+    def set_comment(self, student: str, question: str, text: str, grader: str, version: int,
+                    answer: str | None = None) -> GradeState:
         grader = check_grader(grader)
         if not isinstance(text, str) or len(text) > MAX_COMMENT:
             raise RoomError(f"a comment is text of at most {MAX_COMMENT} characters")
@@ -314,10 +323,10 @@ class RoomStore:
                 return current
             self._row(c, current)
             c.execute("UPDATE grades SET comment = ? WHERE student = ? AND question = ?", (text, student, question))
-            return self._changed(c, current, grader, None, "comment", current.comment, text)
+            return self._changed(c, current, grader, None, "comment", current.comment, text, answer=answer)
 
     def set_override(self, student: str, question: str, value: Decimal | None, grader: str,
-                     version: int) -> GradeState:
+                     version: int, answer: str | None = None) -> GradeState:
         grader = check_grader(grader)
         with self._write() as c:
             current = self._current(c, student, question, version)
@@ -325,9 +334,19 @@ class RoomStore:
                 return current
             self._row(c, current)
             c.execute("UPDATE grades SET override = ? WHERE student = ? AND question = ?",
-                      (None if value is None else str(value), student, question))
+                      (None if value is None else points_text(value), student, question))
             shown = ["none" if v is None else points_text(v) for v in (current.override, value)]
-            return self._changed(c, current, grader, None, "override", *shown)
+            return self._changed(c, current, grader, None, "override", *shown, answer=answer)
+
+    def keep_grade(self, student: str, question: str, grader: str, version: int, answer: str) -> GradeState:
+        """A grader has read the answer's new text (a regraded resubmission) and keeps its grade as it is."""
+        grader = check_grader(grader)
+        with self._write() as c:
+            current = self._current(c, student, question, version)
+            if current.counts_for(answer):
+                return current
+            return self._changed(c, current, grader, None, "grade kept for the changed answer", "answer changed",
+                                 "kept", answer=answer)
 
     def _current(self, c: sqlite3.Connection, student: str, question: str, version: int) -> GradeState:
         """The answer's state inside a write; Stale when it is not the version the grader saw."""
@@ -343,11 +362,12 @@ class RoomStore:
                   (current.student, current.question))
 
     def _changed(self, c: sqlite3.Connection, before: GradeState, grader: str, item: int | None, field: str,
-                 old: str, new: str) -> GradeState:
+                 old: str, new: str, *, answer: str | None) -> GradeState:
         self._row(c, before)
         at = _now()
-        c.execute("UPDATE grades SET version = version + 1, updated_by = ?, updated_at = ? "
-                  "WHERE student = ? AND question = ?", (grader, at, before.student, before.question))
+        c.execute("UPDATE grades SET version = version + 1, updated_by = ?, updated_at = ?, "
+                  "answer = COALESCE(?, answer) WHERE student = ? AND question = ?",
+                  (grader, at, answer, before.student, before.question))
         self._audit(c, grader, before.student, before.question, item, field, old, new, at)
         return self._state(c, before.student, before.question)
 
@@ -379,13 +399,17 @@ class RoomStore:
         changes = [Change(*r) for r in rows]
         return (changes[-1].seq if len(changes) == limit else latest), changes
 
-    def scores(self, points: Mapping[str, Decimal]) -> dict[str, dict[str, Decimal | None]]:
-        """student -> question id -> score (None: not graded yet), for every touched answer of the questions."""
+    def scores(self, points: Mapping[str, Decimal], answers: Mapping[tuple[str, str], str] | None = None
+               ) -> dict[str, dict[str, Decimal | None]]:
+        """student -> question id -> score (None: not graded yet), for every touched answer of the questions;
+        with ``answers`` ((student, question) -> the answer's fingerprint now), a grade given to another text of
+        the answer (before a regrade) is None too."""
         out: dict[str, dict[str, Decimal | None]] = {}
         for question, worth in points.items():
             rubric = self.rubric(question)
             for student, state in self.states(question).items():
-                out.setdefault(student, {})[question] = state.score(rubric, worth)
+                now = (answers or {}).get((student, question))
+                out.setdefault(student, {})[question] = state.score(rubric, worth) if state.counts_for(now) else None
         return out
 
 

@@ -262,7 +262,14 @@
     const cut = el("p", { class: "cut", text: answer.written ? `The student wrote ${answer.written} characters; ` +
       `grade kept the first ${answer.chars}.` : "" });
     cut.hidden = !answer.written;
-    node.append(head, cut, card.body, card.more, card.items, fields, card.msg, historyBox);
+    card.stale = el("p", { class: "stale" },
+      "This answer changed since it was graded (the submission was graded again): its grade is not counted " +
+      "until you change it or ");
+    const keep = el("button", { type: "button", class: "keep", text: "keep this grade" });
+    keep.addEventListener("click", () => save(card, { keep: true }, "kept grade"));
+    card.stale.append(keep);
+    card.stale.hidden = true;
+    node.append(head, card.stale, cut, card.body, card.more, card.items, fields, card.msg, historyBox);
     card.el = node;
 
     // A box saves against the version its grader saw when they began typing: another grader's change in
@@ -326,6 +333,8 @@
     card.score.textContent = s.score === null || s.score === undefined
       ? "ungraded" : `${num(s.score)} / ${num(points)}${s.override !== null ? " (override)" : ""}`;
     card.el.classList.toggle("graded", !!s.graded);
+    // A regrade changed the answer since it was graded: the grade is not counted until a grader looks again.
+    card.stale.hidden = !s.stale;
     card.el.dataset.version = String(s.version);
     card.el.dataset.graded = s.graded ? "1" : "0";
     showItems(card);
@@ -507,7 +516,7 @@
   async function loadHistory(card) {
     if (!room.question) return;
     const qid = room.question.id;
-    const r = await api(answerPath(qid, card.a.key));
+    const r = await api(`${answerPath(qid, card.a.key)}/history`);  // the trail and state, not the text again
     if (r.status !== 200 || !room.question || room.question.id !== qid) return;
     showHistory(card, r.data.history || []);
     if (r.data.state && r.data.state.version > card.a.state.version) {
@@ -596,15 +605,19 @@
     const card = room.byKey.get(node.dataset.key);
     if (card && card.index !== room.focus) focusCard(card.index);
   });
+  function refuseLink(event) {
+    const link = event.target.closest(".answer-body a, .question-text a");
+    if (!link) return false;
+    event.preventDefault();
+    say(`Links in answers are not followed here; it points to: ${link.getAttribute("href") || "(nothing)"}`);
+    return true;
+  }
+  $("question-text").addEventListener("click", refuseLink);
+  $("answers").addEventListener("auxclick", refuseLink);  // a middle click would open it in a tab
   $("answers").addEventListener("click", (event) => {
     // A link a student wrote is never followed from the room: it would take this tab (and any comment being
     // typed) away to a page of the student's choosing. Its address is said instead.
-    const link = event.target.closest(".answer-body a, .question-text a");
-    if (link) {
-      event.preventDefault();
-      say(`Links in answers are not followed here; it points to: ${link.getAttribute("href") || "(nothing)"}`);
-      return;
-    }
+    if (refuseLink(event)) return;
     const node = event.target.closest(".card");
     if (node && event.target === node) node.focus();
   });
