@@ -13,6 +13,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
@@ -86,6 +87,12 @@ class AssignmentSpec:
     def written_points(self) -> float:
         """The written questions' points together (graded by hand; not in total_points, grades.csv's max_score)."""
         return sum(q.points for q in self.questions)
+
+    @property
+    def question_worth(self) -> dict[str, Decimal]:
+        """Each written question's points as an exact Decimal, in spec order: what the room, the gradebook and the
+        feedback add up (a float's 0.1 + 0.2 would not be 0.3)."""
+        return {q.id: Decimal(str(q.points)) for q in self.questions}
 
     def question(self, question_id: str) -> QuestionSpec | None:
         return next((q for q in self.questions if q.id == question_id), None)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from autograder.errors import KitError
-from autograder.room.store import DB_NAME, RoomError, RoomStore, Stale, open_room, parse_points
+from autograder.room.store import DB_NAME, RoomError, RoomScores, RoomStore, Stale, open_room, parse_points
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,8 @@ def test_is_the_score_the_applied_items_sum_held_within_the_questions_points(roo
     assert state.score(room.rubric("q1"), Decimal(2)) == Decimal("0.25")
     state = room.set_override("alice", "q1", None, "ben", state.version)
     assert state.score(room.rubric("q1"), Decimal(2)) == Decimal(2)
-    assert room.scores({"q1": Decimal(2), "q2": Decimal(3)}) == {"alice": {"q1": Decimal(2)}, "bob": {"q1": Decimal(0)}}
+    assert room.scores({"q1": Decimal(2), "q2": Decimal(3)}).by_student == {"alice": {"q1": Decimal(2)},
+                                                                            "bob": {"q1": Decimal(0)}}
 
 
 def test_is_a_change_to_an_answer_someone_changed_since_refused_with_what_it_is_now(room):
@@ -213,8 +214,10 @@ def test_is_a_grade_given_to_another_text_of_the_answer_not_counted_until_kept(r
     item = room.add_item("q1", Decimal(2), "right", "ana")
     state = room.apply_item("alice", "q1", item.id, True, "ana", 0, answer="old")
     assert state.counts_for("old") and not state.counts_for("new") and state.counts_for(None)
-    assert room.scores({"q1": Decimal(2)}, {("alice", "q1"): "old"}) == {"alice": {"q1": Decimal(2)}}
-    assert room.scores({"q1": Decimal(2)}, {("alice", "q1"): "new"}) == {"alice": {"q1": None}}
+    assert room.scores({"q1": Decimal(2)}, {("alice", "q1"): "old"}) == RoomScores({"alice": {"q1": Decimal(2)}},
+                                                                                  frozenset())
+    assert room.scores({"q1": Decimal(2)}, {("alice", "q1"): "new"}) == RoomScores({"alice": {"q1": None}},
+                                                                                  frozenset({("alice", "q1")}))
     kept = room.keep_grade("alice", "q1", "ben", state.version, "new")
     assert kept.counts_for("new") and kept.items == (item.id,) and kept.version == state.version + 1
     assert room.history("alice", "q1")[-1].field == "grade kept for the changed answer"

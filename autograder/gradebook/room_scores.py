@@ -22,7 +22,7 @@ from ..errors import KitError
 from ..layout import Layout
 from ..grading.written_grades import points_text
 from ..room.answers import answer_fingerprints
-from ..room.store import DB_NAME, RoomStore
+from ..room.store import DB_NAME, RoomScores, RoomStore
 from ..spec import load_spec
 
 SHOWN_UNGRADED = 5  # how many ungraded answers the refusal names
@@ -51,8 +51,9 @@ def read_room_scores(layout: Layout, path: Path, graded: Mapping[str, object],
     if not spec.questions:
         raise KitError(f"--manual {assignment}={path}: {spec.shown('spec.toml')} gives no [[questions]] points, so "
                        "the room's scores have nothing to count against; add id and points for each written question")
-    worth = {q.id: Decimal(str(q.points)) for q in spec.questions}
-    scores, stale = _snapshot(db, assignment, worth)
+    worth = spec.question_worth
+    room = _snapshot(db, assignment, worth)
+    scores, stale = room.by_student, room.stale
     strangers = sorted(set(scores) - set(graded))
     if strangers:
         raise KitError(f"student {strangers[0]!r} is graded in this room but has no row in the grades file of "
@@ -77,10 +78,9 @@ def read_room_scores(layout: Layout, path: Path, graded: Mapping[str, object],
     return out
 
 
-def _snapshot(db: Path, assignment: str, worth: Mapping[str, Decimal]
-              ) -> tuple[dict[str, dict[str, Decimal | None]], set[tuple[str, str]]]:
-    """Student -> question -> score, read from one consistent state of the room without writing to it, and the
-    (student, question) whose grade was given to another text of the answer (before a regrade): those are None."""
+def _snapshot(db: Path, assignment: str, worth: Mapping[str, Decimal]) -> RoomScores:
+    """The room's scores, read from one consistent state of it without writing to it; a grade given to another
+    text of the answer (before a regrade) is None, and named in ``stale``."""
     uri = f"file:{urllib.parse.quote(str(db.resolve()))}?mode=ro"
     try:
         connection = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
@@ -94,11 +94,8 @@ def _snapshot(db: Path, assignment: str, worth: Mapping[str, Decimal]
             raise KitError(f"this grading room is {meta.get('assignment')!r}'s, not {assignment!r}'s "
                            f"(--manual {assignment}=...)", path=db)
         scores = store.scores(worth, answer_fingerprints(db.parent))
-        given = store.scores(worth)
         connection.execute("COMMIT")
-        stale = {(s, q) for s, got in scores.items() for q, score in got.items()
-                 if score is None and given[s][q] is not None}
-        return scores, stale
+        return scores
     except sqlite3.Error as e:
         raise KitError(f"cannot read the grading room's database: {e}", path=db) from None
     finally:

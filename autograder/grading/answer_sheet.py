@@ -118,7 +118,7 @@ def _matched(answers: Sequence[tuple[int, str]], questions: Sequence[Question] |
             by_id.setdefault(qid, []).append(pair)
     entries = []
     for q in known:
-        entries.append(_entry(f"Question {q.number} ({q.id})", f"q-{q.id}", q, by_id.pop(q.id, [])))
+        entries.append(_entry(q.title, f"q-{q.id}", q, by_id.pop(q.id, [])))
     for qid, found in by_id.items():  # ids the assignment does not have (or questions not known)
         # Unknown questions are named by the tag alone: "Question <id>" only for what could be an id, so a tag
         # such as 'answer:2 (q2)' cannot title itself as the page titles question 2.
@@ -139,14 +139,14 @@ def _by_position(pairs: list[tuple[int, str]], questions: Sequence[Question] | N
     for i, (cell, text) in enumerate(pairs):
         if i < len(known):
             q = known[i]
-            entries.append(_entry(f"Question {q.number} ({q.id})", f"q-{q.id}", q, [(cell, text)]))
+            entries.append(_entry(q.title, f"q-{q.id}", q, [(cell, text)]))
         elif questions is None:
             entries.append(_entry(f"Question {i + 1}", f"q{i + 1}", None, [(cell, text)]))
         else:
             entries.append(_entry(f"Answer cell {cell} (more answer cells than questions)", f"cell-{cell}", None,
                                   [(cell, text)]))
     for q in known[len(pairs):]:
-        entries.append(Entry(f"Question {q.number} ({q.id})", f"q-{q.id}", q.text, (), "", question_id=q.id))
+        entries.append(Entry(q.title, f"q-{q.id}", q.text, (), "", question_id=q.id))
     note = BY_POSITION if pairs else None
     if questions is None:
         note = " ".join(n for n in (note, NO_QUESTIONS) if n)

@@ -64,6 +64,11 @@ class Question:
     line: int    # its answer cell's '# %%' line in the notebook source (0 when read from questions.json)
     placeholder: str = ""  # its answer cell's text in the source ("*Your answer here.*"): left as is, no answer
 
+    @property
+    def title(self) -> str:
+        """'Question 1 (q1)': how every page, the room and the feedback head it."""
+        return f"Question {self.number} ({self.id})"
+
 
 def header_tags(header: str, *, path: str, line: int) -> tuple[str, ...] | None:
     """The tags a '# %%' line gives its cell (jupytext's ``tags=[...]``, JSON), None when it has no tags=;

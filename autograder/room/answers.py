@@ -86,7 +86,7 @@ def load_answers(results_dir: Path, questions: Sequence[Question]) -> RoomAnswer
     for q in questions:
         by_question[q.id] = tuple(
             next((a for a in read[s] if a.question == q.id), None)
-            or StudentAnswer(s, q.id, f"Question {q.number} ({q.id})", "no answer cell", "", NOT_IN_FILE)
+            or StudentAnswer(s, q.id, q.title, "no answer cell", "", NOT_IN_FILE)
             for s in students)
     return RoomAnswers(students, by_question, tuple(missing))
 

@@ -56,8 +56,7 @@ class RoomSetup:
     def of(cls, assignment: Assignment) -> RoomSetup:
         from ..release.notebook_source import assignment_questions
         questions = assignment_questions(assignment.layout, assignment.notebook, assignment.folder) or ()
-        points = {q.id: Decimal(str(q.points)) for q in assignment.spec.questions}
-        return cls(assignment.id, assignment.title, tuple(questions), points)
+        return cls(assignment.id, assignment.title, tuple(questions), assignment.spec.question_worth)
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ class Room:
     def _questions(self) -> dict[str, _Question]:
         found = {}
         for q in self.setup.questions:
-            found[q.id] = _Question(q.id, q.number, f"Question {q.number} ({q.id})", markdown_html(q.text),
+            found[q.id] = _Question(q.id, q.number, q.title, markdown_html(q.text),
                                     self.setup.points.get(q.id))
         for qid, answers in self.answers.by_question.items():  # answered questions the notebook no longer has
             if qid not in found:

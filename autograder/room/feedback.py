@@ -66,10 +66,10 @@ def write_written_feedback(course: Course, assignment: str, results_dir: Path) -
                        "cannot say what each written question is worth")
     questions = assignment_questions(course.layout, loaded.notebook, loaded.folder) or ()
     answers = load_answers(results_dir, questions)
-    titles = {q.id: f"Question {q.number} ({q.id})" for q in questions}
-    specs = {q.id: q for q in loaded.spec.questions}
-    order = [q.id for q in questions if q.id in specs] + [q for q in specs if q not in titles]  # the notebook's order
-    worth = {qid: Decimal(str(specs[qid].points)) for qid in order}
+    titles = {q.id: q.title for q in questions}
+    points = loaded.spec.question_worth
+    order = [q.id for q in questions if q.id in points] + [q for q in points if q not in titles]  # the notebook's
+    worth = {qid: points[qid] for qid in order}
     store = RoomStore.open(db, assignment)
     try:
         grades = written_grades(store, answers, worth, titles)

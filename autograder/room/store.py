@@ -118,6 +118,12 @@ class Change:
     after: str
 
 
+@dataclass(frozen=True)
+class RoomScores:
+    by_student: dict[str, dict[str, Decimal | None]]  # student -> question id -> score; None: not graded yet
+    stale: frozenset[tuple[str, str]]                  # (student, question) graded for another text of the answer
+
+
 class Stale(Exception):
     """The answer changed since the version the grader saw; ``state`` is what it is now."""
 
@@ -400,17 +406,21 @@ class RoomStore:
         return (changes[-1].seq if len(changes) == limit else latest), changes
 
     def scores(self, points: Mapping[str, Decimal], answers: Mapping[tuple[str, str], str] | None = None
-               ) -> dict[str, dict[str, Decimal | None]]:
-        """student -> question id -> score (None: not graded yet), for every touched answer of the questions;
-        with ``answers`` ((student, question) -> the answer's fingerprint now), a grade given to another text of
-        the answer (before a regrade) is None too."""
+               ) -> RoomScores:
+        """The score of every touched answer of the questions (None: not graded yet); with ``answers``
+        ((student, question) -> the answer's fingerprint now), a grade given to another text of the answer
+        (before a regrade) is None too, and named in ``stale``."""
         out: dict[str, dict[str, Decimal | None]] = {}
+        stale: set[tuple[str, str]] = set()
         for question, worth in points.items():
             rubric = self.rubric(question)
             for student, state in self.states(question).items():
-                now = (answers or {}).get((student, question))
-                out.setdefault(student, {})[question] = state.score(rubric, worth) if state.counts_for(now) else None
-        return out
+                score = state.score(rubric, worth)
+                if score is not None and not state.counts_for((answers or {}).get((student, question))):
+                    stale.add((student, question))
+                    score = None
+                out.setdefault(student, {})[question] = score
+        return RoomScores(out, frozenset(stale))
 
 
 def _stored(value: object, what: str) -> Decimal:
