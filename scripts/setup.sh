@@ -4,11 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
-fi
-if ! .venv/bin/python -c "import torch, nbclient, safetensors, jupytext, tqdm, sklearn" 2>/dev/null \
-   || [ requirements.txt -nt .venv/.installed ]; then
+requirements_in() {
+  [ -x .venv/bin/python ] && [ ! requirements.txt -nt .venv/.installed ] \
+    && .venv/bin/python -c "import torch, nbclient, safetensors, jupytext, tqdm, sklearn" 2>/dev/null
+}
+if ! requirements_in; then
+  # The requirements take about 6 GB (torch's CUDA build and its libraries). Without the room pip
+  # stops half-way with "OSError: No space left on device" and a broken .venv; say it up front.
+  free_kb=$(df -Pk . | awk 'NR == 2 {print $4}')
+  if [ "${free_kb:-0}" -lt $((7 * 1024 * 1024)) ]; then
+    echo "setup: $((free_kb / 1024)) MB free on the disk holding $PWD; installing the requirements" \
+         "into .venv needs about 7 GB. Free some space and run this again." >&2
+    exit 1
+  fi
+  [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
   touch .venv/.installed
 fi
