@@ -56,7 +56,8 @@ EXIT_STATUS: dict[str, dict[int, str]] = {
     "grading-room": {OK: "the room was served until Ctrl-C stopped it (every change is saved as it is made); "
                          "with --feedback or --pdf: written",
                      REFUSED: "no answers.json in RESULTS_DIR (run grade first); the port is taken; --feedback "
-                              "without a room; --pdf without Chromium"},
+                              "without a room; --pdf without Chromium; a --grader name given twice or not 1-60 "
+                              "printable characters"},
 }
 COMMON: dict[int, str] = {
     REFUSED: "refused, in one line saying why: a wrong argument (with the command's usage) or a mistake in an input "
@@ -305,6 +306,8 @@ def _cmd_similarity(args: argparse.Namespace, course: Course) -> int:
 
 
 def _cmd_grading_room(args: argparse.Namespace, course: Course) -> int:
+    if args.grader and (args.feedback or args.pdf):
+        args.parser.error("--grader names who grades in a served room; --feedback and --pdf serve nothing")
     if args.feedback or args.pdf:
         return _room_exports(args, course)
     from .assignment import load_assignment
@@ -313,7 +316,8 @@ def _cmd_grading_room(args: argparse.Namespace, course: Course) -> int:
     if not 0 <= args.port <= 65535:
         args.parser.error(f"--port {args.port} is not a port (0 to 65535; 0: any free one)")
     setup = RoomSetup.of(load_assignment(course.layout, args.assignment))
-    server = RoomServer.open(setup, Path(args.results_dir), host=args.host or "127.0.0.1", port=args.port)
+    server = RoomServer.open(setup, Path(args.results_dir), host=args.host or "127.0.0.1", port=args.port,
+                             graders=args.grader or ())
     try:
         room = server.room
         print(f"grading room for {setup.assignment}: {len(room.answers.students)} student(s), "
@@ -324,9 +328,10 @@ def _cmd_grading_room(args: argparse.Namespace, course: Course) -> int:
                 f"the room leaves them out ({', '.join(room.answers.missing[:3])}"
                 f"{', ...' if len(room.answers.missing) > 3 else ''}): grade them again", err=True)
         if args.host:
-            print(f"warning: serving on {args.host}: anyone who can reach this address and has the token can "
-                  "grade", file=sys.stderr)
-        print(f"open {server.url}")
+            print(f"warning: serving on {args.host}: anyone who can reach this address and has a link printed "
+                  "here can grade", file=sys.stderr)
+        for grader, url in server.grader_urls:
+            print(f"open {url}" if grader is None else f"{grader}: open {url}  (changes are recorded as {grader})")
         print("Ctrl-C stops it (every change is saved as it is made)", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:  # how a server is stopped: its job is done
@@ -499,6 +504,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="serve on this address instead of 127.0.0.1 (0.0.0.0: every interface); anyone who can "
                         "reach it and has the token can grade")
     p.add_argument("--port", type=int, default=0, help="default: any free port (the URL printed says which)")
+    p.add_argument("--grader", metavar="NAME", action="append",
+                   help="give this grader a link of their own (repeat for each TA): the trail records the name "
+                        "the link belongs to, so no one can record a change as someone else; without it there "
+                        "is one link and each grader types a name")
     exports = p.add_mutually_exclusive_group()
     exports.add_argument("--feedback", action="store_true",
                          help="instead of serving: write each student's written grades (scores, rubric items, "

@@ -117,12 +117,13 @@ def room_setup(assignment: str, title: str, questions: Sequence[tuple[str, str, 
 
 
 @contextmanager
-def serve_room(setup: Any, results_dir: Path) -> Iterator[Any]:
+def serve_room(setup: Any, results_dir: Path, graders: tuple[str, ...] = ()) -> Iterator[Any]:
     """The real room server over RESULTS_DIR on 127.0.0.1, an ephemeral port, in a thread: its ``url`` has the
-    token. Shut down (requests in flight finished, store closed) on leaving."""
+    token (graders: a link each, ``grader_urls``). Shut down (requests in flight finished, store closed) on
+    leaving."""
     from autograder.room.server import RoomServer
 
-    server = RoomServer.open(setup, results_dir)
+    server = RoomServer.open(setup, results_dir, graders=graders)
     thread = threading.Thread(target=server.serve_forever, name="grading-room", daemon=True)
     thread.start()
     try:

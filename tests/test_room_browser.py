@@ -411,3 +411,29 @@ def test_does_a_regraded_answer_show_its_old_grade_as_stale_until_kept(tmp_path)
             wait_js(driver, "document.getElementById('progress').textContent.startsWith('1 ')", what="counted")
         finally:
             driver.quit()
+
+
+def test_does_a_graders_own_link_grade_under_their_name_without_asking(tmp_path):
+    """--grader: the page takes its grader's name from the link, offers no way to change it, and ignores a name
+    kept in the browser from before; the trail records the link's grader."""
+    results = tmp_path / "results"
+    write_results(results, ANSWERS, TITLES)
+    with serve_room(room_setup("toy", "Toy Regression", QUESTIONS), results, graders=("Ada", "Bob")) as server:
+        (_, ada_url), (_, bob_url) = server.grader_urls
+        api(server, "POST", "/api/questions/q1/rubric", {"points": 1, "description": "right idea"})
+        driver = browser_or_skip()
+        try:
+            open_room_page(driver, bob_url, "Mallory")  # a name typed at an earlier visit
+            wait_js(driver, "document.getElementById('grader-name').textContent === 'Bob'", what="Bob's name")
+            assert not driver.find_element("id", "change-grader").is_displayed()
+            assert not driver.find_element("id", "who").is_displayed()
+            keys(driver, "1")
+            wait_score(driver, 0, "1 / 2")
+            driver.execute_script("document.getElementById('change-grader').click()")
+            assert not driver.find_element("id", "who").is_displayed()  # hidden, and inert if clicked anyway
+        finally:
+            driver.quit()
+        changes = api(server, "GET", "/api/changes?since=0")["changes"]
+        assert [(c["grader"], c["field"]) for c in changes] == [("Ada", "rubric item 1"),
+                                                               ("Bob", "rubric item 1 (+1 right idea)")]
+        assert ada_url == server.url

@@ -75,10 +75,10 @@ class Client:
         return self.json("POST", path, body, **kw)
 
 
-def serve(results: Path, texts: dict[tuple[str, str], str] = TEXTS) -> RoomServer:
+def serve(results: Path, texts: dict[tuple[str, str], str] = TEXTS, graders: tuple[str, ...] = ()) -> RoomServer:
     setup = RoomSetup("toy", "Toy assignment", QUESTIONS, {"q1": Decimal(2), "q2": Decimal("1.5")})
     store = open_room(results, "toy")
-    server = RoomServer(Room(setup, room_answers(texts), store))
+    server = RoomServer(Room(setup, room_answers(texts), store), graders=graders)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -108,6 +108,57 @@ def test_is_the_page_and_the_api_refused_without_the_token(room):
         assert room.json("POST", "/api/questions/q1/rubric", {"grader": "ta", "points": 1, "description": "d"},
                          status=403, token=token)["error"]
     assert room.get("/api/questions/q1")["rubric"] == []  # nothing was added by the refused POSTs
+
+
+def test_does_a_graders_own_link_record_their_name_whatever_the_page_sends(tmp_path):
+    """--grader ada --grader bob: a link each; the trail's name is the link's, a name sent otherwise is refused."""
+    server = serve(tmp_path, graders=("Ada", "Bob"))
+    try:
+        client = Client(server)
+        links = server.grader_urls
+        assert [grader for grader, _ in links] == ["Ada", "Bob"]
+        ada, bob = (url.split("token=")[1] for _, url in links)
+        assert ada != bob and len(ada) >= 32 and server.url == links[0][1]
+        for token in (ada, bob):
+            code, _, page = client.request("GET", f"/?token={token}", token=None)
+            assert code == 200 and b"room.js" in page
+        code, _, page = client.request("GET", f"/?token={ada[:-1]}", token=None)
+        assert code == 403 and b"room.js" not in page
+        assert client.get("/api/room", token=ada)["grader"] == "Ada"
+        assert client.get("/api/room", token=bob)["grader"] == "Bob"
+        assert client.json("GET", "/api/room", status=403, token="wrong")["error"]
+
+        key = key_of(client, "alice")
+        path = f"/api/questions/q1/answers/{key}"
+        state = client.post(path, {"version": 0, "comment": "no name sent"}, token=ada)
+        assert state["updated_by"] == "Ada"
+        refused = client.post(path, {"grader": "Bob", "version": 1, "comment": "as Bob"}, status=403, token=ada)
+        assert refused["error"] == "this link is Ada's: it records changes as Ada, not as 'Bob'"
+        item = client.post("/api/questions/q1/rubric", {"grader": "Bob", "points": 1, "description": "d"},
+                           token=bob)
+        client.post("/api/questions/q1/rubric", {"grader": "Ada", "points": 1, "description": "d"}, status=403,
+                    token=bob)
+        client.post(f"/api/rubric/{item['id']}", {"grader": 7, "points": 2}, status=403, token=bob)
+        state = client.post(path, {"grader": "Bob", "version": 1, "item": item["id"], "applied": True}, token=bob)
+        assert state["updated_by"] == "Bob" and state["score"] == 1
+        trail = [(c["grader"], c["field"]) for c in client.get("/api/changes?since=0", token=ada)["changes"]]
+        assert trail == [("Ada", "comment"), ("Bob", "rubric item 1"), ("Bob", "rubric item 1 (+1 d)")]
+    finally:
+        server.shutdown()
+
+
+def test_are_bad_grader_links_refused_before_the_room_opens(tmp_path):
+    from autograder.errors import KitError
+    from autograder.room.server import _links
+    assert list(_links((), "given").items()) == [("given", None)]  # the shared token, as before
+    with pytest.raises(KitError, match="'ada' is given twice"):
+        _links(("Ada", "ada"), None)
+    with pytest.raises(KitError, match="printable"):
+        _links(("x" * 61,), None)
+    with pytest.raises(KitError, match="missing"):
+        _links(("  ",), None)
+    with pytest.raises(KitError, match="not both"):
+        _links(("Ada",), "given")
 
 
 def test_is_a_forged_host_header_refused(room):
@@ -378,6 +429,18 @@ def test_does_ctrl_c_stop_the_command_and_close_the_room(toy_course, monkeypatch
     with pytest.raises(SystemExit) as refused:
         cli.main(["grading-room", "toy", str(results), "--port", "70000"])
     assert refused.value.code == cli.REFUSED and "is not a port" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["grading-room", "toy", str(results), "--grader", "Ada", "--feedback"])
+    assert refused.value.code == cli.REFUSED and "serve nothing" in capsys.readouterr().err
+
+    assert cli.main(["grading-room", "toy", str(results), "--grader", "Ada", "--grader", "Bob"]) == cli.OK
+    out = capsys.readouterr().out
+    server = served["server"]
+    for grader, url in server.grader_urls:
+        assert f"{grader}: open {url}  (changes are recorded as {grader})" in out
+    assert [g for g, _ in server.grader_urls] == ["Ada", "Bob"] and served["page"]["answers"]
+    assert cli.main(["grading-room", "toy", str(results), "--grader", "Ada", "--grader", "ADA"]) == cli.REFUSED
+    assert "given twice" in capsys.readouterr().err
 
 
 def test_do_two_graders_racing_on_one_answer_get_one_change_and_409s(room):
@@ -418,7 +481,7 @@ def test_does_the_host_check_take_only_the_address_served(bound, header, ok):
 
 
 def test_is_a_bug_a_500_of_one_line_never_a_traceback(room, monkeypatch, capsys):
-    def broken(self):
+    def broken(self, grader=None):
         raise ZeroDivisionError("secret detail of ours")
 
     monkeypatch.setattr(Room, "room", broken)

@@ -115,12 +115,13 @@ class Room:
 
     # GET /api/room
 
-    def room(self) -> dict[str, Any]:
+    def room(self, grader: str | None = None) -> dict[str, Any]:
+        """The room's outline; grader: the name a grader's own link records changes under (None: typed)."""
         points = [q.points for q in self.questions.values() if q.points is not None]
         known = len(points) == len(self.questions)  # else the total is not known before grading
         return {"assignment": self.setup.assignment, "title": self.setup.title,
                 "questions": [q.json() for q in self.questions.values()], "students": len(self.answers.students),
-                "written_points": number(sum(points, Decimal(0))) if known else None}
+                "written_points": number(sum(points, Decimal(0))) if known else None, "grader": grader}
 
     # GET /api/questions/<qid>
 

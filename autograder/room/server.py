@@ -1,7 +1,9 @@
 """The grading room's HTTP server: the page, its two static files and the JSON API (api.py), on 127.0.0.1.
 
-Who may use it: whoever has the token the command printed (in the page's URL, then in every API call's
-X-Room-Token header; compared in constant time). The Host header must name the address served, so a web page
+Who may use it: whoever has a token the command printed (in the page's URL, then in every API call's
+X-Room-Token header; compared in constant time). With ``graders`` each grader has a link of their own and the
+trail records the name the token belongs to, not one the page sends: a TA cannot record a change as another.
+Without them there is one shared token and each grader types a name (recorded as typed). The Host header must name the address served, so a web page
 on another site cannot reach the room through a DNS name rebound to 127.0.0.1. Every response forbids the
 browser to load or run anything but the room's own script and style (CSP), and to cache or refer onward; a
 student's answer reaches the page only as HTML rendered and escaped here. Errors are one line of JSON; a bug
@@ -23,7 +25,7 @@ import secrets
 import socket
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,7 +35,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from ..errors import KitError
 from .api import ApiError, Room, RoomSetup, open_room
-from .store import RoomError, Stale
+from .store import RoomError, Stale, check_grader
 
 MAX_BODY = 64 * 1024
 STATIC = Path(__file__).parent / "static"
@@ -58,9 +60,12 @@ class RoomServer:
     """The room served over HTTP: ``url`` (with its token), ``serve_forever()``, ``shutdown()`` from another thread
     (or ``close()`` after serve_forever was interrupted)."""
 
-    def __init__(self, room: Room, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
+    def __init__(self, room: Room, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
+                 graders: Sequence[str] = ()) -> None:
         self.room = room
-        self.token = token or secrets.token_urlsafe(24)
+        # token -> the grader it belongs to (None: the shared token, whose graders type their names)
+        self.links: dict[str, str | None] = _links(graders, token)
+        self.token = next(iter(self.links))
         self.host = host
         server_class = _HTTPServer6 if ":" in host else _HTTPServer
         try:
@@ -77,19 +82,39 @@ class RoomServer:
 
     @classmethod
     def open(cls, setup: RoomSetup, results_dir: Path, host: str = "127.0.0.1", port: int = 0,
-             token: str | None = None) -> RoomServer:
+             token: str | None = None, graders: Sequence[str] = ()) -> RoomServer:
         """The room of RESULTS_DIR (its answers, its store beside them), ready to serve."""
+        if graders:
+            _links(graders, token)  # bad names are refused before the store is opened
         room = open_room(setup, results_dir)
         try:
-            return cls(room, host, port, token)
+            return cls(room, host, port, token, graders)
         except BaseException:
             room.store.close()
             raise
 
     @property
     def url(self) -> str:
+        """The first link's URL (the only one without graders)."""
+        return self.url_of(self.token)
+
+    @property
+    def grader_urls(self) -> list[tuple[str | None, str]]:
+        """(grader, URL) for every link, in the order the graders were given; (None, URL) for a shared token."""
+        return [(grader, self.url_of(token)) for token, grader in self.links.items()]
+
+    def url_of(self, token: str) -> str:
         name = socket.gethostname() if self.host in _WILDCARD else self.host
-        return f"http://{_bracketed(name)}:{self.port}/?token={quote(self.token)}"
+        return f"http://{_bracketed(name)}:{self.port}/?token={quote(token)}"
+
+    def grader_of(self, given: str) -> tuple[bool, str | None]:
+        """(whether the token is one of the room's, the grader it belongs to). Every token is compared, each in
+        constant time, so the time taken says nothing of which one nearly matched."""
+        found: tuple[bool, str | None] = (False, None)
+        for token, grader in self.links.items():
+            if _token_ok(given, token):
+                found = (True, grader)
+        return found
 
     def serve_forever(self) -> None:
         self._serving = True
@@ -242,7 +267,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not _host_ok(self.headers.get("Host"), room_server.hosts, room_server.port):
             raise ApiError(403, "the Host header is not the address this room serves")
         if path == "/" and self.command == "GET":
-            if not _token_ok(query.get("token", [""])[-1], room_server.token):
+            if not room_server.grader_of(query.get("token", [""])[-1])[0]:
                 self._send(403, _FORBIDDEN_PAGE.encode(), "text/html; charset=utf-8")
                 return
             self._send(200, (STATIC / "room.html").read_bytes(), "text/html; charset=utf-8")
@@ -255,14 +280,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if not path.startswith("/api/"):
             raise ApiError(404, f"no such page: {path}")
-        if not _token_ok(self.headers.get("X-Room-Token", ""), room_server.token):
+        known, grader = room_server.grader_of(self.headers.get("X-Room-Token", ""))
+        if not known:
             raise ApiError(403, "this request needs the room's token (the X-Room-Token header)")
         matched = [(method, found, handler) for method, pattern, handler in _ROUTES
                    if (found := re.fullmatch(pattern, path)) is not None]
         for method, found, handler in matched:
             if method == self.command:
-                body = self._body() if method == "POST" else {}
-                self._send_json(200, handler(room_server.room, found.groupdict(), query, body))
+                body = _as_grader(self._body(), grader) if method == "POST" else {}
+                self._send_json(200, handler(room_server.room, found.groupdict(), query, body, grader))
                 return
         if matched:
             raise ApiError(405, f"{path} takes {' or '.join(m for m, _, _ in matched)}, not {self.command}")
@@ -319,6 +345,34 @@ def _token_ok(given: str, token: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode())
 
 
+def _links(graders: Sequence[str], token: str | None) -> dict[str, str | None]:
+    """A fresh token for each named grader, or one shared token (the one given, else a fresh one)."""
+    if not graders:
+        return {token or secrets.token_urlsafe(24): None}
+    if token is not None:
+        raise KitError("a room has one shared token or a link per grader, not both")
+    names: list[str] = []
+    for given in graders:
+        try:
+            name = check_grader(given)
+        except RoomError as e:
+            raise KitError(f"--grader {given!r}: {e.message}") from None
+        if name.casefold() in (n.casefold() for n in names):
+            raise KitError(f"--grader {name!r} is given twice: each grader gets one link")
+        names.append(name)
+    return {secrets.token_urlsafe(24): name for name in names}
+
+
+def _as_grader(body: dict[str, Any], grader: str | None) -> dict[str, Any]:
+    """The body a named link's change is recorded under: its own grader, whatever the page sent."""
+    if grader is None:
+        return body
+    sent = body.get("grader")
+    if sent is not None and (not isinstance(sent, str) or sent.strip() != grader):
+        raise ApiError(403, f"this link is {grader}'s: it records changes as {grader}, not as {str(sent)[:60]!r}")
+    return {**body, "grader": grader}
+
+
 class _Number(Decimal):
     """A JSON number with a fraction or exponent, exact (no float rounding), shown in messages as written."""
 
@@ -347,17 +401,18 @@ def _item_id(text: str) -> int:
     return int(text)
 
 
-_Route = Callable[[Room, dict[str, str], dict[str, list[str]], dict[str, Any]], Any]
+# (room, the path's groups, the query, the body, the grader a named link belongs to) -> the JSON answer
+_Route = Callable[[Room, dict[str, str], dict[str, list[str]], dict[str, Any], str | None], Any]
 _ROUTES: list[tuple[str, str, _Route]] = [
-    ("GET", r"/api/room", lambda room, m, q, b: room.room()),
-    ("GET", rf"/api/questions/{_QID}", lambda room, m, q, b: room.question(m["qid"], _names(q))),
+    ("GET", r"/api/room", lambda room, m, q, b, who: room.room(who)),
+    ("GET", rf"/api/questions/{_QID}", lambda room, m, q, b, who: room.question(m["qid"], _names(q))),
     ("GET", rf"/api/questions/{_QID}/answers/(?P<key>[^/]+)",
-     lambda room, m, q, b: room.answer(m["qid"], m["key"], _names(q))),
+     lambda room, m, q, b, who: room.answer(m["qid"], m["key"], _names(q))),
     ("GET", rf"/api/questions/{_QID}/answers/(?P<key>[^/]+)/history",
-     lambda room, m, q, b: room.history(m["qid"], m["key"])),
+     lambda room, m, q, b, who: room.history(m["qid"], m["key"])),
     ("POST", rf"/api/questions/{_QID}/answers/(?P<key>[^/]+)",
-     lambda room, m, q, b: room.change(m["qid"], m["key"], b)),
-    ("POST", rf"/api/questions/{_QID}/rubric", lambda room, m, q, b: room.add_item(m["qid"], b)),
-    ("POST", r"/api/rubric/(?P<id>[^/]+)", lambda room, m, q, b: room.edit_item(_item_id(m["id"]), b)),
-    ("GET", r"/api/changes", lambda room, m, q, b: room.changes(_since(q))),
+     lambda room, m, q, b, who: room.change(m["qid"], m["key"], b)),
+    ("POST", rf"/api/questions/{_QID}/rubric", lambda room, m, q, b, who: room.add_item(m["qid"], b)),
+    ("POST", r"/api/rubric/(?P<id>[^/]+)", lambda room, m, q, b, who: room.edit_item(_item_id(m["id"]), b)),
+    ("GET", r"/api/changes", lambda room, m, q, b, who: room.changes(_since(q))),
 ]

@@ -26,6 +26,7 @@
     names: false,
     seq: null,             // last change seen; null until the first poll
     grader: localStorage.getItem(GRADER_KEY) || "",
+    linked: false,         // the link is a grader's own: the server records its name, none is typed
     historyTimer: 0,
     load: 0,               // counts question loads: a late answer to an old load is dropped
   };
@@ -105,6 +106,7 @@
   }
 
   function askName() {
+    if (room.linked) return;
     $("who").hidden = false;
     $("who-input").value = room.grader;
     $("who-input").focus();
@@ -767,6 +769,12 @@
       return;
     }
     room.info = r.data;
+    if (r.data.grader) {  // a grader's own link: its name, not one typed here (nor one kept from before)
+      room.grader = r.data.grader;
+      room.linked = true;
+      $("change-grader").hidden = true;
+      showName();
+    }
     $("room-title").textContent = `Grading room: ${r.data.title || r.data.assignment}`;
     document.title = `Grading: ${r.data.title || r.data.assignment}`;
     const picker = $("question-picker");
