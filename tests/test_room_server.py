@@ -134,6 +134,8 @@ def test_does_a_graders_own_link_record_their_name_whatever_the_page_sends(tmp_p
         assert state["updated_by"] == "Ada"
         refused = client.post(path, {"grader": "Bob", "version": 1, "comment": "as Bob"}, status=403, token=ada)
         assert refused["error"] == "this link is Ada's: it records changes as Ada, not as 'Bob'"
+        for sent in ("ada", "Ada.", "", 1, ["Ada"]):  # (" Ada " is Ada: names are trimmed)
+            client.post(path, {"grader": sent, "version": 1, "comment": "x"}, status=403, token=ada)
         item = client.post("/api/questions/q1/rubric", {"grader": "Bob", "points": 1, "description": "d"},
                            token=bob)
         client.post("/api/questions/q1/rubric", {"grader": "Ada", "points": 1, "description": "d"}, status=403,
@@ -159,6 +161,14 @@ def test_are_bad_grader_links_refused_before_the_room_opens(tmp_path):
         _links(("  ",), None)
     with pytest.raises(KitError, match="not both"):
         _links(("Ada",), "given")
+    # names that read the same are one grader: case, composed or combining accents, full-width forms
+    for twins in (("Adá", "Ada\u0301"), ("Ada", "Ａｄａ")):
+        with pytest.raises(KitError, match="given twice"):
+            _links(twins, None)
+    assert sorted(_links(("Ada", "\u0410da"), None).values()) == ["Ada", "\u0410da"]  # Cyrillic А: another name
+    with pytest.raises(KitError, match="a letter or digit"):
+        _links(("\u2800",), None)  # a blank that counts as printable
+    assert list(_links(("Ada\u0301",), None).values()) == ["Adá"]  # kept composed (NFC), as the trail shows it
 
 
 def test_is_a_forged_host_header_refused(room):

@@ -25,6 +25,7 @@ import secrets
 import socket
 import sys
 import threading
+import unicodedata
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from http import HTTPStatus
@@ -35,7 +36,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from ..errors import KitError
 from .api import ApiError, Room, RoomSetup, open_room
-from .store import RoomError, Stale, check_grader
+from .store import RoomError, Stale, check_grader, same_grader
 
 MAX_BODY = 64 * 1024
 STATIC = Path(__file__).parent / "static"
@@ -357,8 +358,10 @@ def _links(graders: Sequence[str], token: str | None) -> dict[str, str | None]:
             name = check_grader(given)
         except RoomError as e:
             raise KitError(f"--grader {given!r}: {e.message}") from None
-        if name.casefold() in (n.casefold() for n in names):
-            raise KitError(f"--grader {name!r} is given twice: each grader gets one link")
+        twin = next((n for n in names if same_grader(n, name)), None)
+        if twin is not None:
+            raise KitError(f"--grader {name!r} is given twice ({twin!r} reads the same): each grader gets one "
+                           "link")
         names.append(name)
     return {secrets.token_urlsafe(24): name for name in names}
 
@@ -368,7 +371,7 @@ def _as_grader(body: dict[str, Any], grader: str | None) -> dict[str, Any]:
     if grader is None:
         return body
     sent = body.get("grader")
-    if sent is not None and (not isinstance(sent, str) or sent.strip() != grader):
+    if sent is not None and (not isinstance(sent, str) or unicodedata.normalize("NFC", sent.strip()) != grader):
         raise ApiError(403, f"this link is {grader}'s: it records changes as {grader}, not as {str(sent)[:60]!r}")
     return {**body, "grader": grader}
 

@@ -19,6 +19,7 @@ import math
 import secrets
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -154,13 +155,21 @@ def parse_points(value: object, what: str, *, negative: bool = False) -> Decimal
 
 
 def check_grader(grader: object) -> str:
-    """The grader's name as the trail records it: 1-60 printable characters."""
+    """The grader's name as the trail records it: 1-60 printable characters, at least one a letter or digit, in
+    NFC (so "Adá" typed with a combining accent is the same name as with a composed one)."""
     if not isinstance(grader, str) or not grader.strip():
         raise RoomError("say who you are: the grader's name is missing")
-    name = grader.strip()
-    if len(name) > MAX_GRADER or not name.isprintable():
-        raise RoomError(f"a grader's name is 1 to {MAX_GRADER} printable characters")
+    name = unicodedata.normalize("NFC", grader.strip())
+    if len(name) > MAX_GRADER or not name.isprintable() or not any(c.isalnum() for c in name):
+        raise RoomError(f"a grader's name is 1 to {MAX_GRADER} printable characters, at least one a letter or "
+                        "digit")
     return name
+
+
+def same_grader(a: str, b: str) -> bool:
+    """Whether two names are one grader's as people read them: case and compatibility forms aside ("ADA", "Ada",
+    "Ａｄａ")."""
+    return unicodedata.normalize("NFKC", a).casefold() == unicodedata.normalize("NFKC", b).casefold()
 
 
 def _now() -> str:

@@ -102,7 +102,8 @@
   // --- grader's name --------------------------------------------------------------------------
 
   function validName(name) {
-    return name.length >= 1 && name.length <= 60 && !/[\u0000-\u001f\u007f]/.test(name);
+    // as the server's check_grader: 1-60 printable characters, at least one a letter or digit
+    return name.length >= 1 && name.length <= 60 && !/[\u0000-\u001f\u007f]/.test(name) && /[\p{L}\p{N}]/u.test(name);
   }
 
   function askName() {
@@ -120,7 +121,7 @@
     event.preventDefault();
     const name = $("who-input").value.trim();
     if (!validName(name)) {
-      say("A name is 1 to 60 printable characters.");
+      say("A name is 1 to 60 printable characters, at least one a letter or digit.");
       return;
     }
     room.grader = name;
@@ -762,7 +763,6 @@
   }
 
   async function start() {
-    showName();
     const r = await api("/api/room");
     if (r.status !== 200) {
       say(`The room did not open: ${r.data.error}`);
@@ -773,8 +773,8 @@
       room.grader = r.data.grader;
       room.linked = true;
       $("change-grader").hidden = true;
-      showName();
     }
+    showName();  // only now: a link's name is known once the room has answered
     $("room-title").textContent = `Grading room: ${r.data.title || r.data.assignment}`;
     document.title = `Grading: ${r.data.title || r.data.assignment}`;
     const picker = $("question-picker");
