@@ -38,12 +38,6 @@ class Outcome:
     banned: tuple[str, ...] = ()            # banned calls a run-time tripwire saw
     seconds: float = 0.0
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Outcome":
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        known["banned"] = tuple(str(b) for b in known.get("banned") or ())
-        return cls(**known)
-
 
 def outcome_message(part: str, outcome: Outcome) -> tuple[Status, str]:
     """The status and message of a case whose run produced no value to judge."""
