@@ -502,12 +502,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "beside them, in grading-room.sqlite")
     p.add_argument("--host", metavar="ADDRESS",
                    help="serve on this address instead of 127.0.0.1 (0.0.0.0: every interface); anyone who can "
-                        "reach it and has the token can grade")
+                        "reach it and has a link it printed can grade")
     p.add_argument("--port", type=int, default=0, help="default: any free port (the URL printed says which)")
     p.add_argument("--grader", metavar="NAME", action="append",
                    help="give this grader a link of their own (repeat for each TA): the trail records the name "
-                        "the link belongs to, so no one can record a change as someone else; without it there "
-                        "is one link and each grader types a name")
+                        "the link belongs to, so no one holding only a link can record a change as someone "
+                        "else; without it there is one link and each grader types a name")
     exports = p.add_mutually_exclusive_group()
     exports.add_argument("--feedback", action="store_true",
                          help="instead of serving: write each student's written grades (scores, rubric items, "

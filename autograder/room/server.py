@@ -2,8 +2,9 @@
 
 Who may use it: whoever has a token the command printed (in the page's URL, then in every API call's
 X-Room-Token header; compared in constant time). With ``graders`` each grader has a link of their own and the
-trail records the name the token belongs to, not one the page sends: a TA cannot record a change as another.
-Without them there is one shared token and each grader types a name (recorded as typed). The Host header must name the address served, so a web page
+trail records the name the token belongs to, not one the page sends: a TA holding only their link cannot
+record a change as another. Without them there is one shared token and each grader types a name (recorded as
+typed). The Host header must name the address served, so a web page
 on another site cannot reach the room through a DNS name rebound to 127.0.0.1. Every response forbids the
 browser to load or run anything but the room's own script and style (CSP), and to cache or refer onward; a
 student's answer reaches the page only as HTML rendered and escaped here. Errors are one line of JSON; a bug
