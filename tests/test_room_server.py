@@ -20,7 +20,7 @@ import pytest
 from autograder.release.questions import Question
 from autograder.room.answers import RoomAnswers, StudentAnswer
 from autograder.room.api import LIST_CHARS, LIST_HTML, Room, RoomSetup
-from autograder.room.server import HEADERS, MAX_BODY, RoomServer
+from autograder.room.server import HEADERS, MAX_BODY, RoomServer, grader_links
 from autograder.room.store import open_room
 
 STUDENTS = ("alice", "bob", "carol", "dave")
@@ -78,7 +78,7 @@ class Client:
 def serve(results: Path, texts: dict[tuple[str, str], str] = TEXTS, graders: tuple[str, ...] = ()) -> RoomServer:
     setup = RoomSetup("toy", "Toy assignment", QUESTIONS, {"q1": Decimal(2), "q2": Decimal("1.5")})
     store = open_room(results, "toy")
-    server = RoomServer(Room(setup, room_answers(texts), store), graders=graders)
+    server = RoomServer(Room(setup, room_answers(texts), store), links=grader_links(graders))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -151,24 +151,22 @@ def test_does_a_graders_own_link_record_their_name_whatever_the_page_sends(tmp_p
 
 def test_are_bad_grader_links_refused_before_the_room_opens(tmp_path):
     from autograder.errors import KitError
-    from autograder.room.server import _links
-    assert list(_links((), "given").items()) == [("given", None)]  # the shared token, as before
+    [(shared, nobody)] = grader_links(()).items()  # the shared token, as before
+    assert nobody is None and len(shared) >= 32
     with pytest.raises(KitError, match="'ada' is given twice"):
-        _links(("Ada", "ada"), None)
+        grader_links(("Ada", "ada"))
     with pytest.raises(KitError, match="printable"):
-        _links(("x" * 61,), None)
+        grader_links(("x" * 61,))
     with pytest.raises(KitError, match="missing"):
-        _links(("  ",), None)
-    with pytest.raises(KitError, match="not both"):
-        _links(("Ada",), "given")
+        grader_links(("  ",))
     # names that read the same are one grader: case, composed or combining accents, full-width forms
     for twins in (("Adá", "Ada\u0301"), ("Ada", "Ａｄａ")):
         with pytest.raises(KitError, match="given twice"):
-            _links(twins, None)
-    assert sorted(_links(("Ada", "\u0410da"), None).values()) == ["Ada", "\u0410da"]  # Cyrillic А: another name
+            grader_links(twins)
+    assert sorted(grader_links(("Ada", "\u0410da")).values()) == ["Ada", "\u0410da"]  # Cyrillic А: another name
     with pytest.raises(KitError, match="a letter or digit"):
-        _links(("\u2800",), None)  # a blank that counts as printable
-    assert list(_links(("Ada\u0301",), None).values()) == ["Adá"]  # kept composed (NFC), as the trail shows it
+        grader_links(("\u2800",))  # a blank that counts as printable
+    assert list(grader_links(("Ada\u0301",)).values()) == ["Adá"]  # kept composed (NFC), as the trail shows it
 
 
 def test_is_a_forged_host_header_refused(room):

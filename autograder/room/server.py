@@ -27,7 +27,7 @@ import socket
 import sys
 import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,11 +62,12 @@ class RoomServer:
     """The room served over HTTP: ``url`` (with its token), ``serve_forever()``, ``shutdown()`` from another thread
     (or ``close()`` after serve_forever was interrupted)."""
 
-    def __init__(self, room: Room, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
-                 graders: Sequence[str] = ()) -> None:
+    def __init__(self, room: Room, host: str = "127.0.0.1", port: int = 0,
+                 links: Mapping[str, str | None] | None = None) -> None:
+        """links: token -> the grader it belongs to, from grader_links() (left out: one shared token)."""
         self.room = room
         # token -> the grader it belongs to (None: the shared token, whose graders type their names)
-        self.links: dict[str, str | None] = _links(graders, token)
+        self.links: dict[str, str | None] = dict(links if links is not None else grader_links(()))
         self.token = next(iter(self.links))
         self.host = host
         server_class = _HTTPServer6 if ":" in host else _HTTPServer
@@ -84,13 +85,12 @@ class RoomServer:
 
     @classmethod
     def open(cls, setup: RoomSetup, results_dir: Path, host: str = "127.0.0.1", port: int = 0,
-             token: str | None = None, graders: Sequence[str] = ()) -> RoomServer:
-        """The room of RESULTS_DIR (its answers, its store beside them), ready to serve."""
-        if graders:
-            _links(graders, token)  # bad names are refused before the store is opened
+             graders: Sequence[str] = ()) -> RoomServer:
+        """The room of RESULTS_DIR (its answers, its store beside them), ready to serve; graders: a link each."""
+        links = grader_links(graders)  # bad names are refused before the store is made
         room = open_room(setup, results_dir)
         try:
-            return cls(room, host, port, token, graders)
+            return cls(room, host, port, links)
         except BaseException:
             room.store.close()
             raise
@@ -347,12 +347,10 @@ def _token_ok(given: str, token: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode())
 
 
-def _links(graders: Sequence[str], token: str | None) -> dict[str, str | None]:
-    """A fresh token for each named grader, or one shared token (the one given, else a fresh one)."""
+def grader_links(graders: Sequence[str]) -> dict[str, str | None]:
+    """A fresh token for each named grader, or (no graders) one shared token whose graders type their names."""
     if not graders:
-        return {token or secrets.token_urlsafe(24): None}
-    if token is not None:
-        raise KitError("a room has one shared token or a link per grader, not both")
+        return {secrets.token_urlsafe(24): None}
     names: list[str] = []
     for given in graders:
         try:
