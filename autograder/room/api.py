@@ -163,33 +163,32 @@ class Room:
         kinds = [k for k in ("item", "comment", "override", "keep") if k in body]
         if len(kinds) != 1:
             raise ApiError(400, 'say one change: "item" (with "applied"), "comment", "override" or "keep"')
-        student, store, now = answer.student, self.store, answer.fingerprint  # each change is made on this text
+        student, store = answer.student, self.store
+        fingerprint = answer.fingerprint  # the text each change is made on
         if "keep" in body:
             if body["keep"] is not True or "applied" in body:
                 raise ApiError(400, '"keep": true keeps the grade of an answer that changed since it was graded')
-            state = store.keep_grade(student, qid, grader, version, now)
+            state = store.keep_grade(student, qid, grader, version, fingerprint)
             return self.state_json(state, store.rubric(qid), question)
+        if "applied" in body and "item" not in body:
+            raise ApiError(400, '"applied" goes with "item" only')
         if "item" in body:
             item, applied = body["item"], body.get("applied")
             if isinstance(item, bool) or not isinstance(item, int):
                 raise ApiError(400, f'"item" is a rubric item\'s id (a whole number), not {item!r}')
             if not isinstance(applied, bool):
                 raise ApiError(400, '"applied" must be true or false')
-            state = store.apply_item(student, qid, item, applied, grader, version, now)
+            state = store.apply_item(student, qid, item, applied, grader, version, fingerprint)
         elif "comment" in body:
-            if "applied" in body:
-                raise ApiError(400, '"applied" goes with "item" only')
             if not isinstance(body["comment"], str):
                 raise ApiError(400, '"comment" must be text')
-            state = store.set_comment(student, qid, body["comment"], grader, version, now)
+            state = store.set_comment(student, qid, body["comment"], grader, version, fingerprint)
         else:
-            if "applied" in body:
-                raise ApiError(400, '"applied" goes with "item" only')
             value = None if body["override"] is None else parse_points(body["override"], "an override")
             if value is not None and question.points is not None and value > question.points:
                 raise ApiError(400, f"an override of {number(value)} is more than question {qid}'s "
                                     f"{number(question.points)} points")
-            state = store.set_override(student, qid, value, grader, version, now)
+            state = store.set_override(student, qid, value, grader, version, fingerprint)
         return self.state_json(state, store.rubric(qid), question)
 
     # POST /api/questions/<qid>/rubric
